@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.urls import include, path
+
+from jishi.accounts.urls import auth_urlpatterns
+from jishi.core.admin import jishi_admin_site
+from jishi.core.api import api
+
+urlpatterns = [
+    path("admin/", jishi_admin_site.urls),
+    path("api/v1/", api.urls),
+    path("account/", include("jishi.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("jishi.org.urls")),
+    path("", include("jishi.records.urls")),
+    *auth_urlpatterns,
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

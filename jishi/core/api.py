@@ -1,0 +1,56 @@
+"""The REST API v1: one NinjaAPI, token or session authentication, service errors as field-level 4xx."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, django_auth
+
+from jishi.accounts.services import token_authenticate
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        person = token_authenticate(token)
+        if person is not None:
+            request.user = person
+        return person
+
+
+api = NinjaAPI(
+    title="Jishi 记实 API",
+    version="1",
+    description="工作记实接口。认证：Authorization: Bearer <令牌>（在“接口令牌”页面或 `jishi token create` 生成）。",
+    urls_namespace="api-v1",
+    auth=[BearerToken(), django_auth],
+)
+
+
+def validation_errors(exc: ValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {name: [str(m) for e in errs for m in e.messages] for name, errs in exc.error_dict.items()}
+    return {"__all__": [str(m) for m in exc.messages]}
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(request, {"detail": "输入有误", "errors": validation_errors(exc)}, status=400)
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc) or "无权执行此操作"}, status=403)
+
+
+def register_routers() -> None:
+    from jishi.org.api import router as org_router
+    from jishi.records.api import router as records_router
+
+    api.add_router("/records", records_router)
+    api.add_router("/", org_router)
+
+
+register_routers()

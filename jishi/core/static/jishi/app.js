@@ -1,0 +1,119 @@
+// Jishi's only script: participant chips and the unsent-entry draft. No build step.
+(function () {
+  "use strict";
+
+  function chip(label, inputs) {
+    var span = document.createElement("span");
+    span.className = "chip";
+    span.appendChild(document.createTextNode(label));
+    inputs.forEach(function (el) { span.appendChild(el); });
+    var remove = document.createElement("button");
+    remove.type = "button";
+    remove.setAttribute("aria-label", "移除");
+    remove.textContent = "×";
+    span.appendChild(remove);
+    return span;
+  }
+
+  function hidden(name, value) {
+    var input = document.createElement("input");
+    input.type = "hidden"; input.name = name; input.value = value;
+    return input;
+  }
+
+  document.addEventListener("click", function (event) {
+    var option = event.target.closest("[data-pick]");
+    if (option) {
+      event.preventDefault();
+      var form = option.closest("form");
+      var chips = form.querySelector("[data-chips]");
+      var kind = option.dataset.pick;
+      var exists = chips.querySelector('input[name="' + (kind === "person" ? "participants" : "partner_unit") +
+        '"][value="' + option.dataset.id + '"]');
+      if (!exists) {
+        var inputs = [];
+        if (kind === "person") {
+          inputs.push(hidden("participants", option.dataset.id));
+        } else {
+          inputs.push(hidden("partner_unit", option.dataset.id));
+          var contact = document.createElement("input");
+          contact.type = "text"; contact.name = "partner_contact"; contact.placeholder = "联系人（可选）";
+          inputs.push(contact);
+        }
+        chips.appendChild(chip(option.dataset.label, inputs));
+      }
+      var box = option.closest(".options");
+      box.innerHTML = "";
+      var search = form.querySelector('[data-search-for="' + kind + '"]');
+      if (search) { search.value = ""; search.focus(); }
+      saveDraft(form);
+      return;
+    }
+    var remove = event.target.closest(".chip button");
+    if (remove) {
+      var f = remove.closest("form");
+      remove.closest(".chip").remove();
+      if (f) saveDraft(f);
+    }
+  });
+
+  // The unsent entry survives a reload: the quick-entry form is mirrored into localStorage.
+  function draftKey(form) { return "jishi-draft:" + form.dataset.draft; }
+
+  function saveDraft(form) {
+    if (!form.dataset.draft) return;
+    var data = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.type === "hidden" || el.name === "csrfmiddlewaretoken" || el.name === "partner_contact") return;
+      data[el.name] = el.type === "checkbox" ? el.checked : el.value;
+    });
+    var chips = form.querySelector("[data-chips]");
+    data.__chips = chips ? chips.innerHTML : "";
+    try { localStorage.setItem(draftKey(form), JSON.stringify(data)); } catch (e) { /* storage full or off */ }
+  }
+
+  function restoreDraft(form) {
+    if (!form.dataset.draft || form.dataset.fresh !== "1") return;
+    var raw = null;
+    try { raw = localStorage.getItem(draftKey(form)); } catch (e) { return; }
+    if (!raw) return;
+    var data = JSON.parse(raw);
+    Object.keys(data).forEach(function (name) {
+      if (name === "__chips") return;
+      var el = form.elements.namedItem(name);
+      if (!el || el.type === "hidden") return;
+      if (el.type === "checkbox") { el.checked = !!data[name]; } else { el.value = data[name]; }
+    });
+    var chips = form.querySelector("[data-chips]");
+    if (chips && data.__chips) chips.innerHTML = data.__chips;
+    var note = form.querySelector("[data-draft-note]");
+    if (note && data.content) note.hidden = false;
+  }
+
+  function clearDraft(form) {
+    try { localStorage.removeItem(draftKey(form)); } catch (e) { /* ignore */ }
+  }
+
+  document.addEventListener("input", function (event) {
+    var form = event.target.form;
+    if (form && form.dataset.draft) saveDraft(form);
+  });
+  document.addEventListener("change", function (event) {
+    var form = event.target.form;
+    if (form && form.dataset.draft) saveDraft(form);
+  });
+
+  function init() {
+    // A page that follows a save clears the draft first, so the saved entry does not come back.
+    Array.prototype.forEach.call(document.querySelectorAll("[data-saved]"), function (marker) {
+      var form = document.querySelector('form[data-draft="' + marker.dataset.saved + '"]');
+      if (form) clearDraft(form);
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-draft]"), restoreDraft);
+  }
+
+  document.addEventListener("DOMContentLoaded", init);
+  document.addEventListener("jishi:record-saved", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-draft]"), clearDraft);
+  });
+})();

@@ -1,0 +1,102 @@
+"""The working-day calendar: China's official holidays and 调休 (chinesecalendar), under admin overrides.
+
+Years the package does not know yet fall back to Monday–Friday until an administrator adds overrides.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Iterator
+
+import chinese_calendar
+from django.utils import timezone
+
+from jishi.org.models import Absence, Assignment, CalendarOverride, FilingObligation, Person
+
+
+def local_today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _official_is_workday(day: datetime.date) -> bool:
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        return day.weekday() < 5
+
+
+def _days(start: datetime.date, end: datetime.date) -> Iterator[datetime.date]:
+    day = start
+    while day <= end:
+        yield day
+        day += datetime.timedelta(days=1)
+
+
+class WorkingCalendar:
+    """Answers "is this a working day?" for a span of dates with one query for the overrides."""
+
+    def __init__(self, start: datetime.date, end: datetime.date) -> None:
+        self.start, self.end = start, end
+        self._overrides = dict(
+            CalendarOverride.objects.filter(date__range=(start, end)).values_list("date", "is_working_day")
+        )
+
+    def is_working_day(self, day: datetime.date) -> bool:
+        if day in self._overrides:
+            return bool(self._overrides[day])
+        return _official_is_workday(day)
+
+    def working_days(self) -> list[datetime.date]:
+        return [d for d in _days(self.start, self.end) if self.is_working_day(d)]
+
+
+def is_working_day(day: datetime.date) -> bool:
+    return WorkingCalendar(day, day).is_working_day(day)
+
+
+def next_working_day(after: datetime.date) -> datetime.date:
+    """The first official working day strictly after `after` (looks at most 60 days ahead)."""
+    calendar = WorkingCalendar(after + datetime.timedelta(days=1), after + datetime.timedelta(days=60))
+    for day in _days(calendar.start, calendar.end):
+        if calendar.is_working_day(day):
+            return day
+    raise ValueError(f"no working day within 60 days after {after}")
+
+
+def working_days(start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    return WorkingCalendar(start, end).working_days()
+
+
+def _covered(day: datetime.date, spans: Iterable[tuple[datetime.date, datetime.date | None]]) -> bool:
+    return any(s <= day and (e is None or day <= e) for s, e in spans)
+
+
+def owed_days(person: Person, start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    """Working days in [start, end] for which `person` owes a record.
+
+    A day is owed when it is an official working day, the person must file, holds a post that day,
+    and is not absent. Weekends and holidays are never owed, even if the person worked (加班, 值班).
+    """
+    if person.filing_obligation != FilingObligation.REQUIRED:
+        return []
+    end = min(end, local_today())
+    posts = list(Assignment.objects.filter(person=person, start__lte=end).values_list("start", "end"))
+    absences = list(
+        Absence.objects.filter(person=person, start__lte=end, end__gte=start).values_list("start", "end")
+    )
+    return [
+        day
+        for day in working_days(start, end)
+        if _covered(day, posts) and not _covered(day, absences)
+    ]
+
+
+def missing_days(person: Person, start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    """Owed days on which the person has no record."""
+    from jishi.records.models import WorkRecord
+
+    owed = owed_days(person, start, end)
+    if not owed:
+        return []
+    filed = set(WorkRecord.objects.filter(author=person, date__range=(owed[0], owed[-1])).values_list("date", flat=True))
+    return [day for day in owed if day not in filed]

@@ -1,0 +1,147 @@
+"""Who a reader is in the organisation, computed once per request: the basis of every visibility rule.
+
+PRODUCT.md, "Leaders and superiors": a person's superiors are the head of their section, the deputy in
+charge of it, the head of their department-level unit, the jurisdiction leader in charge of that unit and
+the jurisdiction's principal leaders. Generalised over the tree, a reader is a superior for:
+  - every unit at or below a unit whose principal post (正职) the reader holds, and
+  - every unit at or below a unit that one of the reader's leadership posts is in charge of (分管).
+Access follows the post: only assignments active today count.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.db.models import Q
+
+from jishi.org.models import Assignment, Leadership, Role, RoleGrant, Unit
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The organisational facts about one reader that visibility needs."""
+
+    person_id: int | None
+    unit_ids: frozenset[int] = frozenset()
+    department_ids: frozenset[int] = frozenset()
+    superior_of_all: bool = False
+    superior_unit_ids: frozenset[int] = frozenset()
+    is_jurisdiction_leader: bool = False
+    scoped_all: bool = False  # inspection or HR over the whole jurisdiction
+    scoped_unit_ids: frozenset[int] = frozenset()
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.person_id is None
+
+    @property
+    def is_inspector(self) -> bool:
+        return Role.INSPECTOR in self.roles
+
+    @property
+    def is_administrator(self) -> bool:
+        return Role.ADMIN in self.roles
+
+    def is_superior_for(self, unit_id: int) -> bool:
+        return self.superior_of_all or unit_id in self.superior_unit_ids
+
+    def reads_in_scope(self, unit_id: int) -> bool:
+        return self.scoped_all or unit_id in self.scoped_unit_ids
+
+
+ANONYMOUS = Reader(person_id=None)
+
+
+def _subtree_ids(units: list[Unit]) -> set[int]:
+    if not units:
+        return set()
+    condition = reduce(or_, (Q(path__startswith=u.path) for u in units))
+    return set(Unit.objects.filter(condition).values_list("id", flat=True))
+
+
+def build_reader(person_id: int, today: datetime.date) -> Reader:
+    """Compute the reader from current posts and active role grants (three or four queries)."""
+    assignments = list(
+        Assignment.objects.active_on(today)
+        .filter(person_id=person_id)
+        .select_related("position__unit")
+        .prefetch_related("position__in_charge_of")
+    )
+    unit_ids = {a.position.unit_id for a in assignments}
+    department_ids = {a.position.unit.department_id or a.position.unit_id for a in assignments}
+    heads: list[Unit] = []
+    is_jurisdiction_leader = False
+    for a in assignments:
+        position = a.position
+        if position.leadership == Leadership.PRINCIPAL:
+            heads.append(position.unit)
+        if position.leadership != Leadership.NONE:
+            heads.extend(position.in_charge_of.all())
+            if position.unit.tier == 0:
+                is_jurisdiction_leader = True
+    # The jurisdiction's principal leaders head the root, and so are superiors of everyone.
+    superior_of_all = any(u.parent_id is None for u in heads)
+    superior_ids = set() if superior_of_all else _subtree_ids(heads)
+
+    grants = list(
+        RoleGrant.objects.filter(person_id=person_id, granted_on__lte=today)
+        .filter(Q(revoked_on__isnull=True) | Q(revoked_on__gt=today))
+        .prefetch_related("units")
+    )
+    roles = {g.role for g in grants}
+    reading = [g for g in grants if g.role in (Role.INSPECTOR, Role.HR)]
+    scoped_all = any(g.all_units for g in reading)
+    scoped_ids = set() if scoped_all else _subtree_ids([u for g in reading for u in g.units.all()])
+    return Reader(
+        person_id=person_id,
+        unit_ids=frozenset(unit_ids),
+        department_ids=frozenset(department_ids),
+        superior_of_all=superior_of_all,
+        superior_unit_ids=frozenset(superior_ids),
+        is_jurisdiction_leader=is_jurisdiction_leader,
+        scoped_all=scoped_all,
+        scoped_unit_ids=frozenset(scoped_ids),
+        roles=frozenset(roles),
+    )
+
+
+def reader_for(user: Any) -> Reader:
+    """The reader for a request's user, cached on the user object for the request's lifetime."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ANONYMOUS
+    cached = getattr(user, "_jishi_reader", None)
+    if cached is None:
+        from jishi.org.calendar import local_today
+
+        cached = build_reader(user.pk, local_today())
+        user._jishi_reader = cached
+    return cached
+
+
+def can_see_filing_status(user: Any, unit: Unit) -> bool:
+    """Who has not filed is shown to the unit's own 本单位, its superiors and scoped roles — not to everyone."""
+    reader = reader_for(user)
+    if reader.is_anonymous:
+        return False
+    department_id = unit.department_id or unit.pk
+    return (
+        department_id in reader.department_ids
+        or reader.is_superior_for(unit.pk)
+        or reader.reads_in_scope(unit.pk)
+        or reader.is_jurisdiction_leader
+    )
+
+
+def can_see_person_filing(user: Any, person_id: int, unit_id: int | None) -> bool:
+    """A person's missing days: the person, their superiors, scoped roles."""
+    reader = reader_for(user)
+    if reader.person_id == person_id:
+        return True
+    if unit_id is None or reader.is_anonymous:
+        return False
+    return reader.is_superior_for(unit_id) or reader.reads_in_scope(unit_id)

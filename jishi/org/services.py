@@ -1,0 +1,116 @@
+"""Writes to the organisation. The admin, the demo builder and imports all go through these."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from pypinyin import Style, lazy_pinyin
+
+from jishi.core.services import audit
+from jishi.org.models import DEPARTMENT_LEVEL_KINDS, Assignment, AssignmentKind, Person, Unit, UnitKind
+
+
+def name_search_keys(full_name: str) -> tuple[str, str]:
+    """Full pinyin and initials of a Chinese name, for autocomplete ("张伟" → "zhangwei", "zw")."""
+    syllables = lazy_pinyin(full_name)
+    initials = lazy_pinyin(full_name, style=Style.FIRST_LETTER)
+    return "".join(syllables).lower()[:120], "".join(initials).lower()[:20]
+
+
+def person_set_name(person: Person, full_name: str) -> None:
+    person.full_name = full_name.strip()
+    person.name_pinyin, person.name_initials = name_search_keys(person.full_name)
+
+
+def unit_tree_fields(unit: Unit) -> None:
+    """Set tier and 本单位 from the unit's kind and parent (the path needs the pk; see unit_save)."""
+    parent = unit.parent
+    if unit.kind == UnitKind.JURISDICTION:
+        if parent is not None:
+            raise ValidationError({"parent": "区（辖区）必须是根单位，不能有上级单位。"})
+        unit.tier, unit.department = 0, None
+    elif unit.kind in DEPARTMENT_LEVEL_KINDS:
+        if parent is None or parent.kind != UnitKind.JURISDICTION:
+            raise ValidationError({"parent": "委办局和街镇的上级单位必须是区。"})
+        unit.tier, unit.department = 1, None
+    elif unit.kind == UnitKind.SECTION:
+        if parent is None or parent.kind == UnitKind.JURISDICTION:
+            raise ValidationError({"parent": "科室必须隶属于委办局、街镇或其他科室。"})
+        unit.tier = parent.tier
+        unit.department = parent.department if parent.department_id else parent
+    elif unit.kind == UnitKind.VILLAGE:
+        if parent is None or parent.kind != UnitKind.TOWN:
+            raise ValidationError({"parent": "村居的上级单位必须是街镇。"})
+        # A village is its own 本单位, one tier below its town.
+        unit.tier, unit.department = 2, None
+
+
+@transaction.atomic
+def unit_save(unit: Unit) -> Unit:
+    """Save a unit with its derived tree fields; a department-level unit or village is its own 本单位."""
+    if unit.pk and unit.parent_id and Unit.objects.filter(pk=unit.parent_id, path__startswith=unit.path).exists():
+        raise ValidationError({"parent": "上级单位不能是本单位或其下级单位。"})
+    unit_tree_fields(unit)
+    old_path = unit.path
+    unit.save()
+    if unit.department_id is None and unit.kind != UnitKind.JURISDICTION:
+        unit.department = unit
+    unit.path = f"{unit.parent.path if unit.parent else '/'}{unit.pk}/"
+    unit.save(update_fields=["department", "path"])
+    if old_path and old_path != unit.path:
+        for child in Unit.objects.filter(parent=unit):
+            unit_save(child)
+    return unit
+
+
+def assignment_validate(assignment: Assignment) -> None:
+    """A person holds at most one primary post at a time; concurrent posts and secondments are free."""
+    if assignment.end and assignment.end < assignment.start:
+        raise ValidationError({"end": "终止日期不能早于起始日期。"})
+    if assignment.kind != AssignmentKind.PRIMARY:
+        return
+    overlapping = Assignment.objects.filter(person_id=assignment.person_id, kind=AssignmentKind.PRIMARY).exclude(
+        pk=assignment.pk
+    )
+    overlapping = overlapping.filter(Q(end__isnull=True) | Q(end__gte=assignment.start))
+    if assignment.end:
+        overlapping = overlapping.filter(start__lte=assignment.end)
+    clash = overlapping.select_related("position__unit").first()
+    if clash:
+        raise ValidationError(
+            {"start": f"该人员在此期间已有主职：{clash.position}（{clash.start} 起），请先填写其终止日期。"}
+        )
+
+
+@transaction.atomic
+def assignment_save(*, actor: Person | None, assignment: Assignment) -> Assignment:
+    """Save an assignment (任职) after validation, and audit the membership change."""
+    assignment_validate(assignment)
+    created = assignment.pk is None
+    assignment.save()
+    audit(
+        actor=actor,
+        verb="assignment.create" if created else "assignment.update",
+        target=assignment,
+        data={"person": assignment.person_id, "position": assignment.position_id, "kind": assignment.kind,
+              "start": assignment.start.isoformat(), "end": assignment.end.isoformat() if assignment.end else None},
+    )
+    return assignment
+
+
+@transaction.atomic
+def move_person(*, actor: Person | None, person: Person, position_id: int, on: datetime.date) -> Assignment:
+    """Transfer: end the current primary post the day before `on` and start the new one on `on`."""
+    current = Assignment.objects.active_on(on).filter(person=person, kind=AssignmentKind.PRIMARY).first()
+    if current:
+        if current.start >= on:
+            raise ValidationError({"start": "调动日期必须晚于现任主职的起始日期。"})
+        current.end = on - datetime.timedelta(days=1)
+        assignment_save(actor=actor, assignment=current)
+    return assignment_save(
+        actor=actor,
+        assignment=Assignment(person=person, position_id=position_id, kind=AssignmentKind.PRIMARY, start=on),
+    )

@@ -1,0 +1,265 @@
+"""Record endpoints: the same services and the same visibility rule as the web pages."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from jishi.records.models import Category, Visibility, WorkRecord
+from jishi.records.rules import can_edit
+from jishi.records.selectors import RecordFilters, record_detail, record_page
+from jishi.records.services import RecordInput, addendum_create, record_create, record_update
+
+router = Router(tags=["工作记实"])
+
+
+class PartnerIn(Schema):
+    unit_id: int
+    contact_name: str = ""
+
+
+class RecordIn(Schema):
+    date: datetime.date
+    category: str = Field(description="类别代码，如 meeting、research；见 GET /records/categories")
+    content: str
+    start_time: datetime.time | None = None
+    end_time: datetime.time | None = None
+    ends_next_day: bool = False
+    duration_minutes: int | None = None
+    place: str = ""
+    duty_id: int | None = None
+    result: str = ""
+    reflection: str = ""
+    visibility: Visibility = Visibility.INTERNAL
+    is_sensitive: bool = False
+    unit_id: int | None = None
+    participant_ids: list[int] = []
+    partner_units: list[PartnerIn] = []
+
+
+class RecordPatch(Schema):
+    date: datetime.date | None = None
+    category: str | None = None
+    content: str | None = None
+    start_time: datetime.time | None = None
+    end_time: datetime.time | None = None
+    ends_next_day: bool | None = None
+    duration_minutes: int | None = None
+    place: str | None = None
+    duty_id: int | None = None
+    result: str | None = None
+    reflection: str | None = None
+    visibility: Visibility | None = None
+    is_sensitive: bool | None = None
+    unit_id: int | None = None
+    participant_ids: list[int] | None = None
+    partner_units: list[PartnerIn] | None = None
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+
+
+class DutyRef(Schema):
+    id: int
+    code: str
+    title: str
+
+
+class ParticipantOut(Schema):
+    person: Ref | None
+    unit: Ref | None
+    contact_name: str
+
+
+class RecordOut(Schema):
+    id: int
+    author: Ref
+    unit: Ref
+    date: datetime.date
+    start_at: datetime.datetime | None
+    end_at: datetime.datetime | None
+    duration_minutes: int
+    category: CategoryOut
+    content_hidden: bool = Field(description="敏感记实对无权阅读内容者只显示人、时间和类别")
+    content: str | None
+    place: str | None
+    duty: DutyRef | None
+    result: str | None
+    reflection: str | None
+    participants: list[ParticipantOut]
+    visibility: Visibility
+    is_sensitive: bool
+    is_late: bool
+    submitted_at: datetime.datetime
+    updated_at: datetime.datetime
+    locks_at: datetime.datetime
+    locked: bool
+    editable: bool
+    version: int
+
+
+class RecordPageOut(Schema):
+    items: list[RecordOut]
+    next_cursor: str | None
+
+
+class VersionOut(Schema):
+    number: int
+    changed_at: datetime.datetime
+    changed_by: Ref
+    data: dict[str, Any]
+
+
+class AddendumIn(Schema):
+    content: str
+
+
+class AddendumOut(Schema):
+    id: int
+    created_at: datetime.datetime
+    content: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: dict[str, list[str]] = {}
+
+
+def record_out(record: WorkRecord, user: Any) -> RecordOut:
+    shown = bool(getattr(record, "content_visible", False))
+    return RecordOut(
+        id=record.pk,
+        author=Ref(id=record.author_id, name=record.author.full_name),
+        unit=Ref(id=record.unit_id, name=record.unit.name),
+        date=record.date,
+        start_at=record.start_at,
+        end_at=record.end_at,
+        duration_minutes=record.duration_minutes,
+        category=CategoryOut(code=record.category.code, name=record.category.name),
+        content_hidden=not shown,
+        content=record.content if shown else None,
+        place=record.place if shown else None,
+        duty=DutyRef(id=record.duty.pk, code=record.duty.code, title=record.duty.title) if record.duty else None,
+        result=record.result if shown else None,
+        reflection=record.reflection if shown else None,
+        participants=[
+            ParticipantOut(
+                person=Ref(id=p.person.pk, name=p.person.full_name) if p.person else None,
+                unit=Ref(id=p.unit.pk, name=p.unit.name) if p.unit else None,
+                contact_name=p.contact_name,
+            )
+            for p in record.participants.all()
+        ]
+        if shown
+        else [],
+        visibility=Visibility(record.visibility),
+        is_sensitive=record.is_sensitive,
+        is_late=record.is_late,
+        submitted_at=record.submitted_at,
+        updated_at=record.updated_at,
+        locks_at=record.locks_at,
+        locked=record.is_locked,
+        editable=can_edit(user, record),
+        version=record.version,
+    )
+
+
+def _category_id(code: str) -> int:
+    category = Category.objects.filter(code=code, is_active=True).first()
+    if category is None:
+        raise ValidationError({"category": [f"没有代码为“{code}”的类别。"]})
+    return category.pk
+
+
+def _input_from(payload: RecordIn | RecordPatch, base: RecordInput | None) -> RecordInput:
+    values = payload.dict(exclude_unset=True)
+    if "category" in values:
+        values["category_id"] = _category_id(values.pop("category"))
+    if "partner_units" in values and values["partner_units"] is not None:
+        values["partner_units"] = [(p["unit_id"], p["contact_name"]) for p in values["partner_units"]]
+    if base is None:
+        return RecordInput(**values)
+    for name, value in values.items():
+        if value is None and name not in {"start_time", "end_time", "duration_minutes", "duty_id", "unit_id"}:
+            continue
+        setattr(base, name, value)
+    if "duration_minutes" in values and values["duration_minutes"] is not None and not (
+        {"start_time", "end_time"} & values.keys()
+    ):
+        base.start_time = base.end_time = None
+    return base
+
+
+@router.get("/categories", response=list[CategoryOut], summary="记实类别")
+def list_categories(request: HttpRequest) -> list[Category]:
+    return list(Category.objects.filter(is_active=True))
+
+
+@router.get("", response=RecordPageOut, summary="记实列表（按日期倒序，游标分页，每页 20 条）")
+def list_records(
+    request: HttpRequest,
+    author: int | None = None,
+    unit: int | None = Query(None, description="含下级科室"),
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    category: str | None = None,
+    duty: int | None = None,
+    q: str = Query("", description="检索内容（只匹配您有权阅读的内容）"),
+    cursor: str | None = None,
+) -> RecordPageOut:
+    category_id = _category_id(category) if category else None
+    filters = RecordFilters(author_id=author, unit_id=unit, date_from=date_from, date_to=date_to,
+                            category_id=category_id, duty_id=duty, q=q[:100])
+    page = record_page(user=request.user, filters=filters, cursor=cursor)
+    return RecordPageOut(items=[record_out(r, request.user) for r in page.items], next_cursor=page.next_cursor)
+
+
+@router.post("", response={201: RecordOut, 400: ErrorOut}, summary="新建记实")
+def create_record(request: HttpRequest, payload: RecordIn) -> tuple[int, RecordOut]:
+    record = record_create(author=request.user, data=_input_from(payload, None))  # type: ignore[arg-type]
+    return 201, record_out(record_detail(user=request.user, pk=record.pk), request.user)
+
+
+@router.get("/{record_id}", response=RecordOut, summary="记实详情")
+def get_record(request: HttpRequest, record_id: int) -> RecordOut:
+    return record_out(record_detail(user=request.user, pk=record_id), request.user)
+
+
+@router.patch("/{record_id}", response={200: RecordOut, 400: ErrorOut, 403: ErrorOut}, summary="修改记实（锁定前，本人）")
+def update_record(request: HttpRequest, record_id: int, payload: RecordPatch) -> RecordOut:
+    record = record_detail(user=request.user, pk=record_id)
+    data = _input_from(payload, RecordInput.from_record(record))
+    record_update(actor=request.user, record=record, data=data)  # type: ignore[arg-type]
+    return record_out(record_detail(user=request.user, pk=record_id), request.user)
+
+
+@router.get("/{record_id}/versions", response=list[VersionOut], summary="记实的全部版本")
+def list_versions(request: HttpRequest, record_id: int) -> list[VersionOut]:
+    record = record_detail(user=request.user, pk=record_id)
+    if not record.content_visible:  # type: ignore[attr-defined]
+        return []
+    return [
+        VersionOut(number=v.number, changed_at=v.changed_at, changed_by=Ref(id=v.changed_by.pk, name=v.changed_by.full_name),
+                   data=v.data)
+        for v in record.versions.all()
+    ]
+
+
+@router.post("/{record_id}/addenda", response={201: AddendumOut, 400: ErrorOut, 403: ErrorOut},
+             summary="为已锁定的记实添加补充说明")
+def add_addendum(request: HttpRequest, record_id: int, payload: AddendumIn) -> tuple[int, AddendumOut]:
+    record = record_detail(user=request.user, pk=record_id)
+    addendum = addendum_create(actor=request.user, record=record, content=payload.content)  # type: ignore[arg-type]
+    return 201, AddendumOut(id=addendum.pk, created_at=addendum.created_at, content=addendum.content)

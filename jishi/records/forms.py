@@ -1,0 +1,124 @@
+"""The record form: parses what a person typed into a RecordInput; the rules live in the service."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from jishi.org.models import Duty, Person
+from jishi.records.models import Category, Visibility
+from jishi.records.services import RecordInput, posts_on
+
+SERVICE_FIELD_FOR_FORM = {"participants": "participants", "duration_minutes": "duration_minutes"}
+
+
+class RecordForm(forms.Form):
+    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    category = forms.ModelChoiceField(label="类别", queryset=Category.objects.filter(is_active=True), empty_label=None)
+    start_time = forms.TimeField(label="开始", required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(label="结束", required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    ends_next_day = forms.BooleanField(label="次日结束", required=False)
+    duration_minutes = forms.IntegerField(
+        label="时长（分钟）", required=False, min_value=1, max_value=1440,
+        help_text="不知道起止时间时填写", widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    content = forms.CharField(
+        label="工作内容", widget=forms.Textarea(attrs={"rows": 3, "placeholder": "做了什么、与谁、结果如何"}),
+        error_messages={"required": "请填写工作内容。"},
+    )
+    place = forms.CharField(label="地点", required=False, max_length=200)
+    duty = forms.TypedChoiceField(label="对应职责", required=False, coerce=int, empty_value=None)
+    unit = forms.TypedChoiceField(label="记在哪个单位", required=False, coerce=int, empty_value=None)
+    result = forms.CharField(label="结果/进展", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reflection = forms.CharField(label="体会/反思（可选）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    visibility = forms.ChoiceField(label="可见范围", choices=Visibility.choices, initial=Visibility.INTERNAL)
+    is_sensitive = forms.BooleanField(label="敏感内容（人事、财务、信访等）", required=False)
+
+    def __init__(self, *args: Any, author: Person, duties: list[Duty], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.author = author
+        self.fields["duty"].choices = [("", "—— 不对应具体职责 ——")] + [(d.pk, f"{d.code} {d.title}") for d in duties]
+        today = timezone.localdate()
+        self.fields["date"].widget.attrs.update(
+            {"max": today.isoformat(), "min": (today - datetime.timedelta(days=7)).isoformat()}
+        )
+        posts = posts_on(author, today)
+        if len(posts) > 1:
+            self.fields["unit"].choices = [(a.position.unit_id, f"{a.position.unit.name}（{a.get_kind_display()}）")
+                                           for a in posts]
+        else:
+            del self.fields["unit"]
+        self.participant_ids: list[int] = []
+        self.partner_units: list[tuple[int, str]] = []
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        try:
+            self.participant_ids = [int(v) for v in self.data.getlist("participants") if v]
+            unit_ids = [int(v) for v in self.data.getlist("partner_unit") if v]
+        except (ValueError, AttributeError) as exc:
+            raise ValidationError("参与者数据有误，请重新选择。") from exc
+        contacts = list(self.data.getlist("partner_contact")) if hasattr(self.data, "getlist") else []
+        contacts += [""] * (len(unit_ids) - len(contacts))
+        self.partner_units = list(zip(unit_ids, contacts, strict=False))
+        return cleaned
+
+    def to_input(self) -> RecordInput:
+        data = self.cleaned_data
+        return RecordInput(
+            date=data["date"],
+            category_id=data["category"].pk,
+            content=data["content"],
+            start_time=data.get("start_time"),
+            end_time=data.get("end_time"),
+            ends_next_day=bool(data.get("ends_next_day")),
+            duration_minutes=data.get("duration_minutes"),
+            place=data.get("place", ""),
+            duty_id=data.get("duty"),
+            result=data.get("result", ""),
+            reflection=data.get("reflection", ""),
+            visibility=data["visibility"],
+            is_sensitive=bool(data.get("is_sensitive")),
+            unit_id=data.get("unit"),
+            participant_ids=self.participant_ids,
+            partner_units=self.partner_units,
+        )
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Show the service's field errors beside the form's fields (unknown names go to the top)."""
+        for name, errors in exc.message_dict.items():
+            target = name if name in self.fields else None
+            for message in errors:
+                self.add_error(target, message)
+
+
+class AddendumForm(forms.Form):
+    content = forms.CharField(label="补充说明", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label="附件")
+
+
+def initial_from_record(record: Any, *, day: datetime.date) -> dict[str, Any]:
+    """Initial form values that copy an earlier record onto `day` (times kept, date moved)."""
+    start = timezone.localtime(record.start_at).time() if record.start_at else None
+    end = timezone.localtime(record.end_at) if record.end_at else None
+    return {
+        "date": day,
+        "category": record.category_id,
+        "start_time": start,
+        "end_time": end.time() if end else None,
+        "ends_next_day": bool(end and end.date() > record.date),
+        "duration_minutes": None if record.start_at else record.duration_minutes,
+        "content": record.content,
+        "place": record.place,
+        "duty": record.duty_id,
+        "result": "",
+        "visibility": record.visibility,
+        "is_sensitive": record.is_sensitive,
+    }

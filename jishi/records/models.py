@@ -1,0 +1,185 @@
+"""The work record (工作记实), its participants, versions, addenda and attachments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.Model):
+    """记实类别 — configurable by administrators; the ten defaults come with the first migration."""
+
+    code = models.SlugField(_("代码"), max_length=30, unique=True)
+    name = models.CharField(_("名称"), max_length=30, unique=True)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("记实类别")
+        verbose_name_plural = _("记实类别")
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Visibility(models.TextChoices):
+    """Who may read a record (PRODUCT.md, "Visibility levels")."""
+
+    PUBLIC = "public", _("公开")
+    INTERNAL = "internal", _("政府内部")
+    UNIT = "unit", _("本单位")
+    SUPERIORS = "superiors", _("仅上级")
+
+
+class RecordQuerySet(models.QuerySet["WorkRecord"]):
+    def visible_to(self, user: Any) -> RecordQuerySet:
+        """Records `user` may read, annotated with `content_visible`. Every surface starts here."""
+        from jishi.records import rules
+
+        return rules.restrict(self, user)
+
+
+class WorkRecord(models.Model):
+    """工作记实 — what one person did in one span of one day, tied to the unit they served in."""
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("记录人"), on_delete=models.PROTECT, related_name="records"
+    )
+    unit = models.ForeignKey("org.Unit", verbose_name=_("所在单位"), on_delete=models.PROTECT, related_name="records")
+    # 本单位 of `unit`, copied at write time: visibility filters on it without a join.
+    department = models.ForeignKey(
+        "org.Unit", verbose_name=_("本单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    date = models.DateField(_("日期"))
+    start_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    end_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    duration_minutes = models.PositiveIntegerField(_("时长（分钟）"))
+    category = models.ForeignKey(Category, verbose_name=_("类别"), on_delete=models.PROTECT)
+    content = models.TextField(_("工作内容"))
+    place = models.CharField(_("地点"), max_length=200, blank=True)
+    duty = models.ForeignKey(
+        "org.Duty", verbose_name=_("对应职责"), null=True, blank=True, on_delete=models.PROTECT, related_name="records"
+    )
+    result = models.TextField(_("结果/进展"), blank=True)
+    reflection = models.TextField(_("体会/反思"), blank=True)
+    visibility = models.CharField(_("可见范围"), max_length=20, choices=Visibility.choices, default=Visibility.INTERNAL)
+    is_sensitive = models.BooleanField(_("敏感内容"), default=False, help_text=_("人事、财务、信访等"))
+    is_late = models.BooleanField(_("补记"), default=False)
+    submitted_at = models.DateTimeField(_("提交时间"))
+    updated_at = models.DateTimeField(_("最后修改"))
+    locks_at = models.DateTimeField(_("锁定时间"))
+    version = models.PositiveIntegerField(_("版本"), default=1)
+
+    objects = RecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("工作记实")
+        verbose_name_plural = _("工作记实")
+        ordering = ["-date", "-id"]
+        indexes = [
+            models.Index(fields=["author", "date"], name="record_author_date"),
+            models.Index(fields=["unit", "date"], name="record_unit_date"),
+            models.Index(fields=["department", "date"], name="record_department_date"),
+            models.Index(fields=["date", "id"], name="record_date_id"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_at__isnull=True) | Q(start_at__isnull=True) | Q(end_at__gt=models.F("start_at")),
+                name="record_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.author} {self.content[:20]}"
+
+    @property
+    def is_locked(self) -> bool:
+        return timezone.now() >= self.locks_at
+
+
+class RecordParticipant(models.Model):
+    """参与者 — a colleague in Jishi, or a partner unit with or without a named contact."""
+
+    record = models.ForeignKey(WorkRecord, on_delete=models.CASCADE, related_name="participants")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("人员"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="participations",
+    )
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("合作单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("参与者")
+        verbose_name_plural = _("参与者")
+        constraints = [
+            models.CheckConstraint(condition=Q(person__isnull=False) | Q(unit__isnull=False), name="participant_has_party")
+        ]
+        indexes = [models.Index(fields=["person", "record"])]
+
+    def __str__(self) -> str:
+        if self.person_id:
+            return str(self.person)
+        return f"{self.unit}{'·' + self.contact_name if self.contact_name else ''}"
+
+
+class RecordVersion(models.Model):
+    """One version of a record as it stood; every create and change adds one, none is overwritten."""
+
+    record = models.ForeignKey(WorkRecord, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("版本号"))
+    data = models.JSONField(_("内容快照"))
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("记实版本")
+        verbose_name_plural = _("记实版本")
+        ordering = ["record_id", "number"]
+        constraints = [models.UniqueConstraint(fields=["record", "number"], name="record_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} v{self.number}"
+
+
+class Addendum(models.Model):
+    """补充说明 — a dated correction appended to a locked record; the record itself never changes."""
+
+    record = models.ForeignKey(WorkRecord, on_delete=models.PROTECT, related_name="addenda")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("时间"))
+    content = models.TextField(_("补充内容"))
+
+    class Meta:
+        verbose_name = _("补充说明")
+        verbose_name_plural = _("补充说明")
+        ordering = ["record_id", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} {self.created_at:%Y-%m-%d}"
+
+
+class Attachment(models.Model):
+    """附件 — a file attached to a record while it is still editable."""
+
+    record = models.ForeignKey(WorkRecord, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(_("文件"), upload_to="attachments/%Y/%m/")
+    original_name = models.CharField(_("文件名"), max_length=200)
+    size = models.PositiveBigIntegerField(_("大小"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"))
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["record_id", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

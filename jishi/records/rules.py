@@ -1,0 +1,115 @@
+"""Who may see and change a work record — the only place these rules are written (PRODUCT.md).
+
+Reading:
+  公开 / 政府内部  every government account;
+  本单位          the author's 本单位, the author's superiors, the jurisdiction leaders;
+  仅上级          the author and the author's superiors.
+  The author always reads their own records; inspection and HR read everything within their scope.
+  Administrators read as staff unless they also hold a reading role. Anonymous readers see nothing
+  (the public portal publishes separately, after a delay and with redaction).
+Sensitive records: who, when and category stay visible to every reader above; content, place,
+participants, result, reflection and attachments only to the author's 本单位, superiors and scoped roles.
+A record belongs to the unit its author served in on the record's date; that unit's *current* superiors
+see it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import BooleanField, Case, Q, Value, When
+
+from jishi.org.rules import Reader, reader_for
+
+if TYPE_CHECKING:
+    from jishi.records.models import RecordQuerySet, WorkRecord
+
+NOTHING = Q(pk__in=[])
+
+
+def _superior_q(reader: Reader) -> Q:
+    if reader.superior_of_all:
+        return Q()
+    return Q(unit_id__in=reader.superior_unit_ids) if reader.superior_unit_ids else NOTHING
+
+
+def _scope_q(reader: Reader) -> Q:
+    if reader.scoped_all:
+        return Q()
+    return Q(unit_id__in=reader.scoped_unit_ids) if reader.scoped_unit_ids else NOTHING
+
+
+def _own_department_q(reader: Reader) -> Q:
+    return Q(department_id__in=reader.department_ids) if reader.department_ids else NOTHING
+
+
+def readable_q(reader: Reader) -> Q:
+    """The condition on WorkRecord rows that `reader` may read at all."""
+    from jishi.records.models import Visibility
+
+    if reader.is_anonymous:
+        return NOTHING
+    if reader.scoped_all or reader.superior_of_all:
+        return Q()
+    unit_level = Q() if reader.is_jurisdiction_leader else (_own_department_q(reader) | _superior_q(reader))
+    return (
+        Q(author_id=reader.person_id)
+        | Q(visibility__in=[Visibility.PUBLIC, Visibility.INTERNAL])
+        | (Q(visibility=Visibility.UNIT) & unit_level)
+        | (Q(visibility=Visibility.SUPERIORS) & _superior_q(reader))
+        | _scope_q(reader)
+    )
+
+
+def content_q(reader: Reader) -> Q:
+    """The condition under which a readable record's content is shown (and searchable) for `reader`."""
+    if reader.is_anonymous:
+        return NOTHING
+    if reader.scoped_all or reader.superior_of_all:
+        return Q()
+    return (
+        Q(is_sensitive=False)
+        | Q(author_id=reader.person_id)
+        | _own_department_q(reader)
+        | _superior_q(reader)
+        | _scope_q(reader)
+    )
+
+
+def restrict(queryset: RecordQuerySet, user: Any) -> RecordQuerySet:
+    """Narrow `queryset` to what `user` may read and annotate `content_visible` on each row."""
+    reader = reader_for(user)
+    readable = readable_q(reader)
+    shown = content_q(reader)
+    if readable == NOTHING:
+        return queryset.none()
+    if not shown:  # Q() — everything readable shows its content
+        annotation: Any = Value(True, output_field=BooleanField())
+    else:
+        annotation = Case(When(shown, then=Value(True)), default=Value(False), output_field=BooleanField())
+    narrowed = queryset.filter(readable) if readable else queryset
+    return narrowed.annotate(content_visible=annotation)
+
+
+def can_read_content(user: Any, record: WorkRecord) -> bool:
+    """For one record already known to be readable (e.g. a participant or attachment download)."""
+    reader = reader_for(user)
+    if reader.is_anonymous:
+        return False
+    if not record.is_sensitive or record.author_id == reader.person_id:
+        return True
+    return (
+        record.department_id in reader.department_ids
+        or reader.is_superior_for(record.unit_id)
+        or reader.reads_in_scope(record.unit_id)
+    )
+
+
+def can_edit(user: Any, record: WorkRecord) -> bool:
+    """Only the author changes a record, and only before it locks; nobody edits a locked record."""
+    return bool(getattr(user, "pk", None)) and record.author_id == user.pk and not record.is_locked
+
+
+def can_add_addendum(user: Any, record: WorkRecord) -> bool:
+    """Corrections to a locked record are dated addenda, written by its author."""
+    return bool(getattr(user, "pk", None)) and record.author_id == user.pk and record.is_locked

@@ -1,0 +1,184 @@
+"""Reads of work records. Every function starts from WorkRecord.objects.visible_to(user)."""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch, Q
+from django.http import Http404
+
+from jishi.org.calendar import WorkingCalendar, local_today
+from jishi.org.models import Absence, Assignment, Person, Unit
+from jishi.org.selectors import required_filers_on
+from jishi.records.models import RecordParticipant, RecordQuerySet, WorkRecord
+from jishi.records.rules import content_q
+from jishi.org.rules import reader_for
+
+PAGE_SIZE = 20
+
+
+@dataclass
+class RecordFilters:
+    """Filters shared by the list page, the unit page and the API list."""
+
+    author_id: int | None = None
+    unit_id: int | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    category_id: int | None = None
+    duty_id: int | None = None
+    q: str = ""
+
+
+@dataclass
+class Page:
+    """One page of a keyset-paginated list: no COUNT over the table, a stable order (date, id) descending."""
+
+    items: list[WorkRecord]
+    next_cursor: str | None
+    filters: RecordFilters = field(default_factory=RecordFilters)
+
+
+def _with_related(queryset: RecordQuerySet) -> RecordQuerySet:
+    return queryset.select_related("author", "unit", "category", "duty").prefetch_related(
+        Prefetch("participants", queryset=RecordParticipant.objects.select_related("person", "unit"))
+    )
+
+
+def parse_cursor(cursor: str | None) -> tuple[datetime.date, int] | None:
+    """A cursor is "YYYY-MM-DD_ID" of the last row of the previous page; a bad one is treated as none."""
+    if not cursor:
+        return None
+    try:
+        day, pk = cursor.split("_", 1)
+        return datetime.date.fromisoformat(day), int(pk)
+    except ValueError:
+        return None
+
+
+def record_page(*, user: Any, filters: RecordFilters, cursor: str | None = None, size: int = PAGE_SIZE) -> Page:
+    """A page of records `user` may read, newest first. Search matches only content the reader may see."""
+    queryset = WorkRecord.objects.visible_to(user)
+    if filters.author_id:
+        queryset = queryset.filter(author_id=filters.author_id)
+    if filters.unit_id:
+        unit = Unit.objects.filter(pk=filters.unit_id).first()
+        queryset = queryset.filter(unit__path__startswith=unit.path) if unit else queryset.none()
+    if filters.date_from:
+        queryset = queryset.filter(date__gte=filters.date_from)
+    if filters.date_to:
+        queryset = queryset.filter(date__lte=filters.date_to)
+    if filters.category_id:
+        queryset = queryset.filter(category_id=filters.category_id)
+    if filters.duty_id:
+        queryset = queryset.filter(duty_id=filters.duty_id)
+    if filters.q.strip():
+        queryset = queryset.filter(search_q(user, filters.q))
+    position = parse_cursor(cursor)
+    if position:
+        day, pk = position
+        queryset = queryset.filter(Q(date__lt=day) | Q(date=day, id__lt=pk))
+    rows = list(_with_related(queryset.order_by("-date", "-id"))[: size + 1])
+    more = len(rows) > size
+    items = rows[:size]
+    next_cursor = f"{items[-1].date.isoformat()}_{items[-1].pk}" if more else None
+    return Page(items=items, next_cursor=next_cursor, filters=filters)
+
+
+def search_q(user: Any, text: str) -> Q:
+    """Every word must occur in the content, place or result — and only where the reader may see them.
+
+    A simple substring scan: adequate for the foundation; the Chinese full-text index replaces it.
+    """
+    words = [w for w in text.split() if w][:5]
+    matched = Q()
+    for word in words:
+        matched &= Q(content__icontains=word) | Q(place__icontains=word) | Q(result__icontains=word)
+    return matched & content_q(reader_for(user))
+
+
+def record_detail(*, user: Any, pk: int) -> WorkRecord:
+    """One record `user` may read, with its history; a hidden record and a missing one are the same 404."""
+    record = (
+        _with_related(WorkRecord.objects.visible_to(user))
+        .prefetch_related("versions__changed_by", "addenda__author", "attachments")
+        .filter(pk=pk)
+        .first()
+    )
+    if record is None:
+        raise Http404("记实不存在或无权查看。")
+    return record
+
+
+def my_day(*, person: Person, day: datetime.date) -> list[WorkRecord]:
+    """The person's own records on a day, as a timeline (timed work first, by start)."""
+    rows = _with_related(WorkRecord.objects.visible_to(person).filter(author=person, date=day))
+    return sorted(rows, key=lambda r: (r.start_at is None, r.start_at or r.submitted_at, r.pk))
+
+
+def recent_own(*, person: Person, before: datetime.date, limit: int = 10) -> list[WorkRecord]:
+    """The person's latest records before a day, to copy from."""
+    return list(
+        WorkRecord.objects.filter(author=person, date__lt=before).select_related("category").order_by("-date", "-id")[
+            :limit
+        ]
+    )
+
+
+@dataclass
+class DayStatus:
+    day: datetime.date
+    kind: str  # filed, missing, holiday, absent, future, not_owed
+    count: int = 0
+
+
+def month_calendar(*, person: Person, year: int, month: int) -> list[list[DayStatus | None]]:
+    """A month as weeks (Monday first) of day statuses: filed, missing, holiday, absent, future, not owed."""
+    first = datetime.date(year, month, 1)
+    last = datetime.date(year, month, pycalendar.monthrange(year, month)[1])
+    today = local_today()
+    working = WorkingCalendar(first, last)
+    counts: dict[datetime.date, int] = {}
+    for day in WorkRecord.objects.filter(author=person, date__range=(first, last)).values_list("date", flat=True):
+        counts[day] = counts.get(day, 0) + 1
+    absences = list(Absence.objects.filter(person=person, start__lte=last, end__gte=first).values_list("start", "end"))
+    posts = list(Assignment.objects.filter(person=person, start__lte=last).values_list("start", "end"))
+    must_file = person.filing_obligation == "required"
+    weeks: list[list[DayStatus | None]] = []
+    week: list[DayStatus | None] = [None] * first.weekday()
+    for n in range(1, last.day + 1):
+        day = datetime.date(year, month, n)
+        count = counts.get(day, 0)
+        if count:
+            kind = "filed"
+        elif day > today:
+            kind = "future"
+        elif not working.is_working_day(day):
+            kind = "holiday"
+        elif any(s <= day <= e for s, e in absences):
+            kind = "absent"
+        elif must_file and any(s <= day and (e is None or day <= e) for s, e in posts):
+            kind = "missing"
+        else:
+            kind = "not_owed"
+        week.append(DayStatus(day, kind, count))
+        if len(week) == 7:
+            weeks.append(week)
+            week = []
+    if week:
+        weeks.append(week + [None] * (7 - len(week)))
+    return weeks
+
+
+def unfiled_on(*, unit: Unit, day: datetime.date) -> list[Person]:
+    """Members of `unit` (with its sections) who owe a record on `day` and have none."""
+    if not WorkingCalendar(day, day).is_working_day(day) or day > local_today():
+        return []
+    people = required_filers_on(unit, day)
+    ids = [p.pk for p in people]
+    filed = set(WorkRecord.objects.filter(author_id__in=ids, date=day).values_list("author_id", flat=True))
+    absent = set(Absence.objects.filter(person_id__in=ids, start__lte=day, end__gte=day).values_list("person_id", flat=True))
+    return [p for p in people if p.pk not in filed and p.pk not in absent]

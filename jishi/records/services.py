@@ -1,0 +1,387 @@
+"""Writes to work records: create, update within the edit window, addenda after it, attachments.
+
+Every rule of PRODUCT.md's "Time rules" and the record's substance is checked here, so the web page,
+the API, the command line and the demo builder behave identically. Errors are Django ValidationErrors
+keyed by field, in Chinese, and nothing is written when any rule fails.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from jishi.core.services import audit
+from jishi.org.calendar import next_working_day
+from jishi.org.models import Assignment, AssignmentKind, Duty, Person, Unit
+from jishi.org.selectors import duties_for
+from jishi.records.rules import can_edit
+from jishi.records.models import (
+    Addendum,
+    Attachment,
+    Category,
+    RecordParticipant,
+    RecordVersion,
+    Visibility,
+    WorkRecord,
+)
+
+CONTENT_MAX_CHARS = 5000
+MIN_SUBSTANCE = 8
+MIN_DISTINCT_CHARS = 5
+MAX_PARTICIPANTS = 50
+MAX_DURATION_MINUTES = 24 * 60
+SUBSTANCE_HINT = (
+    "请写明做了什么：做了什么事、与谁、结果如何。"
+    "例如：“与区财政局对接2027年预算编制，确定三项重点支出”。"
+)
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z0-9]")
+
+
+@dataclass
+class RecordInput:
+    """What a person submits for a record; the same shape from the form, the API and imports."""
+
+    date: datetime.date
+    category_id: int
+    content: str
+    start_time: datetime.time | None = None
+    end_time: datetime.time | None = None
+    ends_next_day: bool = False
+    duration_minutes: int | None = None
+    place: str = ""
+    duty_id: int | None = None
+    result: str = ""
+    reflection: str = ""
+    visibility: str = Visibility.INTERNAL
+    is_sensitive: bool = False
+    unit_id: int | None = None
+    participant_ids: list[int] = field(default_factory=list)
+    partner_units: list[tuple[int, str]] = field(default_factory=list)
+
+    @classmethod
+    def from_record(cls, record: WorkRecord) -> RecordInput:
+        """The input that would reproduce `record` — the base an API PATCH applies its changes to."""
+        local_start = timezone.localtime(record.start_at) if record.start_at else None
+        local_end = timezone.localtime(record.end_at) if record.end_at else None
+        participants = list(record.participants.all())
+        return cls(
+            date=record.date,
+            category_id=record.category_id,
+            content=record.content,
+            start_time=local_start.time() if local_start else None,
+            end_time=local_end.time() if local_end else None,
+            ends_next_day=bool(local_end and local_end.date() > record.date),
+            duration_minutes=None if record.start_at else record.duration_minutes,
+            place=record.place,
+            duty_id=record.duty_id,
+            result=record.result,
+            reflection=record.reflection,
+            visibility=record.visibility,
+            is_sensitive=record.is_sensitive,
+            unit_id=record.unit_id,
+            participant_ids=[p.person_id for p in participants if p.person_id],
+            partner_units=[(p.unit_id, p.contact_name) for p in participants if p.unit_id and not p.person_id],
+        )
+
+
+def content_substance(text: str) -> tuple[float, int]:
+    """How much a text says: CJK characters count one, Latin letters and digits half; and its distinct characters."""
+    cjk = _CJK.findall(text)
+    latin = _LATIN.findall(text)
+    return len(cjk) + len(latin) / 2, len(set(cjk) | {c.lower() for c in latin})
+
+
+def _content_errors(content: str, category_names: list[str]) -> list[str]:
+    if not content.strip():
+        return ["请填写工作内容。" + SUBSTANCE_HINT]
+    if len(content) > CONTENT_MAX_CHARS:
+        return [f"工作内容不能超过 {CONTENT_MAX_CHARS} 字（当前 {len(content)} 字）。"]
+    remainder = content
+    for name in sorted(category_names, key=len, reverse=True):
+        remainder = remainder.replace(name, "")
+    amount, distinct = content_substance(remainder)
+    if amount < MIN_SUBSTANCE or distinct < MIN_DISTINCT_CHARS:
+        return ["内容过于简单，看不出做了什么。" + SUBSTANCE_HINT]
+    return []
+
+
+def _local_dt(day: datetime.date, time: datetime.time) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, time))
+
+
+def _end_of_day(day: datetime.date) -> datetime.datetime:
+    return _local_dt(day + datetime.timedelta(days=1), datetime.time.min)
+
+
+def lock_time(date: datetime.date, submitted_at: datetime.datetime) -> datetime.datetime:
+    """End of the next official working day after the later of the record's date and its submission."""
+    later = max(date, timezone.localtime(submitted_at).date())
+    return _end_of_day(next_working_day(later))
+
+
+def posts_on(person: Person, day: datetime.date) -> list[Assignment]:
+    """The person's posts on a day, the one their work counts under by default first (secondment, primary)."""
+    order = {AssignmentKind.SECONDMENT: 0, AssignmentKind.PRIMARY: 1, AssignmentKind.CONCURRENT: 2}
+    posts = list(Assignment.objects.active_on(day).filter(person=person).select_related("position__unit"))
+    return sorted(posts, key=lambda a: (order.get(AssignmentKind(a.kind), 3), a.start))
+
+
+@dataclass
+class _Clean:
+    unit: Unit
+    start_at: datetime.datetime | None
+    end_at: datetime.datetime | None
+    duration_minutes: int
+    category: Category
+    duty: Duty | None
+    participant_ids: list[int]
+    partner_units: list[tuple[int, str]]
+
+
+def _validate(
+    *, author: Person, data: RecordInput, submitted_at: datetime.datetime, now: datetime.datetime,
+    exclude_pk: int | None = None,
+) -> _Clean:
+    errors: dict[str, list[str]] = {}
+
+    def err(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    today = timezone.localtime(now).date()
+    submitted_day = timezone.localtime(submitted_at).date()
+    window = settings.JISHI_LATE_ENTRY_DAYS
+    if data.date > today:
+        err("date", "日期不能晚于今天：只记录已经做过的工作。")
+    elif (submitted_day - data.date).days > window:
+        err("date", f"补记只能在工作发生后 {window} 天内进行（该日期已超过 {(submitted_day - data.date).days} 天）。")
+
+    category = Category.objects.filter(pk=data.category_id, is_active=True).first()
+    if category is None:
+        err("category", "请选择有效的类别。")
+    category_names = list(Category.objects.values_list("name", flat=True))
+    for message in _content_errors(data.content, category_names):
+        err("content", message)
+    for name, value, limit in (("place", data.place, 200), ("result", data.result, 2000),
+                               ("reflection", data.reflection, 2000)):
+        if len(value) > limit:
+            err(name, f"不能超过 {limit} 字。")
+    if data.visibility not in Visibility.values:
+        err("visibility", "请选择有效的可见范围。")
+
+    start_at = end_at = None
+    duration = 0
+    if (data.start_time is None) != (data.end_time is None):
+        err("end_time" if data.end_time is None else "start_time", "开始和结束时间须同时填写；只知道时长时请都不填，填写时长。")
+    elif data.start_time is not None and data.end_time is not None:
+        start_at = _local_dt(data.date, data.start_time)
+        end_day = data.date + datetime.timedelta(days=1 if data.ends_next_day else 0)
+        end_at = _local_dt(end_day, data.end_time)
+        if end_at <= start_at:
+            err("end_time", "结束时间必须晚于开始时间（跨夜值班请勾选“次日结束”）。")
+        else:
+            duration = int((end_at - start_at).total_seconds() // 60)
+            if duration > MAX_DURATION_MINUTES:
+                err("end_time", "一条记实不能超过 24 小时，请分开记录。")
+    elif data.duration_minutes is None:
+        err("duration_minutes", "请填写起止时间，或者填写时长。")
+    elif not 1 <= data.duration_minutes <= MAX_DURATION_MINUTES:
+        err("duration_minutes", "时长须在 1 分钟到 24 小时之间。")
+    else:
+        duration = data.duration_minutes
+
+    posts = posts_on(author, data.date) if "date" not in errors else []
+    unit: Unit | None = None
+    if "date" not in errors:
+        if not posts:
+            err("date", "该日期您没有在职岗位，无法记录这一天的工作。")
+        elif data.unit_id is None:
+            unit = posts[0].position.unit
+        else:
+            unit = next((a.position.unit for a in posts if a.position.unit_id == data.unit_id), None)
+            if unit is None:
+                err("unit", "只能记在您当天任职的单位名下。")
+
+    duty = None
+    if data.duty_id is not None and "date" not in errors:
+        duty = next((d for d in duties_for(author, data.date) if d.pk == data.duty_id), None)
+        if duty is None:
+            err("duty", "所选职责不属于您当天的岗位或单位，或已停用。")
+
+    participant_ids = list(dict.fromkeys(data.participant_ids))
+    if author.pk in participant_ids:
+        err("participants", "参与者中不必包含您自己。")
+    if len(participant_ids) + len(data.partner_units) > MAX_PARTICIPANTS:
+        err("participants", f"参与者最多 {MAX_PARTICIPANTS} 个。")
+    found = set(Person.objects.filter(pk__in=participant_ids, is_active=True).values_list("pk", flat=True))
+    if len(found) != len(participant_ids):
+        err("participants", "有参与者不存在或已停用，请从候选名单中选择。")
+    unit_ids = {u for u, _ in data.partner_units}
+    if len(set(Unit.objects.filter(pk__in=unit_ids).values_list("pk", flat=True))) != len(unit_ids):
+        err("participants", "有合作单位不存在，请从候选名单中选择。")
+    if any(len(name) > 50 for _, name in data.partner_units):
+        err("participants", "联系人姓名不能超过 50 字。")
+
+    if start_at and end_at and not errors:
+        clash = (
+            WorkRecord.objects.filter(author=author, start_at__lt=end_at, end_at__gt=start_at)
+            .exclude(pk=exclude_pk)
+            .first()
+        )
+        if clash and clash.start_at and clash.end_at:
+            span = f"{timezone.localtime(clash.start_at):%H:%M}–{timezone.localtime(clash.end_at):%H:%M}"
+            err("start_time", f"与您 {clash.date:%m月%d日} {span} 的记实“{clash.content[:20]}”时间重叠。")
+
+    if errors:
+        raise ValidationError(errors)
+    assert unit is not None and category is not None
+    return _Clean(unit, start_at, end_at, duration, category, duty, participant_ids, list(data.partner_units))
+
+
+def _participant_rows(clean: _Clean) -> list[dict[str, Any]]:
+    return [{"person": pid, "unit": None, "contact_name": ""} for pid in clean.participant_ids] + [
+        {"person": None, "unit": uid, "contact_name": name.strip()} for uid, name in clean.partner_units
+    ]
+
+
+def _stored_participant_rows(record: WorkRecord) -> list[dict[str, Any]]:
+    return [
+        {"person": p.person_id, "unit": p.unit_id, "contact_name": p.contact_name}
+        for p in record.participants.order_by("id")
+    ]
+
+
+def _snapshot(record: WorkRecord, participants: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "date": record.date.isoformat(),
+        "unit": record.unit_id,
+        "start_at": record.start_at.isoformat() if record.start_at else None,
+        "end_at": record.end_at.isoformat() if record.end_at else None,
+        "duration_minutes": record.duration_minutes,
+        "category": record.category_id,
+        "content": record.content,
+        "place": record.place,
+        "duty": record.duty_id,
+        "result": record.result,
+        "reflection": record.reflection,
+        "visibility": record.visibility,
+        "is_sensitive": record.is_sensitive,
+        "participants": participants,
+    }
+
+
+def _apply(record: WorkRecord, data: RecordInput, clean: _Clean) -> None:
+    record.unit = clean.unit
+    record.department_id = clean.unit.department_id or clean.unit.pk
+    record.date = data.date
+    record.start_at, record.end_at = clean.start_at, clean.end_at
+    record.duration_minutes = clean.duration_minutes
+    record.category = clean.category
+    record.content = data.content.strip()
+    record.place = data.place.strip()
+    record.duty = clean.duty
+    record.result = data.result.strip()
+    record.reflection = data.reflection.strip()
+    record.visibility = data.visibility
+    record.is_sensitive = data.is_sensitive
+
+
+def _write_participants(record: WorkRecord, rows: list[dict[str, Any]]) -> None:
+    record.participants.all().delete()
+    RecordParticipant.objects.bulk_create(
+        [RecordParticipant(record=record, person_id=r["person"], unit_id=r["unit"], contact_name=r["contact_name"])
+         for r in rows]
+    )
+
+
+@transaction.atomic
+def record_create(*, author: Person, data: RecordInput, now: datetime.datetime | None = None) -> WorkRecord:
+    """Create a record for `author`; submission time is the server's, late entries are marked."""
+    now = now or timezone.now()
+    clean = _validate(author=author, data=data, submitted_at=now, now=now)
+    record = WorkRecord(author=author, submitted_at=now, updated_at=now, version=1)
+    _apply(record, data, clean)
+    record.is_late = data.date < timezone.localtime(now).date()
+    record.locks_at = lock_time(data.date, now)
+    record.save()
+    rows = _participant_rows(clean)
+    _write_participants(record, rows)
+    RecordVersion.objects.create(record=record, number=1, data=_snapshot(record, rows), changed_by=author,
+                                 changed_at=now)
+    audit(actor=author, verb="record.create", target=record, data={"version": 1, "late": record.is_late})
+    return record
+
+
+@transaction.atomic
+def record_update(
+    *, actor: Person, record: WorkRecord, data: RecordInput, now: datetime.datetime | None = None
+) -> WorkRecord:
+    """Change a record within its edit window; the previous version stays in the history."""
+    now = now or timezone.now()
+    record = WorkRecord.objects.select_for_update().get(pk=record.pk)
+    if record.author_id != actor.pk:
+        raise PermissionDenied("只有记录人本人可以修改记实。")
+    if now >= record.locks_at:
+        raise ValidationError({"__all__": ["该记实已锁定，不能修改；如需更正，请添加补充说明。"]})
+    clean = _validate(author=actor, data=data, submitted_at=record.submitted_at, now=now, exclude_pk=record.pk)
+    before = _snapshot(record, _stored_participant_rows(record))
+    rows = _participant_rows(clean)
+    _apply(record, data, clean)
+    after = _snapshot(record, rows)
+    if after == before:  # nothing changed: keep the history free of empty versions
+        return record
+    record.locks_at = lock_time(record.date, record.submitted_at)
+    record.is_late = record.date < timezone.localtime(record.submitted_at).date()
+    record.version += 1
+    record.updated_at = now
+    record.save()
+    _write_participants(record, rows)
+    RecordVersion.objects.create(record=record, number=record.version, data=after, changed_by=actor, changed_at=now)
+    changed = sorted(k for k in after if after[k] != before[k])
+    audit(actor=actor, verb="record.update", target=record, data={"version": record.version, "changed": changed})
+    return record
+
+
+@transaction.atomic
+def addendum_create(*, actor: Person, record: WorkRecord, content: str, now: datetime.datetime | None = None) -> Addendum:
+    """Append a dated correction to a locked record (before the lock, edit the record instead)."""
+    now = now or timezone.now()
+    if record.author_id != actor.pk:
+        raise PermissionDenied("只有记录人本人可以添加补充说明。")
+    if now < record.locks_at:
+        raise ValidationError({"content": ["记实尚未锁定，请直接修改记实。"]})
+    text = content.strip()
+    if len(text) < 5:
+        raise ValidationError({"content": ["请写明需要更正或补充的内容（至少 5 个字）。"]})
+    if len(text) > 2000:
+        raise ValidationError({"content": ["补充说明不能超过 2000 字。"]})
+    addendum = Addendum.objects.create(record=record, author=actor, created_at=now, content=text)
+    audit(actor=actor, verb="record.addendum", target=record, data={"addendum": addendum.pk})
+    return addendum
+
+
+@transaction.atomic
+def attachment_add(*, actor: Person, record: WorkRecord, upload: UploadedFile) -> Attachment:
+    """Attach a file to a record that is still editable."""
+    if not can_edit(actor, record):
+        raise ValidationError({"file": ["只能在记实锁定前由本人添加附件。"]})
+    size = upload.size or 0
+    if size == 0:
+        raise ValidationError({"file": ["文件是空的。"]})
+    if size > settings.JISHI_ATTACHMENT_MAX_BYTES:
+        raise ValidationError({"file": [f"文件不能超过 {settings.JISHI_ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB。"]})
+    name = (upload.name or "附件")[-200:]
+    attachment = Attachment.objects.create(
+        record=record, file=upload, original_name=name, size=size, uploaded_by=actor, uploaded_at=timezone.now()
+    )
+    audit(actor=actor, verb="record.attachment", target=record, data={"attachment": attachment.pk, "name": name})
+    return attachment

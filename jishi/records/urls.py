@@ -1,0 +1,20 @@
+from django.urls import path
+
+from jishi.records import views
+
+app_name = "records"
+
+urlpatterns = [
+    path("", views.today, name="today"),
+    path("me/", views.my_records, name="mine"),
+    path("records/", views.record_list, name="list"),
+    path("records/<int:pk>/", views.detail, name="detail"),
+    path("records/<int:pk>/edit/", views.record_edit, name="edit"),
+    path("records/<int:pk>/addenda/", views.addendum, name="addendum"),
+    path("records/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
+    path("records/<int:pk>/attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
+    path("unit/", views.my_unit, name="my_unit"),
+    path("units/", views.units, name="units"),
+    path("units/<int:pk>/", views.unit_page, name="unit"),
+    path("people/<int:pk>/", views.person_page, name="person"),
+]

@@ -1,0 +1,307 @@
+"""Record pages. Each view parses, calls a selector or service, and renders; htmx partials share URLs."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from jishi.org.calendar import local_today, missing_days
+from jishi.org.models import Person, Unit
+from jishi.org.rules import can_see_filing_status, can_see_person_filing
+from jishi.org.selectors import current_posts, duties_for
+from jishi.records.forms import AddendumForm, AttachmentForm, RecordForm, initial_from_record
+from jishi.records.models import Category, WorkRecord
+from jishi.records.rules import can_add_addendum, can_edit
+from jishi.records.selectors import (
+    RecordFilters,
+    month_calendar,
+    my_day,
+    recent_own,
+    record_detail,
+    record_page,
+    unfiled_on,
+)
+from jishi.records.services import addendum_create, attachment_add, record_create, record_update
+
+
+def _parse_date(value: str | None, default: datetime.date) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _record_form(request: HttpRequest, *, data: Any = None, initial: dict[str, Any] | None = None) -> RecordForm:
+    day = local_today()
+    return RecordForm(data, initial=initial or {"date": day}, author=request.user, duties=duties_for(request.user, day))
+
+
+def _participant_chips(record: WorkRecord) -> list[dict[str, Any]]:
+    return [{"person": p.person, "unit": p.unit, "contact_name": p.contact_name} for p in record.participants.all()]
+
+
+@login_required
+def today(request: HttpRequest) -> HttpResponse:
+    """今天: today's timeline and the quick-entry form; htmx posts swap both in place."""
+    day = local_today()
+    chips: list[dict[str, Any]] = []
+    saved = False
+    if request.method == "POST":
+        form = _record_form(request, data=request.POST)
+        if form.is_valid():
+            try:
+                record = record_create(author=request.user, data=form.to_input())
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                saved = True
+                messages.success(request, f"已保存：{record.date:%m月%d日} {record.category.name}")
+                if not request.htmx:
+                    return redirect(reverse("records:today") + "?saved=1")
+                form = _record_form(request)
+        if not saved:
+            chips = _chips_from_post(request)
+    else:
+        copy_id = _int_or_none(request.GET.get("copy"))
+        if copy_id:
+            source = get_object_or_404(WorkRecord, pk=copy_id, author=request.user)
+            form = _record_form(request, initial=initial_from_record(source, day=day))
+            chips = _participant_chips(source)
+        else:
+            form = _record_form(request)
+    context = {
+        "form": form,
+        "chips": chips,
+        "day": day,
+        "timeline": my_day(person=request.user, day=day),
+        "recent": recent_own(person=request.user, before=day),
+        "saved": saved,
+        "fresh": request.method == "GET" and "copy" not in request.GET and "saved" not in request.GET,
+        "just_saved": saved or "saved" in request.GET,
+    }
+    if request.htmx:
+        response = render(request, "records/_today_main.html", context)
+        if saved:
+            response["HX-Trigger"] = "jishi:record-saved"
+        return response
+    return render(request, "records/today.html", context)
+
+
+def _chips_from_post(request: HttpRequest) -> list[dict[str, Any]]:
+    """Re-show the participants a person had picked when the form comes back with errors."""
+    ids = [int(v) for v in request.POST.getlist("participants") if v.isdigit()]
+    people = {p.pk: p for p in Person.objects.filter(pk__in=ids)}
+    chips: list[dict[str, Any]] = [{"person": people[i], "unit": None, "contact_name": ""} for i in ids if i in people]
+    unit_ids = [int(v) for v in request.POST.getlist("partner_unit") if v.isdigit()]
+    contacts = request.POST.getlist("partner_contact")
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=unit_ids)}
+    for n, uid in enumerate(unit_ids):
+        if uid in units:
+            chips.append({"person": None, "unit": units[uid], "contact_name": contacts[n] if n < len(contacts) else ""})
+    return chips
+
+
+@login_required
+def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    record = record_detail(user=request.user, pk=pk)
+    if not can_edit(request.user, record):
+        raise PermissionDenied("该记实已锁定或不是您记录的，不能修改。")
+    if request.method == "POST":
+        form = RecordForm(request.POST, author=request.user, duties=duties_for(request.user, record.date))
+        if form.is_valid():
+            try:
+                record_update(actor=request.user, record=record, data=form.to_input())
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, "已保存修改，旧版本保留在历史中。")
+                return redirect("records:detail", pk=record.pk)
+        chips = _chips_from_post(request)
+    else:
+        form = RecordForm(initial=initial_from_record(record, day=record.date) | {"result": record.result,
+                                                                                  "reflection": record.reflection},
+                          author=request.user, duties=duties_for(request.user, record.date))
+        chips = _participant_chips(record)
+    return render(request, "records/edit.html", {"form": form, "record": record, "chips": chips})
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    record = record_detail(user=request.user, pk=pk)
+    versions = list(record.versions.all())
+    for previous, version in zip(versions, versions[1:], strict=False):
+        version.changed_fields = [k for k in version.data if version.data.get(k) != previous.data.get(k)]  # type: ignore[attr-defined]
+    return render(request, "records/detail.html", {
+        "record": record,
+        "versions": versions,
+        "editable": can_edit(request.user, record),
+        "addendum_form": AddendumForm() if can_add_addendum(request.user, record) else None,
+        "attachment_form": AttachmentForm() if can_edit(request.user, record) else None,
+    })
+
+
+@login_required
+@require_POST
+def addendum(request: HttpRequest, pk: int) -> HttpResponse:
+    record = record_detail(user=request.user, pk=pk)
+    form = AddendumForm(request.POST)
+    if form.is_valid():
+        try:
+            addendum_create(actor=request.user, record=record, content=form.cleaned_data["content"])
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, "补充说明已添加。")
+    else:
+        messages.error(request, "请填写补充说明（不超过 2000 字）。")
+    return redirect("records:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    record = record_detail(user=request.user, pk=pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择要上传的文件。")
+    else:
+        try:
+            attachment_add(actor=request.user, record=record, upload=form.cleaned_data["file"])
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, "附件已上传。")
+    return redirect("records:detail", pk=pk)
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+    record = record_detail(user=request.user, pk=pk)
+    if not record.content_visible:  # type: ignore[attr-defined]
+        raise Http404("附件不存在或无权查看。")
+    attachment = get_object_or_404(record.attachments, pk=attachment_id)
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
+
+
+def _filters_from(request: HttpRequest) -> RecordFilters:
+    return RecordFilters(
+        author_id=_int_or_none(request.GET.get("author")),
+        unit_id=_int_or_none(request.GET.get("unit")),
+        date_from=_parse_date(request.GET.get("from"), None),  # type: ignore[arg-type]
+        date_to=_parse_date(request.GET.get("to"), None),  # type: ignore[arg-type]
+        category_id=_int_or_none(request.GET.get("category")),
+        duty_id=_int_or_none(request.GET.get("duty")),
+        q=request.GET.get("q", "")[:100],
+    )
+
+
+@login_required
+def record_list(request: HttpRequest) -> HttpResponse:
+    """全部记实 / 检索: everything the reader may see, filtered, 20 a page."""
+    filters = _filters_from(request)
+    page = record_page(user=request.user, filters=filters, cursor=request.GET.get("cursor"))
+    context = {"page": page, "categories": Category.objects.filter(is_active=True), "query": request.GET}
+    template = "records/_record_page.html" if request.htmx else "records/list.html"
+    return render(request, template, context)
+
+
+@login_required
+def my_records(request: HttpRequest) -> HttpResponse:
+    """我的记实: a month calendar of filed, missing, holiday and absent days, and the records of one day."""
+    today = local_today()
+    month = request.GET.get("month", "")
+    try:
+        year, mon = (int(x) for x in month.split("-")) if month else (today.year, today.month)
+        first = datetime.date(year, mon, 1)
+    except ValueError:
+        first = today.replace(day=1)
+    day = _parse_date(request.GET.get("date"), today if first.month == today.month else first)
+    previous = (first - datetime.timedelta(days=1)).replace(day=1)
+    following = (first + datetime.timedelta(days=32)).replace(day=1)
+    context = {
+        "weeks": month_calendar(person=request.user, year=first.year, month=first.month),
+        "first": first,
+        "previous": previous,
+        "following": following if following <= today else None,
+        "day": day,
+        "records": my_day(person=request.user, day=day),
+    }
+    if request.htmx and request.GET.get("date"):
+        return render(request, "records/_day_records.html", context)
+    return render(request, "records/my_records.html", context)
+
+
+@login_required
+def unit_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """A unit's records by day, with who has not filed (for its own staff, superiors and scoped roles)."""
+    unit = get_object_or_404(Unit, pk=pk)
+    today = local_today()
+    day = min(_parse_date(request.GET.get("date"), today), today)
+    filters = RecordFilters(unit_id=unit.pk, date_from=day, date_to=day)
+    page = record_page(user=request.user, filters=filters, cursor=request.GET.get("cursor"))
+    if request.htmx and request.GET.get("cursor"):
+        return render(request, "records/_record_page.html", {"page": page, "query": request.GET})
+    shows_filing = can_see_filing_status(request.user, unit)
+    return render(request, "records/unit.html", {
+        "unit": unit,
+        "day": day,
+        "previous": day - datetime.timedelta(days=1),
+        "following": day + datetime.timedelta(days=1) if day < today else None,
+        "page": page,
+        "query": request.GET,
+        "children": unit.children.filter(valid_to__isnull=True),
+        "ancestors": Unit.objects.filter(pk__in=[int(x) for x in unit.path.strip("/").split("/") if x]).exclude(pk=unit.pk),
+        "shows_filing": shows_filing,
+        "unfiled": unfiled_on(unit=unit, day=day) if shows_filing else [],
+    })
+
+
+@login_required
+def my_unit(request: HttpRequest) -> HttpResponse:
+    posts = current_posts(request.user)
+    if not posts:
+        messages.info(request, "您当前没有在职岗位。")
+        return redirect("records:units")
+    unit = posts[0].position.unit
+    return redirect("records:unit", pk=unit.department_id or unit.pk)
+
+
+@login_required
+def units(request: HttpRequest) -> HttpResponse:
+    roots = Unit.objects.filter(tier__lte=1, kind__in=["jurisdiction", "department", "town"], valid_to__isnull=True)
+    return render(request, "records/units.html", {"units": roots})
+
+
+@login_required
+def person_page(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(Person, pk=pk)
+    posts = current_posts(person)
+    filters = RecordFilters(author_id=person.pk)
+    page = record_page(user=request.user, filters=filters, cursor=request.GET.get("cursor"))
+    if request.htmx and request.GET.get("cursor"):
+        return render(request, "records/_record_page.html", {"page": page, "query": request.GET})
+    primary_unit = posts[0].position.unit_id if posts else None
+    today = local_today()
+    shows_missing = can_see_person_filing(request.user, person.pk, primary_unit)
+    missing = missing_days(person, today.replace(day=1), today) if shows_missing else []
+    return render(request, "records/person.html", {
+        "person": person, "posts": posts, "page": page, "query": request.GET, "missing": missing,
+        "shows_missing": shows_missing,
+    })
