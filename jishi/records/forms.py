@@ -17,10 +17,10 @@ SERVICE_FIELD_FOR_FORM = {"participants": "participants", "duration_minutes": "d
 
 
 class RecordForm(forms.Form):
-    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     category = forms.ModelChoiceField(label="类别", queryset=Category.objects.filter(is_active=True), empty_label=None)
-    start_time = forms.TimeField(label="开始", required=False, widget=forms.TimeInput(attrs={"type": "time"}))
-    end_time = forms.TimeField(label="结束", required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    start_time = forms.TimeField(label="开始", required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end_time = forms.TimeField(label="结束", required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     ends_next_day = forms.BooleanField(label="次日结束", required=False)
     duration_minutes = forms.IntegerField(
         label="时长（分钟）", required=False, min_value=1, max_value=1440,
@@ -39,6 +39,7 @@ class RecordForm(forms.Form):
     is_sensitive = forms.BooleanField(label="敏感内容（人事、财务、信访等）", required=False)
 
     def __init__(self, *args: Any, author: Person, duties: list[Duty], **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.author = author
         self.fields["duty"].choices = [("", "—— 不对应具体职责 ——")] + [(d.pk, f"{d.code} {d.title}") for d in duties]

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jishi.core.services import audit
-from jishi.org.calendar import next_working_day
+from jishi.org.calendar import WorkingCalendar, next_working_day
 from jishi.org.models import Assignment, AssignmentKind, Duty, Person, Unit
 from jishi.org.selectors import duties_for
 from jishi.records.rules import can_edit
@@ -34,7 +34,7 @@ from jishi.records.models import (
 )
 
 CONTENT_MAX_CHARS = 5000
-MIN_SUBSTANCE = 8
+MIN_SUBSTANCE = 10
 MIN_DISTINCT_CHARS = 5
 MAX_PARTICIPANTS = 50
 MAX_DURATION_MINUTES = 24 * 60
@@ -101,7 +101,7 @@ def content_substance(text: str) -> tuple[float, int]:
     return len(cjk) + len(latin) / 2, len(set(cjk) | {c.lower() for c in latin})
 
 
-def _content_errors(content: str, category_names: list[str]) -> list[str]:
+def content_errors(content: str, category_names: list[str]) -> list[str]:
     if not content.strip():
         return ["请填写工作内容。" + SUBSTANCE_HINT]
     if len(content) > CONTENT_MAX_CHARS:
@@ -123,10 +123,20 @@ def _end_of_day(day: datetime.date) -> datetime.datetime:
     return _local_dt(day + datetime.timedelta(days=1), datetime.time.min)
 
 
-def lock_time(date: datetime.date, submitted_at: datetime.datetime) -> datetime.datetime:
-    """End of the next official working day after the later of the record's date and its submission."""
+def lock_time(
+    date: datetime.date, submitted_at: datetime.datetime, calendar: WorkingCalendar | None = None
+) -> datetime.datetime:
+    """End of the next official working day after the later of the record's date and its submission.
+
+    Bulk writers pass a WorkingCalendar covering the span so the overrides are read once.
+    """
     later = max(date, timezone.localtime(submitted_at).date())
-    return _end_of_day(next_working_day(later))
+    if calendar is None:
+        return _end_of_day(next_working_day(later))
+    day = later + datetime.timedelta(days=1)
+    while not calendar.is_working_day(day):
+        day += datetime.timedelta(days=1)
+    return _end_of_day(day)
 
 
 def posts_on(person: Person, day: datetime.date) -> list[Assignment]:
@@ -169,7 +179,7 @@ def _validate(
     if category is None:
         err("category", "请选择有效的类别。")
     category_names = list(Category.objects.values_list("name", flat=True))
-    for message in _content_errors(data.content, category_names):
+    for message in content_errors(data.content, category_names):
         err("content", message)
     for name, value, limit in (("place", data.place, 200), ("result", data.result, 2000),
                                ("reflection", data.reflection, 2000)):
@@ -247,7 +257,7 @@ def _validate(
     return _Clean(unit, start_at, end_at, duration, category, duty, participant_ids, list(data.partner_units))
 
 
-def _participant_rows(clean: _Clean) -> list[dict[str, Any]]:
+def participant_rows(clean: _Clean) -> list[dict[str, Any]]:
     return [{"person": pid, "unit": None, "contact_name": ""} for pid in clean.participant_ids] + [
         {"person": None, "unit": uid, "contact_name": name.strip()} for uid, name in clean.partner_units
     ]
@@ -260,12 +270,16 @@ def _stored_participant_rows(record: WorkRecord) -> list[dict[str, Any]]:
     ]
 
 
-def _snapshot(record: WorkRecord, participants: list[dict[str, Any]]) -> dict[str, Any]:
+def _utc_iso(moment: datetime.datetime | None) -> str | None:
+    return moment.astimezone(datetime.UTC).isoformat() if moment else None
+
+
+def record_snapshot(record: WorkRecord, participants: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "date": record.date.isoformat(),
         "unit": record.unit_id,
-        "start_at": record.start_at.isoformat() if record.start_at else None,
-        "end_at": record.end_at.isoformat() if record.end_at else None,
+        "start_at": _utc_iso(record.start_at),
+        "end_at": _utc_iso(record.end_at),
         "duration_minutes": record.duration_minutes,
         "category": record.category_id,
         "content": record.content,
@@ -313,9 +327,9 @@ def record_create(*, author: Person, data: RecordInput, now: datetime.datetime |
     record.is_late = data.date < timezone.localtime(now).date()
     record.locks_at = lock_time(data.date, now)
     record.save()
-    rows = _participant_rows(clean)
+    rows = participant_rows(clean)
     _write_participants(record, rows)
-    RecordVersion.objects.create(record=record, number=1, data=_snapshot(record, rows), changed_by=author,
+    RecordVersion.objects.create(record=record, number=1, data=record_snapshot(record, rows), changed_by=author,
                                  changed_at=now)
     audit(actor=author, verb="record.create", target=record, data={"version": 1, "late": record.is_late})
     return record
@@ -333,10 +347,10 @@ def record_update(
     if now >= record.locks_at:
         raise ValidationError({"__all__": ["该记实已锁定，不能修改；如需更正，请添加补充说明。"]})
     clean = _validate(author=actor, data=data, submitted_at=record.submitted_at, now=now, exclude_pk=record.pk)
-    before = _snapshot(record, _stored_participant_rows(record))
-    rows = _participant_rows(clean)
+    before = record_snapshot(record, _stored_participant_rows(record))
+    rows = participant_rows(clean)
     _apply(record, data, clean)
-    after = _snapshot(record, rows)
+    after = record_snapshot(record, rows)
     if after == before:  # nothing changed: keep the history free of empty versions
         return record
     record.locks_at = lock_time(record.date, record.submitted_at)

@@ -1,0 +1,3 @@
+from jishi.cli import main
+
+main()

@@ -1,0 +1,58 @@
+"""Serve Jishi with gunicorn (static files by WhiteNoise) and the background-task worker beside it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Run the production server (gunicorn) on 127.0.0.1:8000 with the background-task worker."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--bind", default="127.0.0.1:8000", help="HOST:PORT to listen on (default 127.0.0.1:8000)")
+        parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+        parser.add_argument("--no-worker", action="store_true", help="do not start the background-task worker")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        bind = options["bind"]
+        host, _, port = bind.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise CommandError(f"--bind 应为 HOST:PORT，例如 127.0.0.1:8000（收到 {bind!r}）。")
+        if options["workers"] < 1:
+            raise CommandError("--workers 至少为 1。")
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        env = dict(os.environ)
+        env.setdefault("DJANGO_SETTINGS_MODULE", os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.dev"))
+        children: list[subprocess.Popen[bytes]] = []
+        if not options["no_worker"]:
+            children.append(subprocess.Popen([sys.executable, "-m", "jishi", "db_worker"], env=env))
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", bind,
+             "--workers", str(options["workers"]), "--access-logfile", "-"],
+            env=env,
+        )
+        children.append(server)
+        self.stdout.write(self.style.SUCCESS(f"记实已启动：http://{bind}/  （Ctrl+C 停止）"))
+
+        def stop(*_: Any) -> None:
+            for child in children:
+                if child.poll() is None:
+                    child.terminate()
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            server.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop()
+            for child in children:
+                child.wait(timeout=10)

@@ -1,0 +1,204 @@
+"""The visibility matrix: every viewer against every surface that shows records (PRODUCT.md, "Visibility levels")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from jishi.accounts.services import token_create
+from jishi.org.models import Person
+from jishi.records.models import Visibility, WorkRecord
+from jishi.testing import Org, write_record
+
+VIEWERS = [
+    "anonymous", "author", "subordinate", "same_unit", "other_deputy_same_unit", "superior_deputy", "unit_head",
+    "district_leader_in_charge", "district_leader_not_in_charge", "principal_leader", "unrelated", "other_unit_head",
+    "inspector", "scoped_inspector_elsewhere", "hr", "admin", "social_worker",
+]
+
+
+def viewer(org: Org, name: str) -> Person | None:
+    return {
+        "anonymous": None,
+        "author": org.section_head,  # the matrix's author is the head of 预算科 …
+        "subordinate": org.author,  # … so a staff member of 预算科 is their subordinate
+        "same_unit": org.sibling,  # 国库科, same 本单位
+        "other_deputy_same_unit": org.deputy_not_in_charge,
+        "superior_deputy": org.deputy_in_charge,
+        "unit_head": org.unit_head,
+        "district_leader_in_charge": org.district_deputy,
+        "district_leader_not_in_charge": org.other_district_deputy,
+        "principal_leader": org.secretary,
+        "unrelated": org.unrelated,
+        "other_unit_head": org.civil_head,
+        "inspector": org.inspector,
+        "scoped_inspector_elsewhere": org.scoped_inspector,
+        "hr": org.hr,
+        "admin": org.admin,
+        "social_worker": org.social_worker,
+    }[name]
+
+
+EVERYONE = set(VIEWERS) - {"anonymous"}
+OWN_UNIT = {"author", "subordinate", "same_unit", "other_deputy_same_unit", "superior_deputy", "unit_head"}
+SUPERIORS = {"superior_deputy", "unit_head", "district_leader_in_charge", "principal_leader"}
+SCOPED = {"inspector", "hr"}
+LEADERS = {"district_leader_in_charge", "district_leader_not_in_charge", "principal_leader"}
+
+CASES = {
+    # (visibility, sensitive): (who reads the record, who reads its content)
+    (Visibility.PUBLIC, False): (EVERYONE, EVERYONE),
+    (Visibility.INTERNAL, False): (EVERYONE, EVERYONE),
+    (Visibility.UNIT, False): (OWN_UNIT | SUPERIORS | LEADERS | SCOPED, OWN_UNIT | SUPERIORS | LEADERS | SCOPED),
+    (Visibility.SUPERIORS, False): ({"author"} | SUPERIORS | SCOPED, {"author"} | SUPERIORS | SCOPED),
+    (Visibility.INTERNAL, True): (EVERYONE, OWN_UNIT | SUPERIORS | SCOPED),
+    (Visibility.UNIT, True): (OWN_UNIT | SUPERIORS | LEADERS | SCOPED, OWN_UNIT | SUPERIORS | SCOPED),
+}
+
+SECRET_WORD = "甲乙丙协调事项"
+
+
+def _client(person: Person | None) -> Client:
+    client = Client()
+    if person is not None:
+        client.force_login(person)
+    return client
+
+
+def _bearer(person: Person | None) -> dict[str, str]:
+    if person is None:
+        return {}
+    _, secret = token_create(person=person, name="test")
+    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+
+def page_detail(person: Person | None, record: WorkRecord) -> tuple[bool, bool]:
+    response = _client(person).get(f"/records/{record.pk}/")
+    if response.status_code in (302, 404):
+        return False, False
+    assert response.status_code == 200
+    return True, SECRET_WORD in response.content.decode()
+
+
+def page_list(person: Person | None, record: WorkRecord) -> tuple[bool, bool]:
+    response = _client(person).get("/records/")
+    if response.status_code == 302:
+        return False, False
+    body = response.content.decode()
+    return f"/records/{record.pk}/" in body, SECRET_WORD in body
+
+
+def api_detail(person: Person | None, record: WorkRecord) -> tuple[bool, bool]:
+    response = Client().get(f"/api/v1/records/{record.pk}", **_bearer(person))
+    if response.status_code in (401, 404):
+        return False, False
+    assert response.status_code == 200
+    data = response.json()
+    return True, data["content"] is not None and SECRET_WORD in data["content"]
+
+
+def api_list(person: Person | None, record: WorkRecord) -> tuple[bool, bool]:
+    response = Client().get("/api/v1/records", **_bearer(person))
+    if response.status_code == 401:
+        return False, False
+    items = [i for i in response.json()["items"] if i["id"] == record.pk]
+    return bool(items), bool(items) and items[0]["content"] is not None
+
+
+def search(person: Person | None, record: WorkRecord) -> tuple[bool, bool]:
+    """Search finds the record by a word of its content only where the reader may see that content."""
+    response = _client(person).get("/records/", {"q": "甲乙丙"})
+    if response.status_code == 302:
+        return False, False
+    found = f"/records/{record.pk}/" in response.content.decode()
+    api = Client().get("/api/v1/records", {"q": "甲乙丙"}, **_bearer(person))
+    api_found = api.status_code == 200 and any(i["id"] == record.pk for i in api.json()["items"])
+    assert found == api_found
+    return found, found
+
+
+SURFACES: dict[str, Callable[[Person | None, WorkRecord], tuple[bool, bool]]] = {
+    "page": page_detail, "list": page_list, "api_detail": api_detail, "api_list": api_list,
+}
+
+
+@pytest.mark.parametrize(("visibility", "sensitive"), list(CASES))
+def test_every_surface_follows_the_one_rule(org: Org, visibility: str, sensitive: bool) -> None:
+    record = write_record(org.section_head, visibility=visibility, is_sensitive=sensitive,
+                          content=f"与预算科同事讨论{SECRET_WORD}，形成三条意见报局长")
+    readers, content_readers = CASES[(visibility, sensitive)]
+    failures = []
+    for name in VIEWERS:
+        person = viewer(org, name)
+        for surface, probe in SURFACES.items():
+            sees, sees_content = probe(person, record)
+            if sees != (name in readers) or sees_content != (name in content_readers):
+                failures.append(f"{surface}: {name} sees={sees} content={sees_content}")
+        found, _ = search(person, record)
+        if found != (name in content_readers):
+            failures.append(f"search: {name} found={found}")
+    assert not failures, "\n".join(failures)
+
+
+def test_restricted_record_is_404_not_403(org: Org) -> None:
+    record = write_record(org.author, visibility=Visibility.SUPERIORS)
+    client = _client(org.unrelated)
+    assert client.get(f"/records/{record.pk}/").status_code == 404
+    assert client.get("/records/999999/").status_code == 404
+    assert Client().get(f"/api/v1/records/{record.pk}", **_bearer(org.unrelated)).status_code == 404
+
+
+def test_a_leader_who_left_the_post_no_longer_sees_through_it(org: Org) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    record = write_record(org.author, visibility=Visibility.SUPERIORS)
+    assert WorkRecord.objects.visible_to(org.unit_head).filter(pk=record.pk).exists()
+    org.unit_head.assignments.update(end=timezone.localdate() - datetime.timedelta(days=1))
+    fresh = Person.objects.get(pk=org.unit_head.pk)
+    assert not WorkRecord.objects.visible_to(fresh).filter(pk=record.pk).exists()
+
+
+def test_a_record_stays_with_the_unit_of_its_date_after_a_move(org: Org) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from jishi.org.services import move_person
+
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    old = write_record(org.author, date=yesterday - datetime.timedelta(days=1), visibility=Visibility.SUPERIORS)
+    position = org.unrelated.assignments.first().position
+    move_person(actor=org.admin, person=org.author, position_id=position.pk, on=yesterday)
+    new = write_record(org.author, visibility=Visibility.SUPERIORS)
+    assert old.unit == org.budget and new.unit == org.relief
+    head = Person.objects.get(pk=org.unit_head.pk)
+    civil_head = Person.objects.get(pk=org.civil_head.pk)
+    assert set(WorkRecord.objects.visible_to(head).filter(author=org.author).values_list("pk", flat=True)) == {old.pk}
+    assert set(WorkRecord.objects.visible_to(civil_head).filter(author=org.author).values_list("pk", flat=True)) == {
+        new.pk
+    }
+
+
+def test_admin_site_shows_records_read_only_through_the_rule(org: Org) -> None:
+    hidden = write_record(org.author, visibility=Visibility.SUPERIORS)
+    shown = write_record(org.author, start_time=__import__("datetime").time(11, 0),
+                         end_time=__import__("datetime").time(12, 0))
+    client = _client(org.admin)
+    listing = client.get("/admin/records/workrecord/").content.decode()
+    assert f"/admin/records/workrecord/{shown.pk}/" in listing
+    assert f"/admin/records/workrecord/{hidden.pk}/" not in listing
+    assert client.get(f"/admin/records/workrecord/{hidden.pk}/change/").status_code in (302, 404)
+    page = client.get(f"/admin/records/workrecord/{shown.pk}/change/")
+    assert page.status_code == 200 and 'name="content"' not in page.content.decode()
+    assert client.post(f"/admin/records/workrecord/{shown.pk}/change/", {"content": "改写"}).status_code == 403
+    assert client.get("/admin/records/workrecord/add/").status_code == 403
+
+
+def test_only_administrators_enter_the_admin_site(org: Org) -> None:
+    assert _client(org.admin).get("/admin/").status_code == 200
+    assert _client(org.unit_head).get("/admin/").status_code == 302
+    assert _client(None).get("/admin/").status_code == 302
