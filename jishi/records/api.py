@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from jishi.records.models import Category, Visibility, WorkRecord
@@ -227,9 +227,9 @@ def list_records(
 
 
 @router.post("", response={201: RecordOut, 400: ErrorOut}, summary="新建记实")
-def create_record(request: HttpRequest, payload: RecordIn) -> tuple[int, RecordOut]:
+def create_record(request: HttpRequest, payload: RecordIn) -> Status[RecordOut]:
     record = record_create(author=request.user, data=_input_from(payload, None))  # type: ignore[arg-type]
-    return 201, record_out(record_detail(user=request.user, pk=record.pk), request.user)
+    return Status(201, record_out(record_detail(user=request.user, pk=record.pk), request.user))
 
 
 @router.get("/{record_id}", response=RecordOut, summary="记实详情")
@@ -259,7 +259,7 @@ def list_versions(request: HttpRequest, record_id: int) -> list[VersionOut]:
 
 @router.post("/{record_id}/addenda", response={201: AddendumOut, 400: ErrorOut, 403: ErrorOut},
              summary="为已锁定的记实添加补充说明")
-def add_addendum(request: HttpRequest, record_id: int, payload: AddendumIn) -> tuple[int, AddendumOut]:
+def add_addendum(request: HttpRequest, record_id: int, payload: AddendumIn) -> Status[AddendumOut]:
     record = record_detail(user=request.user, pk=record_id)
     addendum = addendum_create(actor=request.user, record=record, content=payload.content)  # type: ignore[arg-type]
-    return 201, AddendumOut(id=addendum.pk, created_at=addendum.created_at, content=addendum.content)
+    return Status(201, AddendumOut(id=addendum.pk, created_at=addendum.created_at, content=addendum.content))
