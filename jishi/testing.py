@@ -55,9 +55,17 @@ def make_unit(name: str, kind: str, parent: Unit | None = None, code: str | None
     return unit_save(Unit(name=name, code=code or name, kind=kind, parent=parent))
 
 
-def make_post(person: Person, unit: Unit, *, title: str = "科员", leadership: str = Leadership.NONE,
-              in_charge_of: list[Unit] | None = None, kind: str = AssignmentKind.PRIMARY,
-              start: datetime.date = LONG_AGO, end: datetime.date | None = None) -> Assignment:
+def make_post(
+    person: Person,
+    unit: Unit,
+    *,
+    title: str = "科员",
+    leadership: str = Leadership.NONE,
+    in_charge_of: list[Unit] | None = None,
+    kind: str = AssignmentKind.PRIMARY,
+    start: datetime.date = LONG_AGO,
+    end: datetime.date | None = None,
+) -> Assignment:
     rank = Rank.DISTRICT if unit.tier == 0 else Rank.STAFF
     position = Position.objects.create(unit=unit, title=title, rank=rank, leadership=leadership)
     if in_charge_of:
@@ -120,6 +128,11 @@ class Org:
 
 
 def build_org() -> Org:
+    from django.apps import apps
+
+    from jishi.records.migrations._categories import add_defaults
+
+    add_defaults(apps, None)  # transactional tests flush the rows the data migration wrote
     root = make_unit("嘉定区", UnitKind.JURISDICTION, code="JD")
     finance = make_unit("区财政局", UnitKind.DEPARTMENT, root, "CZJ")
     budget = make_unit("预算科", UnitKind.SECTION, finance, "CZJ-1")
@@ -133,15 +146,30 @@ def build_org() -> Org:
         return PersonFactory(full_name=name, username=username, **kwargs)
 
     org = Org(
-        root=root, finance=finance, budget=budget, treasury=treasury, civil=civil, relief=relief, town=town,
+        root=root,
+        finance=finance,
+        budget=budget,
+        treasury=treasury,
+        civil=civil,
+        relief=relief,
+        town=town,
         village=village,
-        author=person("张伟", "author"), colleague=person("李娜", "colleague"), sibling=person("王芳", "sibling"),
-        section_head=person("刘洋", "section_head"), deputy_in_charge=person("陈静", "deputy_in_charge"),
-        deputy_not_in_charge=person("杨磊", "deputy_not_in_charge"), unit_head=person("赵强", "unit_head"),
-        district_deputy=person("黄敏", "district_deputy"), other_district_deputy=person("周杰", "other_deputy"),
-        secretary=person("吴军", "secretary"), unrelated=person("徐丽", "unrelated"),
-        civil_head=person("孙涛", "civil_head"), inspector=person("马超", "inspector"),
-        scoped_inspector=person("朱明", "scoped_inspector"), hr=person("胡平", "hr"), admin=person("郭刚", "admin"),
+        author=person("张伟", "author"),
+        colleague=person("李娜", "colleague"),
+        sibling=person("王芳", "sibling"),
+        section_head=person("刘洋", "section_head"),
+        deputy_in_charge=person("陈静", "deputy_in_charge"),
+        deputy_not_in_charge=person("杨磊", "deputy_not_in_charge"),
+        unit_head=person("赵强", "unit_head"),
+        district_deputy=person("黄敏", "district_deputy"),
+        other_district_deputy=person("周杰", "other_deputy"),
+        secretary=person("吴军", "secretary"),
+        unrelated=person("徐丽", "unrelated"),
+        civil_head=person("孙涛", "civil_head"),
+        inspector=person("马超", "inspector"),
+        scoped_inspector=person("朱明", "scoped_inspector"),
+        hr=person("胡平", "hr"),
+        admin=person("郭刚", "admin"),
         social_worker=person("何燕", "social_worker", category="social_worker", filing_obligation="optional"),
     )
     make_post(org.author, budget)
@@ -149,7 +177,13 @@ def build_org() -> Org:
     make_post(org.sibling, treasury)
     make_post(org.section_head, budget, title="科长", leadership=Leadership.PRINCIPAL)
     make_post(org.deputy_in_charge, finance, title="副局长", leadership=Leadership.DEPUTY, in_charge_of=[budget])
-    make_post(org.deputy_not_in_charge, finance, title="副局长", leadership=Leadership.DEPUTY, in_charge_of=[treasury])
+    make_post(
+        org.deputy_not_in_charge,
+        finance,
+        title="副局长",
+        leadership=Leadership.DEPUTY,
+        in_charge_of=[treasury],
+    )
     make_post(org.unit_head, finance, title="局长", leadership=Leadership.PRINCIPAL)
     make_post(org.district_deputy, root, title="副区长", leadership=Leadership.DEPUTY, in_charge_of=[finance])
     make_post(org.other_district_deputy, root, title="副区长", leadership=Leadership.DEPUTY, in_charge_of=[civil])
@@ -171,5 +205,15 @@ def build_org() -> Org:
     return org
 
 
-__all__ = ["GOOD_CONTENT", "Org", "PersonFactory", "Visibility", "build_org", "category", "make_post", "make_unit",
-           "record_input", "write_record"]
+__all__ = [
+    "GOOD_CONTENT",
+    "Org",
+    "PersonFactory",
+    "Visibility",
+    "build_org",
+    "category",
+    "make_post",
+    "make_unit",
+    "record_input",
+    "write_record",
+]

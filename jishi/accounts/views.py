@@ -20,9 +20,15 @@ def tokens(request: HttpRequest) -> HttpResponse:
             _, secret = token_create(person=request.user, name=request.POST.get("name", ""))
         except ValidationError as exc:
             error = "；".join(exc.messages)
-    return render(request, "accounts/tokens.html", {
-        "tokens": ApiToken.objects.filter(person=request.user), "secret": secret, "error": error,
-    })
+    return render(
+        request,
+        "accounts/tokens.html",
+        {
+            "tokens": ApiToken.objects.filter(person=request.user),
+            "secret": secret,
+            "error": error,
+        },
+    )
 
 
 @login_required

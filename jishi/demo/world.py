@@ -112,15 +112,26 @@ class _Builder:
                 self.used_names.add(name)
                 return name
 
-    def _person(self, *, category: str = PersonCategory.CIVIL_SERVANT, cadre: bool = False,
-                username: str | None = None) -> Person:
+    def _person(
+        self,
+        *,
+        category: str = PersonCategory.CIVIL_SERVANT,
+        cadre: bool = False,
+        username: str | None = None,
+    ) -> Person:
         self.serial += 1
         full_name = self._name()
         pinyin, initials = name_search_keys(full_name)
         person = Person(
-            username=username or f"p{self.serial:05d}", full_name=full_name, employee_number=f"JD{self.serial:06d}",
-            category=category, is_district_cadre=cadre, name_pinyin=pinyin, name_initials=initials,
-            filing_obligation=FilingObligation.OPTIONAL if category == PersonCategory.SOCIAL_WORKER
+            username=username or f"p{self.serial:05d}",
+            full_name=full_name,
+            employee_number=f"JD{self.serial:06d}",
+            category=category,
+            is_district_cadre=cadre,
+            name_pinyin=pinyin,
+            name_initials=initials,
+            filing_obligation=FilingObligation.OPTIONAL
+            if category == PersonCategory.SOCIAL_WORKER
             else FilingObligation.REQUIRED,
         )
         person.set_unusable_password()
@@ -168,23 +179,45 @@ class _Builder:
         code = unit.code
         functions = [Duty(unit=unit, code=f"{code}-{i + 1:02d}", title=t) for i, t in enumerate(V.DUTIES[domain])]
         Duty.objects.bulk_create(functions)
-        head = self._post(unit, "主任" if domain in ("office", "petitions", "town") else "局长",
-                          Rank.DIVISION_PRINCIPAL, Leadership.PRINCIPAL)
+        head = self._post(
+            unit,
+            "主任" if domain in ("office", "petitions", "town") else "局长",
+            Rank.DIVISION_PRINCIPAL,
+            Leadership.PRINCIPAL,
+        )
         head_person = self._person(cadre=True, username="unit_head" if code == "CZJ" else None)
         self._assign(head_person, head, unit, domain)
         section_names = V.SECTIONS[domain][: self.scale.sections]
-        sections = [unit_save(Unit(name=f"{unit.name}{s}" if domain == "town" else s, code=f"{code}-S{i + 1}",
-                                   kind=UnitKind.SECTION, parent=unit, sort_order=i))
-                    for i, s in enumerate(section_names)]
-        deputies = [self._post(unit, "副局长" if domain not in ("town",) else "副镇长", Rank.DIVISION_DEPUTY,
-                               Leadership.DEPUTY) for _ in range(min(2, len(sections)))]
+        sections = [
+            unit_save(
+                Unit(
+                    name=f"{unit.name}{s}" if domain == "town" else s,
+                    code=f"{code}-S{i + 1}",
+                    kind=UnitKind.SECTION,
+                    parent=unit,
+                    sort_order=i,
+                )
+            )
+            for i, s in enumerate(section_names)
+        ]
+        deputies = [
+            self._post(
+                unit,
+                "副局长" if domain not in ("town",) else "副镇长",
+                Rank.DIVISION_DEPUTY,
+                Leadership.DEPUTY,
+            )
+            for _ in range(min(2, len(sections)))
+        ]
         for n, deputy in enumerate(deputies):
             deputy.in_charge_of.set(sections[n :: len(deputies)])
             self._assign(self._person(cadre=True), deputy, unit, domain)
         for i, section in enumerate(sections):
             picked = self.rng.sample(functions, k=min(2, len(functions)))
-            section_duties = [Duty(unit=section, code=f"{section.code}-{j + 1:02d}", title=f"{d.title}（{section.name}）")
-                              for j, d in enumerate(picked)]
+            section_duties = [
+                Duty(unit=section, code=f"{section.code}-{j + 1:02d}", title=f"{d.title}（{section.name}）")
+                for j, d in enumerate(picked)
+            ]
             Duty.objects.bulk_create(section_duties)
             lead = self._post(section, "科长", Rank.SECTION_PRINCIPAL, Leadership.PRINCIPAL)
             Duty.objects.create(unit=section, position=lead, code=f"{section.code}-L", title="科室工作统筹和人员管理")
@@ -209,10 +242,20 @@ class _Builder:
         if domain == "town":
             for v in range(self.scale.villages):
                 stem = self.rng.choice(V.VILLAGE_STEMS)
-                village = unit_save(Unit(name=V.VILLAGES[v % len(V.VILLAGES)].format(stem),
-                                         code=f"{code}-V{v + 1}", kind=UnitKind.VILLAGE, parent=unit))
-                Duty.objects.bulk_create([Duty(unit=village, code=f"{village.code}-{j + 1:02d}", title=t)
-                                          for j, t in enumerate(V.DUTIES["village"])])
+                village = unit_save(
+                    Unit(
+                        name=V.VILLAGES[v % len(V.VILLAGES)].format(stem),
+                        code=f"{code}-V{v + 1}",
+                        kind=UnitKind.VILLAGE,
+                        parent=unit,
+                    )
+                )
+                Duty.objects.bulk_create(
+                    [
+                        Duty(unit=village, code=f"{village.code}-{j + 1:02d}", title=t)
+                        for j, t in enumerate(V.DUTIES["village"])
+                    ]
+                )
                 secretary = self._post(village, "居委会主任", Rank.NONE, Leadership.PRINCIPAL)
                 self._assign(self._person(category=PersonCategory.PUBLIC_INSTITUTION), secretary, village, "village")
                 for w in range(self.scale.social_workers):
@@ -224,16 +267,21 @@ class _Builder:
     def _assign(self, person: Person, position: Position, unit: Unit, domain: str) -> None:
         if person.pk is None:
             person.save()
-        Assignment.objects.create(person=person, position=position, kind=AssignmentKind.PRIMARY,
-                                  start=self.since + datetime.timedelta(days=self.rng.randint(0, 200)))
+        Assignment.objects.create(
+            person=person,
+            position=position,
+            kind=AssignmentKind.PRIMARY,
+            start=self.since + datetime.timedelta(days=self.rng.randint(0, 200)),
+        )
         self.members.append(_Member(person=person, unit=unit, domain=domain))
 
     def grant_roles(self) -> None:
         for username, role in (("inspector", Role.INSPECTOR), ("hr", Role.HR), ("admin", Role.ADMIN)):
             person = self.named.get(username)
             if person:
-                RoleGrant.objects.create(person=person, role=role, all_units=True, granted_on=self.since,
-                                         note="演示授权")
+                RoleGrant.objects.create(
+                    person=person, role=role, all_units=True, granted_on=self.since, note="演示授权"
+                )
         for username in self.named:
             person = self.named[username]
             person.set_password(DEMO_PASSWORD)
@@ -251,27 +299,37 @@ class _Builder:
         posts = dict(Assignment.objects.values_list("person_id", "position_id"))
         for member in self.members:
             unit = member.unit
-            member.duties = (by_position.get(posts[member.person.pk], []) + by_unit.get(unit.pk, [])
-                             + by_unit.get(unit.department_id or unit.pk, []))
+            member.duties = (
+                by_position.get(posts[member.person.pk], [])
+                + by_unit.get(unit.pk, [])
+                + by_unit.get(unit.department_id or unit.pk, [])
+            )
 
     def add_texture(self) -> None:
         """Who misses days, who batches late entries, who copies; a few absences."""
         for member in self.members:
             roll = self.rng.random()
-            member.profile = ("misses" if roll < 0.08 else "batches" if roll < 0.13 else "copies" if roll < 0.15
-                              else "regular")
+            member.profile = (
+                "misses" if roll < 0.08 else "batches" if roll < 0.13 else "copies" if roll < 0.15 else "regular"
+            )
         staff = self.named.get("staff")
         for member in self.members:
             if member.person is staff:
                 member.profile = "misses"
         absent = self.rng.sample(self.members, k=max(1, len(self.members) // 30))
         start = self.today - datetime.timedelta(days=self.scale.working_days + 10)
-        Absence.objects.bulk_create([
-            Absence(person=m.person, kind=self.rng.choice(list(AbsenceKind)), note="演示",
+        Absence.objects.bulk_create(
+            [
+                Absence(
+                    person=m.person,
+                    kind=self.rng.choice(list(AbsenceKind)),
+                    note="演示",
                     start=(s := start + datetime.timedelta(days=self.rng.randint(0, self.scale.working_days))),
-                    end=s + datetime.timedelta(days=self.rng.randint(0, 4)))
-            for m in absent
-        ])
+                    end=s + datetime.timedelta(days=self.rng.randint(0, 4)),
+                )
+                for m in absent
+            ]
+        )
 
     # ---- records --------------------------------------------------------------------------------
     def build_records(self) -> int:
@@ -283,8 +341,11 @@ class _Builder:
                 days.append(day)
             day -= datetime.timedelta(days=1)
         days.reverse()
-        weekends = [d for d in (days[0] + datetime.timedelta(days=n) for n in range((self.today - days[0]).days))
-                    if not calendar.is_working_day(d)]
+        weekends = [
+            d
+            for d in (days[0] + datetime.timedelta(days=n) for n in range((self.today - days[0]).days))
+            if not calendar.is_working_day(d)
+        ]
         categories = {c.code: c for c in Category.objects.all()}
         category_names = [c.name for c in categories.values()]
         absences = {(a.person_id): (a.start, a.end) for a in Absence.objects.all()}
@@ -301,7 +362,7 @@ class _Builder:
         staff = self.named.get("staff")
         # Today's morning is partly filed already when today is a working day.
         todays = [self.today] if calendar.is_working_day(self.today) else []
-        for index, day in enumerate([*days, *todays]):
+        for _index, day in enumerate([*days, *todays]):
             for member in self.members:
                 person = member.person
                 is_today = day == self.today
@@ -314,8 +375,9 @@ class _Builder:
                     continue
                 if member.profile == "misses" and self.rng.random() < 0.18:
                     continue
-                for record, participants in self._day_records(member, day, categories, unit_names, partner_units,
-                                                              colleagues, last_content, now):
+                for record, participants in self._day_records(
+                    member, day, categories, unit_names, partner_units, colleagues, last_content, now
+                ):
                     errors = content_errors(record.content, category_names)
                     if errors:  # the generator must write what a person would be allowed to write
                         raise AssertionError(f"demo content breaks the content rule: {record.content!r}")
@@ -329,28 +391,63 @@ class _Builder:
         for day in weekends:
             on_duty = self.rng.sample(self.members, k=max(1, len(self.members) // 25))
             for member in on_duty:
-                record = self._record(member, day, categories["duty_shift"], "duty_shift", unit_names,
-                                      datetime.time(9, 0), datetime.time(17, 0), last_content, now)
+                record = self._record(
+                    member,
+                    day,
+                    categories["duty_shift"],
+                    "duty_shift",
+                    unit_names,
+                    datetime.time(9, 0),
+                    datetime.time(17, 0),
+                    last_content,
+                    now,
+                )
                 record.locks_at = lock_time(record.date, record.submitted_at, calendar)
                 pending.append((record, []))
         total += self._flush(pending)
         return total
 
-    def _day_records(self, member: _Member, day: datetime.date, categories: dict[str, Category],
-                     unit_names: list[str], partner_units: list[Unit], colleagues: dict[int, list[Person]],
-                     last_content: dict[int, str], now: datetime.datetime) -> list[tuple[WorkRecord, list[dict[str, Any]]]]:
-        slots = [(datetime.time(8, 45), datetime.time(11, 30)), (datetime.time(13, 30), datetime.time(15, 30)),
-                 (datetime.time(15, 45), datetime.time(17, 30))]
+    def _day_records(
+        self,
+        member: _Member,
+        day: datetime.date,
+        categories: dict[str, Category],
+        unit_names: list[str],
+        partner_units: list[Unit],
+        colleagues: dict[int, list[Person]],
+        last_content: dict[int, str],
+        now: datetime.datetime,
+    ) -> list[tuple[WorkRecord, list[dict[str, Any]]]]:
+        slots = [
+            (datetime.time(8, 45), datetime.time(11, 30)),
+            (datetime.time(13, 30), datetime.time(15, 30)),
+            (datetime.time(15, 45), datetime.time(17, 30)),
+        ]
         count = self.rng.choice((1, 2, 2, 3)) if day != self.today else 1
         chosen = sorted(self.rng.sample(range(3), k=count))
         out = []
         for slot in chosen:
             start, end = slots[slot]
-            start = (datetime.datetime.combine(day, start) + datetime.timedelta(minutes=self.rng.choice((0, 15, 30)))).time()
+            start = (
+                datetime.datetime.combine(day, start) + datetime.timedelta(minutes=self.rng.choice((0, 15, 30)))
+            ).time()
             if day == self.today and timezone.make_aware(datetime.datetime.combine(day, end)) > now:
                 continue
-            code = self.rng.choice(["meeting", "meeting", "documents", "documents", "research", "service",
-                                    "inspection", "training", "visitors", "official_trip", "other"])
+            code = self.rng.choice(
+                [
+                    "meeting",
+                    "meeting",
+                    "documents",
+                    "documents",
+                    "research",
+                    "service",
+                    "inspection",
+                    "training",
+                    "visitors",
+                    "official_trip",
+                    "other",
+                ]
+            )
             record = self._record(member, day, categories[code], code, unit_names, start, end, last_content, now)
             participants: list[dict[str, Any]] = []
             if code == "meeting" and self.rng.random() < 0.4:
@@ -360,14 +457,28 @@ class _Builder:
             if code in ("meeting", "research", "official_trip") and self.rng.random() < 0.3:
                 partner = self.rng.choice(partner_units)
                 if partner.pk != (member.unit.department_id or member.unit.pk):
-                    participants.append({"person": None, "unit": partner.pk,
-                                         "contact_name": self._name() if self.rng.random() < 0.5 else ""})
+                    participants.append(
+                        {
+                            "person": None,
+                            "unit": partner.pk,
+                            "contact_name": self._name() if self.rng.random() < 0.5 else "",
+                        }
+                    )
             out.append((record, participants))
         return out
 
-    def _record(self, member: _Member, day: datetime.date, category: Category, code: str, unit_names: list[str],
-                start: datetime.time, end: datetime.time, last_content: dict[int, str],
-                now: datetime.datetime) -> WorkRecord:
+    def _record(
+        self,
+        member: _Member,
+        day: datetime.date,
+        category: Category,
+        code: str,
+        unit_names: list[str],
+        start: datetime.time,
+        end: datetime.time,
+        last_content: dict[int, str],
+        now: datetime.datetime,
+    ) -> WorkRecord:
         person = member.person
         if member.profile == "copies" and person.pk in last_content and self.rng.random() < 0.7:
             content = last_content[person.pk]
@@ -376,8 +487,9 @@ class _Builder:
             pattern = self.rng.choice(V.PATTERNS[code])
             content = pattern.format(t=topic, p=self.rng.choice(unit_names), n=self.rng.randint(2, 9))
             last_content[person.pk] = content
-        submitted = timezone.make_aware(datetime.datetime.combine(day, datetime.time(17, 10))
-                                        + datetime.timedelta(minutes=self.rng.randint(0, 120)))
+        submitted = timezone.make_aware(
+            datetime.datetime.combine(day, datetime.time(17, 10)) + datetime.timedelta(minutes=self.rng.randint(0, 120))
+        )
         if member.profile == "batches":
             friday = day + datetime.timedelta(days=(4 - day.weekday()) % 7)
             submitted = timezone.make_aware(datetime.datetime.combine(friday, datetime.time(17, 40)))
@@ -385,18 +497,36 @@ class _Builder:
             submitted = now
         sensitive = member.domain in ("petitions", "personnel", "inspection") and self.rng.random() < 0.3
         roll = self.rng.random()
-        visibility = (Visibility.PUBLIC if roll < 0.04 else Visibility.UNIT if roll < 0.08
-                      else Visibility.SUPERIORS if roll < 0.10 else Visibility.INTERNAL)
+        visibility = (
+            Visibility.PUBLIC
+            if roll < 0.04
+            else Visibility.UNIT
+            if roll < 0.08
+            else Visibility.SUPERIORS
+            if roll < 0.10
+            else Visibility.INTERNAL
+        )
         start_at = timezone.make_aware(datetime.datetime.combine(day, start))
         end_at = timezone.make_aware(datetime.datetime.combine(day, end))
         places = V.PLACES.get(member.domain, V.PLACES["default"])
         return WorkRecord(
-            author=person, unit=member.unit, department_id=member.unit.department_id or member.unit.pk, date=day,
-            start_at=start_at, end_at=end_at, duration_minutes=int((end_at - start_at).total_seconds() // 60),
-            category=category, content=content, place=self.rng.choice(places) if self.rng.random() < 0.6 else "",
+            author=person,
+            unit=member.unit,
+            department_id=member.unit.department_id or member.unit.pk,
+            date=day,
+            start_at=start_at,
+            end_at=end_at,
+            duration_minutes=int((end_at - start_at).total_seconds() // 60),
+            category=category,
+            content=content,
+            place=self.rng.choice(places) if self.rng.random() < 0.6 else "",
             duty=self.rng.choice(member.duties) if member.duties and self.rng.random() < 0.85 else None,
-            result=self.rng.choice(V.RESULTS), visibility=visibility, is_sensitive=sensitive,
-            is_late=timezone.localtime(submitted).date() > day, submitted_at=submitted, updated_at=submitted,
+            result=self.rng.choice(V.RESULTS),
+            visibility=visibility,
+            is_sensitive=sensitive,
+            is_late=timezone.localtime(submitted).date() > day,
+            submitted_at=submitted,
+            updated_at=submitted,
             version=1,
         )
 
@@ -405,14 +535,24 @@ class _Builder:
             return 0
         records = WorkRecord.objects.bulk_create([r for r, _ in pending], batch_size=1000)
         RecordParticipant.objects.bulk_create(
-            [RecordParticipant(record=r, person_id=p["person"], unit_id=p["unit"], contact_name=p["contact_name"])
-             for r, parts in zip(records, (p for _, p in pending), strict=True) for p in parts],
+            [
+                RecordParticipant(record=r, person_id=p["person"], unit_id=p["unit"], contact_name=p["contact_name"])
+                for r, parts in zip(records, (p for _, p in pending), strict=True)
+                for p in parts
+            ],
             batch_size=2000,
         )
         RecordVersion.objects.bulk_create(
-            [RecordVersion(record=r, number=1, data=record_snapshot(r, parts), changed_by_id=r.author_id,
-                           changed_at=r.submitted_at)
-             for r, parts in zip(records, (p for _, p in pending), strict=True)],
+            [
+                RecordVersion(
+                    record=r,
+                    number=1,
+                    data=record_snapshot(r, parts),
+                    changed_by_id=r.author_id,
+                    changed_at=r.submitted_at,
+                )
+                for r, parts in zip(records, (p for _, p in pending), strict=True)
+            ],
             batch_size=1000,
         )
         return len(records)
@@ -422,8 +562,13 @@ def world_exists() -> bool:
     return Person.objects.filter(username="staff").exists()
 
 
-def build_world(*, scale: str = "tiny", seed: int = 2014, today: datetime.date | None = None,
-                progress: Callable[[str], None] = lambda _: None) -> DemoWorld:
+def build_world(
+    *,
+    scale: str = "tiny",
+    seed: int = 2014,
+    today: datetime.date | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> DemoWorld:
     """Build the demo world into an empty database (the caller migrates and empties it first)."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
@@ -435,7 +580,11 @@ def build_world(*, scale: str = "tiny", seed: int = 2014, today: datetime.date |
         builder.add_texture()
     with transaction.atomic():
         count = builder.build_records()
-        audit(actor=None, verb="demo.build", target=builder.root,
-              data={"scale": scale, "seed": seed, "records": count, "people": len(builder.people)})
+        audit(
+            actor=None,
+            verb="demo.build",
+            target=builder.root,
+            data={"scale": scale, "seed": seed, "records": count, "people": len(builder.people)},
+        )
     logins = [(u, builder.named[u].full_name, label) for u, label in DEMO_LOGINS if u in builder.named]
     return DemoWorld(people=len(builder.people), units=Unit.objects.count(), records=count, logins=logins)

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from jishi.core.admin import AdministratorAdmin, jishi_admin_site
 from jishi.core.services import audit
 from jishi.org.models import Absence, Assignment, CalendarOverride, Duty, Person, Position, RoleGrant, Unit
-from jishi.org.services import assignment_validate, person_set_name, unit_tree_fields, unit_save
+from jishi.org.services import assignment_validate, person_set_name, unit_save, unit_tree_fields
 
 
 class _ServiceValidationMixin:
@@ -46,8 +46,12 @@ class UnitAdmin(_ServiceValidationMixin, AdministratorAdmin):
 
     def save_model(self, request: HttpRequest, obj: Unit, form: Any, change: bool) -> None:
         unit_save(obj)
-        audit(actor=request.user, verb="unit.update" if change else "unit.create", target=obj,
-              data={"name": obj.name, "parent": obj.parent_id})
+        audit(
+            actor=request.user,
+            verb="unit.update" if change else "unit.create",
+            target=obj,
+            data={"name": obj.name, "parent": obj.parent_id},
+        )
 
 
 @admin.register(Position, site=jishi_admin_site)
@@ -69,12 +73,27 @@ class AssignmentInline(admin.TabularInline):
 
 @admin.register(Person, site=jishi_admin_site)
 class PersonAdmin(AdministratorAdmin):
-    list_display = ["full_name", "username", "employee_number", "category", "filing_obligation", "is_district_cadre",
-                    "is_active"]
+    list_display = [
+        "full_name",
+        "username",
+        "employee_number",
+        "category",
+        "filing_obligation",
+        "is_district_cadre",
+        "is_active",
+    ]
     list_filter = ["category", "filing_obligation", "is_district_cadre", "is_active"]
     search_fields = ["full_name", "username", "employee_number", "name_pinyin", "name_initials"]
-    fields = ["username", "full_name", "employee_number", "category", "filing_obligation", "is_district_cadre",
-              "email", "is_active"]
+    fields = [
+        "username",
+        "full_name",
+        "employee_number",
+        "category",
+        "filing_obligation",
+        "is_district_cadre",
+        "email",
+        "is_active",
+    ]
     inlines = [AssignmentInline]
 
     def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
@@ -82,8 +101,12 @@ class PersonAdmin(AdministratorAdmin):
         if not change:
             obj.set_unusable_password()
         super().save_model(request, obj, form, change)
-        audit(actor=request.user, verb="person.update" if change else "person.create", target=obj,
-              data={"changed": form.changed_data})
+        audit(
+            actor=request.user,
+            verb="person.update" if change else "person.create",
+            target=obj,
+            data={"changed": form.changed_data},
+        )
 
 
 @admin.register(Assignment, site=jishi_admin_site)
@@ -96,8 +119,12 @@ class AssignmentAdmin(_ServiceValidationMixin, AdministratorAdmin):
 
     def save_model(self, request: HttpRequest, obj: Assignment, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        audit(actor=request.user, verb="assignment.update" if change else "assignment.create", target=obj,
-              data={"changed": form.changed_data})
+        audit(
+            actor=request.user,
+            verb="assignment.update" if change else "assignment.create",
+            target=obj,
+            data={"changed": form.changed_data},
+        )
 
 
 @admin.register(Duty, site=jishi_admin_site)
@@ -116,8 +143,12 @@ class RoleGrantAdmin(AdministratorAdmin):
 
     def save_model(self, request: HttpRequest, obj: RoleGrant, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        audit(actor=request.user, verb="role.update" if change else "role.grant", target=obj,
-              data={"role": obj.role, "changed": form.changed_data})
+        audit(
+            actor=request.user,
+            verb="role.update" if change else "role.grant",
+            target=obj,
+            data={"role": obj.role, "changed": form.changed_data},
+        )
 
 
 @admin.register(CalendarOverride, site=jishi_admin_site)

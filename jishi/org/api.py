@@ -66,10 +66,24 @@ class DutyOut(Schema):
 
 def _person_out(person: Person, posts: list[Assignment]) -> PersonOut:
     return PersonOut(
-        id=person.pk, name=person.full_name, employee_number=person.employee_number, category=person.category,
-        filing_obligation=person.filing_obligation, is_district_cadre=person.is_district_cadre,
-        posts=[PostOut(position_id=a.position_id, unit_id=a.position.unit_id, unit_name=a.position.unit.name,
-                       title=a.position.title, kind=a.kind, start=a.start, end=a.end) for a in posts],
+        id=person.pk,
+        name=person.full_name,
+        employee_number=person.employee_number,
+        category=person.category,
+        filing_obligation=person.filing_obligation,
+        is_district_cadre=person.is_district_cadre,
+        posts=[
+            PostOut(
+                position_id=a.position_id,
+                unit_id=a.position.unit_id,
+                unit_name=a.position.unit.name,
+                title=a.position.title,
+                kind=a.kind,
+                start=a.start,
+                end=a.end,
+            )
+            for a in posts
+        ],
     )
 
 
@@ -94,8 +108,14 @@ def list_positions(request: HttpRequest, unit: int | None = None) -> list[Positi
     if unit is not None:
         positions = positions.filter(unit_id=unit)
     return [
-        PositionOut(id=p.pk, unit_id=p.unit_id, title=p.title, rank=p.rank, leadership=p.leadership,
-                    in_charge_of=[u.pk for u in p.in_charge_of.all()])
+        PositionOut(
+            id=p.pk,
+            unit_id=p.unit_id,
+            title=p.title,
+            rank=p.rank,
+            leadership=p.leadership,
+            in_charge_of=[u.pk for u in p.in_charge_of.all()],
+        )
         for p in positions[:2000]
     ]
 
@@ -108,8 +128,10 @@ def list_people(request: HttpRequest, unit: int | None = None, q: str = "", limi
         people = people.filter(assignments__in=Assignment.objects.active_on(today).filter(position__unit_id=unit))
     if q.strip():
         key = q.strip().lower()
-        people = people.filter(full_name__startswith=key) | people.filter(name_pinyin__startswith=key) | people.filter(
-            name_initials__startswith=key
+        people = (
+            people.filter(full_name__startswith=key)
+            | people.filter(name_pinyin__startswith=key)
+            | people.filter(name_initials__startswith=key)
         )
     chosen = list(people.distinct().order_by("name_pinyin", "id")[: max(1, min(limit, 200))])
     posts: dict[int, list[Assignment]] = {}

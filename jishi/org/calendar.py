@@ -81,14 +81,8 @@ def owed_days(person: Person, start: datetime.date, end: datetime.date) -> list[
         return []
     end = min(end, local_today())
     posts = list(Assignment.objects.filter(person=person, start__lte=end).values_list("start", "end"))
-    absences = list(
-        Absence.objects.filter(person=person, start__lte=end, end__gte=start).values_list("start", "end")
-    )
-    return [
-        day
-        for day in working_days(start, end)
-        if _covered(day, posts) and not _covered(day, absences)
-    ]
+    absences = list(Absence.objects.filter(person=person, start__lte=end, end__gte=start).values_list("start", "end"))
+    return [day for day in working_days(start, end) if _covered(day, posts) and not _covered(day, absences)]
 
 
 def missing_days(person: Person, start: datetime.date, end: datetime.date) -> list[datetime.date]:
@@ -98,5 +92,7 @@ def missing_days(person: Person, start: datetime.date, end: datetime.date) -> li
     owed = owed_days(person, start, end)
     if not owed:
         return []
-    filed = set(WorkRecord.objects.filter(author=person, date__range=(owed[0], owed[-1])).values_list("date", flat=True))
+    filed = set(
+        WorkRecord.objects.filter(author=person, date__range=(owed[0], owed[-1])).values_list("date", flat=True)
+    )
     return [day for day in owed if day not in filed]

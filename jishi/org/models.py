@@ -28,12 +28,22 @@ class Unit(models.Model):
     code = models.CharField(_("代码"), max_length=40, unique=True)
     kind = models.CharField(_("类型"), max_length=20, choices=UnitKind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     # Derived from the tree by org.services.unit_save; stored so visibility is one indexed lookup.
     department = models.ForeignKey(
-        "self", verbose_name=_("本单位"), null=True, blank=True, editable=False,
-        on_delete=models.PROTECT, related_name="+",
+        "self",
+        verbose_name=_("本单位"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     tier = models.PositiveSmallIntegerField(_("层级"), default=1, editable=False)
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
@@ -81,7 +91,10 @@ class Position(models.Model):
     rank = models.CharField(_("职级"), max_length=20, choices=Rank.choices, default=Rank.STAFF)
     leadership = models.CharField(_("领导职务"), max_length=20, choices=Leadership.choices, default=Leadership.NONE)
     in_charge_of = models.ManyToManyField(
-        Unit, verbose_name=_("分管单位"), blank=True, related_name="leaders_in_charge",
+        Unit,
+        verbose_name=_("分管单位"),
+        blank=True,
+        related_name="leaders_in_charge",
         help_text=_("该岗位分管的单位或科室（数据，不由职级推断）"),
     )
 
@@ -152,10 +165,10 @@ class Assignment(models.Model):
     """任职 — a person holding a position between two dates; concurrent posts and secondments allowed."""
 
     person = models.ForeignKey(Person, verbose_name=_("人员"), on_delete=models.PROTECT, related_name="assignments")
-    position = models.ForeignKey(
-        Position, verbose_name=_("岗位"), on_delete=models.PROTECT, related_name="assignments"
+    position = models.ForeignKey(Position, verbose_name=_("岗位"), on_delete=models.PROTECT, related_name="assignments")
+    kind = models.CharField(
+        _("任职类型"), max_length=20, choices=AssignmentKind.choices, default=AssignmentKind.PRIMARY
     )
-    kind = models.CharField(_("任职类型"), max_length=20, choices=AssignmentKind.choices, default=AssignmentKind.PRIMARY)
     start = models.DateField(_("起始日期"))
     end = models.DateField(_("终止日期"), null=True, blank=True)
 
@@ -168,7 +181,8 @@ class Assignment(models.Model):
         indexes = [models.Index(fields=["position", "end"]), models.Index(fields=["person", "end"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")), name="assignment_end_after_start"
+                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
+                name="assignment_end_after_start",
             )
         ]
 
@@ -181,7 +195,12 @@ class Duty(models.Model):
 
     unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="duties")
     position = models.ForeignKey(
-        Position, verbose_name=_("岗位"), null=True, blank=True, on_delete=models.PROTECT, related_name="duties",
+        Position,
+        verbose_name=_("岗位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duties",
         help_text=_("留空表示单位职能（三定方案）"),
     )
     code = models.CharField(_("编码"), max_length=40)

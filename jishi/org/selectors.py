@@ -25,7 +25,7 @@ def duties_for(person: Person, day: datetime.date) -> list[Duty]:
 
 
 def people_lookup(query: str, *, limit: int = 12) -> list[tuple[Person, list[Assignment]]]:
-    """People whose name, pinyin or initials start with `query`, each with their current posts (namesakes are common)."""
+    """People whose name, pinyin or initials start with `query`, with their current posts (namesakes are common)."""
     query = query.strip().lower()
     if not query:
         return []
@@ -60,6 +60,4 @@ def required_filers_on(unit: Unit, day: datetime.date) -> list[Person]:
 
 
 def current_posts(person: Person) -> list[Assignment]:
-    return list(
-        Assignment.objects.active_on(local_today()).filter(person=person).select_related("position__unit")
-    )
+    return list(Assignment.objects.active_on(local_today()).filter(person=person).select_related("position__unit"))

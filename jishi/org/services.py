@@ -95,8 +95,13 @@ def assignment_save(*, actor: Person | None, assignment: Assignment) -> Assignme
         actor=actor,
         verb="assignment.create" if created else "assignment.update",
         target=assignment,
-        data={"person": assignment.person_id, "position": assignment.position_id, "kind": assignment.kind,
-              "start": assignment.start.isoformat(), "end": assignment.end.isoformat() if assignment.end else None},
+        data={
+            "person": assignment.person_id,
+            "position": assignment.position_id,
+            "kind": assignment.kind,
+            "start": assignment.start.isoformat(),
+            "end": assignment.end.isoformat() if assignment.end else None,
+        },
     )
     return assignment
 

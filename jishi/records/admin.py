@@ -24,8 +24,22 @@ class WorkRecordAdmin(ReadOnlyAdmin):
     list_display = ["date", "author", "unit", "category", "visibility", "is_late", "version"]
     list_filter = ["visibility", "is_late", "category"]
     show_full_result_count = False  # no whole-table COUNT at Jiading scale
-    fields = ["author", "unit", "date", "start_at", "end_at", "duration_minutes", "category", "visibility",
-              "is_sensitive", "is_late", "submitted_at", "locks_at", "version", "shown_content"]
+    fields = [
+        "author",
+        "unit",
+        "date",
+        "start_at",
+        "end_at",
+        "duration_minutes",
+        "category",
+        "visibility",
+        "is_sensitive",
+        "is_late",
+        "submitted_at",
+        "locks_at",
+        "version",
+        "shown_content",
+    ]
     readonly_fields = fields
 
     @admin.display(description="工作内容")

@@ -195,8 +195,10 @@ def _input_from(payload: RecordIn | RecordPatch, base: RecordInput | None) -> Re
         if value is None and name not in {"start_time", "end_time", "duration_minutes", "duty_id", "unit_id"}:
             continue
         setattr(base, name, value)
-    if "duration_minutes" in values and values["duration_minutes"] is not None and not (
-        {"start_time", "end_time"} & values.keys()
+    if (
+        "duration_minutes" in values
+        and values["duration_minutes"] is not None
+        and not ({"start_time", "end_time"} & values.keys())
     ):
         base.start_time = base.end_time = None
     return base
@@ -220,8 +222,15 @@ def list_records(
     cursor: str | None = None,
 ) -> RecordPageOut:
     category_id = _category_id(category) if category else None
-    filters = RecordFilters(author_id=author, unit_id=unit, date_from=date_from, date_to=date_to,
-                            category_id=category_id, duty_id=duty, q=q[:100])
+    filters = RecordFilters(
+        author_id=author,
+        unit_id=unit,
+        date_from=date_from,
+        date_to=date_to,
+        category_id=category_id,
+        duty_id=duty,
+        q=q[:100],
+    )
     page = record_page(user=request.user, filters=filters, cursor=cursor)
     return RecordPageOut(items=[record_out(r, request.user) for r in page.items], next_cursor=page.next_cursor)
 
@@ -237,7 +246,11 @@ def get_record(request: HttpRequest, record_id: int) -> RecordOut:
     return record_out(record_detail(user=request.user, pk=record_id), request.user)
 
 
-@router.patch("/{record_id}", response={200: RecordOut, 400: ErrorOut, 403: ErrorOut}, summary="修改记实（锁定前，本人）")
+@router.patch(
+    "/{record_id}",
+    response={200: RecordOut, 400: ErrorOut, 403: ErrorOut},
+    summary="修改记实（锁定前，本人）",
+)
 def update_record(request: HttpRequest, record_id: int, payload: RecordPatch) -> RecordOut:
     record = record_detail(user=request.user, pk=record_id)
     data = _input_from(payload, RecordInput.from_record(record))
@@ -251,14 +264,21 @@ def list_versions(request: HttpRequest, record_id: int) -> list[VersionOut]:
     if not record.content_visible:  # type: ignore[attr-defined]
         return []
     return [
-        VersionOut(number=v.number, changed_at=v.changed_at, changed_by=Ref(id=v.changed_by.pk, name=v.changed_by.full_name),
-                   data=v.data)
+        VersionOut(
+            number=v.number,
+            changed_at=v.changed_at,
+            changed_by=Ref(id=v.changed_by.pk, name=v.changed_by.full_name),
+            data=v.data,
+        )
         for v in record.versions.all()
     ]
 
 
-@router.post("/{record_id}/addenda", response={201: AddendumOut, 400: ErrorOut, 403: ErrorOut},
-             summary="为已锁定的记实添加补充说明")
+@router.post(
+    "/{record_id}/addenda",
+    response={201: AddendumOut, 400: ErrorOut, 403: ErrorOut},
+    summary="为已锁定的记实添加补充说明",
+)
 def add_addendum(request: HttpRequest, record_id: int, payload: AddendumIn) -> Status[AddendumOut]:
     record = record_detail(user=request.user, pk=record_id)
     addendum = addendum_create(actor=request.user, record=record, content=payload.content)  # type: ignore[arg-type]

@@ -19,15 +19,24 @@ SERVICE_FIELD_FOR_FORM = {"participants": "participants", "duration_minutes": "d
 class RecordForm(forms.Form):
     date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     category = forms.ModelChoiceField(label="类别", queryset=Category.objects.filter(is_active=True), empty_label=None)
-    start_time = forms.TimeField(label="开始", required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    end_time = forms.TimeField(label="结束", required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    start_time = forms.TimeField(
+        label="开始", required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    end_time = forms.TimeField(
+        label="结束", required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
     ends_next_day = forms.BooleanField(label="次日结束", required=False)
     duration_minutes = forms.IntegerField(
-        label="时长（分钟）", required=False, min_value=1, max_value=1440,
-        help_text="不知道起止时间时填写", widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        label="时长（分钟）",
+        required=False,
+        min_value=1,
+        max_value=1440,
+        help_text="不知道起止时间时填写",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     content = forms.CharField(
-        label="工作内容", widget=forms.Textarea(attrs={"rows": 3, "placeholder": "做了什么、与谁、结果如何"}),
+        label="工作内容",
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "做了什么、与谁、结果如何"}),
         error_messages={"required": "请填写工作内容。"},
     )
     place = forms.CharField(label="地点", required=False, max_length=200)
@@ -49,8 +58,9 @@ class RecordForm(forms.Form):
         )
         posts = posts_on(author, today)
         if len(posts) > 1:
-            self.fields["unit"].choices = [(a.position.unit_id, f"{a.position.unit.name}（{a.get_kind_display()}）")
-                                           for a in posts]
+            self.fields["unit"].choices = [
+                (a.position.unit_id, f"{a.position.unit.name}（{a.get_kind_display()}）") for a in posts
+            ]
         else:
             del self.fields["unit"]
         self.participant_ids: list[int] = []

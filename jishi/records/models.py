@@ -53,9 +53,7 @@ class WorkRecord(models.Model):
     )
     unit = models.ForeignKey("org.Unit", verbose_name=_("所在单位"), on_delete=models.PROTECT, related_name="records")
     # 本单位 of `unit`, copied at write time: visibility filters on it without a join.
-    department = models.ForeignKey(
-        "org.Unit", verbose_name=_("本单位"), on_delete=models.PROTECT, related_name="+"
-    )
+    department = models.ForeignKey("org.Unit", verbose_name=_("本单位"), on_delete=models.PROTECT, related_name="+")
     date = models.DateField(_("日期"))
     start_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     end_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
@@ -64,7 +62,12 @@ class WorkRecord(models.Model):
     content = models.TextField(_("工作内容"))
     place = models.CharField(_("地点"), max_length=200, blank=True)
     duty = models.ForeignKey(
-        "org.Duty", verbose_name=_("对应职责"), null=True, blank=True, on_delete=models.PROTECT, related_name="records"
+        "org.Duty",
+        verbose_name=_("对应职责"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="records",
     )
     result = models.TextField(_("结果/进展"), blank=True)
     reflection = models.TextField(_("体会/反思"), blank=True)
@@ -108,11 +111,20 @@ class RecordParticipant(models.Model):
 
     record = models.ForeignKey(WorkRecord, on_delete=models.CASCADE, related_name="participants")
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("人员"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("人员"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="participations",
     )
     unit = models.ForeignKey(
-        "org.Unit", verbose_name=_("合作单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "org.Unit",
+        verbose_name=_("合作单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
 
@@ -120,7 +132,9 @@ class RecordParticipant(models.Model):
         verbose_name = _("参与者")
         verbose_name_plural = _("参与者")
         constraints = [
-            models.CheckConstraint(condition=Q(person__isnull=False) | Q(unit__isnull=False), name="participant_has_party")
+            models.CheckConstraint(
+                condition=Q(person__isnull=False) | Q(unit__isnull=False), name="participant_has_party"
+            )
         ]
         indexes = [models.Index(fields=["person", "record"])]
 

@@ -12,10 +12,10 @@ from django.http import Http404
 
 from jishi.org.calendar import WorkingCalendar, local_today
 from jishi.org.models import Absence, Assignment, Person, Unit
+from jishi.org.rules import reader_for
 from jishi.org.selectors import required_filers_on
 from jishi.records.models import RecordParticipant, RecordQuerySet, WorkRecord
 from jishi.records.rules import content_q
-from jishi.org.rules import reader_for
 
 PAGE_SIZE = 20
 
@@ -122,9 +122,9 @@ def my_day(*, person: Person, day: datetime.date) -> list[WorkRecord]:
 def recent_own(*, person: Person, before: datetime.date, limit: int = 10) -> list[WorkRecord]:
     """The person's latest records before a day, to copy from."""
     return list(
-        WorkRecord.objects.filter(author=person, date__lt=before).select_related("category").order_by("-date", "-id")[
-            :limit
-        ]
+        WorkRecord.objects.filter(author=person, date__lt=before)
+        .select_related("category")
+        .order_by("-date", "-id")[:limit]
     )
 
 
@@ -180,5 +180,7 @@ def unfiled_on(*, unit: Unit, day: datetime.date) -> list[Person]:
     people = required_filers_on(unit, day)
     ids = [p.pk for p in people]
     filed = set(WorkRecord.objects.filter(author_id__in=ids, date=day).values_list("author_id", flat=True))
-    absent = set(Absence.objects.filter(person_id__in=ids, start__lte=day, end__gte=day).values_list("person_id", flat=True))
+    absent = set(
+        Absence.objects.filter(person_id__in=ids, start__lte=day, end__gte=day).values_list("person_id", flat=True)
+    )
     return [p for p in people if p.pk not in filed and p.pk not in absent]

@@ -22,7 +22,6 @@ from jishi.core.services import audit
 from jishi.org.calendar import WorkingCalendar, next_working_day
 from jishi.org.models import Assignment, AssignmentKind, Duty, Person, Unit
 from jishi.org.selectors import duties_for
-from jishi.records.rules import can_edit
 from jishi.records.models import (
     Addendum,
     Attachment,
@@ -32,16 +31,14 @@ from jishi.records.models import (
     Visibility,
     WorkRecord,
 )
+from jishi.records.rules import can_edit
 
 CONTENT_MAX_CHARS = 5000
 MIN_SUBSTANCE = 10
 MIN_DISTINCT_CHARS = 5
 MAX_PARTICIPANTS = 50
 MAX_DURATION_MINUTES = 24 * 60
-SUBSTANCE_HINT = (
-    "请写明做了什么：做了什么事、与谁、结果如何。"
-    "例如：“与区财政局对接2027年预算编制，确定三项重点支出”。"
-)
+SUBSTANCE_HINT = "请写明做了什么：做了什么事、与谁、结果如何。例如：“与区财政局对接2027年预算编制，确定三项重点支出”。"
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z0-9]")
@@ -159,7 +156,11 @@ class _Clean:
 
 
 def _validate(
-    *, author: Person, data: RecordInput, submitted_at: datetime.datetime, now: datetime.datetime,
+    *,
+    author: Person,
+    data: RecordInput,
+    submitted_at: datetime.datetime,
+    now: datetime.datetime,
     exclude_pk: int | None = None,
 ) -> _Clean:
     errors: dict[str, list[str]] = {}
@@ -173,7 +174,10 @@ def _validate(
     if data.date > today:
         err("date", "日期不能晚于今天：只记录已经做过的工作。")
     elif (submitted_day - data.date).days > window:
-        err("date", f"补记只能在工作发生后 {window} 天内进行（该日期已超过 {(submitted_day - data.date).days} 天）。")
+        err(
+            "date",
+            f"补记只能在工作发生后 {window} 天内进行（该日期已超过 {(submitted_day - data.date).days} 天）。",
+        )
 
     category = Category.objects.filter(pk=data.category_id, is_active=True).first()
     if category is None:
@@ -181,8 +185,11 @@ def _validate(
     category_names = list(Category.objects.values_list("name", flat=True))
     for message in content_errors(data.content, category_names):
         err("content", message)
-    for name, value, limit in (("place", data.place, 200), ("result", data.result, 2000),
-                               ("reflection", data.reflection, 2000)):
+    for name, value, limit in (
+        ("place", data.place, 200),
+        ("result", data.result, 2000),
+        ("reflection", data.reflection, 2000),
+    ):
         if len(value) > limit:
             err(name, f"不能超过 {limit} 字。")
     if data.visibility not in Visibility.values:
@@ -191,7 +198,10 @@ def _validate(
     start_at = end_at = None
     duration = 0
     if (data.start_time is None) != (data.end_time is None):
-        err("end_time" if data.end_time is None else "start_time", "开始和结束时间须同时填写；只知道时长时请都不填，填写时长。")
+        err(
+            "end_time" if data.end_time is None else "start_time",
+            "开始和结束时间须同时填写；只知道时长时请都不填，填写时长。",
+        )
     elif data.start_time is not None and data.end_time is not None:
         start_at = _local_dt(data.date, data.start_time)
         end_day = data.date + datetime.timedelta(days=1 if data.ends_next_day else 0)
@@ -242,11 +252,10 @@ def _validate(
         err("participants", "联系人姓名不能超过 50 字。")
 
     if start_at and end_at and not errors:
-        clash = (
-            WorkRecord.objects.filter(author=author, start_at__lt=end_at, end_at__gt=start_at)
-            .exclude(pk=exclude_pk)
-            .first()
-        )
+        overlapping = WorkRecord.objects.filter(author=author, start_at__lt=end_at, end_at__gt=start_at)
+        if exclude_pk is not None:
+            overlapping = overlapping.exclude(pk=exclude_pk)
+        clash = overlapping.first()
         if clash and clash.start_at and clash.end_at:
             span = f"{timezone.localtime(clash.start_at):%H:%M}–{timezone.localtime(clash.end_at):%H:%M}"
             err("start_time", f"与您 {clash.date:%m月%d日} {span} 的记实“{clash.content[:20]}”时间重叠。")
@@ -312,8 +321,10 @@ def _apply(record: WorkRecord, data: RecordInput, clean: _Clean) -> None:
 def _write_participants(record: WorkRecord, rows: list[dict[str, Any]]) -> None:
     record.participants.all().delete()
     RecordParticipant.objects.bulk_create(
-        [RecordParticipant(record=record, person_id=r["person"], unit_id=r["unit"], contact_name=r["contact_name"])
-         for r in rows]
+        [
+            RecordParticipant(record=record, person_id=r["person"], unit_id=r["unit"], contact_name=r["contact_name"])
+            for r in rows
+        ]
     )
 
 
@@ -329,8 +340,9 @@ def record_create(*, author: Person, data: RecordInput, now: datetime.datetime |
     record.save()
     rows = participant_rows(clean)
     _write_participants(record, rows)
-    RecordVersion.objects.create(record=record, number=1, data=record_snapshot(record, rows), changed_by=author,
-                                 changed_at=now)
+    RecordVersion.objects.create(
+        record=record, number=1, data=record_snapshot(record, rows), changed_by=author, changed_at=now
+    )
     audit(actor=author, verb="record.create", target=record, data={"version": 1, "late": record.is_late})
     return record
 
@@ -366,7 +378,9 @@ def record_update(
 
 
 @transaction.atomic
-def addendum_create(*, actor: Person, record: WorkRecord, content: str, now: datetime.datetime | None = None) -> Addendum:
+def addendum_create(
+    *, actor: Person, record: WorkRecord, content: str, now: datetime.datetime | None = None
+) -> Addendum:
     """Append a dated correction to a locked record (before the lock, edit the record instead)."""
     now = now or timezone.now()
     if record.author_id != actor.pk:
@@ -395,7 +409,12 @@ def attachment_add(*, actor: Person, record: WorkRecord, upload: UploadedFile) -
         raise ValidationError({"file": [f"文件不能超过 {settings.JISHI_ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB。"]})
     name = (upload.name or "附件")[-200:]
     attachment = Attachment.objects.create(
-        record=record, file=upload, original_name=name, size=size, uploaded_by=actor, uploaded_at=timezone.now()
+        record=record,
+        file=upload,
+        original_name=name,
+        size=size,
+        uploaded_by=actor,
+        uploaded_at=timezone.now(),
     )
     audit(actor=actor, verb="record.attachment", target=record, data={"attachment": attachment.pk, "name": name})
     return attachment

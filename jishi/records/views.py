@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 from typing import Any
 
 from django.contrib import messages
@@ -133,9 +134,12 @@ def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("records:detail", pk=record.pk)
         chips = _chips_from_post(request)
     else:
-        form = RecordForm(initial=initial_from_record(record, day=record.date) | {"result": record.result,
-                                                                                  "reflection": record.reflection},
-                          author=request.user, duties=duties_for(request.user, record.date))
+        form = RecordForm(
+            initial=initial_from_record(record, day=record.date)
+            | {"result": record.result, "reflection": record.reflection},
+            author=request.user,
+            duties=duties_for(request.user, record.date),
+        )
         chips = _participant_chips(record)
     return render(request, "records/edit.html", {"form": form, "record": record, "chips": chips})
 
@@ -144,15 +148,19 @@ def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = record_detail(user=request.user, pk=pk)
     versions = list(record.versions.all())
-    for previous, version in zip(versions, versions[1:], strict=False):
+    for previous, version in itertools.pairwise(versions):
         version.changed_fields = [k for k in version.data if version.data.get(k) != previous.data.get(k)]  # type: ignore[attr-defined]
-    return render(request, "records/detail.html", {
-        "record": record,
-        "versions": versions,
-        "editable": can_edit(request.user, record),
-        "addendum_form": AddendumForm() if can_add_addendum(request.user, record) else None,
-        "attachment_form": AttachmentForm() if can_edit(request.user, record) else None,
-    })
+    return render(
+        request,
+        "records/detail.html",
+        {
+            "record": record,
+            "versions": versions,
+            "editable": can_edit(request.user, record),
+            "addendum_form": AddendumForm() if can_add_addendum(request.user, record) else None,
+            "attachment_form": AttachmentForm() if can_edit(request.user, record) else None,
+        },
+    )
 
 
 @login_required
@@ -259,18 +267,24 @@ def unit_page(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx and request.GET.get("cursor"):
         return render(request, "records/_record_page.html", {"page": page, "query": request.GET})
     shows_filing = can_see_filing_status(request.user, unit)
-    return render(request, "records/unit.html", {
-        "unit": unit,
-        "day": day,
-        "previous": day - datetime.timedelta(days=1),
-        "following": day + datetime.timedelta(days=1) if day < today else None,
-        "page": page,
-        "query": request.GET,
-        "children": unit.children.filter(valid_to__isnull=True),
-        "ancestors": Unit.objects.filter(pk__in=[int(x) for x in unit.path.strip("/").split("/") if x]).exclude(pk=unit.pk),
-        "shows_filing": shows_filing,
-        "unfiled": unfiled_on(unit=unit, day=day) if shows_filing else [],
-    })
+    return render(
+        request,
+        "records/unit.html",
+        {
+            "unit": unit,
+            "day": day,
+            "previous": day - datetime.timedelta(days=1),
+            "following": day + datetime.timedelta(days=1) if day < today else None,
+            "page": page,
+            "query": request.GET,
+            "children": unit.children.filter(valid_to__isnull=True),
+            "ancestors": Unit.objects.filter(pk__in=[int(x) for x in unit.path.strip("/").split("/") if x]).exclude(
+                pk=unit.pk
+            ),
+            "shows_filing": shows_filing,
+            "unfiled": unfiled_on(unit=unit, day=day) if shows_filing else [],
+        },
+    )
 
 
 @login_required
@@ -301,7 +315,15 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
     today = local_today()
     shows_missing = can_see_person_filing(request.user, person.pk, primary_unit)
     missing = missing_days(person, today.replace(day=1), today) if shows_missing else []
-    return render(request, "records/person.html", {
-        "person": person, "posts": posts, "page": page, "query": request.GET, "missing": missing,
-        "shows_missing": shows_missing,
-    })
+    return render(
+        request,
+        "records/person.html",
+        {
+            "person": person,
+            "posts": posts,
+            "page": page,
+            "query": request.GET,
+            "missing": missing,
+            "shows_missing": shows_missing,
+        },
+    )

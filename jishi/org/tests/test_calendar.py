@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime
 
-from jishi.org.calendar import is_working_day, missing_days, next_working_day, owed_days
-from jishi.org.models import Absence, CalendarOverride
 from django.utils import timezone
 
+from jishi.org.calendar import is_working_day, missing_days, next_working_day, owed_days
+from jishi.org.models import Absence, CalendarOverride
 from jishi.records.services import record_create
 from jishi.testing import Org, record_input
 
@@ -34,8 +34,11 @@ def test_owed_and_missing_days(org: Org) -> None:
     # The week of 2026-09-28: Mon–Wed working, Thu 10-01 onward holiday.
     Absence.objects.create(person=org.author, kind="leave", start=D(2026, 9, 29), end=D(2026, 9, 29))
     assert owed_days(org.author, D(2026, 9, 26), D(2026, 10, 4)) == [D(2026, 9, 28), D(2026, 9, 30)]
-    record_create(author=org.author, data=record_input(date=D(2026, 9, 28)),
-                  now=timezone.make_aware(datetime.datetime(2026, 9, 28, 18)))
+    record_create(
+        author=org.author,
+        data=record_input(date=D(2026, 9, 28)),
+        now=timezone.make_aware(datetime.datetime(2026, 9, 28, 18)),
+    )
     assert missing_days(org.author, D(2026, 9, 26), D(2026, 10, 4)) == [D(2026, 9, 30)]
 
 

@@ -17,11 +17,22 @@ def reader(person):  # type: ignore[no-untyped-def]
 
 def test_the_superior_chain_of_a_section_member(org: Org) -> None:
     budget = org.budget.pk
-    superiors = {p.username for p in (org.section_head, org.deputy_in_charge, org.unit_head, org.district_deputy,
-                                      org.secretary) if reader(p).is_superior_for(budget)}
+    superiors = {
+        p.username
+        for p in (org.section_head, org.deputy_in_charge, org.unit_head, org.district_deputy, org.secretary)
+        if reader(p).is_superior_for(budget)
+    }
     assert superiors == {"section_head", "deputy_in_charge", "unit_head", "district_deputy", "secretary"}
-    for not_superior in (org.author, org.colleague, org.sibling, org.deputy_not_in_charge, org.other_district_deputy,
-                         org.civil_head, org.inspector, org.admin):
+    for not_superior in (
+        org.author,
+        org.colleague,
+        org.sibling,
+        org.deputy_not_in_charge,
+        org.other_district_deputy,
+        org.civil_head,
+        org.inspector,
+        org.admin,
+    ):
         assert not reader(not_superior).is_superior_for(budget), not_superior.username
 
 
@@ -61,8 +72,13 @@ def test_posts_that_ended_or_have_not_begun_do_not_count(org: Org) -> None:
     today = timezone.localdate()
     org.unit_head.assignments.update(end=today - datetime.timedelta(days=1))
     assert not reader(org.unit_head).is_superior_for(org.budget.pk)
-    make_post(org.unrelated, org.finance, title="局长", leadership=Leadership.PRINCIPAL,
-              start=today + datetime.timedelta(days=1))
+    make_post(
+        org.unrelated,
+        org.finance,
+        title="局长",
+        leadership=Leadership.PRINCIPAL,
+        start=today + datetime.timedelta(days=1),
+    )
     assert not reader(org.unrelated).is_superior_for(org.budget.pk)
 
 

@@ -22,17 +22,28 @@ def api(org: Org) -> Client:
 
 
 def payload(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"date": timezone.localdate().isoformat(), "category": "meeting", "content": GOOD_CONTENT,
-                            "start_time": "09:00", "end_time": "10:00"}
+    body: dict[str, Any] = {
+        "date": timezone.localdate().isoformat(),
+        "category": "meeting",
+        "content": GOOD_CONTENT,
+        "start_time": "09:00",
+        "end_time": "10:00",
+    }
     body.update(overrides)
     return body
 
 
 def test_create_read_update_through_the_api(api: Client, org: Org) -> None:
     duty = Duty.objects.get(code="CZJ-01")
-    response = api.post("/api/v1/records", payload(duty_id=duty.pk, participant_ids=[org.colleague.pk],
-                                                   partner_units=[{"unit_id": org.civil.pk, "contact_name": "孙科长"}]),
-                        content_type="application/json")
+    response = api.post(
+        "/api/v1/records",
+        payload(
+            duty_id=duty.pk,
+            participant_ids=[org.colleague.pk],
+            partner_units=[{"unit_id": org.civil.pk, "contact_name": "孙科长"}],
+        ),
+        content_type="application/json",
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["author"]["name"] == "张伟" and body["unit"]["name"] == "预算科" and body["duty"]["code"] == "CZJ-01"
@@ -73,8 +84,13 @@ def test_rule_violations_are_400_with_field_messages(api: Client, body: dict[str
 
 @pytest.mark.parametrize(
     "body",
-    [{"date": "not-a-date", "category": "meeting", "content": GOOD_CONTENT}, {"category": "meeting"},
-     payload(visibility="everyone"), payload(start_time="25:00"), payload(participant_ids="abc")],
+    [
+        {"date": "not-a-date", "category": "meeting", "content": GOOD_CONTENT},
+        {"category": "meeting"},
+        payload(visibility="everyone"),
+        payload(start_time="25:00"),
+        payload(participant_ids="abc"),
+    ],
 )
 def test_malformed_input_is_422_with_locations(api: Client, body: dict[str, Any]) -> None:
     response = api.post("/api/v1/records", body, content_type="application/json")
@@ -89,19 +105,27 @@ def test_broken_json_is_a_4xx(api: Client) -> None:
 
 def test_overlap_is_reported_with_the_clashing_record(api: Client, org: Org) -> None:
     write_record(org.author)
-    response = api.post("/api/v1/records", payload(start_time="09:30", end_time="11:00"), content_type="application/json")
+    response = api.post(
+        "/api/v1/records", payload(start_time="09:30", end_time="11:00"), content_type="application/json"
+    )
     assert response.status_code == 400 and "时间重叠" in response.json()["errors"]["start_time"][0]
 
 
 def test_locked_records_cannot_be_patched_but_take_addenda(api: Client, org: Org) -> None:
     record = write_record(org.author)
     WorkRecord.objects.filter(pk=record.pk).update(locks_at=timezone.now() - datetime.timedelta(seconds=1))
-    response = api.patch(f"/api/v1/records/{record.pk}", {"content": "改写：召开协调会议，明确分工和完成时限"},
-                         content_type="application/json")
+    response = api.patch(
+        f"/api/v1/records/{record.pk}",
+        {"content": "改写：召开协调会议，明确分工和完成时限"},
+        content_type="application/json",
+    )
     assert response.status_code == 400 and "已锁定" in response.json()["errors"]["__all__"][0]
     assert api.get(f"/api/v1/records/{record.pk}").json()["locked"] is True
-    added = api.post(f"/api/v1/records/{record.pk}/addenda", {"content": "更正：参会单位还有区财政局"},
-                     content_type="application/json")
+    added = api.post(
+        f"/api/v1/records/{record.pk}/addenda",
+        {"content": "更正：参会单位还有区财政局"},
+        content_type="application/json",
+    )
     assert added.status_code == 201
     assert WorkRecord.objects.get(pk=record.pk).content == GOOD_CONTENT
 
@@ -110,7 +134,8 @@ def test_someone_elses_record_cannot_be_patched(org: Org) -> None:
     record = write_record(org.colleague)
     _, secret = token_create(person=org.author, name="x")
     response = Client(HTTP_AUTHORIZATION=f"Bearer {secret}").patch(
-        f"/api/v1/records/{record.pk}", {"result": "篡改"}, content_type="application/json")
+        f"/api/v1/records/{record.pk}", {"result": "篡改"}, content_type="application/json"
+    )
     assert response.status_code == 403
 
 
@@ -128,9 +153,14 @@ def test_authentication_is_required_and_revoked_tokens_stop_working(org: Org) ->
 def test_list_filters_and_keyset_pages(api: Client, org: Org) -> None:
     today = timezone.localdate()
     for n in range(25):
-        write_record(org.author, start_time=None, end_time=None, duration_minutes=10 + n,
-                     content=f"审核第{n}号政府采购项目材料，提出修改意见",
-                     date=today - datetime.timedelta(days=n % 3))
+        write_record(
+            org.author,
+            start_time=None,
+            end_time=None,
+            duration_minutes=10 + n,
+            content=f"审核第{n}号政府采购项目材料，提出修改意见",
+            date=today - datetime.timedelta(days=n % 3),
+        )
     write_record(org.colleague)
     first = api.get("/api/v1/records", {"author": org.author.pk}).json()
     assert len(first["items"]) == 20 and first["next_cursor"]

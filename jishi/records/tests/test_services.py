@@ -46,9 +46,15 @@ def test_end_must_follow_start_unless_it_ends_the_next_day(org: Org) -> None:
     with pytest.raises(ValidationError) as exc:
         create(org, start_time=datetime.time(10, 0), end_time=datetime.time(9, 0))
     assert "结束时间必须晚于开始时间" in errors_of(exc)["end_time"][0]
-    overnight = create(org, category_id=category("duty_shift").pk, start_time=datetime.time(20, 0),
-                       end_time=datetime.time(8, 0), ends_next_day=True,
-                       content="夜间值班，处置防汛相关突发情况两起并按时报送值班信息", date=timezone.localdate() - datetime.timedelta(days=1))
+    overnight = create(
+        org,
+        category_id=category("duty_shift").pk,
+        start_time=datetime.time(20, 0),
+        end_time=datetime.time(8, 0),
+        ends_next_day=True,
+        content="夜间值班，处置防汛相关突发情况两起并按时报送值班信息",
+        date=timezone.localdate() - datetime.timedelta(days=1),
+    )
     assert overnight.duration_minutes == 12 * 60
     assert timezone.localtime(overnight.end_at).date() == overnight.date + datetime.timedelta(days=1)
 
@@ -69,7 +75,12 @@ def test_a_duration_alone_is_allowed_but_something_is_needed(org: Org) -> None:
 def test_overlapping_records_are_rejected_naming_the_clash(org: Org) -> None:
     first = create(org, start_time=datetime.time(9, 0), end_time=datetime.time(10, 30))
     with pytest.raises(ValidationError) as exc:
-        create(org, start_time=datetime.time(10, 0), end_time=datetime.time(11, 0), content="审核国库科报送的资金调度材料，提出两条修改意见")
+        create(
+            org,
+            start_time=datetime.time(10, 0),
+            end_time=datetime.time(11, 0),
+            content="审核国库科报送的资金调度材料，提出两条修改意见",
+        )
     message = errors_of(exc)["start_time"][0]
     assert "09:00–10:30" in message and first.content[:10] in message
     adjacent = create(org, start_time=datetime.time(10, 30), end_time=datetime.time(11, 0))
@@ -85,7 +96,9 @@ def test_overnight_work_clashes_with_the_next_morning(org: Org) -> None:
     assert "时间重叠" in errors_of(exc)["start_time"][0]
 
 
-@pytest.mark.parametrize("content", ["会议", "开会", "参加会议", "会议会议会议会议会议", "   ", "处理日常事务工作", "meeting ok"])
+@pytest.mark.parametrize(
+    "content", ["会议", "开会", "参加会议", "会议会议会议会议会议", "   ", "处理日常事务工作", "meeting ok"]
+)
 def test_content_without_substance_is_rejected_with_a_hint(org: Org, content: str) -> None:
     with pytest.raises(ValidationError) as exc:
         create(org, content=content)
@@ -95,8 +108,13 @@ def test_content_without_substance_is_rejected_with_a_hint(org: Org, content: st
 
 
 def test_content_with_substance_is_accepted_however_it_is_phrased(org: Org) -> None:
-    for n, content in enumerate(["召开预算科例会，布置2027年预算编制任务", "赴马陆镇调研老旧小区改造进展",
-                                 "审核政府采购项目3个，退回1个"]):
+    for n, content in enumerate(
+        [
+            "召开预算科例会，布置2027年预算编制任务",
+            "赴马陆镇调研老旧小区改造进展",
+            "审核政府采购项目3个，退回1个",
+        ]
+    ):
         create(org, content=content, start_time=datetime.time(8 + n, 0), end_time=datetime.time(8 + n, 30))
 
 
@@ -186,8 +204,12 @@ def test_duty_must_be_the_authors_own(org: Org) -> None:
 def test_participants_are_checked(org: Org) -> None:
     record = create(org, participant_ids=[org.colleague.pk, org.unrelated.pk], partner_units=[(org.civil.pk, "孙科长")])
     assert record.participants.count() == 3
-    for bad in ({"participant_ids": [999999]}, {"participant_ids": [org.author.pk]},
-                {"partner_units": [(999999, "")]}, {"partner_units": [(org.civil.pk, "名" * 51)]}):
+    for bad in (
+        {"participant_ids": [999999]},
+        {"participant_ids": [org.author.pk]},
+        {"partner_units": [(999999, "")]},
+        {"partner_units": [(org.civil.pk, "名" * 51)]},
+    ):
         with pytest.raises(ValidationError) as exc:
             create(org, start_time=datetime.time(14, 0), end_time=datetime.time(15, 0), **bad)
         assert "participants" in errors_of(exc)

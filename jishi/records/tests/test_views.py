@@ -21,8 +21,14 @@ def login(person: Any) -> Client:
 
 
 def form(**overrides: Any) -> dict[str, Any]:
-    data = {"date": timezone.localdate().isoformat(), "category": category().pk, "start_time": "09:00",
-            "end_time": "10:00", "content": GOOD_CONTENT, "visibility": "internal"}
+    data = {
+        "date": timezone.localdate().isoformat(),
+        "category": category().pk,
+        "start_time": "09:00",
+        "end_time": "10:00",
+        "content": GOOD_CONTENT,
+        "visibility": "internal",
+    }
     data.update(overrides)
     return data
 
@@ -35,8 +41,9 @@ def test_login_page_and_redirect_for_anonymous(db) -> None:
 
 def test_quick_entry_creates_a_record_and_shows_it_on_the_timeline(org: Org) -> None:
     client = login(org.author)
-    response = client.post("/", form(participants=[org.colleague.pk], partner_unit=[org.civil.pk],
-                                     partner_contact=["孙科长"]))
+    response = client.post(
+        "/", form(participants=[org.colleague.pk], partner_unit=[org.civil.pk], partner_contact=["孙科长"])
+    )
     assert response.status_code == 302
     record = WorkRecord.objects.get()
     assert record.participants.count() == 2
@@ -65,8 +72,9 @@ def test_errors_are_shown_in_chinese_and_keep_what_was_typed(org: Org) -> None:
 
 
 def test_copy_from_an_earlier_day_prefills_the_form(org: Org) -> None:
-    old = write_record(org.author, date=timezone.localdate() - datetime.timedelta(days=1),
-                       participant_ids=[org.colleague.pk])
+    old = write_record(
+        org.author, date=timezone.localdate() - datetime.timedelta(days=1), participant_ids=[org.colleague.pk]
+    )
     body = login(org.author).get(f"/?copy={old.pk}").content.decode()
     assert GOOD_CONTENT in body and org.colleague.full_name in body
     assert timezone.localdate().isoformat() in body
@@ -130,7 +138,11 @@ def test_unit_page_shows_who_has_not_filed_to_the_unit_and_superiors_only(org: O
     from jishi.records.services import record_create
     from jishi.testing import record_input
 
-    record_create(author=org.colleague, data=record_input(date=day), now=timezone.make_aware(datetime.datetime(2026, 10, 9, 18)))
+    record_create(
+        author=org.colleague,
+        data=record_input(date=day),
+        now=timezone.make_aware(datetime.datetime(2026, 10, 9, 18)),
+    )
     head_page = login(org.unit_head).get(f"/units/{org.finance.pk}/", {"date": day.isoformat()}).content.decode()
     unfiled = head_page.split('id="unfiled"')[1].split("</section>")[0]
     assert org.author.full_name in unfiled and org.colleague.full_name not in unfiled
@@ -157,8 +169,14 @@ def test_person_page_shows_missing_days_only_to_self_and_superiors(org: Org) -> 
 @pytest.mark.parametrize("path", ["/records/", "/units/{finance}/", "/people/{author}/", "/", "/me/"])
 def test_list_pages_have_bounded_queries(org: Org, path: str, django_assert_max_num_queries: Any) -> None:
     for n in range(30):
-        write_record(org.author if n % 2 else org.colleague, start_time=None, end_time=None, duration_minutes=5,
-                     participant_ids=[org.sibling.pk], content=f"审核第{n}号政府采购项目材料，提出修改意见")
+        write_record(
+            org.author if n % 2 else org.colleague,
+            start_time=None,
+            end_time=None,
+            duration_minutes=5,
+            participant_ids=[org.sibling.pk],
+            content=f"审核第{n}号政府采购项目材料，提出修改意见",
+        )
     client = login(org.section_head)
     url = path.format(finance=org.finance.pk, author=org.author.pk)
     client.get(url)

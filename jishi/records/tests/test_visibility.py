@@ -13,9 +13,23 @@ from jishi.records.models import Visibility, WorkRecord
 from jishi.testing import Org, write_record
 
 VIEWERS = [
-    "anonymous", "author", "subordinate", "same_unit", "other_deputy_same_unit", "superior_deputy", "unit_head",
-    "district_leader_in_charge", "district_leader_not_in_charge", "principal_leader", "unrelated", "other_unit_head",
-    "inspector", "scoped_inspector_elsewhere", "hr", "admin", "social_worker",
+    "anonymous",
+    "author",
+    "subordinate",
+    "same_unit",
+    "other_deputy_same_unit",
+    "superior_deputy",
+    "unit_head",
+    "district_leader_in_charge",
+    "district_leader_not_in_charge",
+    "principal_leader",
+    "unrelated",
+    "other_unit_head",
+    "inspector",
+    "scoped_inspector_elsewhere",
+    "hr",
+    "admin",
+    "social_worker",
 ]
 
 
@@ -51,7 +65,10 @@ CASES = {
     # (visibility, sensitive): (who reads the record, who reads its content)
     (Visibility.PUBLIC, False): (EVERYONE, EVERYONE),
     (Visibility.INTERNAL, False): (EVERYONE, EVERYONE),
-    (Visibility.UNIT, False): (OWN_UNIT | SUPERIORS | LEADERS | SCOPED, OWN_UNIT | SUPERIORS | LEADERS | SCOPED),
+    (Visibility.UNIT, False): (
+        OWN_UNIT | SUPERIORS | LEADERS | SCOPED,
+        OWN_UNIT | SUPERIORS | LEADERS | SCOPED,
+    ),
     (Visibility.SUPERIORS, False): ({"author"} | SUPERIORS | SCOPED, {"author"} | SUPERIORS | SCOPED),
     (Visibility.INTERNAL, True): (EVERYONE, OWN_UNIT | SUPERIORS | SCOPED),
     (Visibility.UNIT, True): (OWN_UNIT | SUPERIORS | LEADERS | SCOPED, OWN_UNIT | SUPERIORS | SCOPED),
@@ -120,14 +137,21 @@ def search(person: Person | None, record: WorkRecord) -> tuple[bool, bool]:
 
 
 SURFACES: dict[str, Callable[[Person | None, WorkRecord], tuple[bool, bool]]] = {
-    "page": page_detail, "list": page_list, "api_detail": api_detail, "api_list": api_list,
+    "page": page_detail,
+    "list": page_list,
+    "api_detail": api_detail,
+    "api_list": api_list,
 }
 
 
 @pytest.mark.parametrize(("visibility", "sensitive"), list(CASES))
 def test_every_surface_follows_the_one_rule(org: Org, visibility: str, sensitive: bool) -> None:
-    record = write_record(org.section_head, visibility=visibility, is_sensitive=sensitive,
-                          content=f"与预算科同事讨论{SECRET_WORD}，形成三条意见报局长")
+    record = write_record(
+        org.section_head,
+        visibility=visibility,
+        is_sensitive=sensitive,
+        content=f"与预算科同事讨论{SECRET_WORD}，形成三条意见报局长",
+    )
     readers, content_readers = CASES[(visibility, sensitive)]
     failures = []
     for name in VIEWERS:
@@ -185,8 +209,9 @@ def test_a_record_stays_with_the_unit_of_its_date_after_a_move(org: Org) -> None
 
 def test_admin_site_shows_records_read_only_through_the_rule(org: Org) -> None:
     hidden = write_record(org.author, visibility=Visibility.SUPERIORS)
-    shown = write_record(org.author, start_time=__import__("datetime").time(11, 0),
-                         end_time=__import__("datetime").time(12, 0))
+    shown = write_record(
+        org.author, start_time=__import__("datetime").time(11, 0), end_time=__import__("datetime").time(12, 0)
+    )
     client = _client(org.admin)
     listing = client.get("/admin/records/workrecord/").content.decode()
     assert f"/admin/records/workrecord/{shown.pk}/" in listing

@@ -37,12 +37,17 @@ class Command(BaseCommand):
             self.stdout.write("演示数据已存在（加 --rebuild 重新生成）。")
         else:
             started = time.monotonic()
-            world = build_world(scale=options["scale"], seed=options["seed"],
-                                progress=lambda line: self.stdout.write(f"  {line}"))
-            self.stdout.write(self.style.SUCCESS(
-                f"演示世界已生成：{world.units} 个单位，{world.people} 人，{world.records} 条记实，"
-                f"用时 {time.monotonic() - started:.1f} 秒。"
-            ))
+            world = build_world(
+                scale=options["scale"],
+                seed=options["seed"],
+                progress=lambda line: self.stdout.write(f"  {line}"),
+            )
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"演示世界已生成：{world.units} 个单位，{world.people} 人，{world.records} 条记实，"
+                    f"用时 {time.monotonic() - started:.1f} 秒。"
+                )
+            )
         self._print_logins()
         if not options["no_serve"]:
             call_command("serve", bind=options["bind"])
@@ -51,7 +56,9 @@ class Command(BaseCommand):
         from jishi.demo.world import DEMO_LOGINS
         from jishi.org.models import Person
 
-        names = dict(Person.objects.filter(username__in=[u for u, _ in DEMO_LOGINS]).values_list("username", "full_name"))
+        names = dict(
+            Person.objects.filter(username__in=[u for u, _ in DEMO_LOGINS]).values_list("username", "full_name")
+        )
         self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, label in DEMO_LOGINS:
             if username in names:

@@ -35,8 +35,18 @@ class Command(BaseCommand):
         if not options["no_worker"]:
             children.append(subprocess.Popen([sys.executable, "-m", "jishi", "db_worker"], env=env))
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", bind,
-             "--workers", str(options["workers"]), "--access-logfile", "-"],
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--bind",
+                bind,
+                "--workers",
+                str(options["workers"]),
+                "--access-logfile",
+                "-",
+            ],
             env=env,
         )
         children.append(server)
