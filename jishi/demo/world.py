@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from jishi.core.services import audit
@@ -558,6 +558,14 @@ class _Builder:
         return len(records)
 
 
+def _refresh_planner_statistics() -> None:
+    """After a bulk load: fold SQLite's write-ahead log into the database and refresh planner statistics."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cursor.execute("ANALYZE")
+
+
 def world_exists() -> bool:
     return Person.objects.filter(username="staff").exists()
 
@@ -586,5 +594,6 @@ def build_world(
             target=builder.root,
             data={"scale": scale, "seed": seed, "records": count, "people": len(builder.people)},
         )
+    _refresh_planner_statistics()
     logins = [(u, builder.named[u].full_name, label) for u, label in DEMO_LOGINS if u in builder.named]
     return DemoWorld(people=len(builder.people), units=Unit.objects.count(), records=count, logins=logins)

@@ -66,24 +66,14 @@ def _subtree_ids(units: list[Unit]) -> set[int]:
 
 def build_reader(person_id: int, today: datetime.date) -> Reader:
     """Compute the reader from current posts and active role grants (three or four queries)."""
-    assignments = list(
-        Assignment.objects.active_on(today)
-        .filter(person_id=person_id)
-        .select_related("position__unit")
-        .prefetch_related("position__in_charge_of")
-    )
+    assignments = list(Assignment.objects.active_on(today).filter(person_id=person_id).select_related("position__unit"))
     unit_ids = {a.position.unit_id for a in assignments}
     department_ids = {a.position.unit.department_id or a.position.unit_id for a in assignments}
-    heads: list[Unit] = []
-    is_jurisdiction_leader = False
-    for a in assignments:
-        position = a.position
-        if position.leadership == Leadership.PRINCIPAL:
-            heads.append(position.unit)
-        if position.leadership != Leadership.NONE:
-            heads.extend(position.in_charge_of.all())
-            if position.unit.tier == 0:
-                is_jurisdiction_leader = True
+    leading = [a.position for a in assignments if a.position.leadership != Leadership.NONE]
+    heads = [p.unit for p in leading if p.leadership == Leadership.PRINCIPAL]
+    if leading:  # most people lead nothing: spare them the query
+        heads += list(Unit.objects.filter(leaders_in_charge__in=leading))
+    is_jurisdiction_leader = any(p.unit.tier == 0 for p in leading)
     # The jurisdiction's principal leaders head the root, and so are superiors of everyone.
     superior_of_all = any(u.parent_id is None for u in heads)
     superior_ids = set() if superior_of_all else _subtree_ids(heads)

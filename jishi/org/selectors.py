@@ -61,3 +61,11 @@ def required_filers_on(unit: Unit, day: datetime.date) -> list[Person]:
 
 def current_posts(person: Person) -> list[Assignment]:
     return list(Assignment.objects.active_on(local_today()).filter(person=person).select_related("position__unit"))
+
+
+def subtree_ids(unit_id: int) -> list[int]:
+    """The unit and every unit below it (an empty list for an unknown unit)."""
+    path = Unit.objects.filter(pk=unit_id).values_list("path", flat=True).first()
+    if path is None:
+        return []
+    return list(Unit.objects.filter(path__startswith=path).values_list("id", flat=True))

@@ -13,7 +13,7 @@ from django.http import Http404
 from jishi.org.calendar import WorkingCalendar, local_today
 from jishi.org.models import Absence, Assignment, Person, Unit
 from jishi.org.rules import reader_for
-from jishi.org.selectors import required_filers_on
+from jishi.org.selectors import required_filers_on, subtree_ids
 from jishi.records.models import RecordParticipant, RecordQuerySet, WorkRecord
 from jishi.records.rules import content_q
 
@@ -42,8 +42,11 @@ class Page:
     filters: RecordFilters = field(default_factory=RecordFilters)
 
 
-def _with_related(queryset: RecordQuerySet) -> RecordQuerySet:
-    return queryset.select_related("author", "unit", "category", "duty").prefetch_related(
+def _with_related(queryset: RecordQuerySet, *, participants: bool = True) -> RecordQuerySet:
+    queryset = queryset.select_related("author", "unit", "category", "duty")
+    if not participants:
+        return queryset
+    return queryset.prefetch_related(
         Prefetch("participants", queryset=RecordParticipant.objects.select_related("person", "unit"))
     )
 
@@ -59,14 +62,18 @@ def parse_cursor(cursor: str | None) -> tuple[datetime.date, int] | None:
         return None
 
 
-def record_page(*, user: Any, filters: RecordFilters, cursor: str | None = None, size: int = PAGE_SIZE) -> Page:
-    """A page of records `user` may read, newest first. Search matches only content the reader may see."""
+def record_page(
+    *, user: Any, filters: RecordFilters, cursor: str | None = None, size: int = PAGE_SIZE, participants: bool = True
+) -> Page:
+    """A page of records `user` may read, newest first. Search matches only content the reader may see.
+
+    Pages that list records without their participants pass participants=False and save a query.
+    """
     queryset = WorkRecord.objects.visible_to(user)
     if filters.author_id:
         queryset = queryset.filter(author_id=filters.author_id)
     if filters.unit_id:
-        unit = Unit.objects.filter(pk=filters.unit_id).first()
-        queryset = queryset.filter(unit__path__startswith=unit.path) if unit else queryset.none()
+        queryset = queryset.filter(unit_id__in=subtree_ids(filters.unit_id))
     if filters.date_from:
         queryset = queryset.filter(date__gte=filters.date_from)
     if filters.date_to:
@@ -81,7 +88,10 @@ def record_page(*, user: Any, filters: RecordFilters, cursor: str | None = None,
     if position:
         day, pk = position
         queryset = queryset.filter(Q(date__lt=day) | Q(date=day, id__lt=pk))
-    rows = list(_with_related(queryset.order_by("-date", "-id"))[: size + 1])
+    # Find the page's ids on the record table alone, then fetch those rows with their relations: with the joins
+    # in the first query SQLite's planner may sort the whole table instead of walking the (date, id) index.
+    ids = list(queryset.order_by("-date", "-id").values_list("id", flat=True)[: size + 1])
+    rows = list(_with_related(queryset.filter(id__in=ids), participants=participants).order_by("-date", "-id"))
     more = len(rows) > size
     items = rows[:size]
     next_cursor = f"{items[-1].date.isoformat()}_{items[-1].pk}" if more else None

@@ -224,7 +224,7 @@ def _filters_from(request: HttpRequest) -> RecordFilters:
 def record_list(request: HttpRequest) -> HttpResponse:
     """全部记实 / 检索: everything the reader may see, filtered, 20 a page."""
     filters = _filters_from(request)
-    page = record_page(user=request.user, filters=filters, cursor=request.GET.get("cursor"))
+    page = record_page(user=request.user, filters=filters, cursor=request.GET.get("cursor"), participants=False)
     context = {"page": page, "categories": Category.objects.filter(is_active=True), "query": request.GET}
     template = "records/_record_page.html" if request.htmx else "records/list.html"
     return render(request, template, context)
@@ -263,7 +263,7 @@ def unit_page(request: HttpRequest, pk: int) -> HttpResponse:
     today = local_today()
     day = min(_parse_date(request.GET.get("date"), today), today)
     filters = RecordFilters(unit_id=unit.pk, date_from=day, date_to=day)
-    page = record_page(user=request.user, filters=filters, cursor=request.GET.get("cursor"))
+    page = record_page(user=request.user, filters=filters, cursor=request.GET.get("cursor"), participants=False)
     if request.htmx and request.GET.get("cursor"):
         return render(request, "records/_record_page.html", {"page": page, "query": request.GET})
     shows_filing = can_see_filing_status(request.user, unit)
@@ -308,7 +308,7 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Person, pk=pk)
     posts = current_posts(person)
     filters = RecordFilters(author_id=person.pk)
-    page = record_page(user=request.user, filters=filters, cursor=request.GET.get("cursor"))
+    page = record_page(user=request.user, filters=filters, cursor=request.GET.get("cursor"), participants=False)
     if request.htmx and request.GET.get("cursor"):
         return render(request, "records/_record_page.html", {"page": page, "query": request.GET})
     primary_unit = posts[0].position.unit_id if posts else None

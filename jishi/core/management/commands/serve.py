@@ -33,7 +33,11 @@ class Command(BaseCommand):
         env.setdefault("DJANGO_SETTINGS_MODULE", os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.dev"))
         children: list[subprocess.Popen[bytes]] = []
         if not options["no_worker"]:
-            children.append(subprocess.Popen([sys.executable, "-m", "jishi", "db_worker"], env=env))
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "jishi", "db_worker", "--no-reload", "--interval", "2"], env=env
+                )
+            )
         server = subprocess.Popen(
             [
                 sys.executable,

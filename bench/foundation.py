@@ -1,0 +1,132 @@
+"""Foundation benchmark: server time of list pages and of record creation with ~20,000+ records.
+
+Usage:  .venv/bin/python bench/foundation.py [--scale medium] [--requests 200]
+        DATABASE_URL=postgres://postgres@127.0.0.1:5432/jishi_bench .venv/bin/python bench/foundation.py
+
+Builds a fresh demo world with `jishi demo --no-serve --rebuild` in a temporary SQLite file (or the DATABASE_URL
+database, which it empties), then, in a fresh process as a server worker would be, times requests through Django's
+handler in-process (the server's own time, without network or a load generator), and prints p50/p95/max per
+surface, the query count per request, and the query plan of the unit list.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", default="medium")
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+
+    tmp = tempfile.mkdtemp(prefix="jishi-bench-")
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "jishi", "demo", "--scale", args.scale, "--no-serve", "--rebuild"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev"},
+    )
+    built = time.perf_counter() - started
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from jishi.accounts.services import token_create
+    from jishi.org.models import Person, Unit
+    from jishi.records.models import WorkRecord
+
+    print(
+        f"database: {connection.vendor}; world: {WorkRecord.objects.count()} records, "
+        f"{Person.objects.count()} people, {Unit.objects.count()} units; `jishi demo` took {built:.1f} s"
+    )
+
+    head = Person.objects.get(username="unit_head")
+    staff = Person.objects.get(username="staff")
+    finance = Unit.objects.get(code="CZJ")
+    from jishi.org.calendar import is_working_day
+
+    dates = WorkRecord.objects.order_by("-date").values_list("date", flat=True).distinct()[:10]
+    busiest_day = next(d for d in dates if is_working_day(d))  # the unit page then lists who has not filed
+    page_client = Client()
+    page_client.force_login(head)
+    _, secret = token_create(person=staff, name="bench")
+    api_client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+    def timed(label: str, call, n: int = args.requests) -> None:  # type: ignore[no-untyped-def]
+        call(0)  # warm up
+        samples = []
+        queries: list[str] = []
+        with connection.execute_wrapper(lambda execute, sql, *rest: queries.append(sql) or execute(sql, *rest)):
+            call(1)
+        for i in range(n):
+            t0 = time.perf_counter()
+            response = call(i + 2)
+            samples.append((time.perf_counter() - t0) * 1000)
+            assert response.status_code in (200, 201), (label, response.status_code, response.content[:300])
+        samples.sort()
+        p95 = samples[int(len(samples) * 0.95) - 1]
+        print(
+            f"{label:<44} p50 {statistics.median(samples):6.1f} ms   p95 {p95:6.1f} ms   "
+            f"max {samples[-1]:6.1f} ms   queries {len(queries)}"
+        )
+
+    day = busiest_day.isoformat()
+    timed("unit page (财政局, one day, 20 rows)", lambda i: page_client.get(f"/units/{finance.pk}/", {"date": day}))
+    timed("records list page (all visible, 20 rows)", lambda i: page_client.get("/records/"))
+    timed("API list (unit filter, 20 rows)", lambda i: api_client.get("/api/v1/records", {"unit": finance.pk}))
+    timed("API list (no filter, 20 rows)", lambda i: api_client.get("/api/v1/records"))
+    first = api_client.get("/api/v1/records").json()["next_cursor"]
+    timed("API list (second page by cursor)", lambda i: api_client.get("/api/v1/records", {"cursor": first}))
+
+    authors = list(Person.objects.filter(filing_obligation="required", assignments__isnull=False).distinct()[:2000])
+    today = timezone.localdate().isoformat()
+    tokens = {p.pk: token_create(person=p, name="bench")[1] for p in authors[: args.requests + 2]}
+
+    def create(i: int):  # type: ignore[no-untyped-def]
+        author = authors[i]
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {tokens[author.pk]}")
+        return client.post(
+            "/api/v1/records",
+            {
+                "date": today,
+                "category": "meeting",
+                "start_time": "20:00",
+                "end_time": "20:30",
+                "content": "与区民政局召开养老服务补贴协调会，明确三项分工和完成时限",
+                "participant_ids": [staff.pk if author.pk != staff.pk else head.pk],
+            },
+            content_type="application/json",
+        )
+
+    timed("API create (validate, version, audit)", create)
+
+    from jishi.org.selectors import subtree_ids
+
+    query = WorkRecord.objects.visible_to(head).filter(unit_id__in=subtree_ids(finance.pk), date=busiest_day)
+    sql, params = query.order_by("-date", "-id")[:21].query.sql_with_params()
+    with connection.cursor() as cursor:
+        prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+        cursor.execute(prefix + sql, params)
+        print("\nplan of the unit page query:")
+        for row in cursor.fetchall():
+            print("   ", " | ".join(str(c) for c in row))
+
+
+if __name__ == "__main__":
+    main()
