@@ -56,6 +56,9 @@ def main() -> None:
         f"{Person.objects.count()} people, {Unit.objects.count()} units; `jishi demo` took {built:.1f} s"
     )
 
+    import gc
+
+    gc.freeze()  # as config/wsgi.py does in a server worker
     head = Person.objects.get(username="unit_head")
     staff = Person.objects.get(username="staff")
     finance = Unit.objects.get(code="CZJ")

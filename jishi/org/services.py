@@ -7,7 +7,6 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from pypinyin import Style, lazy_pinyin
 
 from jishi.core.services import audit
 from jishi.org.models import DEPARTMENT_LEVEL_KINDS, Assignment, AssignmentKind, Person, Unit, UnitKind
@@ -15,6 +14,9 @@ from jishi.org.models import DEPARTMENT_LEVEL_KINDS, Assignment, AssignmentKind,
 
 def name_search_keys(full_name: str) -> tuple[str, str]:
     """Full pinyin and initials of a Chinese name, for autocomplete ("张伟" → "zhangwei", "zw")."""
+    # Imported here: pypinyin's dictionaries are large, and only writes of people need them.
+    from pypinyin import Style, lazy_pinyin
+
     syllables = lazy_pinyin(full_name)
     initials = lazy_pinyin(full_name, style=Style.FIRST_LETTER)
     return "".join(syllables).lower()[:120], "".join(initials).lower()[:20]

@@ -6,13 +6,15 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from jishi.records.models import Category, Visibility, WorkRecord
 from jishi.records.rules import can_edit
-from jishi.records.selectors import RecordFilters, record_detail, record_page
+from jishi.records.selectors import PARTICIPANTS, RecordFilters, record_detail, record_page
 from jishi.records.services import RecordInput, addendum_create, record_create, record_update
 
 router = Router(tags=["工作记实"])
@@ -137,15 +139,20 @@ class ErrorOut(Schema):
     errors: dict[str, list[str]] = {}
 
 
+def _local(moment: datetime.datetime | None) -> datetime.datetime | None:
+    return timezone.localtime(moment) if moment else None
+
+
 def record_out(record: WorkRecord, user: Any) -> RecordOut:
+    """The API view of a record; times are given in the jurisdiction's time zone."""
     shown = bool(getattr(record, "content_visible", False))
     return RecordOut(
         id=record.pk,
         author=Ref(id=record.author_id, name=record.author.full_name),
         unit=Ref(id=record.unit_id, name=record.unit.name),
         date=record.date,
-        start_at=record.start_at,
-        end_at=record.end_at,
+        start_at=_local(record.start_at),
+        end_at=_local(record.end_at),
         duration_minutes=record.duration_minutes,
         category=CategoryOut(code=record.category.code, name=record.category.name),
         content_hidden=not shown,
@@ -167,9 +174,9 @@ def record_out(record: WorkRecord, user: Any) -> RecordOut:
         visibility=Visibility(record.visibility),
         is_sensitive=record.is_sensitive,
         is_late=record.is_late,
-        submitted_at=record.submitted_at,
-        updated_at=record.updated_at,
-        locks_at=record.locks_at,
+        submitted_at=timezone.localtime(record.submitted_at),
+        updated_at=timezone.localtime(record.updated_at),
+        locks_at=timezone.localtime(record.locks_at),
         locked=record.is_locked,
         editable=can_edit(user, record),
         version=record.version,
@@ -238,7 +245,9 @@ def list_records(
 @router.post("", response={201: RecordOut, 400: ErrorOut}, summary="新建记实")
 def create_record(request: HttpRequest, payload: RecordIn) -> Status[RecordOut]:
     record = record_create(author=request.user, data=_input_from(payload, None))  # type: ignore[arg-type]
-    return Status(201, record_out(record_detail(user=request.user, pk=record.pk), request.user))
+    record.content_visible = True  # type: ignore[attr-defined]  # an author always reads their own record
+    prefetch_related_objects([record], PARTICIPANTS)
+    return Status(201, record_out(record, request.user))
 
 
 @router.get("/{record_id}", response=RecordOut, summary="记实详情")

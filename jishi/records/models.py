@@ -105,6 +105,15 @@ class WorkRecord(models.Model):
     def is_locked(self) -> bool:
         return timezone.now() >= self.locks_at
 
+    @property
+    def time_span(self) -> str:
+        """ "09:00–10:30", "22:00–02:00（次日）" or "45 分钟" — how lists show when the work happened."""
+        if not (self.start_at and self.end_at):
+            return f"{self.duration_minutes} 分钟"
+        start, end = timezone.localtime(self.start_at), timezone.localtime(self.end_at)
+        overnight = "（次日）" if end.date() > start.date() else ""
+        return f"{start:%H:%M}–{end:%H:%M}{overnight}"
+
 
 class RecordParticipant(models.Model):
     """参与者 — a colleague in Jishi, or a partner unit with or without a named contact."""

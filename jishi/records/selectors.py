@@ -18,6 +18,7 @@ from jishi.records.models import RecordParticipant, RecordQuerySet, WorkRecord
 from jishi.records.rules import content_q
 
 PAGE_SIZE = 20
+PARTICIPANTS = Prefetch("participants", queryset=RecordParticipant.objects.select_related("person", "unit"))
 
 
 @dataclass
@@ -46,9 +47,7 @@ def _with_related(queryset: RecordQuerySet, *, participants: bool = True) -> Rec
     queryset = queryset.select_related("author", "unit", "category", "duty")
     if not participants:
         return queryset
-    return queryset.prefetch_related(
-        Prefetch("participants", queryset=RecordParticipant.objects.select_related("person", "unit"))
-    )
+    return queryset.prefetch_related(PARTICIPANTS)
 
 
 def parse_cursor(cursor: str | None) -> tuple[datetime.date, int] | None:

@@ -179,10 +179,11 @@ def _validate(
             f"补记只能在工作发生后 {window} 天内进行（该日期已超过 {(submitted_day - data.date).days} 天）。",
         )
 
-    category = Category.objects.filter(pk=data.category_id, is_active=True).first()
+    categories = list(Category.objects.all())
+    category = next((c for c in categories if c.pk == data.category_id and c.is_active), None)
     if category is None:
         err("category", "请选择有效的类别。")
-    category_names = list(Category.objects.values_list("name", flat=True))
+    category_names = [c.name for c in categories]
     for message in content_errors(data.content, category_names):
         err("content", message)
     for name, value, limit in (
@@ -318,8 +319,9 @@ def _apply(record: WorkRecord, data: RecordInput, clean: _Clean) -> None:
     record.is_sensitive = data.is_sensitive
 
 
-def _write_participants(record: WorkRecord, rows: list[dict[str, Any]]) -> None:
-    record.participants.all().delete()
+def _write_participants(record: WorkRecord, rows: list[dict[str, Any]], *, replace: bool = True) -> None:
+    if replace:
+        record.participants.all().delete()
     RecordParticipant.objects.bulk_create(
         [
             RecordParticipant(record=record, person_id=r["person"], unit_id=r["unit"], contact_name=r["contact_name"])
