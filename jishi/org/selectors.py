@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 
 from jishi.org.calendar import local_today
-from jishi.org.models import Assignment, Duty, FilingObligation, Person, Unit
+from jishi.org.models import Assignment, Duty, Person, Unit
 
 
 def duties_for(person: Person, day: datetime.date) -> list[Duty]:
@@ -48,24 +48,11 @@ def unit_lookup(query: str, *, limit: int = 8) -> QuerySet[Unit]:
     return Unit.objects.filter(Q(name__contains=query) | Q(code__istartswith=query), valid_to__isnull=True)[:limit]
 
 
-def members_on(unit: Unit, day: datetime.date, *, include_sections: bool = True) -> list[Person]:
-    """People holding a post in `unit` (and its sections) on `day`, ordered by name."""
-    units = Q(position__unit__path__startswith=unit.path) if include_sections else Q(position__unit=unit)
-    ids = Assignment.objects.active_on(day).filter(units).values("person_id")
-    return list(Person.objects.filter(pk__in=ids, is_active=True).order_by("name_pinyin", "id"))
-
-
-def required_filers_on(unit: Unit, day: datetime.date) -> list[Person]:
-    return [p for p in members_on(unit, day) if p.filing_obligation == FilingObligation.REQUIRED]
-
-
 def current_posts(person: Person) -> list[Assignment]:
     return list(Assignment.objects.active_on(local_today()).filter(person=person).select_related("position__unit"))
 
 
 def subtree_ids(unit_id: int) -> list[int]:
-    """The unit and every unit below it (an empty list for an unknown unit)."""
-    path = Unit.objects.filter(pk=unit_id).values_list("path", flat=True).first()
-    if path is None:
-        return []
-    return list(Unit.objects.filter(path__startswith=path).values_list("id", flat=True))
+    """The unit and every unit below it (an empty list for an unknown unit), in one query."""
+    path = Unit.objects.filter(pk=unit_id).values("path")[:1]
+    return list(Unit.objects.filter(path__startswith=Subquery(path)).values_list("id", flat=True))

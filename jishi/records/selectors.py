@@ -7,13 +7,13 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 
 from jishi.org.calendar import WorkingCalendar, local_today
-from jishi.org.models import Absence, Assignment, Person, Unit
+from jishi.org.models import Absence, Assignment, FilingObligation, Person, Unit
 from jishi.org.rules import reader_for
-from jishi.org.selectors import required_filers_on, subtree_ids
+from jishi.org.selectors import subtree_ids
 from jishi.records.models import RecordParticipant, RecordQuerySet, WorkRecord
 from jishi.records.rules import content_q
 
@@ -183,13 +183,15 @@ def month_calendar(*, person: Person, year: int, month: int) -> list[list[DaySta
 
 
 def unfiled_on(*, unit: Unit, day: datetime.date) -> list[Person]:
-    """Members of `unit` (with its sections) who owe a record on `day` and have none."""
-    if not WorkingCalendar(day, day).is_working_day(day) or day > local_today():
+    """Members of `unit` (with its sections) who owe a record on `day` and have none, in one query."""
+    if day > local_today() or not WorkingCalendar(day, day).is_working_day(day):
         return []
-    people = required_filers_on(unit, day)
-    ids = [p.pk for p in people]
-    filed = set(WorkRecord.objects.filter(author_id__in=ids, date=day).values_list("author_id", flat=True))
-    absent = set(
-        Absence.objects.filter(person_id__in=ids, start__lte=day, end__gte=day).values_list("person_id", flat=True)
+    posts = Assignment.objects.active_on(day).filter(position__unit__path__startswith=unit.path).values("person_id")
+    filed = WorkRecord.objects.filter(author_id=OuterRef("pk"), date=day)
+    absent = Absence.objects.filter(person_id=OuterRef("pk"), start__lte=day, end__gte=day)
+    return list(
+        Person.objects.filter(pk__in=posts, is_active=True, filing_obligation=FilingObligation.REQUIRED)
+        .exclude(Exists(filed))
+        .exclude(Exists(absent))
+        .order_by("name_pinyin", "id")
     )
-    return [p for p in people if p.pk not in filed and p.pk not in absent]
