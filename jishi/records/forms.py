@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from jishi.org.models import Duty, Person
 from jishi.records.models import Category, Visibility
@@ -17,41 +18,45 @@ SERVICE_FIELD_FOR_FORM = {"participants": "participants", "duration_minutes": "d
 
 
 class RecordForm(forms.Form):
-    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    category = forms.ModelChoiceField(label="类别", queryset=Category.objects.filter(is_active=True), empty_label=None)
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    category = forms.ModelChoiceField(
+        label=_("类别"), queryset=Category.objects.filter(is_active=True), empty_label=None
+    )
     start_time = forms.TimeField(
-        label="开始", required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=_("开始"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     end_time = forms.TimeField(
-        label="结束", required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=_("结束"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
-    ends_next_day = forms.BooleanField(label="次日结束", required=False)
+    ends_next_day = forms.BooleanField(label=_("次日结束"), required=False)
     duration_minutes = forms.IntegerField(
-        label="时长（分钟）",
+        label=_("时长（分钟）"),
         required=False,
         min_value=1,
         max_value=1440,
-        help_text="不知道起止时间时填写",
+        help_text=_("不知道起止时间时填写"),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     content = forms.CharField(
-        label="工作内容",
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "做了什么、与谁、结果如何"}),
+        label=_("工作内容"),
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("做了什么、与谁、结果如何")}),
         error_messages={"required": "请填写工作内容。"},
     )
-    place = forms.CharField(label="地点", required=False, max_length=200)
-    duty = forms.TypedChoiceField(label="对应职责", required=False, coerce=int, empty_value=None)
-    unit = forms.TypedChoiceField(label="记在哪个单位", required=False, coerce=int, empty_value=None)
-    result = forms.CharField(label="结果/进展", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    reflection = forms.CharField(label="体会/反思（可选）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    visibility = forms.ChoiceField(label="可见范围", choices=Visibility.choices, initial=Visibility.INTERNAL)
-    is_sensitive = forms.BooleanField(label="敏感内容（人事、财务、信访等）", required=False)
+    place = forms.CharField(label=_("地点"), required=False, max_length=200)
+    duty = forms.TypedChoiceField(label=_("对应职责"), required=False, coerce=int, empty_value=None)
+    unit = forms.TypedChoiceField(label=_("记在哪个单位"), required=False, coerce=int, empty_value=None)
+    result = forms.CharField(label=_("结果/进展"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reflection = forms.CharField(label=_("体会/反思（可选）"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    visibility = forms.ChoiceField(label=_("可见范围"), choices=Visibility.choices, initial=Visibility.INTERNAL)
+    is_sensitive = forms.BooleanField(label=_("敏感内容（人事、财务、信访等）"), required=False)
 
     def __init__(self, *args: Any, author: Person, duties: list[Duty], **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.author = author
-        self.fields["duty"].choices = [("", "—— 不对应具体职责 ——")] + [(d.pk, f"{d.code} {d.title}") for d in duties]
+        self.fields["duty"].choices = [("", _("—— 不对应具体职责 ——"))] + [
+            (d.pk, f"{d.code} {d.title}") for d in duties
+        ]
         today = timezone.localdate()
         self.fields["date"].widget.attrs.update(
             {"max": today.isoformat(), "min": (today - datetime.timedelta(days=7)).isoformat()}
@@ -108,11 +113,11 @@ class RecordForm(forms.Form):
 
 
 class AddendumForm(forms.Form):
-    content = forms.CharField(label="补充说明", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    content = forms.CharField(label=_("补充说明"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 
 class AttachmentForm(forms.Form):
-    file = forms.FileField(label="附件")
+    file = forms.FileField(label=_("附件"))
 
 
 def initial_from_record(record: Any, *, day: datetime.date) -> dict[str, Any]:

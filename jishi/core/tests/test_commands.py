@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -88,3 +94,45 @@ def test_tiny_demo_world_is_believable() -> None:
 def test_the_same_seed_builds_the_same_world() -> None:
     assert _build_and_digest(7) == _build_and_digest(7)
     assert _build_and_digest(7) != _build_and_digest(8)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_runs_gunicorn_with_static_files_and_the_worker(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+        "JISHI_DATA_DIR": str(tmp_path),
+        "JISHI_DEBUG": "false",
+    }
+    env.pop("DATABASE_URL", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jishi", "serve", "--bind", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        login = static = None
+        for _ in range(120):
+            try:
+                login = urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2)
+                static = urllib.request.urlopen(f"http://127.0.0.1:{port}/static/jishi/app.css", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert login is not None and login.status == 200 and "登录记实" in login.read().decode()
+        assert static is not None and static.status == 200
+        workers = subprocess.run(
+            ["pgrep", "-s", str(os.getpgid(server.pid)), "-f", "db_worker"], capture_output=True, text=True
+        )
+        assert workers.stdout.strip(), "the background-task worker runs beside the server"
+    finally:
+        os.killpg(os.getpgid(server.pid), signal.SIGTERM)
+        server.wait(timeout=30)

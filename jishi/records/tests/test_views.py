@@ -196,3 +196,12 @@ def test_token_page_shows_the_secret_once_and_revokes(org: Org) -> None:
     client.post(f"/account/tokens/{token.pk}/revoke/")
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+def test_the_interface_switches_to_english(org: Org) -> None:
+    client = login(org.author)
+    assert "今天的记实" in client.get("/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    body = client.get("/").content.decode()
+    assert "Today&#x27;s records" in body or "Today's records" in body
+    assert "What was done" in body
