@@ -7,14 +7,14 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 
 from jishi.org.calendar import WorkingCalendar, local_today
 from jishi.org.models import Absence, Assignment, FilingObligation, Person, Unit
 from jishi.org.rules import reader_for
 from jishi.org.selectors import subtree_ids
-from jishi.records.models import RecordParticipant, RecordQuerySet, WorkRecord
+from jishi.records.models import RecordParticipant, RecordQuerySet, Visibility, WorkRecord
 from jishi.records.rules import content_q
 
 PAGE_SIZE = 20
@@ -195,3 +195,25 @@ def unfiled_on(*, unit: Unit, day: datetime.date) -> list[Person]:
         .exclude(Exists(absent))
         .order_by("name_pinyin", "id")
     )
+
+
+@dataclass
+class RestrictedShare:
+    total: int
+    restricted: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.restricted / self.total) if self.total else 0
+
+
+def restricted_share(*, person: Person, since: datetime.date) -> RestrictedShare:
+    """How many of a person's records since a day were restricted (本单位 or 仅上级).
+
+    For leaders this figure is shown to all staff (PRODUCT.md): it counts every record, including those the
+    reader cannot open, and reveals nothing about them but their number.
+    """
+    counts = WorkRecord.objects.filter(author=person, date__gte=since).aggregate(
+        total=Count("id"), restricted=Count("id", filter=Q(visibility__in=[Visibility.UNIT, Visibility.SUPERIORS]))
+    )
+    return RestrictedShare(total=counts["total"], restricted=counts["restricted"])

@@ -28,16 +28,18 @@ from jishi.records.selectors import (
     recent_own,
     record_detail,
     record_page,
+    restricted_share,
     unfiled_on,
 )
 from jishi.records.services import addendum_create, attachment_add, record_create, record_update
 
 
-def _parse_date(value: str | None, default: datetime.date) -> datetime.date:
+def _date_or_none(value: str | None) -> datetime.date | None:
+    """A YYYY-MM-DD query parameter; anything else counts as not given."""
     try:
-        return datetime.date.fromisoformat(value) if value else default
+        return datetime.date.fromisoformat(value) if value else None
     except ValueError:
-        return default
+        return None
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -212,8 +214,8 @@ def _filters_from(request: HttpRequest) -> RecordFilters:
     return RecordFilters(
         author_id=_int_or_none(request.GET.get("author")),
         unit_id=_int_or_none(request.GET.get("unit")),
-        date_from=_parse_date(request.GET.get("from"), None),  # type: ignore[arg-type]
-        date_to=_parse_date(request.GET.get("to"), None),  # type: ignore[arg-type]
+        date_from=_date_or_none(request.GET.get("from")),
+        date_to=_date_or_none(request.GET.get("to")),
         category_id=_int_or_none(request.GET.get("category")),
         duty_id=_int_or_none(request.GET.get("duty")),
         q=request.GET.get("q", "")[:100],
@@ -240,7 +242,7 @@ def my_records(request: HttpRequest) -> HttpResponse:
         first = datetime.date(year, mon, 1)
     except ValueError:
         first = today.replace(day=1)
-    day = _parse_date(request.GET.get("date"), today if first.month == today.month else first)
+    day = _date_or_none(request.GET.get("date")) or (today if first.month == today.month else first)
     previous = (first - datetime.timedelta(days=1)).replace(day=1)
     following = (first + datetime.timedelta(days=32)).replace(day=1)
     context = {
@@ -261,7 +263,7 @@ def unit_page(request: HttpRequest, pk: int) -> HttpResponse:
     """A unit's records by day, with who has not filed (for its own staff, superiors and scoped roles)."""
     unit = get_object_or_404(Unit, pk=pk)
     today = local_today()
-    day = min(_parse_date(request.GET.get("date"), today), today)
+    day = min(_date_or_none(request.GET.get("date")) or today, today)
     filters = RecordFilters(unit_id=unit.pk, date_from=day, date_to=day)
     page = record_page(user=request.user, filters=filters, cursor=request.GET.get("cursor"), participants=False)
     if request.htmx and request.GET.get("cursor"):
@@ -314,6 +316,7 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
     primary_unit = posts[0].position.unit_id if posts else None
     today = local_today()
     shows_missing = can_see_person_filing(request.user, person.pk, primary_unit)
+    leads = any(a.position.is_leader for a in posts)
     missing = missing_days(person, today.replace(day=1), today) if shows_missing else []
     return render(
         request,
@@ -325,5 +328,8 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
             "query": request.GET,
             "missing": missing,
             "shows_missing": shows_missing,
+            "restriction": restricted_share(person=person, since=today - datetime.timedelta(days=90))
+            if leads
+            else None,
         },
     )

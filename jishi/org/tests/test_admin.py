@@ -20,8 +20,14 @@ def admin_client(org: Org) -> Client:
 def test_a_section_directly_under_the_district_is_refused_with_a_message(org: Org) -> None:
     response = admin_client(org).post(
         "/admin/org/unit/add/",
-        {"name": "新科室", "code": "NEW", "kind": "section", "parent": org.root.pk, "sort_order": 0,
-         "valid_from": "2026-01-01"},
+        {
+            "name": "新科室",
+            "code": "NEW",
+            "kind": "section",
+            "parent": org.root.pk,
+            "sort_order": 0,
+            "valid_from": "2026-01-01",
+        },
     )
     assert response.status_code == 200 and "科室必须隶属于委办局" in response.content.decode()
     assert not Unit.objects.filter(code="NEW").exists()
@@ -30,8 +36,14 @@ def test_a_section_directly_under_the_district_is_refused_with_a_message(org: Or
 def test_a_new_section_gets_its_tree_fields_and_an_audit_event(org: Org) -> None:
     response = admin_client(org).post(
         "/admin/org/unit/add/",
-        {"name": "绩效科", "code": "CZJ-3", "kind": "section", "parent": org.finance.pk, "sort_order": 3,
-         "valid_from": "2026-01-01"},
+        {
+            "name": "绩效科",
+            "code": "CZJ-3",
+            "kind": "section",
+            "parent": org.finance.pk,
+            "sort_order": 3,
+            "valid_from": "2026-01-01",
+        },
     )
     assert response.status_code == 302
     unit = Unit.objects.get(code="CZJ-3")
@@ -57,9 +69,16 @@ def test_a_second_primary_post_at_the_same_time_is_refused(org: Org) -> None:
 def test_a_new_person_gets_search_keys_and_no_usable_password(org: Org) -> None:
     response = admin_client(org).post(
         "/admin/org/person/add/",
-        {"username": "newbie", "full_name": "欧阳娜", "employee_number": "X1", "category": "civil_servant",
-         "filing_obligation": "required", "is_active": "on",
-         "assignments-TOTAL_FORMS": 0, "assignments-INITIAL_FORMS": 0},
+        {
+            "username": "newbie",
+            "full_name": "欧阳娜",
+            "employee_number": "X1",
+            "category": "civil_servant",
+            "filing_obligation": "required",
+            "is_active": "on",
+            "assignments-TOTAL_FORMS": 0,
+            "assignments-INITIAL_FORMS": 0,
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     person = Person.objects.get(username="newbie")
@@ -70,6 +89,14 @@ def test_staff_without_the_admin_role_cannot_change_organisation_data(org: Org) 
     client = Client()
     client.force_login(org.unit_head)
     assert client.get("/admin/org/unit/").status_code == 302
-    client.post("/admin/org/unit/add/", {"name": "x", "code": "X", "kind": "department", "parent": org.root.pk,
-                                         "valid_from": datetime.date.today().isoformat()})
+    client.post(
+        "/admin/org/unit/add/",
+        {
+            "name": "x",
+            "code": "X",
+            "kind": "department",
+            "parent": org.root.pk,
+            "valid_from": datetime.date.today().isoformat(),
+        },
+    )
     assert not Unit.objects.filter(code="X").exists()

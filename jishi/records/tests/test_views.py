@@ -205,3 +205,12 @@ def test_the_interface_switches_to_english(org: Org) -> None:
     body = client.get("/").content.decode()
     assert "Today&#x27;s records" in body or "Today's records" in body
     assert "What was done" in body
+
+
+def test_a_leaders_restricted_share_is_shown_to_all_staff(org: Org) -> None:
+    write_record(org.unit_head)
+    write_record(org.unit_head, visibility="superiors", start_time=datetime.time(14, 0), end_time=datetime.time(15, 0))
+    body = login(org.unrelated).get(f"/people/{org.unit_head.pk}/").content.decode()
+    share = body.split('id="restricted-share">')[1].split("</p>")[0]
+    assert "2 条" in share and "1 条" in share and "50%" in share
+    assert 'id="restricted-share"' not in login(org.unrelated).get(f"/people/{org.author.pk}/").content.decode()
