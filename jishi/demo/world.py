@@ -1,24 +1,30 @@
-"""Build a demo world: a jurisdiction's units, posts, people and duties, and their records over recent working days.
+"""Build a demo world: a jurisdiction's units, posts, people and duties, and their records over working days.
 
-Deterministic for a given seed and "today". Records pass the same content rule and the same lock and
-late-entry computations as any record (records.services), and each gets its first version in the history;
-they are written set-based because a world of thousands of records cannot wait for one transaction each.
+Deterministic for a given seed, period and scale. Every record passes the same content rule and gets its lock
+time from the same function as any record (records.services), is marked late by the same rule, never overlaps
+another of its author's records, and gets its first version in the history. Records are written set-based
+(records.bulk) because a Jiading-scale world is 725,000 of them; the structure is small and goes through the
+organisation services. What the world plants for analytics to find is written to a manifest beside it.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
 from jishi.core.services import audit
 from jishi.demo import vocabulary as V
-from jishi.org.calendar import WorkingCalendar
+from jishi.org.calendar import WorkingCalendar, at
 from jishi.org.models import (
     Absence,
     AbsenceKind,
@@ -37,32 +43,35 @@ from jishi.org.models import (
     UnitKind,
 )
 from jishi.org.services import name_search_keys, unit_save
-from jishi.records.models import Category, RecordParticipant, RecordVersion, Visibility, WorkRecord
-from jishi.records.services import content_errors, lock_time, record_snapshot
+from jishi.records.bulk import BulkRecord, BulkRecordWriter
+from jishi.records.models import Category, Visibility
 
 DEMO_PASSWORD = "jishi2026"
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
 class Scale:
-    departments: list[str]  # codes from vocabulary.DEPARTMENTS
+    departments: list[str] | None  # codes from vocabulary.DEPARTMENTS; None: all of them
     towns: int
-    sections: int  # at most, per unit
-    staff: tuple[int, int]  # staff per section, low–high
+    sections: tuple[int, int]  # sections (town offices) per department-level unit, low–high
     villages: int  # per town
-    social_workers: int  # per village
+    social_workers: int  # per village; they may file, and are not owed
+    civil_servants: int  # who must file, in the sections (section heads included)
+    cadres: int  # district-managed cadres (区管干部), district leaders included
     working_days: int
+    records_per_day: int  # the target over the whole world on a working day
 
 
 SCALES = {
-    "tiny": Scale(["ZZB", "CZJ", "MZJ", "JWJ", "QWB"], 1, 2, (2, 3), 1, 2, 8),
-    "small": Scale(["QWB", "ZZB", "FGW", "CZJ", "RSJ", "MZJ", "XFB", "JWJ"], 3, 3, (3, 5), 2, 2, 22),
-    "medium": Scale([code for _, code, _ in V.DEPARTMENTS], 12, 4, (5, 8), 3, 3, 25),
+    "tiny": Scale(["ZZB", "CZJ", "MZJ", "JWJ", "QWB"], 1, (2, 2), 1, 2, 30, 24, 8, 60),
+    "small": Scale(["QWB", "ZZB", "FGW", "CZJ", "RSJ", "MZJ", "XFB", "JWJ"], 3, (3, 3), 2, 2, 160, 60, 22, 230),
+    "medium": Scale(None, 12, (3, 4), 3, 3, 1100, 300, 22, 1450),
+    "jiading": Scale(None, 12, (4, 7), 15, 4, 4515, 755, 133, 5400),
 }
 
 DEMO_LOGINS = [
-    # username, role label, how the builder finds them
-    ("staff", "工作人员（区财政局预算科科员）"),
+    ("staff", "工作人员（区财政局预算科）"),
     ("colleague", "另一单位的工作人员（区民政局）"),
     ("section_head", "科室负责人（区财政局预算科科长）"),
     ("unit_head", "部门负责人（区财政局局长）"),
@@ -74,14 +83,35 @@ DEMO_LOGINS = [
     ("social_worker", "村居社工（自愿填报）"),
 ]
 
+# Pairs of domains that work together more than others (the collaboration network analytics should find).
+_NO_DIGITS = str.maketrans("", "", "0123456789")
+
+COLLABORATING = [
+    ("finance", "planning"),
+    ("construction", "environment"),
+    ("civil", "petitions"),
+    ("legal", "petitions"),
+    ("health", "civil"),
+    ("transport", "construction"),
+    ("market", "health"),
+    ("emergency", "environment"),
+    ("education", "culture"),
+    ("town", "civil"),
+]
+
 
 @dataclass
-class _Member:
+class Member:
     person: Person
     unit: Unit
     domain: str
-    duties: list[Duty] = field(default_factory=list)
+    is_leader: bool = False
     profile: str = "regular"  # regular, misses, batches, copies
+    duty_ids: list[int] = field(default_factory=list)
+    person_id: int = 0
+    own_id: int = 0  # the 本单位
+    workload: float = 1.0
+    must_file: bool = True
 
 
 @dataclass
@@ -89,35 +119,41 @@ class DemoWorld:
     people: int
     units: int
     records: int
-    logins: list[tuple[str, str, str]]  # username, name, role
+    logins: list[tuple[str, str, str]]
+    manifest: Path
 
 
-class _Builder:
-    def __init__(self, scale: Scale, seed: int, today: datetime.date, progress: Callable[[str], None]) -> None:
-        self.scale, self.rng, self.today, self.progress = scale, random.Random(seed), today, progress
-        self.members: list[_Member] = []
-        self.people: list[Person] = []
+def progress_bar(label: str, done: int, total: int) -> str:
+    width = 24
+    filled = int(width * done / total) if total else width
+    return f"{label} [{'#' * filled}{'-' * (width - filled)}] {done:,}/{total:,}"
+
+
+class _Structure:
+    """Units, posts, people, duties and scoped roles, through the organisation services."""
+
+    def __init__(self, scale: Scale, rng: random.Random, start: datetime.date) -> None:
+        self.scale, self.rng = scale, rng
+        self.since = start - datetime.timedelta(days=800)
+        self.members: list[Member] = []
         self.named: dict[str, Person] = {}
         self.used_names: set[str] = set()
         self.serial = 0
-        self.since = today - datetime.timedelta(days=800)
+        self.people: list[Person] = []
+        self.posts: list[tuple[Person, Position]] = []
+        self.workload: dict[str, float] = {}
 
-    # ---- people ---------------------------------------------------------------------------------
     def _name(self) -> str:
         while True:
             given = "".join(self.rng.choice(V.GIVEN) for _ in range(self.rng.choice((1, 2, 2))))
             name = self.rng.choice(V.SURNAMES) + given
-            # Namesakes are real (the autocomplete must show unit and post), but keep them rare.
+            # Namesakes are real (the autocomplete shows unit and post), but keep them rare.
             if name not in self.used_names or self.rng.random() < 0.02:
                 self.used_names.add(name)
                 return name
 
     def _person(
-        self,
-        *,
-        category: str = PersonCategory.CIVIL_SERVANT,
-        cadre: bool = False,
-        username: str | None = None,
+        self, category: str = PersonCategory.CIVIL_SERVANT, cadre: bool = False, username: str | None = None
     ) -> Person:
         self.serial += 1
         full_name = self._name()
@@ -133,118 +169,177 @@ class _Builder:
             filing_obligation=FilingObligation.OPTIONAL
             if category == PersonCategory.SOCIAL_WORKER
             else FilingObligation.REQUIRED,
+            password="!",
         )
-        person.set_unusable_password()
         self.people.append(person)
         if username:
             self.named[username] = person
         return person
 
-    def _post(self, unit: Unit, title: str, rank: str, leadership: str = Leadership.NONE) -> Position:
-        return Position.objects.create(unit=unit, title=title, rank=rank, leadership=leadership)
+    def _hold(
+        self,
+        person: Person,
+        unit: Unit,
+        title: str,
+        rank: str,
+        domain: str,
+        leadership: str = Leadership.NONE,
+        in_charge_of: list[Unit] | None = None,
+    ) -> Position:
+        position = Position(unit=unit, title=title, rank=rank, leadership=leadership)
+        position._in_charge = in_charge_of or []  # type: ignore[attr-defined]
+        self.posts.append((person, position))
+        self.members.append(Member(person=person, unit=unit, domain=domain, is_leader=leadership != Leadership.NONE))
+        return position
 
-    # ---- structure ------------------------------------------------------------------------------
-    def build_structure(self) -> None:
-        root = unit_save(Unit(name="嘉定区", code="JD", kind=UnitKind.JURISDICTION))
-        self.root = root
-        chosen = [d for d in V.DEPARTMENTS if d[1] in self.scale.departments]
-        towns = V.TOWNS[: self.scale.towns]
-        self.department_units: list[tuple[Unit, str]] = []
+    def build(self) -> None:
+        scale, rng = self.scale, self.rng
+        self.root = unit_save(Unit(name="嘉定区", code="JD", kind=UnitKind.JURISDICTION))
+        chosen = [d for d in V.DEPARTMENTS if scale.departments is None or d[1] in scale.departments]
+        units: list[tuple[Unit, str]] = []
         for order, (name, code, domain) in enumerate(chosen):
-            unit = unit_save(Unit(name=name, code=code, kind=UnitKind.DEPARTMENT, parent=root, sort_order=order))
-            self.department_units.append((unit, domain))
-        for order, (name, code) in enumerate(towns):
-            unit = unit_save(Unit(name=name, code=code, kind=UnitKind.TOWN, parent=root, sort_order=100 + order))
-            self.department_units.append((unit, "town"))
-        self.progress(f"单位：{len(self.department_units)} 个委办局和街镇")
+            units.append(
+                (
+                    unit_save(Unit(name=name, code=code, kind=UnitKind.DEPARTMENT, parent=self.root, sort_order=order)),
+                    domain,
+                )
+            )
+        for order, (name, code) in enumerate(V.TOWNS[: scale.towns]):
+            units.append(
+                (
+                    unit_save(Unit(name=name, code=code, kind=UnitKind.TOWN, parent=self.root, sort_order=100 + order)),
+                    "town",
+                )
+            )
+        self.department_units = units
+        self.workload = {u.code: round(rng.uniform(0.6, 1.6), 2) for u, _ in units}
 
-        # District leadership: the secretary and the district head are principal leaders of the root.
-        secretary = self._post(root, "区委书记", Rank.DISTRICT, Leadership.PRINCIPAL)
-        head = self._post(root, "区长", Rank.DISTRICT, Leadership.PRINCIPAL)
-        self._assign(self._person(cadre=True, username="leader"), secretary, root, "office")
-        self._assign(self._person(cadre=True), head, root, "office")
-        deputies = max(2, len(self.department_units) // 4)
-        for n in range(deputies):
-            post = self._post(root, "副区长", Rank.DISTRICT, Leadership.DEPUTY)
-            share = self.department_units[n::deputies]
-            post.in_charge_of.set([u for u, _ in share])
-            finance = any(u.code == "CZJ" for u, _ in share)
-            self._assign(self._person(cadre=True, username="deputy_leader" if finance else None), post, root, "office")
-
-        for unit, domain in self.department_units:
-            self._build_unit(unit, domain)
-        self.progress(f"人员：{len(self.people)} 人")
-
-    def _build_unit(self, unit: Unit, domain: str) -> None:
-        code = unit.code
-        functions = [Duty(unit=unit, code=f"{code}-{i + 1:02d}", title=t) for i, t in enumerate(V.DUTIES[domain])]
-        Duty.objects.bulk_create(functions)
-        head = self._post(
-            unit,
-            "主任" if domain in ("office", "petitions", "town") else "局长",
-            Rank.DIVISION_PRINCIPAL,
+        # District leaders: the secretary and the district head head the root; deputies are in charge of units.
+        deputies = max(2, min(14, scale.cadres // 50))
+        leaders = 2 + deputies
+        self._hold(
+            self._person(cadre=True, username="leader"),
+            self.root,
+            "区委书记",
+            Rank.DISTRICT,
+            "office",
             Leadership.PRINCIPAL,
         )
-        head_person = self._person(cadre=True, username="unit_head" if code == "CZJ" else None)
-        self._assign(head_person, head, unit, domain)
-        section_names = V.SECTIONS[domain][: self.scale.sections]
+        self._hold(self._person(cadre=True), self.root, "区长", Rank.DISTRICT, "office", Leadership.PRINCIPAL)
+        for n in range(deputies):
+            share = [u for u, _ in units[n::deputies]]
+            finance = any(u.code == "CZJ" for u in share)
+            self._hold(
+                self._person(cadre=True, username="deputy_leader" if finance else None),
+                self.root,
+                "副区长" if n % 2 == 0 else "区委常委",
+                Rank.DISTRICT,
+                "office",
+                Leadership.DEPUTY,
+                share,
+            )
+
+        # District-managed cadres per department-level unit, and civil servants per section, weighted by workload.
+        per_unit = _spread(scale.cadres - leaders, [1.0] * len(units))
+        section_counts = [rng.randint(*scale.sections) for _ in units]
+        weights = [self.workload[u.code] * n for (u, _), n in zip(units, section_counts, strict=True)]
+        per_unit_staff = _spread(scale.civil_servants, weights)
+        for (unit, domain), cadres, staff, sections in zip(
+            units, per_unit, per_unit_staff, section_counts, strict=True
+        ):
+            self._build_unit(unit, domain, cadres, staff, sections)
+
+    def _build_unit(self, unit: Unit, domain: str, cadres: int, staff: int, section_count: int) -> None:
+        rng, code = self.rng, unit.code
+        town = domain == "town"
+        Duty.objects.bulk_create(
+            [Duty(unit=unit, code=f"{code}-{i + 1:02d}", title=t) for i, t in enumerate(V.DUTIES[domain])]
+        )
+        functions = list(Duty.objects.filter(unit=unit))
+        names = V.SECTIONS[domain]
         sections = [
             unit_save(
                 Unit(
-                    name=f"{unit.name}{s}" if domain == "town" else s,
+                    name=f"{unit.name}{names[i % len(names)]}"
+                    if town
+                    else names[i % len(names)] + ("" if i < len(names) else f"（{i // len(names) + 1}）"),
                     code=f"{code}-S{i + 1}",
                     kind=UnitKind.SECTION,
                     parent=unit,
                     sort_order=i,
                 )
             )
-            for i, s in enumerate(section_names)
+            for i in range(section_count)
         ]
-        deputies = [
-            self._post(
-                unit,
-                "副局长" if domain not in ("town",) else "副镇长",
-                Rank.DIVISION_DEPUTY,
-                Leadership.DEPUTY,
-            )
-            for _ in range(min(2, len(sections)))
-        ]
-        for n, deputy in enumerate(deputies):
-            deputy.in_charge_of.set(sections[n :: len(deputies)])
-            self._assign(self._person(cadre=True), deputy, unit, domain)
         for i, section in enumerate(sections):
-            picked = self.rng.sample(functions, k=min(2, len(functions)))
-            section_duties = [
-                Duty(unit=section, code=f"{section.code}-{j + 1:02d}", title=f"{d.title}（{section.name}）")
-                for j, d in enumerate(picked)
-            ]
-            Duty.objects.bulk_create(section_duties)
-            lead = self._post(section, "科长", Rank.SECTION_PRINCIPAL, Leadership.PRINCIPAL)
-            Duty.objects.create(unit=section, position=lead, code=f"{section.code}-L", title="科室工作统筹和人员管理")
-            is_budget = code == "CZJ" and i == 0
-            self._assign(self._person(username="section_head" if is_budget else None), lead, section, domain)
-            count = self.rng.randint(*self.scale.staff)
-            for k in range(count):
-                rank = self.rng.choice([Rank.STAFF, Rank.STAFF, Rank.CLERK, Rank.SECTION_DEPUTY])
-                post = self._post(section, f"{section.name}{Rank(rank).label}", rank)
+            picked = rng.sample(functions, k=min(2, len(functions)))
+            Duty.objects.bulk_create(
+                [
+                    Duty(unit=section, code=f"{section.code}-{j + 1:02d}", title=f"{d.title}（{section.name}）")
+                    for j, d in enumerate(picked)
+                ]
+            )
+
+        head_title = "党委书记" if town else ("主任" if domain in ("office", "petitions") else "局长")
+        self._hold(
+            self._person(cadre=True, username="unit_head" if code == "CZJ" else None),
+            unit,
+            head_title,
+            Rank.DIVISION_PRINCIPAL,
+            domain,
+            Leadership.PRINCIPAL,
+        )
+        deputies = min(max(2, cadres // 3), len(sections), max(cadres - 1, 0))
+        for n in range(deputies):
+            self._hold(
+                self._person(cadre=True),
+                unit,
+                "副镇长" if town else "副局长",
+                Rank.DIVISION_DEPUTY,
+                domain,
+                Leadership.DEPUTY,
+                sections[n::deputies],
+            )
+        for _ in range(max(cadres - 1 - deputies, 0)):
+            self._hold(
+                self._person(cadre=True),
+                unit,
+                "二级调研员",
+                rng.choice([Rank.DIVISION_PRINCIPAL, Rank.DIVISION_DEPUTY]),
+                domain,
+            )
+
+        for i, (section, count) in enumerate(zip(sections, _spread(staff, [1.0] * len(sections)), strict=True)):
+            budget = code == "CZJ" and i == 0
+            if count == 0:
+                continue
+            self._hold(
+                self._person(username="section_head" if budget else None),
+                section,
+                "科长",
+                Rank.SECTION_PRINCIPAL,
+                domain,
+                Leadership.PRINCIPAL,
+            )
+            for k in range(count - 1):
+                rank = rng.choice([Rank.STAFF, Rank.STAFF, Rank.STAFF, Rank.CLERK, Rank.SECTION_DEPUTY])
                 username = None
-                if k == 0 and is_budget:
-                    username = "staff"
-                elif k == 0 and i == 0 and code == "MZJ":
-                    username = "colleague"
-                elif k == 0 and i == 0 and code == "JWJ":
-                    username = "inspector"
-                elif k == 0 and i == 0 and code == "ZZB":
-                    username = "hr"
-                elif k == 1 and i == 0 and code == "QWB":
-                    username = "admin"
-                self._assign(self._person(username=username), post, section, domain)
-        if domain == "town":
+                if k == 0 and i == 0:
+                    username = {
+                        "CZJ": "staff",
+                        "MZJ": "colleague",
+                        "JWJ": "inspector",
+                        "ZZB": "hr",
+                        "QWB": "admin",
+                    }.get(code)
+                self._hold(self._person(username=username), section, f"{section.name}{Rank(rank).label}", rank, domain)
+        if town:
             for v in range(self.scale.villages):
-                stem = self.rng.choice(V.VILLAGE_STEMS)
+                stem = V.VILLAGE_STEMS[v % len(V.VILLAGE_STEMS)]
                 village = unit_save(
                     Unit(
-                        name=V.VILLAGES[v % len(V.VILLAGES)].format(stem),
+                        name=V.VILLAGES[(v // len(V.VILLAGE_STEMS)) % len(V.VILLAGES)].format(stem)
+                        + ("" if v < len(V.VILLAGE_STEMS) * len(V.VILLAGES) else str(v)),
                         code=f"{code}-V{v + 1}",
                         kind=UnitKind.VILLAGE,
                         parent=unit,
@@ -256,306 +351,422 @@ class _Builder:
                         for j, t in enumerate(V.DUTIES["village"])
                     ]
                 )
-                secretary = self._post(village, "居委会主任", Rank.NONE, Leadership.PRINCIPAL)
-                self._assign(self._person(category=PersonCategory.PUBLIC_INSTITUTION), secretary, village, "village")
-                for w in range(self.scale.social_workers):
-                    post = self._post(village, "社工", Rank.NONE)
-                    username = "social_worker" if unit.code == V.TOWNS[0][1] and v == 0 and w == 0 else None
-                    person = self._person(category=PersonCategory.SOCIAL_WORKER, username=username)
-                    self._assign(person, post, village, "village")
-
-    def _assign(self, person: Person, position: Position, unit: Unit, domain: str) -> None:
-        if person.pk is None:
-            person.save()
-        Assignment.objects.create(
-            person=person,
-            position=position,
-            kind=AssignmentKind.PRIMARY,
-            start=self.since + datetime.timedelta(days=self.rng.randint(0, 200)),
-        )
-        self.members.append(_Member(person=person, unit=unit, domain=domain))
-
-    def grant_roles(self) -> None:
-        for username, role in (("inspector", Role.INSPECTOR), ("hr", Role.HR), ("admin", Role.ADMIN)):
-            person = self.named.get(username)
-            if person:
-                RoleGrant.objects.create(
-                    person=person, role=role, all_units=True, granted_on=self.since, note="演示授权"
+                self._hold(
+                    self._person(category=PersonCategory.SOCIAL_WORKER),
+                    village,
+                    "居委会主任",
+                    Rank.NONE,
+                    "village",
+                    Leadership.PRINCIPAL,
                 )
-        for username in self.named:
-            person = self.named[username]
-            person.set_password(DEMO_PASSWORD)
-            person.save(update_fields=["password"])
+                for w in range(self.scale.social_workers):
+                    first = code == V.TOWNS[0][1] and v == 0 and w == 0
+                    self._hold(
+                        self._person(
+                            category=PersonCategory.SOCIAL_WORKER, username="social_worker" if first else None
+                        ),
+                        village,
+                        "社工",
+                        Rank.NONE,
+                        "village",
+                    )
 
-    def load_duties(self) -> None:
-        """Each member's duties as duties_for() would give them (their post, their unit, its 本单位)."""
-        by_unit: dict[int, list[Duty]] = {}
-        by_position: dict[int, list[Duty]] = {}
-        for duty in Duty.objects.all():
-            if duty.position_id:
-                by_position.setdefault(duty.position_id, []).append(duty)
-            else:
-                by_unit.setdefault(duty.unit_id, []).append(duty)
-        posts = dict(Assignment.objects.values_list("person_id", "position_id"))
-        for member in self.members:
+    def save(self) -> None:
+        """Write people, posts and assignments set-based; give the demo logins a password and scoped roles."""
+        Person.objects.bulk_create(self.people, batch_size=1000)
+        Position.objects.bulk_create([p for _, p in self.posts], batch_size=1000)
+        through = Position.in_charge_of.through
+        through.objects.bulk_create(
+            [through(position_id=p.pk, unit_id=u.pk) for _, p in self.posts for u in p._in_charge]
+        )  # type: ignore[attr-defined]
+        Assignment.objects.bulk_create(
+            [
+                Assignment(
+                    person=person,
+                    position=position,
+                    kind=AssignmentKind.PRIMARY,
+                    start=self.since + datetime.timedelta(days=self.rng.randint(0, 200)),
+                )
+                for person, position in self.posts
+            ],
+            batch_size=1000,
+        )
+        Person.objects.filter(pk__in=[p.pk for p in self.named.values()]).update(
+            password=make_password(DEMO_PASSWORD)
+        )  # one hash for all: each costs a second by design
+        for username, role in (("inspector", Role.INSPECTOR), ("hr", Role.HR), ("admin", Role.ADMIN)):
+            if username in self.named:
+                RoleGrant.objects.create(
+                    person=self.named[username], role=role, all_units=True, granted_on=self.since, note="演示授权"
+                )
+        by_unit: dict[int, list[int]] = {}
+        by_position: dict[int, list[int]] = {}
+        for duty_id, unit_id, position_id in Duty.objects.values_list("id", "unit_id", "position_id"):
+            (by_position.setdefault(position_id, []) if position_id else by_unit.setdefault(unit_id, [])).append(
+                duty_id
+            )
+        for member, (_, position) in zip(self.members, self.posts, strict=True):
             unit = member.unit
-            member.duties = (
-                by_position.get(posts[member.person.pk], [])
+            member.person_id = member.person.pk
+            member.own_id = unit.department_id or unit.pk
+            member.workload = self.workload.get((unit.department or unit).code, 1.0)
+            member.must_file = member.person.filing_obligation == FilingObligation.REQUIRED
+            member.duty_ids = (
+                by_position.get(position.pk, [])
                 + by_unit.get(unit.pk, [])
                 + by_unit.get(unit.department_id or unit.pk, [])
             )
 
-    def add_texture(self) -> None:
-        """Who misses days, who batches late entries, who copies; a few absences."""
-        for member in self.members:
-            roll = self.rng.random()
-            member.profile = (
-                "misses" if roll < 0.08 else "batches" if roll < 0.13 else "copies" if roll < 0.15 else "regular"
-            )
-        staff = self.named.get("staff")
-        for member in self.members:
-            if member.person is staff:
-                member.profile = "misses"
-        absent = self.rng.sample(self.members, k=max(1, len(self.members) // 30))
-        start = self.today - datetime.timedelta(days=self.scale.working_days + 10)
-        Absence.objects.bulk_create(
-            [
-                Absence(
-                    person=m.person,
-                    kind=self.rng.choice(list(AbsenceKind)),
-                    note="演示",
-                    start=(s := start + datetime.timedelta(days=self.rng.randint(0, self.scale.working_days))),
-                    end=s + datetime.timedelta(days=self.rng.randint(0, 4)),
-                )
-                for m in absent
-            ]
-        )
 
-    # ---- records --------------------------------------------------------------------------------
-    def build_records(self) -> int:
-        calendar = WorkingCalendar(self.today - datetime.timedelta(days=120), self.today + datetime.timedelta(days=60))
-        days: list[datetime.date] = []
-        day = self.today - datetime.timedelta(days=1)
-        while len(days) < self.scale.working_days:
-            if calendar.is_working_day(day):
-                days.append(day)
-            day -= datetime.timedelta(days=1)
-        days.reverse()
-        weekends = [
-            d
-            for d in (days[0] + datetime.timedelta(days=n) for n in range((self.today - days[0]).days))
-            if not calendar.is_working_day(d)
+def _spread(total: int, weights: list[float]) -> list[int]:
+    """Split `total` into integers proportional to `weights` (largest remainder), summing exactly to `total`."""
+    if not weights:
+        return []
+    whole = sum(weights)
+    raw = [total * w / whole for w in weights]
+    parts = [int(r) for r in raw]
+    for i in sorted(range(len(raw)), key=lambda i: raw[i] - parts[i], reverse=True)[: total - sum(parts)]:
+        parts[i] += 1
+    return parts
+
+
+class _Writer:
+    """Compose believable records day by day and hand them to the bulk writer."""
+
+    def __init__(
+        self,
+        structure: _Structure,
+        scale: Scale,
+        rng: random.Random,
+        days: list[datetime.date],
+        today: datetime.date | None,
+        now: datetime.datetime,
+    ) -> None:
+        """`today`: a working day whose morning is partly filed already, or None."""
+        self.s, self.scale, self.rng, self.days, self.today, self.now = structure, scale, rng, days, today, now
+        self.categories = {c.code: c.pk for c in Category.objects.all()}
+        self.codes = [
+            "meeting",
+            "meeting",
+            "documents",
+            "documents",
+            "documents",
+            "research",
+            "service",
+            "inspection",
+            "training",
+            "visitors",
+            "official_trip",
+            "other",
         ]
-        categories = {c.code: c for c in Category.objects.all()}
-        category_names = [c.name for c in categories.values()]
-        absences = {(a.person_id): (a.start, a.end) for a in Absence.objects.all()}
-        unit_names = [u.name for u, _ in self.department_units]
-        partner_units = [u for u, _ in self.department_units]
-        now = timezone.now()
-        colleagues: dict[int, list[Person]] = {}
-        for member in self.members:
-            colleagues.setdefault(member.unit.department_id or member.unit.pk, []).append(member.person)
+        self.unit_names = [u.name for u, _ in structure.department_units]
+        self.units_by_domain: dict[str, list[Unit]] = {}
+        for unit, domain in structure.department_units:
+            self.units_by_domain.setdefault(domain, []).append(unit)
+        self.partners: dict[str, list[str]] = {}
+        for a, b in COLLABORATING:
+            self.partners.setdefault(a, []).append(b)
+            self.partners.setdefault(b, []).append(a)
+        self.colleagues: dict[int, list[int]] = {}
+        for m in structure.members:
+            self.colleagues.setdefault(m.unit.department_id or m.unit.pk, []).append(m.person.pk)
+        self.recent: dict[int, set[str]] = {}
+        self.last: dict[int, str] = {}
+        self.pools: dict[tuple[str, int, bool], list[Unit]] = {}
+        self.slot_times: dict[tuple[datetime.date, int, int], datetime.datetime] = {}
 
-        pending: list[tuple[WorkRecord, list[dict[str, Any]]]] = []
-        total = 0
-        last_content: dict[int, str] = {}
-        staff = self.named.get("staff")
-        # Today's morning is partly filed already when today is a working day.
-        todays = [self.today] if calendar.is_working_day(self.today) else []
-        for _index, day in enumerate([*days, *todays]):
-            for member in self.members:
-                person = member.person
-                is_today = day == self.today
-                if is_today and (person is staff or self.rng.random() < 0.5):
+    def _partner_unit(self, domain: str, own: int) -> Unit:
+        close = domain in self.partners and self.rng.random() < 0.6
+        key = (domain, own, close)
+        pool = self.pools.get(key)
+        if pool is None:
+            near = [u for other in self.partners.get(domain, []) for u in self.units_by_domain.get(other, [])]
+            pool = [u for u in (near if close else []) if u.pk != own] or [
+                u for u, _ in self.s.department_units if u.pk != own
+            ]
+            self.pools[key] = pool
+        return self.rng.choice(pool)
+
+    def _moment(self, day: datetime.date, minutes: int) -> datetime.datetime:
+        """Minutes after midnight on a day in the jurisdiction, as a UTC moment (cheap to compare)."""
+        key = (day, minutes // 60, minutes % 60)
+        moment = self.slot_times.get(key)
+        if moment is None:
+            moment = at(day, datetime.time(minutes // 60, minutes % 60)).astimezone(datetime.UTC)
+            self.slot_times[key] = moment
+        return moment
+
+    def _content(self, member: Member, code: str, partner: str) -> str:
+        rng = self.rng
+        topics = V.TOPICS[member.domain]
+        for _ in range(6):
+            fill = {
+                "t": rng.choice(topics),
+                "p": partner,
+                "n": rng.randint(2, 12),
+                "m": rng.randint(5, 900),
+                "w": rng.choice(V.WHEN),
+                "v": rng.choice(V.ROADS + V.ESTATES),
+                "e": rng.choice(V.ENTERPRISES),
+            }
+            fill["o"] = rng.choice(V.OUTCOMES).format(**fill)
+            text = rng.choice(V.PATTERNS[code]).format(**fill)
+            key = text.translate(_NO_DIGITS)
+            seen = self.recent.setdefault(member.person_id, set())
+            if key not in seen:  # the same person does not write the same sentence twice by chance
+                break
+        if len(seen) > 60:
+            seen.clear()
+        seen.add(key)
+        return text
+
+    def records(self) -> Iterator[BulkRecord]:
+        scale, rng = self.scale, self.rng
+        members = self.s.members
+        filers = sum(m.must_file for m in members)
+        expected = filers * 0.94 + (len(members) - filers) * 0.3
+        extra = max(0.0, min(0.9, scale.records_per_day / max(expected, 1) - 1))
+        absences = {a.person_id: (a.start, a.end) for a in Absence.objects.all()}
+        for day in [*self.days, *([self.today] if self.today else [])]:
+            is_today = day == self.today
+            for member in members:
+                if is_today and (member.person.username == "staff" or rng.random() < 0.6):
                     continue
-                away = absences.get(person.pk)
+                away = absences.get(member.person_id)
                 if away and away[0] <= day <= away[1]:
                     continue
-                if person.filing_obligation == FilingObligation.OPTIONAL and self.rng.random() < 0.6:
+                if not member.must_file:
+                    if rng.random() > 0.3:
+                        continue
+                elif rng.random() < (0.25 if member.profile == "misses" else 0.03):
                     continue
-                if member.profile == "misses" and self.rng.random() < 0.18:
-                    continue
-                for record, participants in self._day_records(
-                    member, day, categories, unit_names, partner_units, colleagues, last_content, now
-                ):
-                    errors = content_errors(record.content, category_names)
-                    if errors:  # the generator must write what a person would be allowed to write
-                        raise AssertionError(f"demo content breaks the content rule: {record.content!r}")
-                    record.locks_at = lock_time(record.date, record.submitted_at, calendar)
-                    pending.append((record, participants))
-            if len(pending) > 4000:
-                total += self._flush(pending)
-                pending = []
-                self.progress(f"记实：{total} 条（至 {day:%m-%d}）")
-        # Weekend overtime and duty shifts, never owed.
-        for day in weekends:
-            on_duty = self.rng.sample(self.members, k=max(1, len(self.members) // 25))
-            for member in on_duty:
-                record = self._record(
-                    member,
-                    day,
-                    categories["duty_shift"],
-                    "duty_shift",
-                    unit_names,
-                    datetime.time(9, 0),
-                    datetime.time(17, 0),
-                    last_content,
-                    now,
-                )
-                record.locks_at = lock_time(record.date, record.submitted_at, calendar)
-                pending.append((record, []))
-        total += self._flush(pending)
-        return total
+                weight = member.workload
+                count = 1 + (rng.random() < extra * weight) + (rng.random() < extra * weight * 0.2)
+                yield from self._day(member, day, min(count, 3))
 
-    def _day_records(
-        self,
-        member: _Member,
-        day: datetime.date,
-        categories: dict[str, Category],
-        unit_names: list[str],
-        partner_units: list[Unit],
-        colleagues: dict[int, list[Person]],
-        last_content: dict[int, str],
-        now: datetime.datetime,
-    ) -> list[tuple[WorkRecord, list[dict[str, Any]]]]:
-        slots = [
-            (datetime.time(8, 45), datetime.time(11, 30)),
-            (datetime.time(13, 30), datetime.time(15, 30)),
-            (datetime.time(15, 45), datetime.time(17, 30)),
-        ]
-        count = self.rng.choice((1, 2, 2, 3)) if day != self.today else 1
-        chosen = sorted(self.rng.sample(range(3), k=count))
-        out = []
-        for slot in chosen:
-            start, end = slots[slot]
-            start = (
-                datetime.datetime.combine(day, start) + datetime.timedelta(minutes=self.rng.choice((0, 15, 30)))
-            ).time()
-            if day == self.today and timezone.make_aware(datetime.datetime.combine(day, end)) > now:
+    def weekend_records(self, weekends: list[datetime.date]) -> Iterator[BulkRecord]:
+        for day in weekends:
+            for member in self.rng.sample(self.s.members, k=max(1, len(self.s.members) // 60)):
+                yield from self._day(member, day, 1, code="duty_shift")
+
+    SLOT_MINUTES = [(8 * 60 + 30, 150), (13 * 60 + 30, 120), (15 * 60 + 45, 90)]
+
+    def _day(self, member: Member, day: datetime.date, count: int, code: str | None = None) -> Iterator[BulkRecord]:
+        rng = self.rng
+        slots = (0,) if count == 1 and rng.random() < 0.6 else sorted(rng.sample(range(3), k=count))
+        for slot in slots:
+            begin, length = self.SLOT_MINUTES[slot]
+            if code == "duty_shift":
+                begin, length = 9 * 60, 8 * 60
+            else:
+                begin += rng.choice((0, 15, 30, 45))
+                length -= rng.choice((0, 15, 30, 45))
+            start_at = self._moment(day, begin)
+            end_at = self._moment(day, begin + length)
+            if end_at > self.now:
                 continue
-            code = self.rng.choice(
-                [
-                    "meeting",
-                    "meeting",
-                    "documents",
-                    "documents",
-                    "research",
-                    "service",
-                    "inspection",
-                    "training",
-                    "visitors",
-                    "official_trip",
-                    "other",
-                ]
-            )
-            record = self._record(member, day, categories[code], code, unit_names, start, end, last_content, now)
-            participants: list[dict[str, Any]] = []
-            if code == "meeting" and self.rng.random() < 0.4:
-                pool = [p for p in colleagues[member.unit.department_id or member.unit.pk] if p is not member.person]
-                for other in self.rng.sample(pool, k=min(len(pool), self.rng.randint(1, 3))):
-                    participants.append({"person": other.pk, "unit": None, "contact_name": ""})
-            if code in ("meeting", "research", "official_trip") and self.rng.random() < 0.3:
-                partner = self.rng.choice(partner_units)
-                if partner.pk != (member.unit.department_id or member.unit.pk):
-                    participants.append(
-                        {
-                            "person": None,
-                            "unit": partner.pk,
-                            "contact_name": self._name() if self.rng.random() < 0.5 else "",
-                        }
-                    )
-            out.append((record, participants))
-        return out
+            yield self._record(member, day, code or rng.choice(self.codes), start_at, end_at)
 
     def _record(
-        self,
-        member: _Member,
-        day: datetime.date,
-        category: Category,
-        code: str,
-        unit_names: list[str],
-        start: datetime.time,
-        end: datetime.time,
-        last_content: dict[int, str],
-        now: datetime.datetime,
-    ) -> WorkRecord:
-        person = member.person
-        if member.profile == "copies" and person.pk in last_content and self.rng.random() < 0.7:
-            content = last_content[person.pk]
-        else:
-            topic = self.rng.choice(V.TOPICS[member.domain])
-            pattern = self.rng.choice(V.PATTERNS[code])
-            content = pattern.format(t=topic, p=self.rng.choice(unit_names), n=self.rng.randint(2, 9))
-            last_content[person.pk] = content
-        submitted = timezone.make_aware(
-            datetime.datetime.combine(day, datetime.time(17, 10)) + datetime.timedelta(minutes=self.rng.randint(0, 120))
-        )
+        self, member: Member, day: datetime.date, code: str, start_at: datetime.datetime, end_at: datetime.datetime
+    ) -> BulkRecord:
+        rng, person_id, own = self.rng, member.person_id, member.own_id
+        partner = self._partner_unit(member.domain, own)
+        copied = member.profile == "copies" and person_id in self.last and rng.random() < 0.6
+        content = self.last[person_id] if copied else self._content(member, code, partner.name)
+        self.last[person_id] = content
+        submitted = self._moment(day, 17 * 60 + rng.randint(0, 150))
         if member.profile == "batches":
             friday = day + datetime.timedelta(days=(4 - day.weekday()) % 7)
-            submitted = timezone.make_aware(datetime.datetime.combine(friday, datetime.time(17, 40)))
-        if submitted > now:
-            submitted = now
-        sensitive = member.domain in ("petitions", "personnel", "inspection") and self.rng.random() < 0.3
-        roll = self.rng.random()
+            submitted = self._moment(friday, 17 * 60 + 40)
+        elif rng.random() < 0.03:  # the next morning
+            submitted = self._moment(day + datetime.timedelta(days=1), 8 * 60 + rng.randint(0, 60))
+        if submitted > self.now:
+            submitted = min(max(end_at + datetime.timedelta(minutes=rng.randint(1, 40)), submitted), self.now)
+        sensitive = member.domain in ("petitions", "personnel", "inspection", "legal") and rng.random() < 0.3
+        roll = rng.random()
+        public_share = 0.2 if member.is_leader else 0.03
         visibility = (
             Visibility.PUBLIC
-            if roll < 0.04
+            if roll < public_share
             else Visibility.UNIT
-            if roll < 0.08
+            if roll < public_share + 0.04
             else Visibility.SUPERIORS
-            if roll < 0.10
+            if roll < public_share + 0.06
             else Visibility.INTERNAL
         )
-        start_at = timezone.make_aware(datetime.datetime.combine(day, start))
-        end_at = timezone.make_aware(datetime.datetime.combine(day, end))
+        participants: list[tuple[int | None, int | None, str]] = []
+        if code in ("meeting", "research", "inspection") and rng.random() < 0.35:
+            pool = self.colleagues[own]
+            for other in rng.sample(pool, k=min(len(pool), rng.randint(1, 3))):
+                if other != person_id:
+                    participants.append((other, None, ""))
+        if code in ("meeting", "research", "official_trip", "inspection") and rng.random() < 0.3:
+            participants.append((None, partner.pk, self.s._name() if rng.random() < 0.4 else ""))
         places = V.PLACES.get(member.domain, V.PLACES["default"])
-        return WorkRecord(
-            author=person,
-            unit=member.unit,
-            department_id=member.unit.department_id or member.unit.pk,
+        return BulkRecord(
+            author_id=person_id,
+            unit_id=member.unit.pk,
+            department_id=own,
             date=day,
             start_at=start_at,
             end_at=end_at,
-            duration_minutes=int((end_at - start_at).total_seconds() // 60),
-            category=category,
+            category_id=self.categories[code],
             content=content,
-            place=self.rng.choice(places) if self.rng.random() < 0.6 else "",
-            duty=self.rng.choice(member.duties) if member.duties and self.rng.random() < 0.85 else None,
-            result=self.rng.choice(V.RESULTS),
+            place=rng.choice(places) if rng.random() < 0.5 else "",
+            duty_id=rng.choice(member.duty_ids) if member.duty_ids and rng.random() < 0.85 else None,
+            result=rng.choice(V.RESULTS),
             visibility=visibility,
             is_sensitive=sensitive,
-            is_late=timezone.localtime(submitted).date() > day,
             submitted_at=submitted,
-            updated_at=submitted,
-            version=1,
+            participants=participants,
+            copied=copied,
         )
 
-    def _flush(self, pending: list[tuple[WorkRecord, list[dict[str, Any]]]]) -> int:
-        if not pending:
-            return 0
-        records = WorkRecord.objects.bulk_create([r for r, _ in pending], batch_size=1000)
-        RecordParticipant.objects.bulk_create(
-            [
-                RecordParticipant(record=r, person_id=p["person"], unit_id=p["unit"], contact_name=p["contact_name"])
-                for r, parts in zip(records, (p for _, p in pending), strict=True)
-                for p in parts
-            ],
-            batch_size=2000,
+
+def _working_days_before(today: datetime.date, count: int, calendar: WorkingCalendar) -> list[datetime.date]:
+    days: list[datetime.date] = []
+    day = today - datetime.timedelta(days=1)
+    while len(days) < count:
+        if calendar.is_working_day(day):
+            days.append(day)
+        day -= datetime.timedelta(days=1)
+    return sorted(days)
+
+
+def manifest_path() -> Path:
+    return Path(settings.DATA_DIR) / "demo-manifest.json"
+
+
+def build_world(
+    *,
+    scale: str = "jiading",
+    seed: int = 2014,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    today: datetime.date | None = None,
+    progress: Progress | None = None,
+) -> DemoWorld:
+    """Build the demo world into an empty database (the caller migrates and empties it first).
+
+    By default the records cover the scale's number of working days up to yesterday; `start`/`end` choose a
+    period instead (e.g. 2014-01-01 to 2014-07-15, the original's first six and a half months).
+    """
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
+    size = SCALES[scale]
+    report = progress or (lambda label, done, total: None)
+    rng = random.Random(seed)
+    now = timezone.now()
+    today = today or timezone.localdate()
+    if end is not None:
+        today = min(today, end + datetime.timedelta(days=1))
+        now = min(now, timezone.make_aware(datetime.datetime.combine(today, datetime.time.min)))
+    span_start = (start or today - datetime.timedelta(days=size.working_days * 2)) - datetime.timedelta(days=10)
+    calendar = WorkingCalendar(span_start, today + datetime.timedelta(days=60))
+    if start is not None:
+        days = [d for d in calendar.working_days() if start <= d < today]
+    else:
+        days = _working_days_before(today, size.working_days, calendar)
+    if not days:
+        raise ValueError("the period has no working day")
+
+    structure = _Structure(size, rng, days[0])
+    with transaction.atomic():
+        structure.build()
+        structure.save()
+        report("组织", len(structure.people), len(structure.people))
+        _texture(structure, rng, days)
+    filing_today = end is None and calendar.is_working_day(today)
+    writer = _Writer(structure, size, rng, days, today if filing_today else None, now)
+    weekends = [
+        d
+        for d in (days[0] + datetime.timedelta(days=n) for n in range((today - days[0]).days))
+        if not calendar.is_working_day(d)
+    ]
+    expected = int(size.records_per_day * len(days) * 1.02)
+    bulk = BulkRecordWriter(calendar=calendar, progress=lambda done: report("记实", done, expected))
+    with transaction.atomic():
+        count = bulk.write([*writer.records(), *writer.weekend_records(weekends)])
+        audit(
+            actor=None,
+            verb="demo.build",
+            target=structure.root,
+            data={"scale": scale, "seed": seed, "records": count, "people": len(structure.people)},
         )
-        RecordVersion.objects.bulk_create(
-            [
-                RecordVersion(
-                    record=r,
-                    number=1,
-                    data=record_snapshot(r, parts),
-                    changed_by_id=r.author_id,
-                    changed_at=r.submitted_at,
-                )
-                for r, parts in zip(records, (p for _, p in pending), strict=True)
-            ],
-            batch_size=1000,
+    report("记实", count, count)
+    path = _write_manifest(structure, writer, bulk, scale=scale, seed=seed, days=days)
+    _refresh_planner_statistics()
+    logins = [(u, structure.named[u].full_name, label) for u, label in DEMO_LOGINS if u in structure.named]
+    return DemoWorld(
+        people=len(structure.people), units=Unit.objects.count(), records=count, logins=logins, manifest=path
+    )
+
+
+def _texture(structure: _Structure, rng: random.Random, days: list[datetime.date]) -> None:
+    """Who misses days, who batches late entries, who copies; a few absences."""
+    for member in structure.members:
+        roll = rng.random()
+        member.profile = (
+            "misses" if roll < 0.08 else "batches" if roll < 0.13 else "copies" if roll < 0.15 else "regular"
         )
-        return len(records)
+        if member.person.username == "staff":
+            member.profile = "misses"
+    absent = rng.sample(structure.members, k=max(1, len(structure.members) // 30))
+    rows = []
+    for m in absent:
+        first = days[rng.randrange(len(days))]
+        rows.append(
+            Absence(
+                person=m.person,
+                kind=rng.choice(list(AbsenceKind)),
+                note="演示",
+                start=first,
+                end=first + datetime.timedelta(days=rng.randint(0, 4)),
+            )
+        )
+    Absence.objects.bulk_create(rows)
+
+
+def _write_manifest(
+    structure: _Structure, writer: _Writer, bulk: BulkRecordWriter, *, scale: str, seed: int, days: list[datetime.date]
+) -> Path:
+    """What the world plants, for analytics to find and for tests to check against."""
+    profiles: dict[str, list[str]] = {}
+    for m in structure.members:
+        if m.profile != "regular":
+            profiles.setdefault(m.profile, []).append(m.person.username)
+    manifest = {
+        "scale": scale,
+        "seed": seed,
+        "period": {"first": days[0].isoformat(), "last": days[-1].isoformat(), "working_days": len(days)},
+        "people": len(structure.people),
+        "records": bulk.written,
+        "profiles": {
+            "misses": {"what": "skip about a quarter of owed working days", "people": profiles.get("misses", [])},
+            "batches": {
+                "what": "file the week's records late, on Friday, within the late-entry window",
+                "people": profiles.get("batches", []),
+            },
+            "copies": {
+                "what": "repeat their previous record's content about 60% of the time",
+                "people": profiles.get("copies", []),
+            },
+        },
+        "planted_near_duplicates": {
+            "what": "records whose content copies the author's previous record",
+            "record_ids": bulk.copied_ids,
+        },
+        "collaboration": {
+            "what": "domain pairs whose units name each other as partners far more often",
+            "pairs": COLLABORATING,
+            "units": {d: [u.code for u in us] for d, us in writer.units_by_domain.items()},
+        },
+        "workload_per_head": {"what": "relative records per person per day, by unit code", "units": structure.workload},
+    }
+    path = manifest_path()
+    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+    return path
 
 
 def _refresh_planner_statistics() -> None:
@@ -572,30 +783,5 @@ def world_exists() -> bool:
     return Person.objects.filter(username="staff").exists()
 
 
-def build_world(
-    *,
-    scale: str = "tiny",
-    seed: int = 2014,
-    today: datetime.date | None = None,
-    progress: Callable[[str], None] = lambda _: None,
-) -> DemoWorld:
-    """Build the demo world into an empty database (the caller migrates and empties it first)."""
-    if scale not in SCALES:
-        raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
-    builder = _Builder(SCALES[scale], seed, today or timezone.localdate(), progress)
-    with transaction.atomic():
-        builder.build_structure()
-        builder.grant_roles()
-        builder.load_duties()
-        builder.add_texture()
-    with transaction.atomic():
-        count = builder.build_records()
-        audit(
-            actor=None,
-            verb="demo.build",
-            target=builder.root,
-            data={"scale": scale, "seed": seed, "records": count, "people": len(builder.people)},
-        )
-    _refresh_planner_statistics()
-    logins = [(u, builder.named[u].full_name, label) for u, label in DEMO_LOGINS if u in builder.named]
-    return DemoWorld(people=len(builder.people), units=Unit.objects.count(), records=count, logins=logins)
+def manifest() -> dict[str, Any]:
+    return json.loads(manifest_path().read_text())

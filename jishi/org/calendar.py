@@ -15,7 +15,17 @@ from jishi.org.models import Absence, Assignment, CalendarOverride, FilingObliga
 
 
 def local_today() -> datetime.date:
-    return timezone.localdate()
+    return timezone.localdate(timezone=timezone.get_default_timezone())
+
+
+def day_of(moment: datetime.datetime) -> datetime.date:
+    """The jurisdiction's calendar day of an aware moment: time rules follow the jurisdiction's clock."""
+    return moment.astimezone(timezone.get_default_timezone()).date()
+
+
+def at(day: datetime.date, time: datetime.time) -> datetime.datetime:
+    """The aware moment of a wall-clock time on a day in the jurisdiction."""
+    return datetime.datetime.combine(day, time, tzinfo=timezone.get_default_timezone())
 
 
 def _official_is_workday(day: datetime.date) -> bool:
@@ -37,14 +47,18 @@ class WorkingCalendar:
 
     def __init__(self, start: datetime.date, end: datetime.date) -> None:
         self.start, self.end = start, end
-        self._overrides = dict(
-            CalendarOverride.objects.filter(date__range=(start, end)).values_list("date", "is_working_day")
-        )
+        self._known: dict[datetime.date, bool] = {
+            day: bool(working)
+            for day, working in CalendarOverride.objects.filter(date__range=(start, end)).values_list(
+                "date", "is_working_day"
+            )
+        }
 
     def is_working_day(self, day: datetime.date) -> bool:
-        if day in self._overrides:
-            return bool(self._overrides[day])
-        return _official_is_workday(day)
+        known = self._known.get(day)
+        if known is None:  # the package's answer, remembered: it is slow, and bulk writers ask often
+            known = self._known[day] = _official_is_workday(day)
+        return known
 
     def working_days(self) -> list[datetime.date]:
         return [d for d in _days(self.start, self.end) if self.is_working_day(d)]

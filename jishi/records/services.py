@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jishi.core.services import audit
-from jishi.org.calendar import WorkingCalendar, next_working_day
+from jishi.org.calendar import WorkingCalendar, at, day_of, next_working_day
 from jishi.org.models import Assignment, AssignmentKind, Duty, Person, Unit
 from jishi.org.selectors import duties_for
 from jishi.records.models import (
@@ -40,8 +40,8 @@ MAX_PARTICIPANTS = 50
 MAX_DURATION_MINUTES = 24 * 60
 SUBSTANCE_HINT = "请写明做了什么：做了什么事、与谁、结果如何。例如：“与区财政局对接2027年预算编制，确定三项重点支出”。"
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_LATIN = re.compile(r"[A-Za-z0-9]")
+_NOT_CJK = re.compile(r"[^\u3400-\u9fff\uf900-\ufaff]+")
+_NOT_LATIN = re.compile(r"[^A-Za-z0-9]+")
 
 
 @dataclass
@@ -93,19 +93,21 @@ class RecordInput:
 
 def content_substance(text: str) -> tuple[float, int]:
     """How much a text says: CJK characters count one, Latin letters and digits half; and its distinct characters."""
-    cjk = _CJK.findall(text)
-    latin = _LATIN.findall(text)
-    return len(cjk) + len(latin) / 2, len(set(cjk) | {c.lower() for c in latin})
+    cjk = _NOT_CJK.sub("", text)
+    latin = _NOT_LATIN.sub("", text).lower()
+    return len(cjk) + len(latin) / 2, len(set(cjk) | set(latin))
 
 
 def content_errors(content: str, category_names: list[str]) -> list[str]:
+    """The substance rule: after category words are set aside, the content must say what was done."""
     if not content.strip():
         return ["请填写工作内容。" + SUBSTANCE_HINT]
     if len(content) > CONTENT_MAX_CHARS:
         return [f"工作内容不能超过 {CONTENT_MAX_CHARS} 字（当前 {len(content)} 字）。"]
     remainder = content
-    for name in sorted(category_names, key=len, reverse=True):
-        remainder = remainder.replace(name, "")
+    for name in category_names:
+        if name in remainder:
+            remainder = remainder.replace(name, "")
     amount, distinct = content_substance(remainder)
     if amount < MIN_SUBSTANCE or distinct < MIN_DISTINCT_CHARS:
         return ["内容过于简单，看不出做了什么。" + SUBSTANCE_HINT]
@@ -113,7 +115,7 @@ def content_errors(content: str, category_names: list[str]) -> list[str]:
 
 
 def _local_dt(day: datetime.date, time: datetime.time) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, time))
+    return at(day, time)
 
 
 def _end_of_day(day: datetime.date) -> datetime.datetime:
@@ -127,7 +129,7 @@ def lock_time(
 
     Bulk writers pass a WorkingCalendar covering the span so the overrides are read once.
     """
-    later = max(date, timezone.localtime(submitted_at).date())
+    later = max(date, day_of(submitted_at))
     if calendar is None:
         return _end_of_day(next_working_day(later))
     day = later + datetime.timedelta(days=1)
@@ -168,8 +170,8 @@ def _validate(
     def err(name: str, message: str) -> None:
         errors.setdefault(name, []).append(message)
 
-    today = timezone.localtime(now).date()
-    submitted_day = timezone.localtime(submitted_at).date()
+    today = day_of(now)
+    submitted_day = day_of(submitted_at)
     window = settings.JISHI_LATE_ENTRY_DAYS
     if data.date > today:
         err("date", "日期不能晚于今天：只记录已经做过的工作。")
@@ -183,7 +185,7 @@ def _validate(
     category = next((c for c in categories if c.pk == data.category_id and c.is_active), None)
     if category is None:
         err("category", "请选择有效的类别。")
-    category_names = [c.name for c in categories]
+    category_names = sorted((c.name for c in categories), key=len, reverse=True)
     for message in content_errors(data.content, category_names):
         err("content", message)
     for name, value, limit in (
@@ -337,7 +339,7 @@ def record_create(*, author: Person, data: RecordInput, now: datetime.datetime |
     clean = _validate(author=author, data=data, submitted_at=now, now=now)
     record = WorkRecord(author=author, submitted_at=now, updated_at=now, version=1)
     _apply(record, data, clean)
-    record.is_late = data.date < timezone.localtime(now).date()
+    record.is_late = data.date < day_of(now)
     record.locks_at = lock_time(data.date, now)
     record.save()
     rows = participant_rows(clean)
@@ -368,7 +370,7 @@ def record_update(
     if after == before:  # nothing changed: keep the history free of empty versions
         return record
     record.locks_at = lock_time(record.date, record.submitted_at)
-    record.is_late = record.date < timezone.localtime(record.submitted_at).date()
+    record.is_late = record.date < day_of(record.submitted_at)
     record.version += 1
     record.updated_at = now
     record.save()
