@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime
 import json
+import multiprocessing
+import os
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -43,7 +45,7 @@ from jishi.org.models import (
     UnitKind,
 )
 from jishi.org.services import name_search_keys, unit_save
-from jishi.records.bulk import BulkRecord, BulkRecordWriter
+from jishi.records.bulk import BulkRecord, BulkRecordWriter, RowPreparer, category_names, next_ids
 from jishi.records.models import Category, Visibility
 
 DEMO_PASSWORD = "jishi2026"
@@ -67,7 +69,7 @@ SCALES = {
     "tiny": Scale(["ZZB", "CZJ", "MZJ", "JWJ", "QWB"], 1, (2, 2), 1, 2, 30, 24, 8, 60),
     "small": Scale(["QWB", "ZZB", "FGW", "CZJ", "RSJ", "MZJ", "XFB", "JWJ"], 3, (3, 3), 2, 2, 160, 60, 22, 230),
     "medium": Scale(None, 12, (3, 4), 3, 3, 1100, 300, 22, 1450),
-    "jiading": Scale(None, 12, (4, 7), 15, 4, 4515, 755, 133, 5400),
+    "jiading": Scale(None, 12, (4, 7), 15, 4, 4515, 755, 133, 5300),
 }
 
 DEMO_LOGINS = [
@@ -271,7 +273,7 @@ class _Structure:
             )
             for i in range(section_count)
         ]
-        for i, section in enumerate(sections):
+        for section in sections:
             picked = rng.sample(functions, k=min(2, len(functions)))
             Duty.objects.bulk_create(
                 [
@@ -437,13 +439,17 @@ class _Writer:
         self,
         structure: _Structure,
         scale: Scale,
-        rng: random.Random,
+        seed: int,
         days: list[datetime.date],
         today: datetime.date | None,
         now: datetime.datetime,
     ) -> None:
         """`today`: a working day whose morning is partly filed already, or None."""
-        self.s, self.scale, self.rng, self.days, self.today, self.now = structure, scale, rng, days, today, now
+        self.s, self.scale, self.days, self.today, self.now = structure, scale, days, today, now
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.members = structure.members
+        self.absences = {a.person_id: (a.start, a.end) for a in Absence.objects.all()}
         self.categories = {c.code: c.pk for c in Category.objects.all()}
         self.codes = [
             "meeting",
@@ -520,13 +526,24 @@ class _Writer:
         seen.add(key)
         return text
 
+    def part(self, index: int, parts: int) -> _Writer:
+        """This writer's share of the people (every parts-th), with its own random stream."""
+        self.members = self.s.members[index::parts]
+        self.rng = random.Random(f"{self.seed}-{index}-{parts}")
+        return self
+
+    def all_records(self, weekends: list[datetime.date]) -> Iterator[BulkRecord]:
+        yield from self.records()
+        yield from self.weekend_records(weekends)
+
     def records(self) -> Iterator[BulkRecord]:
         scale, rng = self.scale, self.rng
-        members = self.s.members
-        filers = sum(m.must_file for m in members)
-        expected = filers * 0.94 + (len(members) - filers) * 0.3
+        members = self.members
+        everyone = self.s.members
+        filers = sum(m.must_file for m in everyone)
+        expected = filers * 0.94 + (len(everyone) - filers) * 0.3
         extra = max(0.0, min(0.9, scale.records_per_day / max(expected, 1) - 1))
-        absences = {a.person_id: (a.start, a.end) for a in Absence.objects.all()}
+        absences = self.absences
         for day in [*self.days, *([self.today] if self.today else [])]:
             is_today = day == self.today
             for member in members:
@@ -546,7 +563,7 @@ class _Writer:
 
     def weekend_records(self, weekends: list[datetime.date]) -> Iterator[BulkRecord]:
         for day in weekends:
-            for member in self.rng.sample(self.s.members, k=max(1, len(self.s.members) // 60)):
+            for member in self.rng.sample(self.members, k=max(1, len(self.members) // 60)):
                 yield from self._day(member, day, 1, code="duty_shift")
 
     SLOT_MINUTES = [(8 * 60 + 30, 150), (13 * 60 + 30, 120), (15 * 60 + 45, 90)]
@@ -646,6 +663,7 @@ def build_world(
     end: datetime.date | None = None,
     today: datetime.date | None = None,
     progress: Progress | None = None,
+    workers: int = 2,
 ) -> DemoWorld:
     """Build the demo world into an empty database (the caller migrates and empties it first).
 
@@ -678,16 +696,17 @@ def build_world(
         report("组织", len(structure.people), len(structure.people))
         _texture(structure, rng, days)
     filing_today = end is None and calendar.is_working_day(today)
-    writer = _Writer(structure, size, rng, days, today if filing_today else None, now)
     weekends = [
         d
         for d in (days[0] + datetime.timedelta(days=n) for n in range((today - days[0]).days))
         if not calendar.is_working_day(d)
     ]
+    writer = _Writer(structure, size, seed, days, today if filing_today else None, now)
     expected = int(size.records_per_day * len(days) * 1.02)
-    bulk = BulkRecordWriter(calendar=calendar, progress=lambda done: report("记实", done, expected))
     with transaction.atomic():
-        count = bulk.write([*writer.records(), *writer.weekend_records(weekends)])
+        bulk = BulkRecordWriter(defer_indexes=True, progress=lambda done: report("记实", done, expected))
+        _write_in_parallel(writer, weekends, calendar, bulk, workers=workers)
+        count = bulk.finish()
         audit(
             actor=None,
             verb="demo.build",
@@ -701,6 +720,71 @@ def build_world(
     return DemoWorld(
         people=len(structure.people), units=Unit.objects.count(), records=count, logins=logins, manifest=path
     )
+
+
+def _write_in_parallel(
+    writer: _Writer, weekends: list[datetime.date], calendar: WorkingCalendar, bulk: BulkRecordWriter, *, workers: int
+) -> None:
+    """Compose and prepare rows in `workers` processes (one per core), each for its share of the people; this
+    process also inserts every batch, as SQLite takes one writer. Ids are interleaved by share, so the world is
+    the same whatever order the batches arrive in."""
+    first = next_ids()
+    names = category_names()
+
+    def preparer(index: int) -> RowPreparer:
+        return RowPreparer(
+            calendar=calendar,
+            category_names=names,
+            stride=workers,
+            first_ids=(first[0] + index, first[1] + index, first[2] + index),
+        )
+
+    context = multiprocessing.get_context("fork")
+    pipes = []
+    for index in range(1, workers):
+        receiver, sender = context.Pipe(duplex=False)
+        child = context.Process(
+            target=_prepare_share, args=(writer, index, workers, weekends, preparer(index), sender), daemon=True
+        )
+        child.start()
+        sender.close()
+        pipes.append((receiver, child))
+
+    def drain(block: bool) -> None:
+        for receiver, child in list(pipes):
+            while block or receiver.poll():
+                message = receiver.recv()
+                if message is None:
+                    pipes.remove((receiver, child))
+                    child.join()
+                    break
+                if isinstance(message, Exception):
+                    raise message
+                bulk.insert(message)
+
+    own = writer.part(0, workers)
+    for batch in preparer(0).prepare(own.all_records(weekends)):
+        bulk.insert(batch)
+        drain(block=False)
+    while pipes:
+        drain(block=True)
+
+
+def _prepare_share(
+    writer: _Writer, index: int, workers: int, weekends: list[datetime.date], preparer: RowPreparer, sender: Any
+) -> None:
+    """In a forked worker: prepare this share's batches and send them; never touch the database."""
+    code = 0
+    try:
+        for batch in preparer.prepare(writer.part(index, workers).all_records(weekends)):
+            sender.send(batch)
+        sender.send(None)
+    except Exception as exc:  # reported to the parent, which raises it
+        sender.send(exc)
+        code = 1
+    finally:
+        sender.close()
+        os._exit(code)  # skip the inherited database connection's clean-up
 
 
 def _texture(structure: _Structure, rng: random.Random, days: list[datetime.date]) -> None:

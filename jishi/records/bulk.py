@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,81 +121,82 @@ def _secondary_indexes(table: str) -> list[tuple[str, str]]:
         return list(cursor.fetchall())
 
 
-class BulkRecordWriter:
-    """Write records, their participants and first versions with executemany, in the caller's transaction."""
+@dataclass
+class Batch:
+    """Rows ready for executemany: records, participants, versions; and the ids of planted copies."""
+
+    records: list[tuple[Any, ...]] = field(default_factory=list)
+    participants: list[tuple[Any, ...]] = field(default_factory=list)
+    versions: list[tuple[Any, ...]] = field(default_factory=list)
+    copied_ids: list[int] = field(default_factory=list)
+
+
+class RowPreparer:
+    """Turn BulkRecords into rows, applying the record rules; touches no database, so it can run in a worker.
+
+    Ids come from arithmetic progressions (first + n * stride), so that several preparers can work on separate
+    parts of one load and still give every row a fixed id.
+    """
 
     def __init__(
         self,
         *,
         calendar: WorkingCalendar,
+        category_names: list[str],
+        first_ids: tuple[int, int, int],
+        stride: int = 1,
         enforce_late_window: bool = True,
-        defer_indexes: bool = True,
         batch: int = 20_000,
-        progress: Callable[[int], None] | None = None,
     ) -> None:
         self.calendar = calendar
+        self.category_names = category_names
+        self.next_record, self.next_participant, self.next_version = first_ids
+        self.stride = stride
         self.enforce_late_window = enforce_late_window
-        self.defer_indexes = defer_indexes
         self.batch = batch
-        self.progress = progress or (lambda done: None)
-        self.written = 0
-        self.copied_ids: list[int] = []
-        self.seconds_indexing = 0.0
-        self.category_names = sorted(Category.objects.values_list("name", flat=True), key=len, reverse=True)
+        self.ops = connection.ops
+        self._days: dict[datetime.date, Any] = {}
+        self._moments: dict[datetime.datetime, Any] = {}
+        self._locks: dict[tuple[datetime.date, datetime.date], Any] = {}
 
-    def write(self, records: Iterable[BulkRecord]) -> int:
-        """Write every record, or raise RecordRuleError for the first that breaks a rule (nothing is kept then,
-        as the caller's transaction rolls back)."""
-        tables = [m._meta.db_table for m in (WorkRecord, RecordVersion, RecordParticipant)]
-        dropped: list[tuple[str, str]] = []
-        if self.defer_indexes:
-            # Loading into indexed tables is several times slower; rebuild each index once at the end.
-            dropped = [ix for table in tables for ix in _secondary_indexes(table)]
-            with connection.cursor() as cursor:
-                for name, _ in dropped:
-                    cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-        ids = {
-            model: (model.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
-            for model in (WorkRecord, RecordVersion, RecordParticipant)
-        }
-        ops = connection.ops
-        day_value: dict[datetime.date, Any] = {}
-        moment_value: dict[datetime.datetime, Any] = {}
+    def _moment(self, value: datetime.datetime | None) -> Any:
+        if value is None:
+            return None
+        adapted = self._moments.get(value)
+        if adapted is None:
+            adapted = self._moments[value] = self.ops.adapt_datetimefield_value(value)
+        return adapted
 
-        def moment(value: datetime.datetime | None) -> Any:
-            if value is None:
-                return None
-            adapted = moment_value.get(value)
-            if adapted is None:
-                adapted = moment_value[value] = ops.adapt_datetimefield_value(value)
-            return adapted
-
-        rows: list[tuple[Any, ...]] = []
-        versions: list[tuple[Any, ...]] = []
-        people: list[tuple[Any, ...]] = []
+    def prepare(self, records: Iterable[BulkRecord]) -> Iterator[Batch]:
+        """Batches of rows; raises RecordRuleError at the first record that breaks a rule."""
+        batch = Batch()
+        stride, ops = self.stride, self.ops
         for record in records:
             errors = check(record, category_names=self.category_names, enforce_late_window=self.enforce_late_window)
             if errors:
                 raise RecordRuleError(errors)
-            pk = ids[WorkRecord]
-            ids[WorkRecord] += 1
+            pk = self.next_record
+            self.next_record += stride
             if record.copied:
-                self.copied_ids.append(pk)
-            locks_at = lock_time(record.date, record.submitted_at, self.calendar)
-            late = day_of(record.submitted_at) > record.date
-            day = day_value.get(record.date)
+                batch.copied_ids.append(pk)
+            submitted_day = day_of(record.submitted_at)
+            key = (record.date, submitted_day)
+            locks_at = self._locks.get(key)
+            if locks_at is None:
+                locks_at = self._locks[key] = self._moment(lock_time(record.date, record.submitted_at, self.calendar))
+            day = self._days.get(record.date)
             if day is None:
-                day = day_value[record.date] = ops.adapt_datefield_value(record.date)
-            submitted = moment(record.submitted_at)
-            rows.append(
+                day = self._days[record.date] = ops.adapt_datefield_value(record.date)
+            submitted = self._moment(record.submitted_at)
+            batch.records.append(
                 (
                     pk,
                     record.author_id,
                     record.unit_id,
                     record.department_id,
                     day,
-                    moment(record.start_at),
-                    moment(record.end_at),
+                    self._moment(record.start_at),
+                    self._moment(record.end_at),
                     record.duration_minutes,
                     record.category_id,
                     record.content,
@@ -205,45 +206,61 @@ class BulkRecordWriter:
                     record.reflection,
                     record.visibility,
                     record.is_sensitive,
-                    late,
+                    submitted_day > record.date,
                     submitted,
                     submitted,
-                    moment(locks_at),
+                    locks_at,
                     1,
                 )
             )
             parts = [{"person": p, "unit": u, "contact_name": c} for p, u, c in record.participants]
             for person_id, unit_id, contact in record.participants:
-                people.append((ids[RecordParticipant], pk, person_id, unit_id, contact))
-                ids[RecordParticipant] += 1
-            versions.append(
-                (
-                    ids[RecordVersion],
-                    pk,
-                    1,
-                    ops.adapt_json_value(record_snapshot(record, parts), None),
-                    record.author_id,
-                    submitted,
-                )
-            )
-            ids[RecordVersion] += 1
-            if len(rows) >= self.batch:
-                self._flush(rows, versions, people)
-        self._flush(rows, versions, people)
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            for _, create in dropped:
-                cursor.execute(create)
-            for statement in ops.sequence_reset_sql(no_style(), [WorkRecord, RecordVersion, RecordParticipant]):
-                cursor.execute(statement)
-        self.seconds_indexing = time.perf_counter() - started
-        return self.written
+                batch.participants.append((self.next_participant, pk, person_id, unit_id, contact))
+                self.next_participant += stride
+            snapshot = ops.adapt_json_value(record_snapshot(record, parts), None)
+            batch.versions.append((self.next_version, pk, 1, snapshot, record.author_id, submitted))
+            self.next_version += stride
+            if len(batch.records) >= self.batch:
+                yield batch
+                batch = Batch()
+        if batch.records:
+            yield batch
 
-    def _flush(
-        self, rows: list[tuple[Any, ...]], versions: list[tuple[Any, ...]], people: list[tuple[Any, ...]]
-    ) -> None:
-        if not rows:
-            return
+
+def next_ids() -> tuple[int, int, int]:
+    """The first free id of records, participants and versions."""
+    return tuple(  # type: ignore[return-value]
+        (model.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+        for model in (WorkRecord, RecordParticipant, RecordVersion)
+    )
+
+
+def category_names() -> list[str]:
+    return sorted(Category.objects.values_list("name", flat=True), key=len, reverse=True)
+
+
+class BulkRecordWriter:
+    """Insert prepared batches with executemany, in the caller's transaction.
+
+    With `defer_indexes`, the secondary indexes of the three tables are dropped first and rebuilt once by
+    finish(): loading into indexed tables is several times slower.
+    """
+
+    TABLES = (WorkRecord, RecordVersion, RecordParticipant)
+
+    def __init__(self, *, defer_indexes: bool = True, progress: Callable[[int], None] | None = None) -> None:
+        self.progress = progress or (lambda done: None)
+        self.written = 0
+        self.copied_ids: list[int] = []
+        self.seconds_indexing = 0.0
+        self.dropped: list[tuple[str, str]] = []
+        if defer_indexes:
+            self.dropped = [ix for model in self.TABLES for ix in _secondary_indexes(model._meta.db_table)]
+            with connection.cursor() as cursor:
+                for name, _ in self.dropped:
+                    cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+
+    def insert(self, batch: Batch) -> None:
         quote = connection.ops.quote_name
 
         def insert(table: str, columns: list[str], values: list[tuple[Any, ...]]) -> None:
@@ -255,13 +272,50 @@ class BulkRecordWriter:
                 with connection.cursor() as cursor:
                     cursor.executemany(sql, values)
 
-        insert(WorkRecord._meta.db_table, RECORD_COLUMNS, rows)
-        insert(RecordParticipant._meta.db_table, ["id", "record_id", "person_id", "unit_id", "contact_name"], people)
+        insert(WorkRecord._meta.db_table, RECORD_COLUMNS, batch.records)
         insert(
-            RecordVersion._meta.db_table, ["id", "record_id", "number", "data", "changed_by_id", "changed_at"], versions
+            RecordParticipant._meta.db_table,
+            ["id", "record_id", "person_id", "unit_id", "contact_name"],
+            batch.participants,
         )
-        self.written += len(rows)
+        insert(
+            RecordVersion._meta.db_table,
+            ["id", "record_id", "number", "data", "changed_by_id", "changed_at"],
+            batch.versions,
+        )
+        self.written += len(batch.records)
+        self.copied_ids += batch.copied_ids
         self.progress(self.written)
-        rows.clear()
-        versions.clear()
-        people.clear()
+
+    def finish(self) -> int:
+        """Rebuild the dropped indexes and move the id sequences past the rows written."""
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            for _, create in self.dropped:
+                cursor.execute(create)
+            for statement in connection.ops.sequence_reset_sql(no_style(), list(self.TABLES)):
+                cursor.execute(statement)
+        self.seconds_indexing = time.perf_counter() - started
+        return self.written
+
+
+def write_records(
+    records: Iterable[BulkRecord],
+    *,
+    calendar: WorkingCalendar,
+    enforce_late_window: bool = True,
+    defer_indexes: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> BulkRecordWriter:
+    """Prepare and insert in this process (imports; the demo builder splits preparation over two)."""
+    writer = BulkRecordWriter(defer_indexes=defer_indexes, progress=progress)
+    preparer = RowPreparer(
+        calendar=calendar,
+        category_names=category_names(),
+        first_ids=next_ids(),
+        enforce_late_window=enforce_late_window,
+    )
+    for batch in preparer.prepare(records):
+        writer.insert(batch)
+    writer.finish()
+    return writer
