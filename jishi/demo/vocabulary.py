@@ -557,3 +557,28 @@ RESULTS = [
     "形成初步意见待研究",
     "",
 ]
+
+# A specific detail closes every generated record, so that records differ the way real ones do: in places,
+# counts, amounts and counterparts. Slots as in PATTERNS.
+DETAILS = [
+    "涉及{v}周边{n}个点位",
+    "其中{e}反映的问题{n}个",
+    "累计处理{m}件",
+    "涉及金额约{m}万元",
+    "{w}将情况报{p}",
+    "现场记录问题{n}处、照片{m}张",
+    "覆盖居民约{m}户",
+    "相关材料已报送{p}",
+    "与{e}负责人当面沟通",
+    "发现隐患{n}处已当场交办",
+    "台账新增{m}条",
+    "{w}形成书面报告",
+    "收集意见建议{m}条",
+    "抽查样本{m}份",
+    "对{v}一带重点复核",
+    "约谈{e}相关人员{n}人",
+    "{w}前完成第{n}轮复核",
+    "已录入系统{m}条",
+    "会后向{p}通报情况",
+    "需{p}配合事项{n}项",
+]

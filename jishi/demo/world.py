@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import os
 import random
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +88,18 @@ DEMO_LOGINS = [
 
 # Pairs of domains that work together more than others (the collaboration network analytics should find).
 _NO_DIGITS = str.maketrans("", "", "0123456789")
+_SPOTS = V.ROADS + V.ESTATES
+
+
+def _pick(rng: random.Random, items: Any) -> Any:
+    """rng.choice, three times faster: a Jiading world asks for some ten million choices."""
+    return items[int(rng.random() * len(items))]
+
+
+def _between(rng: random.Random, low: int, high: int) -> int:
+    """rng.randint(low, high), faster."""
+    return low + int(rng.random() * (high - low + 1))
+
 
 COLLABORATING = [
     ("finance", "planning"),
@@ -123,6 +136,7 @@ class DemoWorld:
     records: int
     logins: list[tuple[str, str, str]]
     manifest: Path
+    timings: dict[str, float] = field(default_factory=dict)  # seconds by phase
 
 
 def progress_bar(label: str, done: int, total: int) -> str:
@@ -491,7 +505,7 @@ class _Writer:
                 u for u, _ in self.s.department_units if u.pk != own
             ]
             self.pools[key] = pool
-        return self.rng.choice(pool)
+        return _pick(self.rng, pool)
 
     def _moment(self, day: datetime.date, minutes: int) -> datetime.datetime:
         """Minutes after midnight on a day in the jurisdiction, as a UTC moment (cheap to compare)."""
@@ -507,16 +521,20 @@ class _Writer:
         topics = V.TOPICS[member.domain]
         for _ in range(6):
             fill = {
-                "t": rng.choice(topics),
+                "t": _pick(rng, topics),
                 "p": partner,
-                "n": rng.randint(2, 12),
-                "m": rng.randint(5, 900),
-                "w": rng.choice(V.WHEN),
-                "v": rng.choice(V.ROADS + V.ESTATES),
-                "e": rng.choice(V.ENTERPRISES),
+                "n": _between(rng, 2, 12),
+                "m": _between(rng, 5, 900),
+                "w": _pick(rng, V.WHEN),
+                "v": _pick(rng, _SPOTS),
+                "e": _pick(rng, V.ENTERPRISES),
             }
-            fill["o"] = rng.choice(V.OUTCOMES).format(**fill)
-            text = rng.choice(V.PATTERNS[code]).format(**fill)
+            fill["o"] = _pick(rng, V.OUTCOMES).format(**fill)
+            text = _pick(rng, V.PATTERNS[code]).format(**fill)
+            fill.update(
+                n=_between(rng, 2, 12), m=_between(rng, 5, 900), v=_pick(rng, _SPOTS), e=_pick(rng, V.ENTERPRISES)
+            )
+            text += "，" + _pick(rng, V.DETAILS).format(**fill)
             key = text.translate(_NO_DIGITS)
             seen = self.recent.setdefault(member.person_id, set())
             if key not in seen:  # the same person does not write the same sentence twice by chance
@@ -527,8 +545,11 @@ class _Writer:
         return text
 
     def part(self, index: int, parts: int) -> _Writer:
-        """This writer's share of the people (every parts-th), with its own random stream."""
-        self.members = self.s.members[index::parts]
+        """This writer's share of the people, with its own random stream. Share 0 is prepared by the process that
+        also inserts every batch, so it is half the size of each other share."""
+        slots = 2 * parts - 1
+        mine = {0} if index == 0 else {2 * index - 1, 2 * index}
+        self.members = [m for i, m in enumerate(self.s.members) if i % slots in mine]
         self.rng = random.Random(f"{self.seed}-{index}-{parts}")
         return self
 
@@ -576,13 +597,13 @@ class _Writer:
             if code == "duty_shift":
                 begin, length = 9 * 60, 8 * 60
             else:
-                begin += rng.choice((0, 15, 30, 45))
-                length -= rng.choice((0, 15, 30, 45))
+                begin += _pick(rng, (0, 15, 30, 45))
+                length -= _pick(rng, (0, 15, 30, 45))
             start_at = self._moment(day, begin)
             end_at = self._moment(day, begin + length)
             if end_at > self.now:
                 continue
-            yield self._record(member, day, code or rng.choice(self.codes), start_at, end_at)
+            yield self._record(member, day, code or _pick(rng, self.codes), start_at, end_at)
 
     def _record(
         self, member: Member, day: datetime.date, code: str, start_at: datetime.datetime, end_at: datetime.datetime
@@ -592,14 +613,14 @@ class _Writer:
         copied = member.profile == "copies" and person_id in self.last and rng.random() < 0.6
         content = self.last[person_id] if copied else self._content(member, code, partner.name)
         self.last[person_id] = content
-        submitted = self._moment(day, 17 * 60 + rng.randint(0, 150))
+        submitted = self._moment(day, 17 * 60 + _between(rng, 0, 150))
         if member.profile == "batches":
             friday = day + datetime.timedelta(days=(4 - day.weekday()) % 7)
             submitted = self._moment(friday, 17 * 60 + 40)
         elif rng.random() < 0.03:  # the next morning
-            submitted = self._moment(day + datetime.timedelta(days=1), 8 * 60 + rng.randint(0, 60))
+            submitted = self._moment(day + datetime.timedelta(days=1), 8 * 60 + _between(rng, 0, 60))
         if submitted > self.now:
-            submitted = min(max(end_at + datetime.timedelta(minutes=rng.randint(1, 40)), submitted), self.now)
+            submitted = min(max(end_at + datetime.timedelta(minutes=_between(rng, 1, 40)), submitted), self.now)
         sensitive = member.domain in ("petitions", "personnel", "inspection", "legal") and rng.random() < 0.3
         roll = rng.random()
         public_share = 0.2 if member.is_leader else 0.03
@@ -615,7 +636,7 @@ class _Writer:
         participants: list[tuple[int | None, int | None, str]] = []
         if code in ("meeting", "research", "inspection") and rng.random() < 0.35:
             pool = self.colleagues[own]
-            for other in rng.sample(pool, k=min(len(pool), rng.randint(1, 3))):
+            for other in rng.sample(pool, k=min(len(pool), _between(rng, 1, 3))):
                 if other != person_id:
                     participants.append((other, None, ""))
         if code in ("meeting", "research", "official_trip", "inspection") and rng.random() < 0.3:
@@ -630,9 +651,9 @@ class _Writer:
             end_at=end_at,
             category_id=self.categories[code],
             content=content,
-            place=rng.choice(places) if rng.random() < 0.5 else "",
-            duty_id=rng.choice(member.duty_ids) if member.duty_ids and rng.random() < 0.85 else None,
-            result=rng.choice(V.RESULTS),
+            place=_pick(rng, places) if rng.random() < 0.5 else "",
+            duty_id=_pick(rng, member.duty_ids) if member.duty_ids and rng.random() < 0.85 else None,
+            result=_pick(rng, V.RESULTS),
             visibility=visibility,
             is_sensitive=sensitive,
             submitted_at=submitted,
@@ -689,12 +710,15 @@ def build_world(
     if not days:
         raise ValueError("the period has no working day")
 
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
     structure = _Structure(size, rng, days[0])
     with transaction.atomic():
         structure.build()
         structure.save()
         report("组织", len(structure.people), len(structure.people))
         _texture(structure, rng, days)
+    timings["organisation"] = time.perf_counter() - started
     filing_today = end is None and calendar.is_working_day(today)
     weekends = [
         d
@@ -707,6 +731,8 @@ def build_world(
         bulk = BulkRecordWriter(defer_indexes=True, progress=lambda done: report("记实", done, expected))
         _write_in_parallel(writer, weekends, calendar, bulk, workers=workers)
         count = bulk.finish()
+        timings["inserting"] = bulk.seconds_inserting
+        timings["indexing"] = bulk.seconds_indexing
         audit(
             actor=None,
             verb="demo.build",
@@ -714,11 +740,17 @@ def build_world(
             data={"scale": scale, "seed": seed, "records": count, "people": len(structure.people)},
         )
     report("记实", count, count)
+    timings["records"] = time.perf_counter() - started - timings["organisation"]
     path = _write_manifest(structure, writer, bulk, scale=scale, seed=seed, days=days)
     _refresh_planner_statistics()
     logins = [(u, structure.named[u].full_name, label) for u, label in DEMO_LOGINS if u in structure.named]
     return DemoWorld(
-        people=len(structure.people), units=Unit.objects.count(), records=count, logins=logins, manifest=path
+        timings=timings,
+        people=len(structure.people),
+        units=Unit.objects.count(),
+        records=count,
+        logins=logins,
+        manifest=path,
     )
 
 

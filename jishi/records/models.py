@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jishi.core.models import ReadableJSONEncoder
+
 
 class Category(models.Model):
     """记实类别 — configurable by administrators; the ten defaults come with the first migration."""
@@ -158,7 +160,7 @@ class RecordVersion(models.Model):
 
     record = models.ForeignKey(WorkRecord, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField(_("版本号"))
-    data = models.JSONField(_("内容快照"))
+    data = models.JSONField(_("内容快照"), encoder=ReadableJSONEncoder)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField(_("时间"))
 

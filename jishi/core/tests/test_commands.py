@@ -136,3 +136,16 @@ def test_serve_runs_gunicorn_with_static_files_and_the_worker(tmp_path: Path) ->
     finally:
         os.killpg(os.getpgid(server.pid), signal.SIGTERM)
         server.wait(timeout=30)
+
+
+@pytest.mark.django_db
+def test_records_are_distinct_and_near_duplicates_are_only_the_planted_copies() -> None:
+    from jishi.demo.quality import measure
+    from jishi.demo.world import manifest
+
+    build_world(scale="small", seed=3)
+    quality = measure(WorkRecord.objects.values_list("id", "author_id", "date", "content").iterator())
+    assert quality.distinct_share >= 0.95, quality.distinct_share
+    planted = set(manifest()["planted_near_duplicates"]["record_ids"])
+    assert planted, "the small world plants some copy-paste"
+    assert all(later in planted for _, later in quality.near_duplicate_pairs)
