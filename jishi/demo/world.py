@@ -490,7 +490,7 @@ class _Writer:
         self.colleagues: dict[int, list[int]] = {}
         for m in structure.members:
             self.colleagues.setdefault(m.unit.department_id or m.unit.pk, []).append(m.person.pk)
-        self.recent: dict[int, set[str]] = {}
+        self.recent: dict[int, set[int]] = {}
         self.last: dict[int, str] = {}
         self.pools: dict[tuple[str, int, bool], list[Unit]] = {}
         self.slot_times: dict[tuple[datetime.date, int, int], datetime.datetime] = {}
@@ -535,12 +535,10 @@ class _Writer:
                 n=_between(rng, 2, 12), m=_between(rng, 5, 900), v=_pick(rng, _SPOTS), e=_pick(rng, V.ENTERPRISES)
             )
             text += "，" + _pick(rng, V.DETAILS).format(**fill)
-            key = text.translate(_NO_DIGITS)
+            key = hash(text.translate(_NO_DIGITS))  # a number, not the text: six thousand people's sentences
             seen = self.recent.setdefault(member.person_id, set())
             if key not in seen:  # the same person does not write the same sentence twice by chance
                 break
-        if len(seen) > 60:
-            seen.clear()
         seen.add(key)
         return text
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
@@ -240,6 +240,32 @@ def list_records(
     )
     page = record_page(user=request.user, filters=filters, cursor=cursor)
     return RecordPageOut(items=[record_out(r, request.user) for r in page.items], next_cursor=page.next_cursor)
+
+
+@router.get(
+    "/export", summary="导出记实（csv / xlsx / parquet，只含您有权阅读的记实）", response={200: None, 400: ErrorOut}
+)
+def export_records(
+    request: HttpRequest,
+    format: str = Query("csv", pattern="^(csv|xlsx|parquet)$"),
+    author: int | None = None,
+    unit: int | None = None,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    category: str | None = None,
+    q: str = "",
+) -> HttpResponse:
+    from jishi.records.views import export_response
+
+    filters = RecordFilters(
+        author_id=author,
+        unit_id=unit,
+        date_from=date_from,
+        date_to=date_to,
+        category_id=_category_id(category) if category else None,
+        q=q[:100],
+    )
+    return export_response(format, user=request.user, filters=filters)
 
 
 @router.post("", response={201: RecordOut, 400: ErrorOut}, summary="新建记实")

@@ -68,6 +68,23 @@ def record_page(
 
     Pages that list records without their participants pass participants=False and save a query.
     """
+    queryset = filtered_records(user=user, filters=filters)
+    position = parse_cursor(cursor)
+    if position:
+        day, pk = position
+        queryset = queryset.filter(Q(date__lt=day) | Q(date=day, id__lt=pk))
+    # Find the page's ids on the record table alone, then fetch those rows with their relations: with the joins
+    # in the first query SQLite's planner may sort the whole table instead of walking the (date, id) index.
+    ids = list(queryset.order_by("-date", "-id").values_list("id", flat=True)[: size + 1])
+    rows = list(_with_related(queryset.filter(id__in=ids), participants=participants).order_by("-date", "-id"))
+    more = len(rows) > size
+    items = rows[:size]
+    next_cursor = f"{items[-1].date.isoformat()}_{items[-1].pk}" if more else None
+    return Page(items=items, next_cursor=next_cursor, filters=filters)
+
+
+def filtered_records(*, user: Any, filters: RecordFilters) -> RecordQuerySet:
+    """Records `user` may read, narrowed by the filters (lists, the API and exports share it)."""
     queryset = WorkRecord.objects.visible_to(user)
     if filters.author_id:
         queryset = queryset.filter(author_id=filters.author_id)
@@ -83,18 +100,7 @@ def record_page(
         queryset = queryset.filter(duty_id=filters.duty_id)
     if filters.q.strip():
         queryset = queryset.filter(search_q(user, filters.q))
-    position = parse_cursor(cursor)
-    if position:
-        day, pk = position
-        queryset = queryset.filter(Q(date__lt=day) | Q(date=day, id__lt=pk))
-    # Find the page's ids on the record table alone, then fetch those rows with their relations: with the joins
-    # in the first query SQLite's planner may sort the whole table instead of walking the (date, id) index.
-    ids = list(queryset.order_by("-date", "-id").values_list("id", flat=True)[: size + 1])
-    rows = list(_with_related(queryset.filter(id__in=ids), participants=participants).order_by("-date", "-id"))
-    more = len(rows) > size
-    items = rows[:size]
-    next_cursor = f"{items[-1].date.isoformat()}_{items[-1].pk}" if more else None
-    return Page(items=items, next_cursor=next_cursor, filters=filters)
+    return queryset
 
 
 def search_q(user: Any, text: str) -> Q:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.today, name="today"),
     path("me/", views.my_records, name="mine"),
     path("records/", views.record_list, name="list"),
+    path("records/export/", views.export, name="export"),
     path("records/<int:pk>/", views.detail, name="detail"),
     path("records/<int:pk>/edit/", views.record_edit, name="edit"),
     path("records/<int:pk>/addenda/", views.addendum, name="addendum"),

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -18,6 +18,7 @@ from jishi.org.calendar import local_today, missing_days
 from jishi.org.models import Person, Unit
 from jishi.org.rules import can_see_filing_status, can_see_person_filing
 from jishi.org.selectors import current_posts, duties_for
+from jishi.records import exports
 from jishi.records.forms import AddendumForm, AttachmentForm, RecordForm, initial_from_record
 from jishi.records.models import Category, WorkRecord
 from jishi.records.rules import can_add_addendum, can_edit
@@ -333,3 +334,28 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
             else None,
         },
     )
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    """Download what the list shows (same filters), as CSV, Excel or Parquet — only records the reader may see."""
+    kind = request.GET.get("format", "csv")
+    if kind not in exports.FORMATS:
+        return HttpResponse("格式应为 csv、xlsx 或 parquet。", status=400, content_type="text/plain; charset=utf-8")
+    return export_response(kind, user=request.user, filters=_filters_from(request))
+
+
+def export_response(kind: str, *, user: Any, filters: RecordFilters) -> HttpResponse:
+    """The download for a format; shared by the page and the API."""
+    name = f"jishi-records-{local_today():%Y%m%d}.{kind}"
+    if kind == "csv":
+        response: HttpResponse = StreamingHttpResponse(
+            exports.csv_chunks(user=user, filters=filters), content_type=exports.FORMATS[kind]
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    try:
+        handle = (exports.xlsx_file if kind == "xlsx" else exports.parquet_file)(user=user, filters=filters)
+    except ValueError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=exports.FORMATS[kind])
