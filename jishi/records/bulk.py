@@ -45,6 +45,7 @@ RECORD_COLUMNS = [
     "updated_at",
     "locks_at",
     "version",
+    "import_batch_id",
 ]
 
 
@@ -148,8 +149,12 @@ class RowPreparer:
         stride: int = 1,
         enforce_late_window: bool = True,
         batch: int = 20_000,
+        imported: tuple[int, int, datetime.datetime] | None = None,
     ) -> None:
+        """`imported`: (batch id, importer id, import time) for records migrated from an earlier system: they keep
+        their submission time, are locked at once, and enter the history at the import, by the importer."""
         self.calendar = calendar
+        self.imported = imported
         self.category_names = category_names
         self.next_record, self.next_participant, self.next_version = first_ids
         self.stride = stride
@@ -172,6 +177,10 @@ class RowPreparer:
         """Batches of rows; raises RecordRuleError at the first record that breaks a rule."""
         batch = Batch()
         stride, ops = self.stride, self.ops
+        import_batch = import_lock = versioned_by = None
+        if self.imported:
+            import_batch, versioned_by, moment = self.imported
+            import_lock = self._moment(moment)
         for record in records:
             errors = check(record, category_names=self.category_names, enforce_late_window=self.enforce_late_window)
             if errors:
@@ -182,7 +191,7 @@ class RowPreparer:
                 batch.copied_ids.append(pk)
             submitted_day = day_of(record.submitted_at)
             key = (record.date, submitted_day)
-            locks_at = self._locks.get(key)
+            locks_at = import_lock or self._locks.get(key)
             if locks_at is None:
                 locks_at = self._locks[key] = self._moment(lock_time(record.date, record.submitted_at, self.calendar))
             day = self._days.get(record.date)
@@ -212,6 +221,7 @@ class RowPreparer:
                     submitted,
                     locks_at,
                     1,
+                    import_batch,
                 )
             )
             parts = [{"person": p, "unit": u, "contact_name": c} for p, u, c in record.participants]
@@ -219,7 +229,9 @@ class RowPreparer:
                 batch.participants.append((self.next_participant, pk, person_id, unit_id, contact))
                 self.next_participant += stride
             snapshot = ops.adapt_json_value(record_snapshot(record, parts), ReadableJSONEncoder)
-            batch.versions.append((self.next_version, pk, 1, snapshot, record.author_id, submitted))
+            batch.versions.append(
+                (self.next_version, pk, 1, snapshot, versioned_by or record.author_id, import_lock or submitted)
+            )
             self.next_version += stride
             if len(batch.records) >= self.batch:
                 yield batch
@@ -313,6 +325,7 @@ def write_records(
     enforce_late_window: bool = True,
     defer_indexes: bool = False,
     progress: Callable[[int], None] | None = None,
+    imported: tuple[int, int, datetime.datetime] | None = None,
 ) -> BulkRecordWriter:
     """Prepare and insert in this process (imports; the demo builder splits preparation over two)."""
     writer = BulkRecordWriter(defer_indexes=defer_indexes, progress=progress)
@@ -321,6 +334,7 @@ def write_records(
         category_names=category_names(),
         first_ids=next_ids(),
         enforce_late_window=enforce_late_window,
+        imported=imported,
     )
     for batch in preparer.prepare(records):
         writer.insert(batch)

@@ -80,6 +80,15 @@ class WorkRecord(models.Model):
     updated_at = models.DateTimeField(_("最后修改"))
     locks_at = models.DateTimeField(_("锁定时间"))
     version = models.PositiveIntegerField(_("版本"), default=1)
+    import_batch = models.ForeignKey(
+        "ImportBatch",
+        verbose_name=_("导入批次"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="records",
+        help_text=_("从旧系统迁移的记实：保留原提交时间，导入即锁定"),
+    )
 
     objects = RecordQuerySet.as_manager()
 
@@ -115,6 +124,26 @@ class WorkRecord(models.Model):
         start, end = timezone.localtime(self.start_at), timezone.localtime(self.end_at)
         overnight = "（次日）" if end.date() > start.date() else ""
         return f"{start:%H:%M}–{end:%H:%M}{overnight}"
+
+
+class ImportBatch(models.Model):
+    """导入批次 — one imported file: who imported it, when, and its fingerprint (the same file never imports twice)."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    filename = models.CharField(_("文件名"), max_length=200)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("导入人"), on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField(_("导入时间"))
+    rows = models.PositiveIntegerField(_("行数"))
+
+    class Meta:
+        verbose_name = _("导入批次")
+        verbose_name_plural = _("导入批次")
+        ordering = ["-imported_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.imported_at:%Y-%m-%d %H:%M})"
 
 
 class RecordParticipant(models.Model):

@@ -18,7 +18,7 @@ from jishi.org.calendar import local_today, missing_days
 from jishi.org.models import Person, Unit
 from jishi.org.rules import can_see_filing_status, can_see_person_filing
 from jishi.org.selectors import current_posts, duties_for
-from jishi.records import exports
+from jishi.records import exports, imports
 from jishi.records.forms import AddendumForm, AttachmentForm, RecordForm, initial_from_record
 from jishi.records.models import Category, WorkRecord
 from jishi.records.rules import can_add_addendum, can_edit
@@ -359,3 +359,38 @@ def export_response(kind: str, *, user: Any, filters: RecordFilters) -> HttpResp
     except ValueError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     return FileResponse(handle, as_attachment=True, filename=name, content_type=exports.FORMATS[kind])
+
+
+@login_required
+def import_page(request: HttpRequest) -> HttpResponse:
+    """导入记实 (administrators and HR): upload, check (dry run) or import; every bad row is listed."""
+    if not imports.can_import(request.user):
+        raise PermissionDenied("只有系统管理员和组织人事可以导入记实。")
+    report = None
+    error = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            error = "请选择要导入的文件。"
+        elif (upload.size or 0) > imports.MAX_BYTES:
+            error = f"文件过大，上限为 {imports.MAX_BYTES // 1024 // 1024} MB。"
+        else:
+            try:
+                report = imports.import_records(
+                    actor=request.user,
+                    data=upload.read(),
+                    filename=upload.name or "",
+                    dry_run=bool(request.POST.get("dry_run")),
+                )
+            except imports.ImportFileError as exc:
+                error = str(exc)
+    return render(request, "records/import.html", {"report": report, "error": error})
+
+
+@login_required
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in ("csv", "xlsx"):
+        raise Http404("没有这种模板。")
+    response = HttpResponse(imports.template(kind), content_type=exports.FORMATS[kind])
+    response["Content-Disposition"] = f'attachment; filename="jishi-import-template.{kind}"'
+    return response

@@ -24,10 +24,20 @@ def records(org: Org):  # type: ignore[no-untyped-def]
     import datetime
 
     shared = write_record(org.author, content="与国库科核对预算执行进度，差异三项已说明")
-    hidden = write_record(org.author, visibility=Visibility.SUPERIORS, content="向分管领导汇报人员调整考虑，形成方案",
-                          start_time=datetime.time(11, 0), end_time=datetime.time(12, 0))
-    sensitive = write_record(org.author, is_sensitive=True, content="处理一起信访件，当事人诉求已登记转办",
-                             start_time=datetime.time(14, 0), end_time=datetime.time(15, 0))
+    hidden = write_record(
+        org.author,
+        visibility=Visibility.SUPERIORS,
+        content="向分管领导汇报人员调整考虑，形成方案",
+        start_time=datetime.time(11, 0),
+        end_time=datetime.time(12, 0),
+    )
+    sensitive = write_record(
+        org.author,
+        is_sensitive=True,
+        content="处理一起信访件，当事人诉求已登记转办",
+        start_time=datetime.time(14, 0),
+        end_time=datetime.time(15, 0),
+    )
     return shared, hidden, sensitive
 
 
@@ -66,7 +76,10 @@ def test_the_api_and_the_command_line_export_the_same(org: Org, records, tmp_pat
     _, secret = token_create(person=org.unrelated, name="x")
     api = Client(HTTP_AUTHORIZATION=f"Bearer {secret}").get("/api/v1/records/export", {"format": "csv"})
     assert api.status_code == 200 and "向分管领导汇报" not in b"".join(api.streaming_content).decode()
-    assert Client(HTTP_AUTHORIZATION=f"Bearer {secret}").get("/api/v1/records/export", {"format": "doc"}).status_code == 422
+    assert (
+        Client(HTTP_AUTHORIZATION=f"Bearer {secret}").get("/api/v1/records/export", {"format": "doc"}).status_code
+        == 422
+    )
     out = tmp_path / "out.csv"
     call_command("export", "--as", "unrelated", "--format", "csv", "-o", str(out))
     assert "与国库科核对预算执行进度" in out.read_text(encoding="utf-8") and "向分管领导汇报" not in out.read_text()

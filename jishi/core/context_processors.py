@@ -1,0 +1,16 @@
+"""What the page frame needs to know about the reader: which menu entries to offer."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from jishi.org.rules import reader_for
+
+
+def roles(request: HttpRequest) -> dict[str, Any]:
+    def menu() -> dict[str, bool]:
+        reader = reader_for(getattr(request, "user", None))
+        return {"admin": reader.is_administrator, "imports": reader.is_administrator or "hr" in reader.roles}
+
+    return {"menu": SimpleLazyObject(menu)}
