@@ -519,7 +519,7 @@ class _Writer:
     def _content(self, member: Member, code: str, partner: str) -> str:
         rng = self.rng
         topics = V.TOPICS[member.domain]
-        for _ in range(6):
+        for _ in range(20):
             fill = {
                 "t": _pick(rng, topics),
                 "p": partner,
