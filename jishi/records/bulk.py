@@ -310,6 +310,9 @@ class BulkRecordWriter:
         """Rebuild the dropped indexes and move the id sequences past the rows written."""
         started = time.perf_counter()
         with connection.cursor() as cursor:
+            if self.dropped and connection.vendor == "postgresql":
+                # Foreign keys are deferred to commit; PostgreSQL will not build an index over pending checks.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for _, create in self.dropped:
                 cursor.execute(create)
             for statement in connection.ops.sequence_reset_sql(no_style(), list(self.TABLES)):
