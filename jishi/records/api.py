@@ -12,6 +12,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from jishi.records import exports
 from jishi.records.models import Category, Visibility, WorkRecord
 from jishi.records.rules import can_edit
 from jishi.records.selectors import PARTICIPANTS, RecordFilters, record_detail, record_page
@@ -255,8 +256,6 @@ def export_records(
     category: str | None = None,
     q: str = "",
 ) -> HttpResponse:
-    from jishi.records.views import export_response
-
     filters = RecordFilters(
         author_id=author,
         unit_id=unit,
@@ -265,7 +264,7 @@ def export_records(
         category_id=_category_id(category) if category else None,
         q=q[:100],
     )
-    return export_response(format, user=request.user, filters=filters)
+    return exports.download(format, user=request.user, filters=filters)
 
 
 @router.post("", response={201: RecordOut, 400: ErrorOut}, summary="新建记实")

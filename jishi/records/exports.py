@@ -13,8 +13,10 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from jishi.org.calendar import local_today
 from jishi.records.models import Visibility
 from jishi.records.selectors import RecordFilters, filtered_records
 
@@ -215,3 +217,19 @@ def parquet_file(*, user: Any, filters: RecordFilters) -> tempfile._TemporaryFil
             writer.write_table(schema.empty_table())
     handle.seek(0)
     return handle
+
+
+def download(kind: str, *, user: Any, filters: RecordFilters) -> HttpResponse:
+    """The HTTP download for a format; the page and the API both answer with it."""
+    name = f"jishi-records-{local_today():%Y%m%d}.{kind}"
+    if kind == "csv":
+        response: HttpResponse = StreamingHttpResponse(
+            csv_chunks(user=user, filters=filters), content_type=FORMATS[kind]
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    try:
+        handle = (xlsx_file if kind == "xlsx" else parquet_file)(user=user, filters=filters)
+    except ValueError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=FORMATS[kind])

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -342,23 +342,7 @@ def export(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("format", "csv")
     if kind not in exports.FORMATS:
         return HttpResponse("格式应为 csv、xlsx 或 parquet。", status=400, content_type="text/plain; charset=utf-8")
-    return export_response(kind, user=request.user, filters=_filters_from(request))
-
-
-def export_response(kind: str, *, user: Any, filters: RecordFilters) -> HttpResponse:
-    """The download for a format; shared by the page and the API."""
-    name = f"jishi-records-{local_today():%Y%m%d}.{kind}"
-    if kind == "csv":
-        response: HttpResponse = StreamingHttpResponse(
-            exports.csv_chunks(user=user, filters=filters), content_type=exports.FORMATS[kind]
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
-    try:
-        handle = (exports.xlsx_file if kind == "xlsx" else exports.parquet_file)(user=user, filters=filters)
-    except ValueError as exc:
-        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
-    return FileResponse(handle, as_attachment=True, filename=name, content_type=exports.FORMATS[kind])
+    return exports.download(kind, user=request.user, filters=_filters_from(request))
 
 
 @login_required
