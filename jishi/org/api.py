@@ -10,6 +10,7 @@ from ninja import Router, Schema
 
 from jishi.org.calendar import local_today
 from jishi.org.models import Assignment, Duty, Person, Position, Unit
+from jishi.org.selectors import name_matches
 
 router = Router(tags=["组织"])
 
@@ -127,12 +128,7 @@ def list_people(request: HttpRequest, unit: int | None = None, q: str = "", limi
     if unit is not None:
         people = people.filter(assignments__in=Assignment.objects.active_on(today).filter(position__unit_id=unit))
     if q.strip():
-        key = q.strip().lower()
-        people = (
-            people.filter(full_name__startswith=key)
-            | people.filter(name_pinyin__startswith=key)
-            | people.filter(name_initials__startswith=key)
-        )
+        people = people.filter(name_matches(q))
     chosen = list(people.distinct().order_by("name_pinyin", "id")[: max(1, min(limit, 200))])
     posts: dict[int, list[Assignment]] = {}
     for a in Assignment.objects.active_on(today).filter(person__in=chosen).select_related("position__unit"):

@@ -1,4 +1,4 @@
-"""Reads of the organisation: duties of a person, people search, members of a unit."""
+"""Reads of the organisation: a person's posts and duties, people search, unit subtrees."""
 
 from __future__ import annotations
 
@@ -7,21 +7,45 @@ import datetime
 from django.db.models import Q, QuerySet, Subquery
 
 from jishi.org.calendar import local_today
-from jishi.org.models import Assignment, Duty, Person, Unit
+from jishi.org.models import Assignment, AssignmentKind, Duty, Person, Unit
+
+PRECEDENCE = {AssignmentKind.SECONDMENT: 0, AssignmentKind.PRIMARY: 1, AssignmentKind.CONCURRENT: 2}
+
+
+def by_precedence(posts: list[Assignment]) -> list[Assignment]:
+    """Posts ordered by the one a person's work counts under by default: secondment, primary, concurrent."""
+    return sorted(posts, key=lambda a: (PRECEDENCE.get(AssignmentKind(a.kind), 3), a.start))
+
+
+def held_on(posts: list[Assignment], day: datetime.date) -> list[Assignment]:
+    return [a for a in posts if a.start <= day and (a.end is None or day <= a.end)]
+
+
+def duty_serves(duty: Duty, posts: list[Assignment], day: datetime.date) -> bool:
+    """May a record on `day` by the holder of `posts` (held that day) serve `duty`? Their posts' duties and the
+    functions of their units and 本单位, unless retired by then."""
+    if duty.retired_on and duty.retired_on <= day:
+        return False
+    if duty.position_id is not None:
+        return any(a.position_id == duty.position_id for a in posts)
+    return any(duty.unit_id in (a.position.unit_id, a.position.unit.department_id) for a in posts)
 
 
 def duties_for(person: Person, day: datetime.date) -> list[Duty]:
     """The duties a person's records may serve on `day`: their posts' duties, then their units' functions."""
     posts = list(Assignment.objects.active_on(day).filter(person=person).select_related("position__unit"))
-    position_ids = [a.position_id for a in posts]
-    unit_ids = {a.position.unit_id for a in posts} | {a.position.unit.department_id for a in posts}
-    unit_ids.discard(None)
-    duties = (
-        Duty.objects.filter(Q(position_id__in=position_ids) | Q(position__isnull=True, unit_id__in=unit_ids))
-        .filter(Q(retired_on__isnull=True) | Q(retired_on__gt=day))
-        .select_related("unit")
-    )
+    units = {a.position.unit_id for a in posts} | {a.position.unit.department_id for a in posts}
+    candidates = Duty.objects.filter(
+        Q(position_id__in=[a.position_id for a in posts]) | Q(position__isnull=True, unit_id__in=units - {None})
+    ).select_related("unit")
+    duties = [d for d in candidates if duty_serves(d, posts, day)]
     return sorted(duties, key=lambda d: (d.position_id is None, d.unit_id, d.code))
+
+
+def name_matches(query: str) -> Q:
+    """People whose name, full pinyin or pinyin initials start with `query` ("张", "zhangwei", "zw")."""
+    key = query.strip().lower()
+    return Q(full_name__startswith=key) | Q(name_pinyin__startswith=key) | Q(name_initials__startswith=key)
 
 
 def people_lookup(query: str, *, limit: int = 12) -> list[tuple[Person, list[Assignment]]]:
@@ -30,9 +54,7 @@ def people_lookup(query: str, *, limit: int = 12) -> list[tuple[Person, list[Ass
     if not query:
         return []
     people = list(
-        Person.objects.filter(is_active=True)
-        .filter(Q(full_name__startswith=query) | Q(name_pinyin__startswith=query) | Q(name_initials__startswith=query))
-        .order_by("name_pinyin", "id")[:limit]
+        Person.objects.filter(is_active=True).filter(name_matches(query)).order_by("name_pinyin", "id")[:limit]
     )
     today = local_today()
     posts: dict[int, list[Assignment]] = {}

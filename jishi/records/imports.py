@@ -22,8 +22,9 @@ from django.utils import timezone
 
 from jishi.core.services import audit
 from jishi.org.calendar import WorkingCalendar, at, local_today
-from jishi.org.models import Assignment, AssignmentKind, Duty, Person, Role
+from jishi.org.models import Assignment, Duty, Person, Role
 from jishi.org.rules import reader_for
+from jishi.org.selectors import by_precedence, duty_serves, held_on
 from jishi.records.bulk import BulkRecord, RecordRuleError, category_names, check, write_records
 from jishi.records.models import Category, ImportBatch, Visibility, WorkRecord
 
@@ -247,20 +248,12 @@ class _Context:
         self.names = category_names()
 
     def post_on(self, person: Person, day: datetime.date) -> Assignment | None:
-        order = {AssignmentKind.SECONDMENT: 0, AssignmentKind.PRIMARY: 1, AssignmentKind.CONCURRENT: 2}
-        active = [a for a in self.posts.get(person.pk, []) if a.start <= day and (a.end is None or day <= a.end)]
-        return min(active, key=lambda a: order.get(AssignmentKind(a.kind), 3), default=None)
+        held = by_precedence(held_on(self.posts.get(person.pk, []), day))
+        return held[0] if held else None
 
     def duty_for(self, code: str, day: datetime.date, person: Person) -> Duty | None:
-        active = [a for a in self.posts.get(person.pk, []) if a.start <= day and (a.end is None or day <= a.end)]
-        positions = {a.position_id for a in active}
-        units = {a.position.unit_id for a in active} | {a.position.unit.department_id for a in active}
-        for duty in self.duties.get(code, []):
-            if duty.retired_on and duty.retired_on <= day:
-                continue
-            if duty.position_id in positions or (duty.position_id is None and duty.unit_id in units):
-                return duty
-        return None
+        held = held_on(self.posts.get(person.pk, []), day)
+        return next((d for d in self.duties.get(code, []) if duty_serves(d, held, day)), None)
 
 
 def _row_to_record(

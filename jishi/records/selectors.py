@@ -136,11 +136,8 @@ def my_day(*, person: Person, day: datetime.date) -> list[WorkRecord]:
 
 def recent_own(*, person: Person, before: datetime.date, limit: int = 10) -> list[WorkRecord]:
     """The person's latest records before a day, to copy from."""
-    return list(
-        WorkRecord.objects.filter(author=person, date__lt=before)
-        .select_related("category")
-        .order_by("-date", "-id")[:limit]
-    )
+    own = WorkRecord.objects.visible_to(person).filter(author=person, date__lt=before)
+    return list(own.select_related("category").order_by("-date", "-id")[:limit])
 
 
 @dataclass

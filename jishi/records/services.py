@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from jishi.core.services import audit
 from jishi.org.calendar import WorkingCalendar, at, day_of, next_working_day
-from jishi.org.models import Assignment, AssignmentKind, Duty, Person, Unit
-from jishi.org.selectors import duties_for
+from jishi.org.models import Assignment, Duty, Person, Unit
+from jishi.org.selectors import by_precedence, duties_for
 from jishi.records.models import (
     Addendum,
     Attachment,
@@ -140,9 +140,7 @@ def lock_time(
 
 def posts_on(person: Person, day: datetime.date) -> list[Assignment]:
     """The person's posts on a day, the one their work counts under by default first (secondment, primary)."""
-    order = {AssignmentKind.SECONDMENT: 0, AssignmentKind.PRIMARY: 1, AssignmentKind.CONCURRENT: 2}
-    posts = list(Assignment.objects.active_on(day).filter(person=person).select_related("position__unit"))
-    return sorted(posts, key=lambda a: (order.get(AssignmentKind(a.kind), 3), a.start))
+    return by_precedence(list(Assignment.objects.active_on(day).filter(person=person).select_related("position__unit")))
 
 
 @dataclass
