@@ -12,6 +12,12 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("jishi.org.urls")),
     path("", include("jishi.records.urls")),
+    path("search/", include("jishi.search.urls")),
+    path("supervision/", include("jishi.supervision.urls")),
+    path("inbox/", include("jishi.notifications.urls")),
+    path("duties/", include("jishi.duties.urls")),
+    path("tasks/", include("jishi.tasks.urls")),
+    path("integrity/", include("jishi.integrity.urls")),
     *auth_urlpatterns,
 ]
 

@@ -25,6 +25,12 @@ INSTALLED_APPS = [
     "jishi.org",
     "jishi.records",
     "jishi.accounts",
+    "jishi.search",
+    "jishi.supervision",
+    "jishi.notifications",
+    "jishi.duties",
+    "jishi.tasks",
+    "jishi.integrity",
 ]
 
 MIDDLEWARE = [

@@ -46,11 +46,23 @@ def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRes
 
 
 def register_routers() -> None:
+    from jishi.duties.api import router as duties_router
+    from jishi.integrity.api import router as integrity_router
+    from jishi.notifications.api import router as notifications_router
     from jishi.org.api import router as org_router
     from jishi.records.api import router as records_router
+    from jishi.search.api import router as search_router
+    from jishi.supervision.api import router as supervision_router
+    from jishi.tasks.api import router as tasks_router
 
     api.add_router("/records", records_router)
     api.add_router("/", org_router)
+    api.add_router("/search", search_router)
+    api.add_router("/", supervision_router)
+    api.add_router("/notifications", notifications_router)
+    api.add_router("/duties", duties_router)
+    api.add_router("/tasks", tasks_router)
+    api.add_router("/integrity", integrity_router)
 
 
 register_routers()

@@ -1,0 +1,1 @@
+"""Duty suggestion for records and duty coverage."""

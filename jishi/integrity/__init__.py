@@ -1,0 +1,1 @@
+"""Tamper evidence: the hash chain over history, daily digests and verification."""

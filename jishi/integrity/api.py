@@ -1,0 +1,7 @@
+"""完整性 endpoints: the same services and visibility rule as the pages."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["完整性"])

@@ -1,0 +1,1 @@
+"""The in-app inbox, email and reminders, fanned out as background tasks."""

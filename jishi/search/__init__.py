@@ -1,0 +1,1 @@
+"""Chinese full-text search over records: the index and its queries."""

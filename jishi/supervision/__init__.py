@@ -1,0 +1,1 @@
+"""Supervision on records: comments, inquiries, participant confirmations, flags, views, dimensions."""
