@@ -1,0 +1,197 @@
+"""Writes of the inbox: notify others (queued on commit, fanned out in the background) and mark read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jishi.notifications.models import Kind, Notification
+from jishi.org.models import Person
+from jishi.records.models import WorkRecord
+
+CHUNK = 500
+TEXT_MAX = Notification._meta.get_field("text").max_length or 200
+URL_MAX = Notification._meta.get_field("url").max_length or 300
+
+
+def _chunks(ids: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _check(*, kind: str, text: str, url: str) -> None:
+    errors: dict[str, str] = {}
+    if kind not in Kind.values:
+        errors["kind"] = _("未知的通知类型")
+    if not text.strip():
+        errors["text"] = _("通知内容不能为空")
+    elif len(text) > TEXT_MAX:
+        errors["text"] = _("通知内容不能超过 %(max)d 个字") % {"max": TEXT_MAX}
+    if len(url) > URL_MAX:
+        errors["url"] = _("链接过长")
+    if errors:
+        raise ValidationError(errors)
+
+
+def notify(
+    *,
+    recipients: Iterable[Person],
+    kind: str,
+    actor: Person | None,
+    text: str,
+    record: WorkRecord | None = None,
+    url: str = "",
+) -> None:
+    """Notify `recipients` once the caller's transaction commits; a background task fans out to inboxes and email.
+
+    With a `record`, only recipients who may see it are notified. The actor is never notified of their own act.
+    `text` is a short Chinese line, never the record's content (it goes into email).
+    """
+    _check(kind=kind, text=text, url=url)
+    actor_id = actor.pk if actor is not None else None
+    recipient_ids = sorted({p.pk for p in recipients if p.pk and p.pk != actor_id})
+    if not recipient_ids:
+        return
+    if record is not None and not url:
+        url = reverse("records:detail", args=[record.pk])
+    enqueue_delivery(
+        recipient_ids=recipient_ids,
+        kind=kind,
+        actor_id=actor_id,
+        text=text.strip(),
+        record_id=record.pk if record is not None else None,
+        url=url,
+    )
+
+
+def enqueue_delivery(
+    *,
+    recipient_ids: list[int],
+    kind: str,
+    actor_id: int | None,
+    text: str,
+    record_id: int | None = None,
+    url: str = "",
+    key: str = "",
+) -> None:
+    """Queue the fan-out task after the current transaction commits (at once outside a transaction)."""
+    from jishi.notifications.tasks import deliver_notifications
+
+    arguments: dict[str, Any] = {
+        "recipient_ids": recipient_ids,
+        "kind": kind,
+        "actor_id": actor_id,
+        "text": text,
+        "record_id": record_id,
+        "url": url,
+        "key": key,
+    }
+    transaction.on_commit(lambda: deliver_notifications.enqueue(**arguments))
+
+
+def _may_see(person: Person, record_id: int) -> bool:
+    return WorkRecord.objects.visible_to(person).filter(pk=record_id).exists()
+
+
+def deliver(
+    *,
+    recipient_ids: Sequence[int],
+    kind: str,
+    actor_id: int | None,
+    text: str,
+    record_id: int | None = None,
+    url: str = "",
+    key: str = "",
+) -> int:
+    """The fan-out (run by the background task): inbox rows in chunks, then email; returns rows written.
+
+    Visibility is checked here, at delivery, so a recipient who lost access in between gets nothing.
+    A `key` makes delivery idempotent: a recipient who already holds a notification with it is skipped.
+    """
+    written = 0
+    ids = sorted({i for i in recipient_ids if i != actor_id})
+    for chunk in _chunks(ids):
+        people = list(Person.objects.filter(pk__in=chunk, is_active=True).only("id", "email", "full_name", "username"))
+        if record_id is not None:
+            people = [p for p in people if _may_see(p, record_id)]
+        if key:
+            done = set(
+                Notification.objects.filter(recipient_id__in=[p.pk for p in people], key=key).values_list(
+                    "recipient_id", flat=True
+                )
+            )
+            people = [p for p in people if p.pk not in done]
+        if not people:
+            continue
+        now = timezone.now()
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    recipient_id=p.pk,
+                    kind=kind,
+                    actor_id=actor_id,
+                    text=text,
+                    record_id=record_id,
+                    url=url,
+                    key=key,
+                    created_at=now,
+                )
+                for p in people
+            ],
+            batch_size=CHUNK,
+            # A concurrent run of the same keyed delivery loses the race quietly instead of failing the batch.
+            ignore_conflicts=bool(key),
+        )
+        written += len(people)
+        send_emails(people=[p for p in people if p.email], text=text, url=url)
+    return written
+
+
+def _absolute(url: str) -> str:
+    if not url or "://" in url:
+        return url
+    return getattr(settings, "JISHI_SITE_URL", "").rstrip("/") + url
+
+
+def send_emails(*, people: Sequence[Person], text: str, url: str) -> None:
+    """Plain-text Chinese email with the link — the notification's line only, never a record's content."""
+    if not people:
+        return
+    link = _absolute(url)
+    subject = _("【记实】%(text)s") % {"text": text}
+    messages = []
+    for person in people:
+        lines = [_("%(name)s，您好：") % {"name": person.get_full_name()}, "", text]
+        if link:
+            lines += ["", _("查看：%(link)s") % {"link": link}]
+        lines += ["", _("—— 记实（系统自动发送，请勿回复）")]
+        messages.append(EmailMessage(subject=subject, body="\n".join(lines), to=[person.email]))
+    with get_connection(fail_silently=False) as connection:
+        connection.send_messages(messages)
+
+
+@transaction.atomic
+def mark_read(*, person: Person, notification_id: int) -> Notification:
+    """Mark one of the person's notifications read; someone else's is a 404, like a missing one."""
+    notification = Notification.objects.filter(recipient=person, pk=notification_id).first()
+    if notification is None:
+        raise Http404
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+@transaction.atomic
+def mark_all_read(*, person: Person) -> int:
+    """Mark every unread notification of the person read; returns how many changed."""
+    return Notification.objects.unread().filter(recipient=person).update(read_at=timezone.now())

@@ -1,0 +1,106 @@
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.http import Http404
+
+from jishi.notifications.models import Kind, Notification
+from jishi.notifications.services import mark_all_read, mark_read, notify
+from jishi.testing import Org, Visibility, write_record
+
+pytestmark = pytest.mark.django_db
+
+
+def _notify(django_capture_on_commit_callbacks, **kwargs) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(**kwargs)
+
+
+def test_notify_writes_nothing_until_commit(org: Org, django_capture_on_commit_callbacks) -> None:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        notify(recipients=[org.colleague], kind=Kind.MENTION, actor=org.author, text="张伟提到了你")
+        assert not Notification.objects.exists()
+    assert len(callbacks) == 1
+
+
+def test_record_notification_reaches_only_recipients_who_may_see_it(
+    org: Org, django_capture_on_commit_callbacks
+) -> None:
+    record = write_record(org.author, visibility=Visibility.SUPERIORS)
+    _notify(
+        django_capture_on_commit_callbacks,
+        recipients=[org.section_head, org.colleague, org.unrelated],
+        kind=Kind.COMMENT,
+        actor=org.deputy_in_charge,
+        text="陈静点评了张伟的记实",
+        record=record,
+    )
+    rows = list(Notification.objects.all())
+    assert [n.recipient for n in rows] == [org.section_head]
+    assert rows[0].record == record
+    assert rows[0].url == f"/records/{record.pk}/"
+
+
+def test_actor_is_not_notified_of_their_own_act(org: Org, django_capture_on_commit_callbacks) -> None:
+    record = write_record(org.author)
+    _notify(
+        django_capture_on_commit_callbacks,
+        recipients=[org.author, org.colleague],
+        kind=Kind.COMMENT,
+        actor=org.author,
+        text="张伟回复了点评",
+        record=record,
+    )
+    assert list(Notification.objects.values_list("recipient", flat=True)) == [org.colleague.pk]
+
+
+def test_email_only_with_an_address_and_never_the_content(org: Org, django_capture_on_commit_callbacks) -> None:
+    org.section_head.email = "liuyang@example.gov.cn"
+    org.section_head.save()
+    record = write_record(org.author, is_sensitive=True, content="关于某干部人事调整的意见征求，涉及三名同志的任用")
+    _notify(
+        django_capture_on_commit_callbacks,
+        recipients=[org.section_head, org.colleague],
+        kind=Kind.COMMENT,
+        actor=org.unit_head,
+        text="赵强点评了张伟的记实",
+        record=record,
+    )
+    assert Notification.objects.count() == 2
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["liuyang@example.gov.cn"]
+    assert "赵强点评了张伟的记实" in message.subject
+    assert f"/records/{record.pk}/" in message.body
+    assert "人事调整" not in message.body and "人事调整" not in message.subject
+
+
+@pytest.mark.parametrize("text", ["", "   ", "很" * 201])
+def test_bad_text_is_refused(org: Org, text: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        notify(recipients=[org.colleague], kind=Kind.MENTION, actor=org.author, text=text)
+    assert "text" in error.value.message_dict
+
+
+def test_unknown_kind_is_refused(org: Org) -> None:
+    with pytest.raises(ValidationError) as error:
+        notify(recipients=[org.colleague], kind="like", actor=org.author, text="点赞")
+    assert "kind" in error.value.message_dict
+
+
+def test_mark_read_only_your_own(org: Org, django_capture_on_commit_callbacks) -> None:
+    _notify(
+        django_capture_on_commit_callbacks,
+        recipients=[org.colleague, org.sibling],
+        kind=Kind.MENTION,
+        actor=org.author,
+        text="张伟提到了你",
+    )
+    mine = Notification.objects.get(recipient=org.colleague)
+    theirs = Notification.objects.get(recipient=org.sibling)
+    with pytest.raises(Http404):
+        mark_read(person=org.colleague, notification_id=theirs.pk)
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+    assert mark_read(person=org.colleague, notification_id=mine.pk).read_at is not None
+    assert mark_all_read(person=org.sibling) == 1
+    assert mark_all_read(person=org.sibling) == 0
