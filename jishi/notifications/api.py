@@ -1,7 +1,86 @@
-"""通知 endpoints: the same services and visibility rule as the pages."""
+"""通知 endpoints: the same selectors and services as the inbox page; only the caller's own notifications."""
 
 from __future__ import annotations
 
-from ninja import Router
+import datetime
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Router, Schema
+
+from jishi.notifications.models import Kind, Notification
+from jishi.notifications.selectors import inbox_page, unread_count
+from jishi.notifications.services import mark_all_read, mark_read
+from jishi.org.models import Person
 
 router = Router(tags=["通知"])
+
+
+class ActorOut(Schema):
+    id: int
+    name: str
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: Kind
+    text: str
+    actor: ActorOut | None
+    record_id: int | None
+    url: str
+    created_at: datetime.datetime
+    read_at: datetime.datetime | None
+
+
+class NotificationPageOut(Schema):
+    items: list[NotificationOut]
+    next_cursor: str | None
+
+
+class CountOut(Schema):
+    count: int
+
+
+def _me(request: HttpRequest) -> Person:
+    """The authenticated caller (the router's auth guarantees a Person)."""
+    assert isinstance(request.user, Person)
+    return request.user
+
+
+def _local(moment: datetime.datetime | None) -> datetime.datetime | None:
+    return timezone.localtime(moment) if moment else None
+
+
+def notification_out(notification: Notification) -> NotificationOut:
+    actor = notification.actor
+    return NotificationOut(
+        id=notification.pk,
+        kind=Kind(notification.kind),
+        text=notification.text,
+        actor=ActorOut(id=actor.pk, name=actor.get_full_name()) if actor else None,
+        record_id=notification.record_id,
+        url=notification.url,
+        created_at=timezone.localtime(notification.created_at),
+        read_at=_local(notification.read_at),
+    )
+
+
+@router.get("", response=NotificationPageOut, summary="我的通知（新的在前，游标分页，每页 20 条）")
+def list_notifications(request: HttpRequest, unread: bool = False, cursor: str | None = None) -> NotificationPageOut:
+    page = inbox_page(person=_me(request), cursor=cursor, unread_only=unread)
+    return NotificationPageOut(items=[notification_out(n) for n in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/unread-count", response=CountOut, summary="未读通知数（超过 99 时返回 100）")
+def get_unread_count(request: HttpRequest) -> CountOut:
+    return CountOut(count=unread_count(person=_me(request)))
+
+
+@router.post("/read-all", response=CountOut, summary="全部标为已读（返回本次标记的条数）")
+def post_read_all(request: HttpRequest) -> CountOut:
+    return CountOut(count=mark_all_read(person=_me(request)))
+
+
+@router.post("/{notification_id}/read", response=NotificationOut, summary="标为已读（他人的通知返回 404）")
+def post_read(request: HttpRequest, notification_id: int) -> NotificationOut:
+    return notification_out(mark_read(person=_me(request), notification_id=notification_id))

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jishi.notifications.models import Kind, Notification
+from jishi.org.calendar import is_working_day, local_today
 from jishi.org.models import Person
 from jishi.records.models import WorkRecord
+from jishi.records.selectors import owing_without_record
 
 CHUNK = 500
 TEXT_MAX = Notification._meta.get_field("text").max_length or 200
@@ -195,3 +200,60 @@ def mark_read(*, person: Person, notification_id: int) -> Notification:
 def mark_all_read(*, person: Person) -> int:
     """Mark every unread notification of the person read; returns how many changed."""
     return Notification.objects.unread().filter(recipient=person).update(read_at=timezone.now())
+
+
+@dataclass
+class ReminderRun:
+    """What one reminder run found and did (the command prints it; --dry-run stops before `queued`)."""
+
+    day: datetime.date
+    working_day: bool
+    owing: int = 0
+    already_reminded: int = 0
+    queued: int = 0
+
+
+def reminder_key(day: datetime.date) -> str:
+    return f"reminder:{day.isoformat()}"
+
+
+def remind_missing(*, day: datetime.date, dry_run: bool = False, today: datetime.date | None = None) -> ReminderRun:
+    """Remind everyone who owes a record for `day` and has none, once per person and day (填报提醒).
+
+    One query finds them (records.selectors.owing_without_record: working day, post, filing obligation, no
+    absence, no record); the reminders fan out in a background task. A day that is not an official working day
+    reminds nobody; a day outside the late-entry window is refused, since a reminder could no longer be acted on.
+    """
+    today = today or local_today()
+    if day > today:
+        raise ValidationError({"date": _("不能为今天之后的日期发送提醒")})
+    window = settings.JISHI_LATE_ENTRY_DAYS
+    if (today - day).days > window:
+        raise ValidationError(
+            {"date": _("%(day)s 已超过 %(days)d 天补记期限，提醒已无意义") % {"day": day, "days": window}}
+        )
+    run = ReminderRun(day=day, working_day=is_working_day(day))
+    if not run.working_day:
+        return run
+    key = reminder_key(day)
+    owing = owing_without_record(day=day)
+    reminded = Notification.objects.filter(recipient_id=OuterRef("pk"), key=key)
+    counts = owing.aggregate(owing=Count("pk"), already=Count("pk", filter=Q(Exists(reminded))))
+    run.owing, run.already_reminded = counts["owing"], counts["already"]
+    if dry_run or run.owing == run.already_reminded:
+        return run
+    recipient_ids = list(owing.exclude(Exists(reminded)).order_by("pk").values_list("pk", flat=True))
+    if day == today:
+        url = reverse("records:today")
+    else:
+        url = reverse("records:mine") + f"?month={day:%Y-%m}&date={day.isoformat()}"
+    enqueue_delivery(
+        recipient_ids=recipient_ids,
+        kind=Kind.REMINDER,
+        actor_id=None,
+        text=_("您 %(month)d月%(day)d日 的工作记实还没有填写") % {"month": day.month, "day": day.day},
+        url=url,
+        key=key,
+    )
+    run.queued = len(recipient_ids)
+    return run

@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from jishi.org.calendar import WorkingCalendar, local_today
@@ -189,14 +189,25 @@ def unfiled_on(*, unit: Unit, day: datetime.date) -> list[Person]:
     """Members of `unit` (with its sections) who owe a record on `day` and have none, in one query."""
     if day > local_today() or not WorkingCalendar(day, day).is_working_day(day):
         return []
-    posts = Assignment.objects.active_on(day).filter(position__unit__path__startswith=unit.path).values("person_id")
+    return list(owing_without_record(day=day, unit=unit).order_by("name_pinyin", "id"))
+
+
+def owing_without_record(*, day: datetime.date, unit: Unit | None = None) -> QuerySet[Person]:
+    """People who owe a record on `day` and have none — in `unit` with its sections, or everywhere — as one query.
+
+    The caller has checked that `day` is a working day that has begun (unfiled_on, reminders).
+    """
+    posts = Assignment.objects.active_on(day)
+    if unit is not None:
+        posts = posts.filter(position__unit__path__startswith=unit.path)
     filed = WorkRecord.objects.filter(author_id=OuterRef("pk"), date=day)
     absent = Absence.objects.filter(person_id=OuterRef("pk"), start__lte=day, end__gte=day)
-    return list(
-        Person.objects.filter(pk__in=posts, is_active=True, filing_obligation=FilingObligation.REQUIRED)
+    return (
+        Person.objects.filter(
+            pk__in=posts.values("person_id"), is_active=True, filing_obligation=FilingObligation.REQUIRED
+        )
         .exclude(Exists(filed))
         .exclude(Exists(absent))
-        .order_by("name_pinyin", "id")
     )
 
 

@@ -1,0 +1,51 @@
+"""Reads of the inbox: a person's notifications, newest first, and the unread count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jishi.notifications.models import Notification
+
+PAGE_SIZE = 20
+# The header shows "99+" beyond this: the count stops early instead of counting a neglected inbox to the end.
+COUNT_CAP = 100
+
+
+@dataclass
+class InboxPage:
+    """One keyset page of an inbox, newest first; the cursor is the id of the last row shown."""
+
+    items: list[Notification]
+    next_cursor: str | None
+
+
+def parse_cursor(cursor: str | None) -> int | None:
+    """A bad cursor is treated as none (the first page), like the record lists."""
+    try:
+        return int(cursor) if cursor else None
+    except ValueError:
+        return None
+
+
+def inbox_page(
+    *, person: Any, cursor: str | None = None, unread_only: bool = False, size: int = PAGE_SIZE
+) -> InboxPage:
+    """A page of the person's own notifications, newest first (two indexed reads: the rows and their actors)."""
+    queryset = Notification.objects.filter(recipient_id=person.pk)
+    if unread_only:
+        queryset = queryset.unread()
+    before = parse_cursor(cursor)
+    if before is not None:
+        queryset = queryset.filter(id__lt=before)
+    rows = list(queryset.select_related("actor").order_by("-id")[: size + 1])
+    more = len(rows) > size
+    items = rows[:size]
+    return InboxPage(items=items, next_cursor=str(items[-1].pk) if more else None)
+
+
+def unread_count(*, person: Any) -> int:
+    """Unread notifications of the person, counted up to COUNT_CAP; none for anonymous users (no query)."""
+    if not getattr(person, "is_authenticated", False):
+        return 0
+    return Notification.objects.unread().filter(recipient_id=person.pk)[:COUNT_CAP].count()
