@@ -117,6 +117,8 @@ ALLOWED_HOSTS = env_list("JISHI_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1
 # Jishi's own rules (PRODUCT.md, "Time rules"). Changing them changes behaviour for everyone.
 JISHI_LATE_ENTRY_DAYS = int(env("JISHI_LATE_ENTRY_DAYS", "7") or 7)
 JISHI_ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+# A task (督办) with no event and no linked record for this many working days is listed as stuck.
+JISHI_TASK_STUCK_WORKING_DAYS = int(env("JISHI_TASK_STUCK_WORKING_DAYS", "5") or 5)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,267 @@
+"""Reads of tasks (督办). Every function starts from Task.objects.visible_to(user); linked records from
+WorkRecord.objects.visible_to(user)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Prefetch, Q
+from django.http import Http404
+
+from jishi.org.calendar import WorkingCalendar, at, local_today
+from jishi.org.models import Person, Unit
+from jishi.org.rules import reader_for
+from jishi.org.selectors import subtree_ids
+from jishi.records.models import WorkRecord
+from jishi.tasks import rules
+from jishi.tasks.models import (
+    OPEN_STATUSES,
+    STALLABLE_STATUSES,
+    UNFINISHED_STATUSES,
+    EventKind,
+    Status,
+    Task,
+    TaskEvent,
+    TaskQuerySet,
+    TaskRecordLink,
+)
+
+PAGE_SIZE = 20
+
+
+class Relation:
+    """How a unit stands to a task on the unit's lists."""
+
+    OWNED = "owned"
+    COLLABORATING = "collaborating"
+    ISSUED = "issued"
+    CHOICES = (OWNED, COLLABORATING, ISSUED)
+
+
+@dataclass
+class TaskFilters:
+    """Filters shared by the list pages and the API list."""
+
+    status: str = ""
+    overdue: bool = False
+    stuck: bool = False
+    unit_id: int | None = None
+    relation: str = ""  # with unit_id: owned / collaborating / issued; empty means any of the three
+    mine: bool = False  # tasks the user issued, owns or collaborates on
+
+
+@dataclass
+class TaskPage:
+    """One page of tasks, by deadline then id; flags computed against one `today`."""
+
+    items: list[Task]
+    next_cursor: str | None
+    filters: TaskFilters = field(default_factory=TaskFilters)
+
+
+def stuck_since(today: datetime.date | None = None) -> datetime.datetime:
+    """Activity before this moment makes an unfinished task stuck: the start of the N-th working day back from today
+    (today counts when it is a working day), N = JISHI_TASK_STUCK_WORKING_DAYS."""
+    today = today or local_today()
+    days = settings.JISHI_TASK_STUCK_WORKING_DAYS
+    calendar = WorkingCalendar(today - datetime.timedelta(days=days * 3 + 30), today)
+    working = calendar.working_days()
+    day = working[-days] if len(working) >= days else calendar.start
+    return at(day, datetime.time.min)
+
+
+def overdue_q(today: datetime.date) -> Q:
+    return Q(deadline__lt=today, status__in=UNFINISHED_STATUSES)
+
+
+def stuck_q(since: datetime.datetime) -> Q:
+    return Q(last_activity_at__lt=since, status__in=STALLABLE_STATUSES)
+
+
+def annotate_flags(tasks: list[Task], today: datetime.date, since: datetime.datetime) -> list[Task]:
+    """Set `is_overdue` and `is_stuck` on each task (the same conditions as the filters)."""
+    for task in tasks:
+        task.is_overdue = task.deadline < today and task.status in UNFINISHED_STATUSES  # type: ignore[attr-defined]
+        task.is_stuck = task.last_activity_at < since and task.status in STALLABLE_STATUSES  # type: ignore[attr-defined]
+    return tasks
+
+
+def filtered_tasks(*, user: Any, filters: TaskFilters, today: datetime.date | None = None) -> TaskQuerySet:
+    """Tasks `user` may see, narrowed by the filters."""
+    today = today or local_today()
+    queryset = Task.objects.visible_to(user)
+    if filters.status in Status.values:
+        queryset = queryset.filter(status=filters.status)
+    if filters.overdue:
+        queryset = queryset.filter(overdue_q(today))
+    if filters.stuck:
+        queryset = queryset.filter(stuck_q(stuck_since(today)))
+    if filters.mine:
+        queryset = queryset.filter(rules.involved_q(user))
+    if filters.unit_id:
+        units = frozenset(subtree_ids(filters.unit_id))
+        by_relation = {
+            Relation.OWNED: Q(owner_unit_id__in=units),
+            Relation.COLLABORATING: Q(rules.collaborating(units)),
+            Relation.ISSUED: Q(issuer_unit_id__in=units),
+        }
+        if filters.relation in by_relation:
+            queryset = queryset.filter(by_relation[filters.relation])
+        else:
+            queryset = queryset.filter(
+                by_relation[Relation.OWNED] | by_relation[Relation.COLLABORATING] | by_relation[Relation.ISSUED]
+            )
+    return queryset
+
+
+def parse_cursor(cursor: str | None) -> tuple[datetime.date, int] | None:
+    """A cursor is "YYYY-MM-DD_ID" of the last row of the previous page; a bad one is treated as none."""
+    if not cursor:
+        return None
+    try:
+        day, pk = cursor.split("_", 1)
+        return datetime.date.fromisoformat(day), int(pk)
+    except ValueError:
+        return None
+
+
+def _with_related(queryset: TaskQuerySet) -> TaskQuerySet:
+    return queryset.select_related("issuer", "issuer_unit", "owner_unit", "owner_person", "duty").prefetch_related(
+        Prefetch("collaborating_units", queryset=Unit.objects.only("id", "name"))
+    )
+
+
+def task_page(*, user: Any, filters: TaskFilters, cursor: str | None = None, size: int = PAGE_SIZE) -> TaskPage:
+    """A page of tasks `user` may see, nearest deadline first, keyset-paginated on (deadline, id)."""
+    today = local_today()
+    queryset = filtered_tasks(user=user, filters=filters, today=today)
+    position = parse_cursor(cursor)
+    if position:
+        day, pk = position
+        queryset = queryset.filter(Q(deadline__gt=day) | Q(deadline=day, id__gt=pk))
+    ids = list(queryset.order_by("deadline", "id").values_list("id", flat=True)[: size + 1])
+    rows = list(_with_related(Task.objects.filter(id__in=ids)).order_by("deadline", "id"))
+    more = len(rows) > size
+    items = annotate_flags(rows[:size], today, stuck_since(today))
+    next_cursor = f"{items[-1].deadline.isoformat()}_{items[-1].pk}" if more else None
+    return TaskPage(items=items, next_cursor=next_cursor, filters=filters)
+
+
+def task_detail(*, user: Any, pk: int) -> Task:
+    """One task `user` may see; a hidden task and a missing one are the same 404."""
+    task = _with_related(Task.objects.visible_to(user)).select_related("source_record").filter(pk=pk).first()
+    if task is None:
+        raise Http404("督办不存在或无权查看。")
+    today = local_today()
+    annotate_flags([task], today, stuck_since(today))
+    return task
+
+
+@dataclass
+class FlowItem:
+    """One step of a task's flow: an event, or a linked record (hidden ones carry no author, unit or content)."""
+
+    at: datetime.datetime
+    kind: str  # "event" or "record"
+    label: str
+    actor: Person | None = None
+    unit: Unit | None = None
+    from_status: str = ""
+    to_status: str = ""
+    note: str = ""
+    from_label: str = ""
+    to_label: str = ""
+    record: WorkRecord | None = None
+    hidden: bool = False
+
+
+def task_flow(*, user: Any, task: Task) -> list[FlowItem]:
+    """Who did what, in time order, across units: the events and the linked records the viewer may see.
+
+    A linked record the viewer may not read appears as "一条无权查看的记实" with only the time it was linked —
+    no author, unit or content, so the task's progress shows without revealing the record."""
+    items = [
+        FlowItem(
+            at=e.at,
+            kind="event",
+            label=str(EventKind(e.kind).label),
+            actor=e.actor,
+            unit=e.unit,
+            from_status=e.from_status,
+            to_status=e.to_status,
+            note=e.note,
+            from_label=str(Status(e.from_status).label) if e.from_status else "",
+            to_label=str(Status(e.to_status).label),
+        )
+        for e in TaskEvent.objects.filter(task=task).select_related("actor", "unit").order_by("at", "id")
+    ]
+    links = list(TaskRecordLink.objects.filter(task=task).order_by("linked_at", "id"))
+    readable = {
+        r.pk: r
+        for r in WorkRecord.objects.visible_to(user)
+        .filter(pk__in=[link.record_id for link in links])
+        .select_related("author", "unit", "category")
+    }
+    for link in links:
+        record = readable.get(link.record_id)
+        if record is None:
+            items.append(FlowItem(at=link.linked_at, kind="record", label="一条无权查看的记实", hidden=True))
+        else:
+            items.append(
+                FlowItem(
+                    at=link.linked_at,
+                    kind="record",
+                    label="关联记实",
+                    actor=record.author,
+                    unit=record.unit,
+                    record=record,
+                )
+            )
+    return sorted(items, key=lambda item: item.at)
+
+
+def linked_record_count(task: Task) -> int:
+    return TaskRecordLink.objects.filter(task=task).count()
+
+
+def tasks_of_record(*, user: Any, record: WorkRecord) -> list[Task]:
+    """Tasks a record is linked to or was instructed on, that `user` may see."""
+    linked = Task.objects.visible_to(user).filter(Q(links__record=record) | Q(source_record=record)).distinct()
+    return list(linked.select_related("owner_unit", "owner_person").order_by("deadline", "id"))
+
+
+def linkable_tasks(*, user: Any, record: WorkRecord) -> list[Task]:
+    """Open tasks the record's author may link it to (owner side or collaborator), not linked yet."""
+    if getattr(user, "pk", None) != record.author_id:
+        return []
+    queryset = (
+        Task.objects.visible_to(user)
+        .filter(rules.linkable_q(user), status__in=OPEN_STATUSES)
+        .exclude(links__record=record)
+        .select_related("owner_unit")
+        .order_by("deadline", "id")
+    )
+    return list(queryset[:50])
+
+
+def counts_for(*, user: Any, unit_id: int | None = None) -> dict[str, int]:
+    """Open, overdue and stuck counts for the list header (one query each; tasks are few next to records)."""
+    today = local_today()
+    base = filtered_tasks(user=user, filters=TaskFilters(unit_id=unit_id), today=today)
+    return {
+        "open": base.filter(status__in=OPEN_STATUSES).count(),
+        "overdue": base.filter(overdue_q(today)).count(),
+        "stuck": base.filter(stuck_q(stuck_since(today))).count(),
+    }
+
+
+def issuable_units(user: Any) -> list[Unit]:
+    """Current units the user may issue tasks to, in tree order (for the form)."""
+    reader_units = Unit.objects.filter(valid_to__isnull=True, parent__isnull=False)
+    reader = reader_for(user)
+    if not reader.superior_of_all:
+        reader_units = reader_units.filter(pk__in=reader.superior_unit_ids)
+    return list(reader_units.only("id", "name", "tier", "path").order_by("path"))
