@@ -6,9 +6,9 @@ from typing import Any
 from django.utils import timezone
 
 from jishi.org.models import Person
+from jishi.records.models import WorkRecord
 from jishi.tasks.models import Task
 from jishi.tasks.services import TaskInput, task_create
-from jishi.records.models import WorkRecord
 from jishi.testing import GOOD_CONTENT, Org, write_record
 
 
