@@ -125,7 +125,11 @@ def deliver(
     written = 0
     ids = sorted({i for i in recipient_ids if i != actor_id})
     for chunk in _chunks(ids):
-        people = list(Person.objects.filter(pk__in=chunk, is_active=True).only("id", "email", "full_name", "username"))
+        people = list(
+            Person.objects.filter(pk__in=chunk, is_active=True).only(
+                "id", "email", "full_name", "username", "is_active"
+            )
+        )
         if record_id is not None:
             people = [p for p in people if _may_see(p, record_id)]
         if key:
