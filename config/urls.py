@@ -18,6 +18,7 @@ urlpatterns = [
     path("duties/", include("jishi.duties.urls")),
     path("tasks/", include("jishi.tasks.urls")),
     path("integrity/", include("jishi.integrity.urls")),
+    path("feeds/", include("jishi.feeds.urls")),
     *auth_urlpatterns,
 ]
 

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "jishi.duties",
     "jishi.tasks",
     "jishi.integrity",
+    "jishi.feeds",
 ]
 
 MIDDLEWARE = [

@@ -47,6 +47,7 @@ def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRes
 
 def register_routers() -> None:
     from jishi.duties.api import router as duties_router
+    from jishi.feeds.api import router as feeds_router
     from jishi.integrity.api import router as integrity_router
     from jishi.notifications.api import router as notifications_router
     from jishi.org.api import router as org_router
@@ -63,6 +64,7 @@ def register_routers() -> None:
     api.add_router("/duties", duties_router)
     api.add_router("/tasks", tasks_router)
     api.add_router("/integrity", integrity_router)
+    api.add_router("/", feeds_router)
 
 
 register_routers()

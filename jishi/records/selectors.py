@@ -62,13 +62,22 @@ def parse_cursor(cursor: str | None) -> tuple[datetime.date, int] | None:
 
 
 def record_page(
-    *, user: Any, filters: RecordFilters, cursor: str | None = None, size: int = PAGE_SIZE, participants: bool = True
+    *,
+    user: Any,
+    filters: RecordFilters,
+    cursor: str | None = None,
+    size: int = PAGE_SIZE,
+    participants: bool = True,
+    scope: Q | None = None,
 ) -> Page:
     """A page of records `user` may read, newest first. Search matches only content the reader may see.
 
-    Pages that list records without their participants pass participants=False and save a query.
+    Pages that list records without their participants pass participants=False and save a query; a feed passes
+    its own condition as `scope` (it narrows what the reader may read, never widens it).
     """
     queryset = filtered_records(user=user, filters=filters)
+    if scope is not None:
+        queryset = queryset.filter(scope)
     position = parse_cursor(cursor)
     if position:
         day, pk = position

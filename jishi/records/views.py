@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from jishi.core.tables import template as sheet_template
 from jishi.org.calendar import local_today, missing_days
 from jishi.org.models import Person, Unit
 from jishi.org.rules import can_see_filing_status, can_see_person_filing
@@ -33,6 +34,8 @@ from jishi.records.selectors import (
     unfiled_on,
 )
 from jishi.records.services import addendum_create, attachment_add, record_create, record_update
+from jishi.supervision.selectors import record_panel
+from jishi.supervision.services import view_log
 
 
 def _date_or_none(value: str | None) -> datetime.date | None:
@@ -43,7 +46,7 @@ def _date_or_none(value: str | None) -> datetime.date | None:
         return None
 
 
-def _int_or_none(value: str | None) -> int | None:
+def int_or_none(value: str | None) -> int | None:
     try:
         return int(value) if value else None
     except ValueError:
@@ -81,7 +84,7 @@ def today(request: HttpRequest) -> HttpResponse:
         if not saved:
             chips = _chips_from_post(request)
     else:
-        copy_id = _int_or_none(request.GET.get("copy"))
+        copy_id = int_or_none(request.GET.get("copy"))
         if copy_id:
             source = get_object_or_404(WorkRecord, pk=copy_id, author=request.user)
             form = _record_form(request, initial=initial_from_record(source, day=day))
@@ -150,6 +153,7 @@ def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = record_detail(user=request.user, pk=pk)
+    view_log(viewer=request.user, record=record)  # opening the page is a view (PRODUCT.md), once a day
     versions = list(record.versions.all())
     for previous, version in itertools.pairwise(versions):
         version.changed_fields = [k for k in version.data if version.data.get(k) != previous.data.get(k)]  # type: ignore[attr-defined]
@@ -162,6 +166,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "editable": can_edit(request.user, record),
             "addendum_form": AddendumForm() if can_add_addendum(request.user, record) else None,
             "attachment_form": AttachmentForm() if can_edit(request.user, record) else None,
+            "supervision": record_panel(user=request.user, record=record),
         },
     )
 
@@ -211,14 +216,14 @@ def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> Fi
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
 
 
-def _filters_from(request: HttpRequest) -> RecordFilters:
+def filters_from(request: HttpRequest) -> RecordFilters:
     return RecordFilters(
-        author_id=_int_or_none(request.GET.get("author")),
-        unit_id=_int_or_none(request.GET.get("unit")),
+        author_id=int_or_none(request.GET.get("author")),
+        unit_id=int_or_none(request.GET.get("unit")),
         date_from=_date_or_none(request.GET.get("from")),
         date_to=_date_or_none(request.GET.get("to")),
-        category_id=_int_or_none(request.GET.get("category")),
-        duty_id=_int_or_none(request.GET.get("duty")),
+        category_id=int_or_none(request.GET.get("category")),
+        duty_id=int_or_none(request.GET.get("duty")),
         q=request.GET.get("q", "")[:100],
     )
 
@@ -226,7 +231,7 @@ def _filters_from(request: HttpRequest) -> RecordFilters:
 @login_required
 def record_list(request: HttpRequest) -> HttpResponse:
     """全部记实 / 检索: everything the reader may see, filtered, 20 a page."""
-    filters = _filters_from(request)
+    filters = filters_from(request)
     page = record_page(user=request.user, filters=filters, cursor=request.GET.get("cursor"), participants=False)
     context = {"page": page, "categories": Category.objects.filter(is_active=True), "query": request.GET}
     template = "records/_record_page.html" if request.htmx else "records/list.html"
@@ -342,14 +347,18 @@ def export(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("format", "csv")
     if kind not in exports.FORMATS:
         return HttpResponse("格式应为 csv、xlsx 或 parquet。", status=400, content_type="text/plain; charset=utf-8")
-    return exports.download(kind, user=request.user, filters=_filters_from(request))
+    return exports.download(kind, user=request.user, filters=filters_from(request))
 
 
 @login_required
 def import_page(request: HttpRequest) -> HttpResponse:
-    """导入记实 (administrators and HR): upload, check (dry run) or import; every bad row is listed."""
+    """导入 (administrators and HR): records or organisation data; check (dry run) or import; every bad row listed."""
     if not imports.can_import(request.user):
-        raise PermissionDenied("只有系统管理员和组织人事可以导入记实。")
+        raise PermissionDenied("只有系统管理员和组织人事可以导入。")
+    what = request.POST.get("kind") or request.GET.get("kind") or "records"
+    if what not in imports.KINDS:
+        raise Http404("没有这种导入。")
+    kind = imports.KINDS[what]
     report = None
     error = None
     if request.method == "POST":
@@ -360,7 +369,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
             error = f"文件过大，上限为 {imports.MAX_BYTES // 1024 // 1024} MB。"
         else:
             try:
-                report = imports.import_records(
+                report = kind.run(
                     actor=request.user,
                     data=upload.read(),
                     filename=upload.name or "",
@@ -368,13 +377,15 @@ def import_page(request: HttpRequest) -> HttpResponse:
                 )
             except imports.ImportFileError as exc:
                 error = str(exc)
-    return render(request, "records/import.html", {"report": report, "error": error})
+    context = {"kinds": imports.KINDS, "what": what, "kind": kind, "report": report, "error": error}
+    return render(request, "records/import.html", context)
 
 
 @login_required
-def import_template(request: HttpRequest, kind: str) -> HttpResponse:
-    if kind not in ("csv", "xlsx"):
+def import_template(request: HttpRequest, kind: str, what: str = "records") -> HttpResponse:
+    """The template of one kind of import (csv or xlsx), with its headers and an example row."""
+    if kind not in ("csv", "xlsx") or what not in imports.KINDS:
         raise Http404("没有这种模板。")
-    response = HttpResponse(imports.template(kind), content_type=exports.FORMATS[kind])
-    response["Content-Disposition"] = f'attachment; filename="jishi-import-template.{kind}"'
+    response = HttpResponse(sheet_template(imports.KINDS[what].sheet, kind), content_type=exports.FORMATS[kind])
+    response["Content-Disposition"] = f'attachment; filename="jishi-{what}-template.{kind}"'
     return response

@@ -190,3 +190,16 @@ def test_openapi_and_docs_are_served(db) -> None:
     schema = Client().get("/api/v1/openapi.json")
     assert schema.status_code == 200 and "/api/v1/records" in schema.json()["paths"]
     assert Client().get("/api/v1/docs").status_code == 200
+
+
+def test_list_pages_are_written_directly_but_still_match_their_schema(api: Client, org: Org) -> None:
+    from jishi.records.api import RecordPageOut
+
+    write_record(org.author, participant_ids=[org.colleague.pk])
+    write_record(org.colleague, is_sensitive=True, start_time=datetime.time(11, 0), end_time=datetime.time(12, 0))
+    body = api.get("/api/v1/records").json()
+    page = RecordPageOut.model_validate(body)
+    assert len(page.items) == 2 and page.items[0].author.name
+    assert {item.content_hidden for item in page.items} == {False}
+    dumped = RecordPageOut.model_validate(body).model_dump(mode="json")
+    assert dumped["items"][0]["date"] == body["items"][0]["date"]
