@@ -135,3 +135,9 @@ def can_see_person_filing(user: Any, person_id: int, unit_id: int | None) -> boo
     if unit_id is None or reader.is_anonymous:
         return False
     return reader.is_superior_for(unit_id) or reader.reads_in_scope(unit_id)
+
+
+def can_import(user: Any) -> bool:
+    """Only administrators and organisation/HR import — records and organisation data (PRODUCT.md, "Time rules")."""
+    reader = reader_for(user)
+    return reader.is_administrator or Role.HR in reader.roles

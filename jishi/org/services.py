@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -68,19 +69,38 @@ def unit_save(unit: Unit) -> Unit:
     return unit
 
 
-def assignment_validate(assignment: Assignment) -> None:
-    """A person holds at most one primary post at a time; concurrent posts and secondments are free."""
+def primary_post_clash(assignment: Assignment, held: Iterable[Assignment]) -> Assignment | None:
+    """The person's other primary post overlapping this one, if it is primary; `held` are their other posts."""
+    if assignment.kind != AssignmentKind.PRIMARY:
+        return None
+    for other in held:
+        if other.kind != AssignmentKind.PRIMARY or (other.pk is not None and other.pk == assignment.pk):
+            continue
+        if (other.end is None or other.end >= assignment.start) and (
+            assignment.end is None or other.start <= assignment.end
+        ):
+            return other
+    return None
+
+
+def assignment_validate(assignment: Assignment, held: Iterable[Assignment] | None = None) -> None:
+    """A person holds at most one primary post at a time; concurrent posts and secondments are free.
+
+    `held`: the person's other assignments with their positions, when the caller has read them already (an import
+    validating thousands of rows); otherwise they are read here.
+    """
     if assignment.end and assignment.end < assignment.start:
         raise ValidationError({"end": "终止日期不能早于起始日期。"})
     if assignment.kind != AssignmentKind.PRIMARY:
         return
-    overlapping = Assignment.objects.filter(person_id=assignment.person_id, kind=AssignmentKind.PRIMARY).exclude(
-        pk=assignment.pk
-    )
-    overlapping = overlapping.filter(Q(end__isnull=True) | Q(end__gte=assignment.start))
-    if assignment.end:
-        overlapping = overlapping.filter(start__lte=assignment.end)
-    clash = overlapping.select_related("position__unit").first()
+    if held is None:
+        held = (
+            Assignment.objects.filter(person_id=assignment.person_id, kind=AssignmentKind.PRIMARY)
+            .exclude(pk=assignment.pk)
+            .filter(Q(end__isnull=True) | Q(end__gte=assignment.start))
+            .select_related("position__unit")
+        )
+    clash = primary_post_clash(assignment, held)
     if clash:
         raise ValidationError(
             {"start": f"该人员在此期间已有主职：{clash.position}（{clash.start} 起），请先填写其终止日期。"}

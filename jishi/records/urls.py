@@ -11,6 +11,7 @@ urlpatterns = [
     path("records/export/", views.export, name="export"),
     path("records/import/", views.import_page, name="import"),
     path("records/import/template.<str:kind>", views.import_template, name="import_template"),
+    path("records/import/<slug:what>/template.<str:kind>", views.import_template, name="import_template_of"),
     path("records/<int:pk>/", views.detail, name="detail"),
     path("records/<int:pk>/edit/", views.record_edit, name="edit"),
     path("records/<int:pk>/addenda/", views.addendum, name="addendum"),

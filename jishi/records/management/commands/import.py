@@ -1,4 +1,9 @@
-"""`jishi import records FILE --by USERNAME [--dry-run]` — all or nothing, every bad row reported."""
+"""`jishi import records|units|positions|people|duties FILE --by USERNAME [--dry-run]` — all or nothing.
+
+Every bad row is reported with its row number, column and reason; `--dry-run` only validates (and says what would
+be created or updated); the same file never imports twice. Set up an organisation in this order: units, positions,
+people, duties; then records.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +14,20 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jishi.org.models import Person
-from jishi.records.imports import ImportFileError, import_records
+from jishi.records.imports import KINDS, ImportFileError
 
 
 class Command(BaseCommand):
-    help = "Import records from an earlier system (.xlsx or .csv): all or nothing, with every bad row reported."
+    help = "Import records, units, positions, people or duties (.xlsx or .csv): all or nothing, every bad row reported."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("what", choices=["records"], help="what the file holds")
+        parser.add_argument("what", choices=list(KINDS), help="what the file holds")
         parser.add_argument("file", help="the .xlsx or .csv file")
         parser.add_argument("--by", dest="username", required=True, help="the administrator or HR account importing")
         parser.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        kind = KINDS[options["what"]]
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"找不到文件：{path}")
@@ -29,7 +35,7 @@ class Command(BaseCommand):
         if actor is None:
             raise CommandError(f"没有用户名为 {options['username']!r} 的有效账户。")
         try:
-            report = import_records(actor=actor, data=path.read_bytes(), filename=path.name, dry_run=options["dry_run"])
+            report = kind.run(actor=actor, data=path.read_bytes(), filename=path.name, dry_run=options["dry_run"])
         except (ImportFileError, PermissionDenied) as exc:
             raise CommandError(str(exc)) from exc
         if report.errors:
@@ -37,8 +43,12 @@ class Command(BaseCommand):
                 self.stderr.write(f"第 {error.row} 行 · {error.column}：{error.message}")
             if len(report.errors) > 500:
                 self.stderr.write(f"……另有 {len(report.errors) - 500} 处错误")
-            raise CommandError(f"{report.rows} 行中有 {len({e.row for e in report.errors})} 行有误，未导入任何记录。")
-        if report.dry_run:
-            self.stdout.write(f"校验通过：{report.rows} 行均可导入（--dry-run，未写入）。")
+            raise CommandError(f"{report.rows} 行中有 {report.bad_rows} 行有误，未导入任何记录。")
+        if options["what"] == "records":
+            done = f"{report.rows if report.dry_run else report.imported} 条记实"
         else:
-            self.stdout.write(self.style.SUCCESS(f"已导入 {report.imported} 条记实（批次 {report.batch.pk}）。"))
+            done = f"{kind.label}：新建 {report.created}，更新 {report.updated}，未变 {report.unchanged}"
+        if report.dry_run:
+            self.stdout.write(f"校验通过：{report.rows} 行均可导入（--dry-run，未写入）。将导入{done}。")
+        else:
+            self.stdout.write(self.style.SUCCESS(f"已导入{done}（批次 {report.batch.pk}）。"))
