@@ -34,6 +34,8 @@ from jishi.records.selectors import (
     unfiled_on,
 )
 from jishi.records.services import addendum_create, attachment_add, record_create, record_update
+from jishi.supervision.selectors import record_panel
+from jishi.supervision.services import view_log
 
 
 def _date_or_none(value: str | None) -> datetime.date | None:
@@ -151,6 +153,7 @@ def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = record_detail(user=request.user, pk=pk)
+    view_log(viewer=request.user, record=record)  # opening the page is a view (PRODUCT.md), once a day
     versions = list(record.versions.all())
     for previous, version in itertools.pairwise(versions):
         version.changed_fields = [k for k in version.data if version.data.get(k) != previous.data.get(k)]  # type: ignore[attr-defined]
@@ -163,6 +166,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "editable": can_edit(request.user, record),
             "addendum_form": AddendumForm() if can_add_addendum(request.user, record) else None,
             "attachment_form": AttachmentForm() if can_edit(request.user, record) else None,
+            "supervision": record_panel(user=request.user, record=record),
         },
     )
 

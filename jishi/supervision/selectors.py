@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from jishi.org.calendar import local_today
 from jishi.org.models import Person, Unit
@@ -165,6 +166,8 @@ class RecordPanel:
     flags: list[Flag] = field(default_factory=list)
     may_flag: bool = False
     viewers: list[RecordView] = field(default_factory=list)
+    editable_comment_ids: set[int] = field(default_factory=set)
+    is_inspector: bool = False
     edit_minutes: int = 15
     max_due: datetime.date | None = None
     today: datetime.date | None = None
@@ -185,6 +188,11 @@ def record_panel(*, user: Any, record: WorkRecord) -> RecordPanel:
     )
     if panel.discussable:
         panel.comments = comments_on(record)
+        window = datetime.timedelta(minutes=panel.edit_minutes)
+        now = timezone.now()
+        panel.editable_comment_ids = {
+            c.pk for c in panel.comments if c.author_id == user.pk and now - c.created_at <= window
+        }
         panel.inquiries = inquiries_on(record, today)
         panel.may_inquire = rules.can_inquire(user, record)
         named = any(p.person_id == user.pk for p in record.participants.all())
@@ -198,6 +206,7 @@ def record_panel(*, user: Any, record: WorkRecord) -> RecordPanel:
         panel.viewers = viewers_of(user=user, record=record)
     else:
         panel.flags = flags_on(user, record)
+        panel.is_inspector = rules.inspector_covers(user.pk, record.unit_id, today)
     return panel
 
 

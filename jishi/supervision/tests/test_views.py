@@ -1,0 +1,155 @@
+"""Supervision on the record page and its own pages, as a person would use them."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from jishi.org.models import Person
+from jishi.records.models import WorkRecord
+from jishi.supervision import services
+from jishi.supervision.models import Comment, Confirmation, Flag, Inquiry, RecordView
+from jishi.testing import Org, write_record
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(person: Person) -> Client:
+    client = Client()
+    client.force_login(person)
+    return client
+
+
+def untimed(author: Person, **overrides: Any) -> WorkRecord:
+    return write_record(author, start_time=None, end_time=None, duration_minutes=30, **overrides)
+
+
+def page(client: Client, record: WorkRecord) -> str:
+    response = client.get(reverse("records:detail", args=[record.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_posting_a_comment_with_htmx_returns_the_panel(org: Org) -> None:
+    record = untimed(org.author)
+    client = client_for(org.unit_head)
+    response = client.post(
+        reverse("supervision:comment", args=[record.pk]), {"text": "请尽快落实"}, HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and 'id="supervision-panel"' in html
+    assert "请尽快落实" in html and "领导点评" in html and "<html" not in html
+    bad = client.post(reverse("supervision:comment", args=[record.pk]), {"text": ""}, HTTP_HX_REQUEST="true")
+    assert "请填写点评内容" in bad.content.decode() and Comment.objects.count() == 1
+
+
+def test_a_plain_post_redirects_to_the_record(org: Org) -> None:
+    record = untimed(org.author)
+    response = client_for(org.colleague).post(reverse("supervision:comment", args=[record.pk]), {"text": "收到"})
+    assert response.status_code == 302 and response.url == reverse("records:detail", args=[record.pk])
+
+
+def test_the_author_answers_on_the_record_page(org: Org) -> None:
+    record = untimed(org.author)
+    inquiry = services.inquiry_ask(
+        actor=org.section_head, record=record, question="进度是否滞后？", due_on=timezone.localdate()
+    )
+    author = client_for(org.author)
+    html = page(author, record)
+    assert "进度是否滞后" in html and reverse("supervision:answer", args=[inquiry.pk]) in html
+    assert reverse("supervision:answer", args=[inquiry.pk]) not in page(client_for(org.colleague), record)
+    response = author.post(
+        reverse("supervision:answer", args=[inquiry.pk]), {"answer": "按计划推进"}, HTTP_HX_REQUEST="true"
+    )
+    assert "按计划推进" in response.content.decode() and "已答复" in response.content.decode()
+    refused = client_for(org.colleague).post(reverse("supervision:answer", args=[inquiry.pk]), {"answer": "代答"})
+    assert refused.status_code == 302
+    inquiry.refresh_from_db()
+    assert inquiry.answer == "按计划推进"
+
+
+def test_asking_with_a_past_deadline_shows_the_error(org: Org) -> None:
+    record = untimed(org.author)
+    past = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+    response = client_for(org.unrelated).post(
+        reverse("supervision:inquire", args=[record.pk]),
+        {"question": "依据是什么，请说明", "due_on": past},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "答复期限不能早于今天" in response.content.decode() and not Inquiry.objects.exists()
+
+
+def test_a_named_participant_confirms_from_the_page(org: Org) -> None:
+    meeting = write_record(org.author, participant_ids=[org.colleague.pk])
+    colleague = client_for(org.colleague)
+    assert reverse("supervision:confirm", args=[meeting.pk]) in page(colleague, meeting)
+    assert reverse("supervision:confirm", args=[meeting.pk]) not in page(client_for(org.sibling), meeting)
+    inbox = colleague.get(reverse("supervision:inbox")).content.decode()
+    assert reverse("supervision:confirm", args=[meeting.pk]) in inbox
+    response = colleague.post(reverse("supervision:confirm", args=[meeting.pk]), {"next": "pending"})
+    own = Confirmation.objects.get().own_record
+    assert own is not None and response.url == reverse("records:detail", args=[own.pk])
+    assert "已确认" in page(client_for(org.author), meeting)
+
+
+def test_flags_never_show_to_the_author_or_leaders(org: Org) -> None:
+    record = untimed(org.author)
+    client_for(org.colleague).post(reverse("supervision:flag", args=[record.pk]), {"reason": "会议时长与纪要不符"})
+    assert Flag.objects.count() == 1
+    for person in (org.author, org.unit_head, org.secretary):
+        assert "会议时长与纪要不符" not in page(client_for(person), record)
+        assert "会议时长与纪要不符" not in client_for(person).get(reverse("supervision:flags")).content.decode()
+    assert "会议时长与纪要不符" in page(client_for(org.inspector), record)
+    assert "会议时长与纪要不符" in client_for(org.inspector).get(reverse("supervision:flags")).content.decode()
+
+
+def test_opening_the_page_is_a_view_and_the_author_sees_who(org: Org) -> None:
+    record = untimed(org.author)
+    page(client_for(org.unrelated), record)
+    page(client_for(org.unrelated), record)
+    page(client_for(org.inspector), record)
+    client_for(org.colleague).get(reverse("records:list"))  # appearing in a list is not a view
+    assert RecordView.objects.count() == 2
+    html = page(client_for(org.author), record)
+    assert "谁看过" in html and "徐丽" in html and "马超" not in html
+    assert "谁看过" not in page(client_for(org.colleague), record)
+
+
+def test_the_record_page_stays_within_a_query_budget(org: Org, django_assert_max_num_queries: Any) -> None:
+    record = write_record(org.author, participant_ids=[org.colleague.pk, org.sibling.pk])
+    for n, person in enumerate((org.colleague, org.section_head, org.unrelated, org.unit_head)):
+        services.comment_create(actor=person, record=record, text=f"第{n}条点评 @王芳")
+        services.view_log(viewer=person, record=record)
+    services.inquiry_ask(actor=org.unit_head, record=record, question="预算依据是什么？", due_on=timezone.localdate())
+    client = client_for(org.author)
+    page(client, record)
+    with django_assert_max_num_queries(30):
+        page(client, record)
+    other = client_for(org.colleague)
+    page(other, record)
+    with django_assert_max_num_queries(30):
+        page(other, record)
+
+
+def test_overview_pages(org: Org, settings: Any, django_assert_max_num_queries: Any) -> None:
+    settings.JISHI_MIN_GROUP_SIZE = 1
+    record = untimed(org.author)
+    services.view_log(viewer=org.district_deputy, record=record)
+    client = client_for(org.colleague)
+    with django_assert_max_num_queries(14):
+        html = client.get(reverse("supervision:overview")).content.decode()
+    assert "区财政局" in html and "跨层级·自上而下" in html
+    unit_html = client.get(reverse("supervision:unit_overview", args=[org.finance.pk])).content.decode()
+    assert "预算科" in unit_html
+
+
+def test_small_groups_are_hidden(org: Org, settings: Any) -> None:
+    settings.JISHI_MIN_GROUP_SIZE = 5
+    untimed(org.author)
+    html = client_for(org.colleague).get(reverse("supervision:overview")).content.decode()
+    assert "人数过少，不单独显示" in html
