@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env, env_list
+from config.env import env, env_bool, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = Path(env("JISHI_DATA_DIR", str(BASE_DIR)) or BASE_DIR)
@@ -112,6 +112,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Notification email: SMTP when a host is given, otherwise printed by the worker (development).
+EMAIL_HOST = env("JISHI_EMAIL_HOST", "") or ""
+EMAIL_PORT = int(env("JISHI_EMAIL_PORT", "25") or 25)
+EMAIL_HOST_USER = env("JISHI_EMAIL_USER", "") or ""
+EMAIL_HOST_PASSWORD = env("JISHI_EMAIL_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("JISHI_EMAIL_TLS", False)
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = env("JISHI_EMAIL_FROM", "记实 <jishi@localhost>") or "jishi@localhost"
+# Links in email need the address people open Jishi at.
+JISHI_SITE_URL = env("JISHI_SITE_URL", "http://127.0.0.1:8000") or "http://127.0.0.1:8000"
 
 ALLOWED_HOSTS = env_list("JISHI_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 

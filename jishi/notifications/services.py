@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from jishi.org.models import Person
 from jishi.records.models import WorkRecord
 from jishi.records.selectors import owing_without_record
 
+logger = logging.getLogger(__name__)
 CHUNK = 500
 TEXT_MAX = Notification._meta.get_field("text").max_length or 200
 URL_MAX = Notification._meta.get_field("url").max_length or 300
@@ -160,15 +162,23 @@ def deliver(
             # A concurrent run of the same keyed delivery loses the race quietly instead of failing the batch.
             ignore_conflicts=bool(key),
         )
+        if key:  # ignore_conflicts hides which rows a concurrent run stored first: count and email only ours
+            stored = Notification.objects.filter(recipient_id__in=[p.pk for p in people], key=key, created_at=now)
+            ours = set(stored.values_list("recipient_id", flat=True))
+            people = [p for p in people if p.pk in ours]
         written += len(people)
-        send_emails(people=[p for p in people if p.email], text=text, url=url)
+        try:
+            send_emails(people=[p for p in people if p.email], text=text, url=url)
+        except OSError:  # smtplib's errors are OSErrors
+            # The inbox is the notification; a mail server that is down must not stop the next chunk's rows.
+            logger.exception("notification email failed for %d recipients", len(people))
     return written
 
 
 def _absolute(url: str) -> str:
     if not url or "://" in url:
         return url
-    return getattr(settings, "JISHI_SITE_URL", "").rstrip("/") + url
+    return settings.JISHI_SITE_URL.rstrip("/") + url
 
 
 def send_emails(*, people: Sequence[Person], text: str, url: str) -> None:

@@ -53,7 +53,10 @@ def test_actor_is_not_notified_of_their_own_act(org: Org, django_capture_on_comm
     assert list(Notification.objects.values_list("recipient", flat=True)) == [org.colleague.pk]
 
 
-def test_email_only_with_an_address_and_never_the_content(org: Org, django_capture_on_commit_callbacks) -> None:
+def test_email_only_with_an_address_and_never_the_content(
+    org: Org, django_capture_on_commit_callbacks, settings
+) -> None:
+    settings.JISHI_SITE_URL = "https://jishi.example.gov.cn/"
     org.section_head.email = "liuyang@example.gov.cn"
     org.section_head.save()
     record = write_record(org.author, is_sensitive=True, content="关于某干部人事调整的意见征求，涉及三名同志的任用")
@@ -70,7 +73,8 @@ def test_email_only_with_an_address_and_never_the_content(org: Org, django_captu
     message = mail.outbox[0]
     assert message.to == ["liuyang@example.gov.cn"]
     assert "赵强点评了张伟的记实" in message.subject
-    assert f"/records/{record.pk}/" in message.body
+    assert f"https://jishi.example.gov.cn/records/{record.pk}/" in message.body
+    assert message.body.startswith("刘洋，您好：")
     assert "人事调整" not in message.body and "人事调整" not in message.subject
 
 
@@ -104,3 +108,24 @@ def test_mark_read_only_your_own(org: Org, django_capture_on_commit_callbacks) -
     assert mark_read(person=org.colleague, notification_id=mine.pk).read_at is not None
     assert mark_all_read(person=org.sibling) == 1
     assert mark_all_read(person=org.sibling) == 0
+
+
+def test_a_mail_server_that_is_down_does_not_stop_the_inbox(
+    org: Org, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    from django.core.mail.backends.locmem import EmailBackend
+
+    def refuse(self, messages):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse)
+    org.colleague.email = "lina@example.gov.cn"
+    org.colleague.save()
+    _notify(
+        django_capture_on_commit_callbacks,
+        recipients=[org.colleague, org.sibling],
+        kind=Kind.MENTION,
+        actor=org.author,
+        text="张伟提到了你",
+    )
+    assert Notification.objects.count() == 2
