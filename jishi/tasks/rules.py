@@ -41,7 +41,7 @@ def member_unit_ids(user: Any) -> frozenset[int]:
     return cached
 
 
-def collaborating(unit_ids: frozenset[int] | set[int]) -> Exists:
+def collaborating(unit_ids: Any) -> Exists:
     from jishi.tasks.models import Task
 
     through = Task.collaborating_units.through

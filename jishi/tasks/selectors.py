@@ -8,13 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Subquery
 from django.http import Http404
 
 from jishi.org.calendar import WorkingCalendar, at, local_today
 from jishi.org.models import Person, Unit
 from jishi.org.rules import reader_for
-from jishi.org.selectors import subtree_ids
 from jishi.records.models import WorkRecord
 from jishi.tasks import rules
 from jishi.tasks.models import (
@@ -60,6 +59,7 @@ class TaskPage:
     items: list[Task]
     next_cursor: str | None
     filters: TaskFilters = field(default_factory=TaskFilters)
+    since: datetime.datetime | None = None  # the stuck threshold the flags used; counts reuse it
 
 
 def stuck_since(today: datetime.date | None = None) -> datetime.datetime:
@@ -89,7 +89,9 @@ def annotate_flags(tasks: list[Task], today: datetime.date, since: datetime.date
     return tasks
 
 
-def filtered_tasks(*, user: Any, filters: TaskFilters, today: datetime.date | None = None) -> TaskQuerySet:
+def filtered_tasks(
+    *, user: Any, filters: TaskFilters, today: datetime.date | None = None, since: datetime.datetime | None = None
+) -> TaskQuerySet:
     """Tasks `user` may see, narrowed by the filters."""
     today = today or local_today()
     queryset = Task.objects.visible_to(user)
@@ -98,11 +100,13 @@ def filtered_tasks(*, user: Any, filters: TaskFilters, today: datetime.date | No
     if filters.overdue:
         queryset = queryset.filter(overdue_q(today))
     if filters.stuck:
-        queryset = queryset.filter(stuck_q(stuck_since(today)))
+        queryset = queryset.filter(stuck_q(since or stuck_since(today)))
     if filters.mine:
         queryset = queryset.filter(rules.involved_q(user))
     if filters.unit_id:
-        units = frozenset(subtree_ids(filters.unit_id))
+        # A subquery, not a list: the unit's subtree is read inside the task query itself.
+        path = Unit.objects.filter(pk=filters.unit_id).values("path")[:1]
+        units = Unit.objects.filter(path__startswith=Subquery(path)).values("id")
         by_relation = {
             Relation.OWNED: Q(owner_unit_id__in=units),
             Relation.COLLABORATING: Q(rules.collaborating(units)),
@@ -137,7 +141,8 @@ def _with_related(queryset: TaskQuerySet) -> TaskQuerySet:
 def task_page(*, user: Any, filters: TaskFilters, cursor: str | None = None, size: int = PAGE_SIZE) -> TaskPage:
     """A page of tasks `user` may see, nearest deadline first, keyset-paginated on (deadline, id)."""
     today = local_today()
-    queryset = filtered_tasks(user=user, filters=filters, today=today)
+    since = stuck_since(today)
+    queryset = filtered_tasks(user=user, filters=filters, today=today, since=since)
     position = parse_cursor(cursor)
     if position:
         day, pk = position
@@ -145,9 +150,9 @@ def task_page(*, user: Any, filters: TaskFilters, cursor: str | None = None, siz
     ids = list(queryset.order_by("deadline", "id").values_list("id", flat=True)[: size + 1])
     rows = list(_with_related(Task.objects.filter(id__in=ids)).order_by("deadline", "id"))
     more = len(rows) > size
-    items = annotate_flags(rows[:size], today, stuck_since(today))
+    items = annotate_flags(rows[:size], today, since)
     next_cursor = f"{items[-1].deadline.isoformat()}_{items[-1].pk}" if more else None
-    return TaskPage(items=items, next_cursor=next_cursor, filters=filters)
+    return TaskPage(items=items, next_cursor=next_cursor, filters=filters, since=since)
 
 
 def task_detail(*, user: Any, pk: int) -> Task:
@@ -247,15 +252,16 @@ def linkable_tasks(*, user: Any, record: WorkRecord) -> list[Task]:
     return list(queryset[:50])
 
 
-def counts_for(*, user: Any, unit_id: int | None = None) -> dict[str, int]:
-    """Open, overdue and stuck counts for the list header (one query each; tasks are few next to records)."""
+def counts_for(*, user: Any, unit_id: int | None = None, since: datetime.datetime | None = None) -> dict[str, int]:
+    """Open, overdue and stuck counts for the list header, in one query."""
     today = local_today()
+    since = since or stuck_since(today)
     base = filtered_tasks(user=user, filters=TaskFilters(unit_id=unit_id), today=today)
-    return {
-        "open": base.filter(status__in=OPEN_STATUSES).count(),
-        "overdue": base.filter(overdue_q(today)).count(),
-        "stuck": base.filter(stuck_q(stuck_since(today))).count(),
-    }
+    return base.aggregate(
+        open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+        overdue=Count("id", filter=overdue_q(today)),
+        stuck=Count("id", filter=stuck_q(since)),
+    )
 
 
 def issuable_units(user: Any) -> list[Unit]:

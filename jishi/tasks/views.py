@@ -67,7 +67,7 @@ def _list(request: AuthedRequest, template: str, extra: dict[str, Any], unit_id:
     context = {"page": page, "query": request.GET, "statuses": Status.choices, **extra}
     if request.htmx and request.GET.get("cursor"):
         return render(request, "tasks/_task_page.html", context)
-    context["counts"] = counts_for(user=request.user, unit_id=unit_id)
+    context["counts"] = counts_for(user=request.user, unit_id=unit_id, since=page.since)
     context["may_issue"] = rules.may_issue(request.user)
     return render(request, template, context)
 
