@@ -1,7 +1,111 @@
-"""职责 endpoints: the same services and visibility rule as the pages."""
+"""职责 endpoints: the same selectors and visibility rule as the pages."""
 
 from __future__ import annotations
 
-from ninja import Router
+import datetime
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from jishi.duties.selectors import Coverage, DutyLine, coverage_for, suggest_duties
 
 router = Router(tags=["职责"])
+
+
+class SuggestIn(Schema):
+    content: str = Field(description="正在填写的工作内容")
+    date: datetime.date | None = Field(None, description="记实日期，默认今天；决定当天可选的职责")
+
+
+class SuggestionOut(Schema):
+    id: int
+    code: str
+    title: str
+    score: float
+    because: list[str] = Field(description="匹配到的词")
+
+
+class SuggestOut(Schema):
+    suggestions: list[SuggestionOut]
+
+
+@router.post("/suggest", response=SuggestOut, summary="按工作内容推荐对应职责（由本人选择，不自动填写）")
+def suggest(request: HttpRequest, payload: SuggestIn) -> dict[str, object]:
+    found = suggest_duties(person=request.user, content=payload.content, day=payload.date)  # type: ignore[arg-type]
+    return {
+        "suggestions": [
+            {"id": s.duty.pk, "code": s.duty.code, "title": s.duty.title, "score": s.score, "because": s.because}
+            for s in found
+        ]
+    }
+
+
+class CoverageFilters(Schema):
+    person: int | None = None
+    unit: int | None = None
+    position: int | None = None
+    start: str | None = Field(None, description="YYYY-MM-DD，默认本季度第一天")
+    end: str | None = Field(None, description="YYYY-MM-DD，默认今天")
+
+
+class DutyLineOut(Schema):
+    id: int | None
+    code: str
+    title: str
+    unit: str
+    retired_on: datetime.date | None
+    records: int
+    hours: float
+
+
+class CoverageOut(Schema):
+    kind: str
+    subject_id: int
+    subject: str
+    start: datetime.date
+    end: datetime.date
+    total_records: int
+    total_hours: float
+    covered: list[DutyLineOut]
+    uncovered: list[DutyLineOut]
+    elsewhere: list[DutyLineOut] = Field(description="记在本范围职责目录之外的职责下的记实")
+    no_duty: DutyLineOut
+
+
+def _line(line: DutyLine) -> dict[str, object]:
+    duty = line.duty
+    return {
+        "id": duty.pk if duty else None,
+        "code": duty.code if duty else "",
+        "title": duty.title if duty else "未对应职责",
+        "unit": duty.unit.name if duty else "",
+        "retired_on": duty.retired_on if duty else None,
+        "records": line.records,
+        "hours": line.hours,
+    }
+
+
+@router.get("/coverage", response=CoverageOut, summary="职责覆盖：各职责的记实数和工时、无记实的职责、未对应职责的工作")
+def coverage(request: HttpRequest, filters: Query[CoverageFilters]) -> dict[str, object]:
+    result: Coverage = coverage_for(
+        viewer=request.user,
+        person_id=filters.person,
+        unit_id=filters.unit,
+        position_id=filters.position,
+        start=filters.start,
+        end=filters.end,
+    )
+    return {
+        "kind": result.kind,
+        "subject_id": result.subject.pk,
+        "subject": str(result.subject),
+        "start": result.start,
+        "end": result.end,
+        "total_records": result.total_records,
+        "total_hours": result.total_hours,
+        "covered": [_line(x) for x in result.covered],
+        "uncovered": [_line(x) for x in result.uncovered],
+        "elsewhere": [_line(x) for x in result.elsewhere],
+        "no_duty": _line(result.no_duty),
+    }

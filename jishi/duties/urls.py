@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from jishi.duties import views
 
 app_name = "duties"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("suggest/", views.suggest, name="suggest"),
+    path("coverage/", views.coverage, name="coverage"),
+]

@@ -1,0 +1,134 @@
+"""Duty suggestion: accuracy on the hand-written held-out set, and latency.
+
+Usage:  .venv/bin/python bench/duty_suggest.py [--misses] [--jieba]
+        DATABASE_URL=sqlite:////tmp/copy.sqlite3 .venv/bin/python bench/duty_suggest.py --db [--people 200]
+
+The held-out set (jishi/duties/tests/data/heldout.json, 354 records written by hand, independent of the demo
+generator) runs against the demo world's real duty catalogues. Prints top-1 and top-3 accuracy on its dev split
+(118 items, used for tuning) and its test split (236 items, not tuned on), with the catalogue alone and with the
+dev items acting as earlier choices in the same units; `--jieba` adds jieba words of each duty's title as terms.
+`--db` times the whole selector (duties_for, past choices through visible_to, ranking) for people of the database
+in DATABASE_URL: the first call per person (cold: their past choices are fetched) and the next (warm).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def accuracy(show_misses: bool, with_jieba: bool) -> None:
+    from jishi.duties import evaluation
+    from jishi.duties.suggest import CatalogueIndex
+
+    heldout = evaluation.load()
+    segment = None
+    if with_jieba:
+        import logging
+
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        started = time.perf_counter()
+        jieba.initialize()
+        print(f"jieba loaded in {time.perf_counter() - started:.2f} s")
+        segment = lambda text: [w for w in jieba.lcut(text) if len(w) >= 2]  # noqa: E731
+    started = time.perf_counter()
+    index = CatalogueIndex(
+        ((d.title, d.description) for duties in heldout.catalogues.values() for d in duties), segment=segment
+    )
+    print(
+        f"catalogue index: {len(index.docs)} duty texts, {len(index.vocabulary)} terms, "
+        f"built in {(time.perf_counter() - started) * 1000:.0f} ms"
+    )
+    print(f"{'split':<22}{'items':>6}{'top-1':>8}{'top-3':>8}{'none':>6}{'mean ms':>9}{'p95 ms':>8}")
+    dev, test = heldout.split("dev"), heldout.split("test")
+    runs = [
+        ("dev (tuned on)", dev, ()),
+        ("test", test, ()),
+        ("test + dev as history", test, dev),
+        ("all", heldout.items, ()),
+    ]
+    for name, items, learn in runs:
+        f = evaluation.evaluate(heldout, items, index=index, learn_from=learn)
+        print(f"{name:<22}{f.items:>6}{f.top1:>8.1%}{f.top3:>8.1%}{f.empty:>6}{f.mean_ms:>9.2f}{f.p95_ms:>8.2f}")
+        if show_misses and name == "test":
+            for item, codes in f.misses:
+                print(f"    miss {item.unit:<8} want {item.duty:<10} got {codes}  {item.text}")
+
+
+def latency(people: int) -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    django.setup()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jishi.duties.selectors import catalogue_index, clear_caches, suggest_duties
+    from jishi.org.calendar import local_today
+    from jishi.org.models import Assignment, Person
+
+    texts = [
+        "审核预算追加申请",
+        "入户走访低保家庭",
+        "检查工地塔吊",
+        "12345工单回复",
+        "组织老人包馄饨",
+        "河道巡查发现漂浮物",
+    ]
+    today = local_today()
+    ids = list(Assignment.objects.active_on(today).values_list("person_id", flat=True).distinct())
+    sample = Person.objects.filter(pk__in=random.Random(7).sample(ids, min(people, len(ids))))
+    clear_caches()
+    started = time.perf_counter()
+    catalogue_index()
+    print(f"catalogue index from the database: {(time.perf_counter() - started) * 1000:.0f} ms (once per process)")
+    cold, warm, queries = [], [], []
+    for n, person in enumerate(sample):
+        text = texts[n % len(texts)]
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as ctx:
+            suggest_duties(person=person, content=text)
+        cold.append((time.perf_counter() - started) * 1000)
+        queries.append(len(ctx.captured_queries))
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as ctx:
+            suggest_duties(person=person, content=texts[(n + 1) % len(texts)])
+        warm.append((time.perf_counter() - started) * 1000)
+        warm_queries = len(ctx.captured_queries)
+
+    def line(name: str, values: list[float]) -> str:
+        values = sorted(values)
+        return (
+            f"{name:<6} p50 {statistics.median(values):6.1f} ms  p95 {values[int(0.95 * (len(values) - 1))]:6.1f} ms"
+            f"  max {values[-1]:6.1f} ms"
+        )
+
+    print(f"{len(cold)} people, database {connection.vendor}")
+    print(line("cold", cold) + f"  ({max(queries)} queries)")
+    print(line("warm", warm) + f"  ({warm_queries} queries: duties_for)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--misses", action="store_true", help="list the test items whose first suggestion is wrong")
+    parser.add_argument("--jieba", action="store_true", help="add jieba words of each duty's title as terms")
+    parser.add_argument("--db", action="store_true", help="time the selector on the DATABASE_URL database")
+    parser.add_argument("--people", type=int, default=200)
+    args = parser.parse_args()
+    if args.db:
+        latency(args.people)
+    else:
+        accuracy(args.misses, args.jieba)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Duty pages: suggestions while a record is written (htmx partial) and the coverage page."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from jishi.duties.selectors import coverage_for, suggest_duties
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+@require_POST
+def suggest(request: HttpRequest) -> HttpResponse:
+    """The duties the content being typed most likely serves, as buttons that set the form's duty select."""
+    try:
+        day = datetime.date.fromisoformat(request.POST.get("date", ""))
+    except ValueError:
+        day = None  # the form reports a bad date itself; suggest for today meanwhile
+    found = suggest_duties(person=request.user, content=request.POST.get("content", ""), day=day)  # type: ignore[arg-type]
+    return render(request, "duties/_suggestions.html", {"suggestions": found})
+
+
+@login_required
+def coverage(request: HttpRequest) -> HttpResponse:
+    """职责覆盖 of a person, position or unit (the viewer when none is named) over a period, this quarter by default."""
+    query = request.GET
+    try:
+        result = coverage_for(
+            viewer=request.user,
+            person_id=_int_or_none(query.get("person")),
+            unit_id=_int_or_none(query.get("unit")),
+            position_id=_int_or_none(query.get("position")),
+            start=query.get("start"),
+            end=query.get("end"),
+        )
+    except ValidationError as exc:
+        errors = [str(m) for messages in exc.message_dict.values() for m in messages]
+        return render(request, "duties/coverage.html", {"errors": errors, "query": query}, status=400)
+    return render(request, "duties/coverage.html", {"coverage": result, "query": query})
