@@ -14,7 +14,7 @@ from jishi.notifications.models import Notification
 from jishi.org.models import Duty
 from jishi.records.models import Visibility
 from jishi.tasks.models import EventKind, Status, Task, TaskEvent, TaskRecordLink
-from jishi.tasks.selectors import TaskFilters, filtered_tasks, task_flow
+from jishi.tasks.selectors import TaskFilters, filtered_tasks, stuck_since, task_flow
 from jishi.tasks.services import instruction_create, task_create, task_link_record, task_transition
 from jishi.tasks.tests.helpers import file_record, issue, task_input
 from jishi.testing import Org
@@ -239,3 +239,17 @@ def test_who_may_issue_to_whom(org: Org) -> None:
         issue(org, issuer=org.secretary, owner_unit_id=org.root.pk)  # name a department, not the district
     with pytest.raises(ValidationError):
         issue(org, issuer=org.section_head, owner_unit_id=None, owner_person_id=org.section_head.pk)
+
+
+def test_stuck_means_no_event_or_linked_record_for_n_working_days(org: Org, settings) -> None:
+    settings.JISHI_TASK_STUCK_WORKING_DAYS = 3
+    task = issue(org)
+    stuck = TaskFilters(stuck=True)
+    assert not filtered_tasks(user=org.unit_head, filters=stuck).exists()
+    Task.objects.filter(pk=task.pk).update(last_activity_at=timezone.now() - datetime.timedelta(days=20))
+    assert list(filtered_tasks(user=org.unit_head, filters=stuck)) == [task]
+    task_link_record(actor=org.author, task=task, record=file_record(org.author))  # a record is progress
+    assert not filtered_tasks(user=org.unit_head, filters=stuck).exists()
+    # The threshold counts working days: a long holiday does not make a task stuck by itself.
+    since = stuck_since(datetime.date(2026, 10, 8))  # the day after 国庆 2026 (Oct 1–7 off, Oct 10 a working Saturday)
+    assert since.date() < datetime.date(2026, 10, 1)
