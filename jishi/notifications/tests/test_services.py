@@ -129,3 +129,35 @@ def test_a_mail_server_that_is_down_does_not_stop_the_inbox(
         text="张伟提到了你",
     )
     assert Notification.objects.count() == 2
+
+
+def test_notification_about_a_unit_record_skips_other_units(org: Org, django_capture_on_commit_callbacks) -> None:
+    record = write_record(org.author, visibility=Visibility.UNIT)
+    _notify(
+        django_capture_on_commit_callbacks,
+        recipients=[org.sibling, org.unrelated, org.district_deputy],
+        kind=Kind.CONFIRMATION,
+        actor=org.author,
+        text="张伟请你确认参与",
+        record=record,
+    )
+    assert set(Notification.objects.values_list("recipient", flat=True)) == {org.sibling.pk, org.district_deputy.pk}
+
+
+def test_the_database_backend_stores_the_task_with_ids_only(
+    org: Org, django_capture_on_commit_callbacks, settings
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from jishi.notifications.tasks import deliver_notifications
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    record = write_record(org.author)
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(recipients=[org.colleague], kind=Kind.COMMENT, actor=org.section_head, text="刘洋点评了", record=record)
+    assert not Notification.objects.exists()  # the worker has not run yet
+    stored = DBTaskResult.objects.get()
+    kwargs = stored.args_kwargs["kwargs"]
+    assert kwargs["recipient_ids"] == [org.colleague.pk] and kwargs["record_id"] == record.pk
+    assert deliver_notifications.call(**kwargs) == 1  # what db_worker runs
+    assert Notification.objects.get().recipient == org.colleague
