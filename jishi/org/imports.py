@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from secrets import token_hex
 from typing import Any, ClassVar
 
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from jishi.core.services import audit
@@ -160,9 +162,15 @@ DUTIES = Sheet(
 
 
 def _choices(choices: list[tuple[str, Any]], **aliases: str) -> dict[str, str]:
-    """Label or stored value → stored value (lower-cased keys), plus aliases."""
-    found = {str(label).lower(): value for value, label in choices} | {value.lower(): value for value, _ in choices}
-    return found | {alias.lower(): value for alias, value in aliases.items()}
+    """Chinese label or stored value → stored value (lower-cased keys), plus aliases; whatever language is active
+    when this module is first imported, the files are read in Chinese."""
+    with translation.override("zh-hans"):
+        found = {str(label).lower(): value for value, label in choices}
+    return (
+        found
+        | {value.lower(): value for value, _ in choices}
+        | {alias.lower(): value for alias, value in aliases.items()}
+    )
 
 
 UNIT_KINDS = _choices(UnitKind.choices)
@@ -173,7 +181,8 @@ OBLIGATIONS = _choices(FilingObligation.choices, 必须="required", 自愿="opti
 
 
 def _labels(choices: list[tuple[str, Any]]) -> str:
-    return "、".join(str(label) for _, label in choices)
+    with translation.override("zh-hans"):
+        return "、".join(str(label) for _, label in choices)
 
 
 class _OrgImport:
@@ -211,13 +220,16 @@ class _OrgImport:
             self.fail(row, column, f"不能超过 {limit} 个字符（现有 {len(value)} 个）。")
         return value
 
-    def choice(self, row: dict[str, Any], column: str, choices: dict[str, str], default: str, labels: str) -> str:
+    def choice(
+        self, row: dict[str, Any], column: str, choices: dict[str, str], default: str, named: list[tuple[str, Any]]
+    ) -> str:
+        """A choice by its label or stored value; `named` are the model's choices, listed in the error."""
         value = text(row.get(column))
         if not value:
             return default
         found = choices.get(value.lower())
         if found is None:
-            self.fail(row, column, f"“{value}”不是有效的{self.sheet.label(column)}，应为：{labels}。")
+            self.fail(row, column, f"“{value}”不是有效的{self.sheet.label(column)}，应为：{_labels(named)}。")
             return default
         return found
 
@@ -267,7 +279,7 @@ def _units_by_code() -> dict[str, Unit]:
 
 def _position_index() -> dict[tuple[int, str], list[Position]]:
     index: dict[tuple[int, str], list[Position]] = defaultdict(list)
-    for position in Position.objects.select_related("unit").order_by("id"):
+    for position in Position.objects.order_by("id"):
         index[(position.unit_id, position.title)].append(position)
     return index
 
@@ -424,8 +436,8 @@ class PositionImport(_OrgImport):
             unit = units.get(code)
             if code and unit is None:
                 self.fail(row, "unit_code", f"单位代码“{code}”不存在（请先导入单位）。")
-            rank = self.choice(row, "rank", RANKS, Rank.STAFF, _labels(Rank.choices))
-            leadership = self.choice(row, "leadership", LEADERSHIPS, Leadership.NONE, _labels(Leadership.choices))
+            rank = self.choice(row, "rank", RANKS, Rank.STAFF, Rank.choices)
+            leadership = self.choice(row, "leadership", LEADERSHIPS, Leadership.NONE, Leadership.choices)
             in_charge: set[int] | None = None  # None: the file has no 分管 column, keep what is stored
             if "in_charge_of" in row:
                 in_charge = set()
@@ -509,7 +521,7 @@ class PersonImport(_OrgImport):
             values: dict[str, Any] = {"full_name": full_name}
             if "category" in row:
                 values["category"] = self.choice(
-                    row, "category", CATEGORIES, PersonCategory.CIVIL_SERVANT, _labels(PersonCategory.choices)
+                    row, "category", CATEGORIES, PersonCategory.CIVIL_SERVANT, PersonCategory.choices
                 )
             if "filing_obligation" in row:
                 category = values.get("category", PersonCategory.CIVIL_SERVANT)
@@ -517,7 +529,7 @@ class PersonImport(_OrgImport):
                     FilingObligation.OPTIONAL if category == PersonCategory.SOCIAL_WORKER else FilingObligation.REQUIRED
                 )
                 values["filing_obligation"] = self.choice(
-                    row, "filing_obligation", OBLIGATIONS, default, _labels(FilingObligation.choices)
+                    row, "filing_obligation", OBLIGATIONS, default, FilingObligation.choices
                 )
             if "is_district_cadre" in row:
                 values["is_district_cadre"] = self.flag(row, "is_district_cadre")
@@ -558,7 +570,8 @@ class PersonImport(_OrgImport):
     def _plan_new(
         self, number: str, values: dict[str, Any], primary: Position, concurrent: list[Position], start: datetime.date
     ) -> None:
-        person = Person(username=number, employee_number=number, password=make_password(None))
+        # What make_password(None) gives, without its 40 secrets.choice calls per account.
+        person = Person(username=number, employee_number=number, password=UNUSABLE_PASSWORD_PREFIX + token_hex(20))
         person_set_name(person, values.pop("full_name"))
         for name, value in values.items():
             setattr(person, name, value)
@@ -685,8 +698,10 @@ class DutyImport(_OrgImport):
             self.plan.append(duty)
 
     def write(self, actor: Person) -> None:
-        Duty.objects.bulk_create([d for d in self.plan if d.pk is None], batch_size=1000)
-        Duty.objects.bulk_update([d for d in self.plan if d.pk is not None], list(self.FIELDS), batch_size=1000)
+        new = [d for d in self.plan if d.pk is None]
+        changed = [d for d in self.plan if d.pk is not None]
+        Duty.objects.bulk_create(new, batch_size=1000)
+        Duty.objects.bulk_update(changed, list(self.FIELDS), batch_size=1000)
 
 
 def _import(

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from jishi.core.services import audit
@@ -87,7 +88,8 @@ COLUMNS = SHEET.columns
 EXAMPLE = SHEET.example
 HEADER_LABEL = {key: SHEET.label(key) for key in COLUMNS}
 SENSITIVE_TRUE = TRUE | {"敏感"}
-_VISIBILITY = {str(label): value for value, label in Visibility.choices} | {v: v for v in Visibility.values}
+with translation.override("zh-hans"):  # the file is Chinese whatever language is active at first import
+    _VISIBILITY = {str(label): value for value, label in Visibility.choices} | {v: v for v in Visibility.values}
 
 
 class _Context:
