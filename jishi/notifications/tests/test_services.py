@@ -161,3 +161,29 @@ def test_the_database_backend_stores_the_task_with_ids_only(
     assert kwargs["recipient_ids"] == [org.colleague.pk] and kwargs["record_id"] == record.pk
     assert deliver_notifications.call(**kwargs) == 1  # what db_worker runs
     assert Notification.objects.get().recipient == org.colleague
+
+
+def test_duplicates_unsaved_and_inactive_recipients(org: Org, django_capture_on_commit_callbacks) -> None:
+    from jishi.org.models import Person
+
+    org.sibling.is_active = False
+    org.sibling.save()
+    _notify(
+        django_capture_on_commit_callbacks,
+        recipients=[org.colleague, org.colleague, Person(full_name="未保存"), org.sibling],
+        kind=Kind.MENTION,
+        actor=None,
+        text="系统通知",
+    )
+    assert list(Notification.objects.values_list("recipient", flat=True)) == [org.colleague.pk]
+
+
+def test_fan_out_in_chunks_is_complete_and_keyed_once(org: Org, monkeypatch) -> None:
+    from jishi.notifications import services
+
+    monkeypatch.setattr(services, "CHUNK", 2)
+    people = [org.author, org.colleague, org.sibling, org.section_head, org.unrelated]
+    ids = [p.pk for p in people]
+    assert services.deliver(recipient_ids=ids, kind=Kind.TASK, actor_id=None, text="督办", key="k") == 5
+    assert services.deliver(recipient_ids=ids, kind=Kind.TASK, actor_id=None, text="督办", key="k") == 0
+    assert Notification.objects.count() == 5
