@@ -56,3 +56,28 @@ def token_authenticate(secret: str) -> Person | None:
         .first()
     )
     return token.person if token else None
+
+
+def password_link(*, actor: Person | None, person: Person) -> str:
+    """A one-time link on which `person` sets their password (new accounts from an import have none).
+
+    Django's PasswordResetTokenGenerator signs it with the current password hash and last login, so the link stops
+    working once used, and after PASSWORD_RESET_TIMEOUT (three days by default).
+    """
+    from django.conf import settings
+    from django.contrib.auth.tokens import default_token_generator
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    if not person.is_active:
+        raise ValidationError({"person": ["该账户已停用，不能设置密码。"]})
+    path = reverse(
+        "password_set",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(person.pk)),
+            "token": default_token_generator.make_token(person),
+        },
+    )
+    audit(actor=actor, verb="account.password_link", target=person, data={"username": person.username})
+    return settings.JISHI_SITE_URL.rstrip("/") + path

@@ -483,7 +483,18 @@ def test_round_trip_units_positions_people_duties_then_the_rules_see_them(org: O
     from jishi.org.selectors import duties_for
 
     assert [d.code for d in duties_for(clerk, today)] == ["FGW-S1-01"]
-    # The administrator gives the new account a password; then the person logs in.
-    clerk.set_password("a-new-secret-2026")
-    clerk.save()
-    assert Client().login(username="FG003", password="a-new-secret-2026")
+    # The new account has no password: the administrator prints a one-time link, the person sets one and logs in.
+    assert not Client().login(username="FG003", password="")
+    out = io.StringIO()
+    call_command("password_link", "FG003", "--by", "admin", stdout=out)
+    link = out.getvalue().split("\t")[-1].strip()
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    browser = Client()
+    form = browser.get("/" + path, follow=True)
+    assert "新密码" in form.content.decode()
+    secret = "Ji-shi-2026-new"
+    done = browser.post(form.redirect_chain[-1][0], {"new_password1": secret, "new_password2": secret})
+    assert done.status_code == 302 and done["Location"] == "/login/"
+    assert Client().login(username="FG003", password=secret)
+    assert "已使用过或已过期" in Client().get("/" + path, follow=True).content.decode()
+    assert AuditEvent.objects.filter(verb="account.password_link", actor=org.admin).exists()
