@@ -178,6 +178,8 @@ class RowPreparer:
         batch = Batch()
         stride, ops = self.stride, self.ops
         import_batch = import_lock = versioned_by = None
+        # One encoder for the whole load: building one per row (as JSONField does) doubled the cost of the JSON.
+        encode = ReadableJSONEncoder().encode
         if self.imported:
             import_batch, versioned_by, moment = self.imported
             import_lock = self._moment(moment)
@@ -228,7 +230,7 @@ class RowPreparer:
             for person_id, unit_id, contact in record.participants:
                 batch.participants.append((self.next_participant, pk, person_id, unit_id, contact))
                 self.next_participant += stride
-            snapshot = ops.adapt_json_value(record_snapshot(record, parts), ReadableJSONEncoder)
+            snapshot = encode(record_snapshot(record, parts))
             batch.versions.append(
                 (self.next_version, pk, 1, snapshot, versioned_by or record.author_id, import_lock or submitted)
             )
@@ -282,13 +284,18 @@ class BulkRecordWriter:
         quote = connection.ops.quote_name
 
         def insert(table: str, columns: list[str], values: list[tuple[Any, ...]]) -> None:
-            if values:
-                sql = (
-                    f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
-                    f"VALUES ({', '.join(['%s'] * len(columns))})"
-                )
-                with connection.cursor() as cursor:
-                    cursor.executemany(sql, values)
+            if not values:
+                return
+            names = ", ".join(quote(c) for c in columns)
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":  # COPY: several times faster than executemany on PostgreSQL
+                    with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+                        for row in values:
+                            copy.write_row(row)
+                else:
+                    cursor.executemany(
+                        f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})", values
+                    )
 
         insert(WorkRecord._meta.db_table, RECORD_COLUMNS, batch.records)
         insert(
