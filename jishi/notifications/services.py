@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from jishi.notifications.models import Kind, Notification
@@ -186,14 +186,16 @@ def send_emails(*, people: Sequence[Person], text: str, url: str) -> None:
     if not people:
         return
     link = _absolute(url)
-    subject = _("【记实】%(text)s") % {"text": text}
     messages = []
-    for person in people:
-        lines = [_("%(name)s，您好：") % {"name": person.get_full_name()}, "", text]
-        if link:
-            lines += ["", _("查看：%(link)s") % {"link": link}]
-        lines += ["", _("—— 记实（系统自动发送，请勿回复）")]
-        messages.append(EmailMessage(subject=subject, body="\n".join(lines), to=[person.email]))
+    # The line itself is Chinese (callers write it so), so the frame around it is too, whatever language is active.
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("【记实】%(text)s") % {"text": text}
+        for person in people:
+            lines = [_("%(name)s，您好：") % {"name": person.get_full_name()}, "", text]
+            if link:
+                lines += ["", _("查看：%(link)s") % {"link": link}]
+            lines += ["", _("—— 记实（系统自动发送，请勿回复）")]
+            messages.append(EmailMessage(subject=subject, body="\n".join(lines), to=[person.email]))
     with get_connection(fail_silently=False) as connection:
         connection.send_messages(messages)
 
@@ -231,6 +233,12 @@ def reminder_key(day: datetime.date) -> str:
     return f"reminder:{day.isoformat()}"
 
 
+def reminder_text(day: datetime.date) -> str:
+    """The stored line is in the jurisdiction's language, like the lines other apps write, whoever runs the command."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("您 %(month)d月%(day)d日 的工作记实还没有填写") % {"month": day.month, "day": day.day}
+
+
 def remind_missing(*, day: datetime.date, dry_run: bool = False, today: datetime.date | None = None) -> ReminderRun:
     """Remind everyone who owes a record for `day` and has none, once per person and day (填报提醒).
 
@@ -265,7 +273,7 @@ def remind_missing(*, day: datetime.date, dry_run: bool = False, today: datetime
         recipient_ids=recipient_ids,
         kind=Kind.REMINDER,
         actor_id=None,
-        text=_("您 %(month)d月%(day)d日 的工作记实还没有填写") % {"month": day.month, "day": day.day},
+        text=reminder_text(day),
         url=url,
         key=key,
     )
