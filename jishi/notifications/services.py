@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from jishi.notifications.models import Kind, Notification
-from jishi.org.calendar import is_working_day, local_today
+from jishi.org.calendar import WorkingCalendar, is_working_day, local_today
 from jishi.org.models import Person
 from jishi.records.models import WorkRecord
 from jishi.records.selectors import owing_without_record
@@ -233,6 +233,23 @@ def reminder_key(day: datetime.date) -> str:
     return f"reminder:{day.isoformat()}"
 
 
+def default_reminder_day(today: datetime.date) -> datetime.date | None:
+    """The day `jishi remind` reminds about when not told: the working day before today, asked on a working day.
+
+    Reminding the next morning spares people who file at the end of the day; staying quiet on days off spares
+    everyone weekend and holiday messages (Monday's run covers Friday, or a make-up working Sunday).
+    """
+    calendar = WorkingCalendar(today - datetime.timedelta(days=30), today)
+    if not calendar.is_working_day(today):
+        return None
+    day = today - datetime.timedelta(days=1)
+    while day >= calendar.start:
+        if calendar.is_working_day(day):
+            return day
+        day -= datetime.timedelta(days=1)
+    return None
+
+
 def reminder_text(day: datetime.date) -> str:
     """The stored line is in the jurisdiction's language, like the lines other apps write, whoever runs the command."""
     with translation.override(settings.LANGUAGE_CODE):
@@ -265,10 +282,8 @@ def remind_missing(*, day: datetime.date, dry_run: bool = False, today: datetime
     if dry_run or run.owing == run.already_reminded:
         return run
     recipient_ids = list(owing.exclude(Exists(reminded)).order_by("pk").values_list("pk", flat=True))
-    if day == today:
-        url = reverse("records:today")
-    else:
-        url = reverse("records:mine") + f"?month={day:%Y-%m}&date={day.isoformat()}"
+    # The entry form is on the today page, with a date field for late entries (补记).
+    url = reverse("records:today")
     enqueue_delivery(
         recipient_ids=recipient_ids,
         kind=Kind.REMINDER,

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from jishi.notifications.models import Kind, Notification
-from jishi.notifications.services import remind_missing
+from jishi.notifications.services import default_reminder_day, remind_missing
 from jishi.org.calendar import local_today
 from jishi.org.models import Absence, AbsenceKind, CalendarOverride
 from jishi.testing import Org, write_record
@@ -52,8 +52,8 @@ def test_days_off_remind_nobody(org: Org, day: datetime.date, django_capture_on_
 def test_make_up_working_day_counts(org: Org, django_capture_on_commit_callbacks) -> None:
     run = remind(django_capture_on_commit_callbacks, day=MAKE_UP_SATURDAY, today=MONDAY)
     assert run.working_day and "author" in reminded(org)
-    # A past day links to that day in "my records", where it can still be filed late.
-    assert Notification.objects.get(recipient=org.author).url == "/me/?month=2025-10&date=2025-10-11"
+    # A past day links to the entry form, where it can still be filed late.
+    assert Notification.objects.get(recipient=org.author).url == "/"
 
 
 def test_administrators_override_the_official_calendar(org: Org, django_capture_on_commit_callbacks) -> None:
@@ -124,15 +124,44 @@ def test_command_future_date_is_a_clear_error(org: Org) -> None:
         _call("--date", (local_today() + datetime.timedelta(days=1)).isoformat())
 
 
-def test_command_dry_run_then_run(org: Org, django_capture_on_commit_callbacks) -> None:
-    CalendarOverride.objects.create(date=local_today(), is_working_day=True)
+def test_command_reminds_about_the_previous_working_day(org: Org, django_capture_on_commit_callbacks) -> None:
+    today = local_today()
+    yesterday = today - datetime.timedelta(days=1)
+    CalendarOverride.objects.create(date=today, is_working_day=True)
+    CalendarOverride.objects.create(date=yesterday, is_working_day=True)
+    write_record(org.author, date=yesterday)  # a late entry: filed, so not reminded
     assert "试运行" in _call("--dry-run")
     assert not Notification.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         out = _call()
-    assert "已提醒" in out and Notification.objects.filter(recipient=org.author).exists()
+    assert f"{yesterday}：" in out and "已提醒" in out
+    assert "author" not in reminded(org) and "colleague" in reminded(org)
+    text = f"您 {yesterday.month}月{yesterday.day}日 的工作记实还没有填写"
+    assert Notification.objects.get(recipient=org.colleague).text == text
 
 
-def test_command_on_a_day_off(org: Org) -> None:
+def test_command_is_quiet_on_a_day_off(org: Org) -> None:
     CalendarOverride.objects.create(date=local_today(), is_working_day=False)
     assert "不是工作日" in _call()
+    assert not Notification.objects.exists()
+
+
+def test_command_with_todays_date(org: Org, django_capture_on_commit_callbacks) -> None:
+    CalendarOverride.objects.create(date=local_today(), is_working_day=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        _call("--date", local_today().isoformat())
+    assert "author" in reminded(org)
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (datetime.date(2025, 10, 14), datetime.date(2025, 10, 13)),  # Tuesday → Monday
+        (MONDAY, MAKE_UP_SATURDAY),  # Monday after National Day → the make-up working Saturday
+        (datetime.date(2025, 10, 9), datetime.date(2025, 9, 30)),  # first day after the holiday
+        (SUNDAY, None),  # a day off: quiet
+        (NATIONAL_DAY, None),
+    ],
+)
+def test_default_day_is_the_previous_working_day(org: Org, today: datetime.date, expected) -> None:
+    assert default_reminder_day(today) == expected
