@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterator
 from secrets import token_hex
 from typing import Any, ClassVar
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -267,6 +269,11 @@ class _OrgImport:
         raise NotImplementedError
 
 
+def _chunks(values: list[Any], size: int = 10_000) -> Iterator[list[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def _units_by_code() -> dict[str, Unit]:
     """Every unit by code, each holding its parent and 本单位 objects, so walking the tree costs no query."""
     units = list(Unit.objects.all())
@@ -499,11 +506,15 @@ class PersonImport(_OrgImport):
         units = _units_by_code()
         positions = _PositionLookup(self, units)
         numbers = [text(r.get("employee_number")) for r in self.rows]
-        people = {p.employee_number: p for p in Person.objects.filter(employee_number__in=numbers)}
-        taken = dict(Person.objects.filter(username__in=numbers).values_list("username", "employee_number"))
+        people: dict[str | None, Person] = {}
+        taken: dict[str, str | None] = {}
         posts: dict[int, list[Assignment]] = defaultdict(list)
-        for a in Assignment.objects.filter(person__in=people.values()).select_related("position__unit"):
-            posts[a.person_id].append(a)
+        for chunk in _chunks(numbers):  # SQLite takes at most 32,766 parameters in a statement
+            people.update((p.employee_number, p) for p in Person.objects.filter(employee_number__in=chunk))
+            taken.update(Person.objects.filter(username__in=chunk).values_list("username", "employee_number"))
+        for chunk in _chunks([p.pk for p in people.values()]):
+            for a in Assignment.objects.filter(person_id__in=chunk).select_related("position__unit"):
+                posts[a.person_id].append(a)
         username_field = Person._meta.get_field("username")
         seen: dict[str, int] = {}
         self.new_people: list[tuple[Person, list[Assignment]]] = []
@@ -535,7 +546,10 @@ class PersonImport(_OrgImport):
                 values["is_district_cadre"] = self.flag(row, "is_district_cadre")
             if "email" in row:
                 values["email"] = self.optional(row, "email", 254)
-                if values["email"] and "@" not in values["email"]:
+                try:
+                    if values["email"]:
+                        validate_email(values["email"])
+                except ValidationError:
                     self.fail(row, "email", f"电子邮箱“{values['email']}”格式不对。")
             start = self.date(row, "start", required=True)
             code, title = self.required(row, "unit_code", 40), self.required(row, "position", 100)

@@ -498,3 +498,45 @@ def test_round_trip_units_positions_people_duties_then_the_rules_see_them(org: O
     assert Client().login(username="FG003", password=secret)
     assert "已使用过或已过期" in Client().get("/" + path, follow=True).content.decode()
     assert AuditEvent.objects.filter(verb="account.password_link", actor=org.admin).exists()
+
+
+GOOD = {
+    "units": (import_units, [UNIT_HEAD, ["FGW", "区发展改革委", "委办局", "JD", "3"]], Unit, {"code": "FGW"}),
+    "positions": (
+        import_positions,
+        [POSITION_HEAD, ["CZJ-1", "副科长", "副科", "副职", ""]],
+        Position,
+        {"title": "副科长"},
+    ),
+    "people": (
+        import_people,
+        [PEOPLE_HEAD, ["JD9", "钱多多", "公务员", "必须填报", "否", "CZJ-1", "预算科科员", "2024-01-02", ""]],
+        Person,
+        {"username": "JD9"},
+    ),
+    "duties": (import_duties, [DUTY_HEAD, ["CZJ-1", "", "CZJ-1-09", "审核", "", ""]], Duty, {"code": "CZJ-1-09"}),
+}
+
+
+@pytest.mark.parametrize("kind", list(GOOD))
+def test_every_kind_reads_gbk_checks_dry_and_needs_its_required_columns(posts: Org, kind: str) -> None:
+    run, rows, model, key = GOOD[kind]
+    report = run(actor=posts.admin, data=to_csv(rows, encoding="gbk"), filename="gbk.csv", dry_run=True)
+    assert report.ok and report.created == 1 and not model.objects.filter(**key).exists()
+    assert run(actor=posts.admin, data=to_csv(rows, encoding="gbk"), filename="gbk.csv").created == 1
+    assert model.objects.filter(**key).exists()
+    without_first = [row[1:] for row in rows]
+    with pytest.raises(ImportFileError, match=f"缺少必填列：{rows[0][0]}"):
+        run(actor=posts.admin, data=to_csv(without_first), filename="missing.csv")
+
+
+def test_importing_people_costs_the_same_queries_for_forty_rows_as_for_one(
+    posts: Org, django_assert_max_num_queries: Any
+) -> None:
+    rows = [PEOPLE_HEAD] + [
+        [f"JD{n:03d}", f"测试{n}", "公务员", "必须填报", "否", "CZJ-1", "预算科科员", "2024-01-02", "CZJ-2/国库科科员"]
+        for n in range(40)
+    ]
+    with django_assert_max_num_queries(30):
+        report = import_people(actor=posts.admin, data=to_csv(rows), filename="forty.csv")
+    assert report.created == 40 and Assignment.objects.filter(person__employee_number__startswith="JD").count() == 80
