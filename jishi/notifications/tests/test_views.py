@@ -70,7 +70,7 @@ def test_unread_count_is_one_query_and_none_for_anonymous(
     org: Org, notifications: Any, django_assert_num_queries: Any
 ) -> None:
     notifications(org.colleague, 2)
-    template = Template("{% load inbox %}{% inbox_link %}")
+    template = Template("{% load notifications %}{% inbox_link %}")
     with django_assert_num_queries(1):
         assert '<span class="badge">2</span>' in template.render(Context({"user": org.colleague}))
     with django_assert_num_queries(0):

@@ -1,4 +1,4 @@
-"""`{% inbox_link %}`: the header's link to the inbox with the unread count (one indexed query, none if anonymous)."""
+"""`{% load notifications %}{% inbox_link %}`: the header's inbox link and unread count (one indexed query)."""
 
 from __future__ import annotations
 
