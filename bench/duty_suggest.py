@@ -114,7 +114,7 @@ def latency(people: int) -> None:
 
     print(f"{len(cold)} people, database {connection.vendor}")
     print(line("cold", cold) + f"  ({max(queries)} queries)")
-    print(line("warm", warm) + f"  ({warm_queries} queries: duties_for)")
+    print(line("warm", warm) + f"  ({warm_queries} queries)")
 
 
 def main() -> None:

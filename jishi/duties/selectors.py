@@ -23,8 +23,8 @@ from jishi.org.selectors import duties_for, subtree_ids
 from jishi.records.models import RecordQuerySet, WorkRecord
 
 MAX_CONTENT = 2000  # longer text adds nothing to a suggestion and only costs time
-OWN_HISTORY = 300
-UNIT_HISTORY = 300
+OWN_HISTORY = 200
+UNIT_HISTORY = 200
 UNIT_WEIGHT = 0.5  # a colleague's choice says less about this person's work than their own
 CACHE_SECONDS = 300
 
@@ -59,12 +59,15 @@ class _TimedCache(Generic[K, V]):
 
 _index: _TimedCache[str, CatalogueIndex] = _TimedCache(600, 1)
 _history: _TimedCache[tuple[Any, ...], History] = _TimedCache(CACHE_SECONDS, 2000)
+# A person's duties on a day, as the record form's select shows them; the record service still checks the choice.
+_candidates: _TimedCache[tuple[int, datetime.date], dict[int, Duty]] = _TimedCache(CACHE_SECONDS, 5000)
 
 
 def clear_caches() -> None:
     """Forget the cached catalogue and past choices (tests; after a bulk change of duties)."""
     _index.clear()
     _history.clear()
+    _candidates.clear()
 
 
 def catalogue_index() -> CatalogueIndex:
@@ -118,7 +121,7 @@ def suggest_duties(
     if not content:
         return []
     day = day or local_today()
-    duties = {d.pk: d for d in duties_for(person, day)}
+    duties = _candidates.get((person.pk, day), lambda: {d.pk: d for d in duties_for(person, day)})
     if not duties:
         return []
     duty_ids = sorted(duties)
@@ -207,31 +210,34 @@ def _posts_in(queryset: QuerySet[Assignment], start: datetime.date, end: datetim
     return queryset.filter(Q(start__lte=end), Q(end__isnull=True) | Q(end__gte=start))
 
 
-def _catalogue(kind: str, subject: Any, start: datetime.date, end: datetime.date) -> QuerySet[Duty]:
+def _catalogue(
+    kind: str, subject: Any, start: datetime.date, end: datetime.date, unit_ids: list[int] | None
+) -> QuerySet[Duty]:
     """The duties the subject's work could serve in the period: those of its posts and units, retired ones that were
     still in force for part of it."""
     if kind == "unit":
-        duties = Duty.objects.filter(unit_id__in=subtree_ids(subject.pk))
+        duties = Duty.objects.all() if unit_ids is None else Duty.objects.filter(unit_id__in=unit_ids)
     else:
         if kind == "person":
             posts = _posts_in(Assignment.objects.filter(person=subject), start, end)
             position_ids = list(posts.values_list("position_id", flat=True))
         else:
             position_ids = [subject.pk]
-        units = Unit.objects.filter(positions__in=position_ids)
-        unit_ids = set(units.values_list("id", flat=True)) | set(
-            units.exclude(department__isnull=True).values_list("department_id", flat=True)
-        )
-        duties = Duty.objects.filter(Q(position_id__in=position_ids) | Q(position__isnull=True, unit_id__in=unit_ids))
+        # Their posts' units and those units' 本单位, as duties_for offers them when a record is written.
+        pairs = Unit.objects.filter(positions__in=position_ids).values_list("id", "department_id")
+        own_units = {pk for pair in pairs for pk in pair if pk is not None}
+        duties = Duty.objects.filter(Q(position_id__in=position_ids) | Q(position__isnull=True, unit_id__in=own_units))
     return duties.filter(Q(retired_on__isnull=True) | Q(retired_on__gt=start)).select_related("unit", "position")
 
 
-def _records(viewer: Any, kind: str, subject: Any, start: datetime.date, end: datetime.date) -> RecordQuerySet:
+def _records(
+    viewer: Any, kind: str, subject: Any, start: datetime.date, end: datetime.date, unit_ids: list[int] | None
+) -> RecordQuerySet:
     records = WorkRecord.objects.visible_to(viewer).filter(date__gte=start, date__lte=end)
     if kind == "person":
         return records.filter(author=subject)
     if kind == "unit":
-        return records.filter(unit_id__in=subtree_ids(subject.pk))
+        return records if unit_ids is None else records.filter(unit_id__in=unit_ids)
     # A position's work is its holders' records in its unit while they held it.
     held = Assignment.objects.filter(
         position=subject, person_id=OuterRef("author_id"), start__lte=OuterRef("date")
@@ -244,14 +250,16 @@ def duty_coverage(
 ) -> Coverage:
     """Which duties had work in the period and how much (records, hours), which had none, and how much work had no
     duty — from the records `viewer` may read. The caller checks that the viewer may see the subject (rules.py)."""
+    # A unit's subtree, once; the whole jurisdiction needs no list of every unit.
+    unit_ids = subtree_ids(subject.pk) if kind == "unit" and getattr(subject, "parent_id", None) else None
     per_duty = {
         row["duty_id"]: row
-        for row in _records(viewer, kind, subject, start, end)
+        for row in _records(viewer, kind, subject, start, end, unit_ids)
         .order_by()
         .values("duty_id")
         .annotate(records=Count("id"), minutes=Sum("duration_minutes"))
     }
-    catalogue = list(_catalogue(kind, subject, start, end).order_by("unit__path", "position_id", "code"))
+    catalogue = list(_catalogue(kind, subject, start, end, unit_ids).order_by("unit__path", "position_id", "code"))
     in_catalogue = {d.pk for d in catalogue}
     covered: list[DutyLine] = []
     uncovered: list[DutyLine] = []

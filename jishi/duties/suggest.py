@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from jishi.duties.lexicon import LEXICON, STOPWORDS
-from jishi.duties.text import base_title, bigrams, latin_tokens, terms_in
+from jishi.duties.text import TermMatcher, base_title, bigrams, latin_tokens
 
 OWN_WEIGHT = 1.0  # a feature of the duty's own title or description
 EXPANSION_WEIGHT = 0.6  # a lexicon word for that kind of work
@@ -77,6 +77,7 @@ class CatalogueIndex:
                 self.docs[key] = self._features(base_title(title), description, self.segment)
                 vocabulary.update(f[2:] for f in self.docs[key] if f.startswith("t:"))
         self.vocabulary = frozenset(vocabulary)
+        self.match_terms = TermMatcher(self.vocabulary)
         df: Counter[str] = Counter()
         for features in self.docs.values():
             df.update(features.keys())
@@ -127,7 +128,7 @@ class CatalogueIndex:
         """The features of a record's text."""
         found = {"b:" + g for g in bigrams(text)}
         found.update("l:" + t for t in latin_tokens(text))
-        found.update("t:" + t for t in terms_in(text, self.vocabulary))
+        found.update("t:" + t for t in self.match_terms(text))
         return found
 
     def weight(self, feature: str) -> float:
