@@ -227,12 +227,23 @@ class RecordView(models.Model):
     viewer_unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # An inspector covering the record: audited, never shown to the author (PRODUCT.md).
     by_inspector = models.BooleanField(_("纪检查看"), default=False)
+    # The record's date and units as they stood when it was viewed: views are the largest supervision table, and
+    # the overview aggregates them by these without joining the record table.
+    record_date = models.DateField(_("记实日期"))
+    record_unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    record_department = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("查看记录")
         verbose_name_plural = _("查看记录")
         ordering = ["-viewed_at"]
         constraints = [models.UniqueConstraint(fields=["record", "viewer", "day"], name="record_view_once_a_day")]
+        indexes = [
+            models.Index(
+                fields=["record_date", "record_department", "dimension", "record", "by_inspector"],
+                name="view_overview_cover",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.viewer} 查看 #{self.record_id} {self.day}"

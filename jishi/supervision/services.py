@@ -404,6 +404,9 @@ def view_log(*, viewer: Person, record: WorkRecord, now: datetime.datetime | Non
                 dimension=classification.dimension,
                 viewer_unit_id=classification.unit_id,
                 by_inspector=by_inspector,
+                record_date=record.date,
+                record_unit_id=record.unit_id,
+                record_department_id=record.department_id,
             )
             if by_inspector:
                 audit(actor=viewer, verb="supervision.inspector_view", target=record, data={"view": view.pk})
