@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_demo_layer_adds_supervision_set_based(org: Org) -> None:
     people = [org.author, org.colleague, org.sibling, org.unrelated, org.section_head, org.district_deputy]
-    for n, person in enumerate(people):
+    for person in people:
         for hour in range(8, 17):
             write_record(
                 person,
