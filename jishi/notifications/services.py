@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -259,9 +259,10 @@ def reminder_text(day: datetime.date) -> str:
 def remind_missing(*, day: datetime.date, dry_run: bool = False, today: datetime.date | None = None) -> ReminderRun:
     """Remind everyone who owes a record for `day` and has none, once per person and day (填报提醒).
 
-    One query finds them (records.selectors.owing_without_record: working day, post, filing obligation, no
-    absence, no record); the reminders fan out in a background task. A day that is not an official working day
-    reminds nobody; a day outside the late-entry window is refused, since a reminder could no longer be acted on.
+    One query finds them and whether they were reminded already (records.selectors.owing_without_record: post,
+    filing obligation, no absence, no record); the reminders fan out in a background task. A day that is not an
+    official working day reminds nobody; a day outside the late-entry window is refused, since a reminder could no
+    longer be acted on.
     """
     today = today or local_today()
     if day > today:
@@ -275,13 +276,14 @@ def remind_missing(*, day: datetime.date, dry_run: bool = False, today: datetime
     if not run.working_day:
         return run
     key = reminder_key(day)
-    owing = owing_without_record(day=day)
     reminded = Notification.objects.filter(recipient_id=OuterRef("pk"), key=key)
-    counts = owing.aggregate(owing=Count("pk"), already=Count("pk", filter=Q(Exists(reminded))))
-    run.owing, run.already_reminded = counts["owing"], counts["already"]
-    if dry_run or run.owing == run.already_reminded:
+    owing = list(
+        owing_without_record(day=day).annotate(reminded=Exists(reminded)).order_by("pk").values_list("pk", "reminded")
+    )
+    recipient_ids = [pk for pk, already in owing if not already]
+    run.owing, run.already_reminded = len(owing), len(owing) - len(recipient_ids)
+    if dry_run or not recipient_ids:
         return run
-    recipient_ids = list(owing.exclude(Exists(reminded)).order_by("pk").values_list("pk", flat=True))
     # The entry form is on the today page, with a date field for late entries (补记).
     url = reverse("records:today")
     enqueue_delivery(

@@ -165,3 +165,9 @@ def test_command_with_todays_date(org: Org, django_capture_on_commit_callbacks) 
 )
 def test_default_day_is_the_previous_working_day(org: Org, today: datetime.date, expected) -> None:
     assert default_reminder_day(today) == expected
+
+
+def test_finding_who_owes_is_one_query(org: Org, django_assert_num_queries) -> None:
+    with django_assert_num_queries(2):  # the calendar's overrides, then who owes and who was reminded already
+        run = remind_missing(day=MONDAY, today=MONDAY, dry_run=True)
+    assert run.owing > 0
