@@ -166,13 +166,18 @@ class History:
             counts = self.per_duty.get(duty_id)
             if not counts:
                 continue
-            size = self.mass[duty_id] + 2.0  # two pseudo-records: one past record is a hint, not a rule
+            # Two pseudo-records on each side: one past record is a hint, not a rule.
+            here, there = self.mass[duty_id] + 2.0, self.total - self.mass[duty_id] + 2.0
             lift = 0.0
             for feature in query:
                 count = counts.get(feature)
                 if count:
-                    elsewhere = (self.background[feature] - count) / (self.total - self.mass[duty_id] + 2.0)
-                    gain = count / size - elsewhere
+                    elsewhere = (self.background[feature] - count) / there
+                    pooled = self.background[feature] / (here + there)
+                    # Less one standard error of the difference: chance differences between duties chosen at
+                    # random (the demo world's) come to nothing, a word that keeps going with one duty counts.
+                    noise = math.sqrt(pooled * (1 - pooled) * (1 / here + 1 / there))
+                    gain = count / here - elsewhere - noise
                     if gain > 0:
                         lift += index.weight(feature) * gain
             learned[duty_id] = lift
@@ -202,19 +207,22 @@ def rank(
         return []
     history = past if isinstance(past, History) else History(index, past)
     learned, prior = history.learned(index, query, {d.id for d in duties})
+    bar = MIN_SCORE * index.default_idf
     ranked: list[Ranked] = []
     for duty in duties:
         features = index.features_of(duty)
         contributions = {f: index.weight(f) * features[f] for f in query if f in features}
-        score = sum(contributions.values())
-        score += LEARNED_WEIGHT * learned.get(duty.id, 0.0)
-        if score <= 0:
+        from_words = sum(contributions.values())
+        from_choices = LEARNED_WEIGHT * learned.get(duty.id, 0.0)
+        # Past choices alone must clear the same bar as words: a little lift is noise, not a reason to suggest.
+        if from_words <= 0 and from_choices < bar:
             continue
+        score = from_words + from_choices
         score += PRIOR_WEIGHT * prior.get(duty.id, 0.0)
         terms = sorted((f for f in contributions if f[0] in "tl"), key=lambda f: -contributions[f])
         ranked.append(Ranked(duty=duty, score=round(score, 3), because=[f[2:] for f in terms[:3]]))
     ranked.sort(key=lambda r: (-r.score, r.duty.specificity, r.duty.code))
-    if not ranked or ranked[0].score < MIN_SCORE * index.default_idf:
+    if not ranked or ranked[0].score < bar:
         return []
     floor = ranked[0].score * KEEP_RATIO
     return [r for r in ranked if r.score >= floor][:limit]
