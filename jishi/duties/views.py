@@ -8,9 +8,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jishi.duties.selectors import coverage_for, suggest_duties
+from jishi.duties.selectors import coverage_for, quarter_start, suggest_duties
+from jishi.org.calendar import local_today
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -36,6 +39,18 @@ def suggest(request: HttpRequest) -> HttpResponse:
 def coverage(request: HttpRequest) -> HttpResponse:
     """职责覆盖 of a person, position or unit (the viewer when none is named) over a period, this quarter by default."""
     query = request.GET
+    subject = {k: query[k] for k in ("person", "unit", "position") if query.get(k)}
+    today = local_today()
+    this_quarter = quarter_start(today)
+    last_quarter = quarter_start(this_quarter - datetime.timedelta(days=1))
+    periods = [
+        (_("本季度"), this_quarter, today),
+        (_("上季度"), last_quarter, this_quarter - datetime.timedelta(days=1)),
+        (_("今年"), datetime.date(today.year, 1, 1), today),
+    ]
+    shortcuts = [
+        (label, "?" + urlencode(subject | {"start": a.isoformat(), "end": b.isoformat()})) for label, a, b in periods
+    ]
     try:
         result = coverage_for(
             viewer=request.user,
@@ -47,5 +62,6 @@ def coverage(request: HttpRequest) -> HttpResponse:
         )
     except ValidationError as exc:
         errors = [str(m) for messages in exc.message_dict.values() for m in messages]
-        return render(request, "duties/coverage.html", {"errors": errors, "query": query}, status=400)
-    return render(request, "duties/coverage.html", {"coverage": result, "query": query})
+        context = {"errors": errors, "query": query, "shortcuts": shortcuts}
+        return render(request, "duties/coverage.html", context, status=400)
+    return render(request, "duties/coverage.html", {"coverage": result, "query": query, "shortcuts": shortcuts})

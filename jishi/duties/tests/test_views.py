@@ -104,3 +104,10 @@ def test_person_and_unit_pages_link_to_coverage_for_those_who_may_see_it(org: Or
     stranger = client_for(org.unrelated)
     assert 'id="coverage-link"' not in stranger.get(reverse("records:person", args=[org.author.pk])).content.decode()
     assert 'id="coverage-link"' not in stranger.get(reverse("records:unit", args=[org.finance.pk])).content.decode()
+
+
+def test_coverage_offers_the_usual_periods_for_the_same_subject(org: Org, duties: Duties) -> None:
+    html = client_for(org.unit_head).get(reverse("duties:coverage"), {"unit": org.finance.pk}).content.decode()
+    today = timezone.localdate()
+    assert f"unit={org.finance.pk}&amp;start={today.year}-01-01" in html
+    assert "上季度" in html
