@@ -22,6 +22,7 @@ from jishi.core.models import ReadableJSONEncoder
 from jishi.org.calendar import WorkingCalendar, day_of
 from jishi.records.models import Category, RecordParticipant, RecordVersion, WorkRecord
 from jishi.records.services import MAX_DURATION_MINUTES, content_errors, lock_time, record_snapshot
+from jishi.search.services import index_records
 
 RECORD_COLUMNS = [
     "id",
@@ -339,14 +340,18 @@ def write_records(
 ) -> BulkRecordWriter:
     """Prepare and insert in this process (imports; the demo builder splits preparation over two)."""
     writer = BulkRecordWriter(defer_indexes=defer_indexes, progress=progress)
+    first_ids = next_ids()
     preparer = RowPreparer(
         calendar=calendar,
         category_names=category_names(),
-        first_ids=next_ids(),
+        first_ids=first_ids,
         enforce_late_window=enforce_late_window,
         imported=imported,
     )
     for batch in preparer.prepare(records):
         writer.insert(batch)
     writer.finish()
+    # One preparer with stride 1: the new records are the next `written` ids. They enter the search index in the
+    # caller's transaction (the demo build, which writes through BulkRecordWriter, rebuilds the index once).
+    index_records(range(first_ids[0], first_ids[0] + writer.written))
     return writer

@@ -12,10 +12,8 @@ from django.http import Http404
 
 from jishi.org.calendar import WorkingCalendar, local_today
 from jishi.org.models import Absence, Assignment, FilingObligation, Person, Unit
-from jishi.org.rules import reader_for
 from jishi.org.selectors import subtree_ids
 from jishi.records.models import RecordParticipant, RecordQuerySet, Visibility, WorkRecord
-from jishi.records.rules import content_q
 
 PAGE_SIZE = 20
 PARTICIPANTS = Prefetch("participants", queryset=RecordParticipant.objects.select_related("person", "unit"))
@@ -113,15 +111,13 @@ def filtered_records(*, user: Any, filters: RecordFilters) -> RecordQuerySet:
 
 
 def search_q(user: Any, text: str) -> Q:
-    """Every word must occur in the content, place or result — and only where the reader may see them.
+    """Every word must occur in the content, place, result or reflection — and only where the reader may see them.
 
-    A simple substring scan: adequate for the foundation; the Chinese full-text index replaces it.
+    Through the Chinese full-text index (jishi.search), so the list, the API, exports and the search page agree.
     """
-    words = [w for w in text.split() if w][:5]
-    matched = Q()
-    for word in words:
-        matched &= Q(content__icontains=word) | Q(place__icontains=word) | Q(result__icontains=word)
-    return matched & content_q(reader_for(user))
+    from jishi.search.selectors import search_q as indexed_search_q
+
+    return indexed_search_q(user, text)
 
 
 def record_detail(*, user: Any, pk: int) -> WorkRecord:

@@ -32,6 +32,7 @@ from jishi.records.models import (
     WorkRecord,
 )
 from jishi.records.rules import can_edit
+from jishi.search.services import index_record
 
 CONTENT_MAX_CHARS = 5000
 MIN_SUBSTANCE = 10
@@ -342,6 +343,7 @@ def record_create(*, author: Person, data: RecordInput, now: datetime.datetime |
     record.save()
     rows = participant_rows(clean)
     _write_participants(record, rows)
+    index_record(record)  # in the same transaction: a record and its search entry commit together
     RecordVersion.objects.create(
         record=record, number=1, data=record_snapshot(record, rows), changed_by=author, changed_at=now
     )
@@ -373,6 +375,7 @@ def record_update(
     record.updated_at = now
     record.save()
     _write_participants(record, rows)
+    index_record(record)
     RecordVersion.objects.create(record=record, number=record.version, data=after, changed_by=actor, changed_at=now)
     changed = sorted(k for k in after if after[k] != before[k])
     audit(actor=actor, verb="record.update", target=record, data={"version": record.version, "changed": changed})

@@ -1,0 +1,212 @@
+"""Reads through the search index: which records match a query, in what order, and their highlighted snippets.
+
+Everything starts from `filtered_records` (so from `WorkRecord.objects.visible_to(user)` and the list filters),
+and matching is further limited by `content_q`: a record whose content the reader may not see is never
+matched, ranked or highlighted by that content — it is simply not found by the words in it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from jishi.org.rules import reader_for
+from jishi.records.models import RecordQuerySet, WorkRecord
+from jishi.records.rules import NOTHING, content_q
+from jishi.records.selectors import RecordFilters, filtered_records, parse_cursor
+from jishi.search.models import Relevance, SearchEntry
+from jishi.search.terms import Query, QueryError, highlight_spans, parse_query
+
+PAGE_SIZE = 20
+# Ranking costs time in proportion to the matches; past this many, relevance says little anyway ("会议" is in a
+# third of all records), so the results come newest first and the reader is told why.
+RANK_LIMIT = 20_000
+# From this many matches on, newest-first walks the (date, id) index and asks the index about each record,
+# which stops after one page; below it, the index's matches are fetched and sorted, which is cheaper.
+WALK_FROM = 3_000
+SNIPPET_CHARS = 80
+MAX_PAGE = RANK_LIMIT // PAGE_SIZE
+
+Order = Literal["relevance", "newest"]
+FIELD_LABELS = {"content": "工作内容", "place": "地点", "result": "结果/进展", "reflection": "体会/反思"}
+
+
+@dataclass
+class Snippet:
+    """A piece of one field around the first match, with the matched spans (offsets within `text`)."""
+
+    field: str
+    text: str
+    spans: list[tuple[int, int]]
+    cut_start: bool = False
+    cut_end: bool = False
+
+    @property
+    def label(self) -> str:
+        return FIELD_LABELS[self.field]
+
+    @property
+    def html(self) -> SafeString:
+        """The snippet with <mark> around matches; everything else escaped."""
+        out: list[str] = ["…" if self.cut_start else ""]
+        position = 0
+        for start, end in self.spans:
+            out.append(escape(self.text[position:start]))
+            out.append(f"<mark>{escape(self.text[start:end])}</mark>")
+            position = end
+        out.append(escape(self.text[position:]))
+        out.append("…" if self.cut_end else "")
+        return mark_safe("".join(out))  # every piece of text above is escaped
+
+
+@dataclass
+class Hit:
+    """One found record and where the words are in it."""
+
+    record: WorkRecord
+    snippets: list[Snippet]
+
+
+@dataclass
+class SearchResults:
+    """One page of results. `order` is the order actually used; `notice` says why it differs from the request."""
+
+    query: Query
+    hits: list[Hit]
+    order: Order
+    page: int = 1
+    next_page: int | None = None
+    next_cursor: str | None = None
+    notice: str = ""
+    filters: RecordFilters = field(default_factory=RecordFilters)
+
+
+def match_estimate(query: Query, *, cap: int) -> int:
+    """How many records contain the query, regardless of reader, counted up to `cap` (cheap: the index alone)."""
+    return SearchEntry.objects.filter(terms__matches=query)[:cap].count()
+
+
+def match_q(*, user: Any, query: Query, walk: bool = False) -> Q:
+    """The condition on visible_to rows: the record's visible content matches `query`.
+
+    `walk` chooses the query shape for newest-first pages of common words: EXISTS per record (the database walks
+    its date index and stops after a page) instead of a join driven by the index's matches.
+    """
+    if walk:
+        indexed = Q(Exists(SearchEntry.objects.filter(record=OuterRef("pk"), terms__matches=query)))
+    else:
+        indexed = Q(search_entry__terms__matches=query)
+    return indexed & content_q(reader_for(user))
+
+
+def search_q(user: Any, text: str) -> Q:
+    """The list filter `q` (records list, API list, exports): the same index and rule; newest-first shape.
+
+    A query that cannot be searched matches nothing (the search page explains why; a list just shows none).
+    """
+    try:
+        query = parse_query(text)
+    except QueryError:
+        return NOTHING
+    return match_q(user=user, query=query, walk=match_estimate(query, cap=WALK_FROM) >= WALK_FROM)
+
+
+def _snippet(name: str, text: str, query: Query) -> Snippet | None:
+    spans = highlight_spans(text, query)
+    if not spans:
+        return None
+    if len(text) <= SNIPPET_CHARS:
+        return Snippet(name, text, spans)
+    first = spans[0][0]
+    start = max(0, min(first - SNIPPET_CHARS // 4, len(text) - SNIPPET_CHARS))
+    end = start + SNIPPET_CHARS
+    inside = [(max(s, start) - start, min(e, end) - start) for s, e in spans if e > start and s < end]
+    return Snippet(name, text[start:end], inside, cut_start=start > 0, cut_end=end < len(text))
+
+
+def snippets_for(record: WorkRecord, query: Query) -> list[Snippet]:
+    """Highlighted pieces of the fields that contain the words — only for a record whose content the reader sees."""
+    if not getattr(record, "content_visible", False):
+        return []
+    found = [_snippet(name, getattr(record, name), query) for name in FIELD_LABELS]
+    snippets = [s for s in found if s is not None]
+    if not any(s.field == "content" for s in snippets):  # the words are elsewhere: still show what the work was
+        snippets.insert(0, Snippet("content", record.content[:SNIPPET_CHARS], [], cut_end=len(record.content) > 80))
+    return snippets
+
+
+def _rows(queryset: RecordQuerySet) -> list[WorkRecord]:
+    return list(queryset.select_related("author", "unit", "category", "duty"))
+
+
+def search_records(
+    *,
+    user: Any,
+    text: str,
+    filters: RecordFilters | None = None,
+    order: Order = "relevance",
+    page: int = 1,
+    cursor: str | None = None,
+    size: int = PAGE_SIZE,
+) -> SearchResults:
+    """Search what `user` may see. A query that cannot be searched is a ValidationError on `q` (in Chinese).
+
+    Relevance pages are numbered (LIMIT/OFFSET over at most RANK_LIMIT matches); newest-first pages use the
+    list's (date, id) cursor. Neither counts the whole result.
+    """
+    try:
+        query = parse_query(text)
+    except QueryError as exc:
+        raise ValidationError({"q": [str(exc)]}) from exc
+    filters = dataclasses.replace(filters or RecordFilters(), q="")
+    base = filtered_records(user=user, filters=filters)
+    estimate = match_estimate(query, cap=RANK_LIMIT + 1)
+    notice = ""
+    if order == "relevance" and estimate > RANK_LIMIT:
+        order = "newest"
+        notice = (
+            f"包含这些词的记实超过 {RANK_LIMIT:,} 条，已按时间从新到旧排列；加上更多词语或筛选条件后可按相关度排序。"
+        )
+    if order == "relevance":
+        page = min(max(page, 1), MAX_PAGE)
+        ranked = base.filter(match_q(user=user, query=query)).annotate(relevance=Relevance(query))
+        ordered = ranked.order_by("relevance", "-date", "-id")
+        offset = (page - 1) * size
+        # The page's ids first, on the record and index tables alone; then the rows with their relations.
+        ids = list(ordered.values_list("id", flat=True)[offset : offset + size + 1])
+        more = len(ids) > size
+        ids = ids[:size]
+        by_id = {r.pk: r for r in _rows(base.filter(id__in=ids))}
+        records = [by_id[pk] for pk in ids if pk in by_id]
+        return SearchResults(
+            query=query,
+            hits=[Hit(r, snippets_for(r, query)) for r in records],
+            order="relevance",
+            page=page,
+            next_page=page + 1 if more and page < MAX_PAGE else None,
+            notice=notice,
+            filters=filters,
+        )
+    queryset = base.filter(match_q(user=user, query=query, walk=estimate >= WALK_FROM))
+    position = parse_cursor(cursor)
+    if position:
+        day, pk = position
+        queryset = queryset.filter(Q(date__lt=day) | Q(date=day, id__lt=pk))
+    ids = list(queryset.order_by("-date", "-id").values_list("id", flat=True)[: size + 1])
+    more = len(ids) > size
+    records = _rows(base.filter(id__in=ids[:size]).order_by("-date", "-id"))
+    next_cursor = f"{records[-1].date.isoformat()}_{records[-1].pk}" if more and records else None
+    return SearchResults(
+        query=query,
+        hits=[Hit(r, snippets_for(r, query)) for r in records],
+        order="newest",
+        next_cursor=next_cursor,
+        notice=notice,
+        filters=filters,
+    )

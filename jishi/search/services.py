@@ -1,0 +1,140 @@
+"""Writes to the search index: keep it current on every record write, rebuild it set-based for bulk loads.
+
+Indexing is a system operation on the index itself, not a read on anyone's behalf: it reads records without
+visibility, and the visibility rule is applied when a reader searches (selectors.py).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+
+from jishi.records.models import WorkRecord
+from jishi.search.terms import index_text, tsvector_literal
+
+# What a reader sees of a record's content and may search for; all of it is hidden together when the content
+# is (records/rules.py content_q), so one document per record is enough.
+SOURCE_FIELDS = ("content", "place", "result", "reflection")
+CHUNK = 20_000
+
+SQLITE_CREATE = (
+    "CREATE VIRTUAL TABLE search_entry USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0', prefix = '1')"
+)
+POSTGRESQL_INDEX = "CREATE INDEX search_entry_terms ON search_entry USING gin (terms)"
+
+
+@dataclass
+class RebuildReport:
+    """What a rebuild did and how long its parts took (the demo build prints it)."""
+
+    records: int = 0
+    seconds_reading: float = 0.0
+    seconds_terms: float = 0.0
+    seconds_writing: float = 0.0
+    seconds_total: float = 0.0
+
+
+def _documents(rows: list[tuple[int, str, str, str, str]], *, postgresql: bool) -> list[tuple[int, str]]:
+    if postgresql:
+        return [(pk, tsvector_literal(index_text(*texts))) for pk, *texts in rows]
+    return [(pk, index_text(*texts)) for pk, *texts in rows]
+
+
+def _write(documents: list[tuple[int, str]], *, replace: bool) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            if replace:
+                sql = (
+                    "INSERT INTO search_entry (rowid, terms) VALUES (%s, %s::tsvector) "
+                    "ON CONFLICT (rowid) DO UPDATE SET terms = EXCLUDED.terms"
+                )
+                cursor.executemany(sql, documents)
+            else:
+                with cursor.copy("COPY search_entry (rowid, terms) FROM STDIN") as copy:
+                    for row in documents:
+                        copy.write_row(row)
+            return
+        if replace:
+            marks = ", ".join(["%s"] * len(documents))
+            cursor.execute(f"DELETE FROM search_entry WHERE rowid IN ({marks})", [pk for pk, _ in documents])
+        cursor.executemany("INSERT INTO search_entry (rowid, terms) VALUES (%s, %s)", documents)
+
+
+def _rows(queryset: Iterable[tuple[int, str, str, str, str]]) -> list[tuple[int, str, str, str, str]]:
+    return list(queryset)
+
+
+@transaction.atomic
+def index_records(record_ids: Iterable[int]) -> int:
+    """(Re)index these records — after a create, an edit or a bulk write; returns how many were indexed."""
+    ids = sorted(set(record_ids))
+    done = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = _rows(WorkRecord.objects.filter(pk__in=chunk).order_by().values_list("pk", *SOURCE_FIELDS))
+        if rows:
+            _write(_documents(rows, postgresql=connection.vendor == "postgresql"), replace=True)
+        done += len(rows)
+    return done
+
+
+def index_record(record: WorkRecord) -> None:
+    """Index one record as it now stands, from the record services (same transaction as the write)."""
+    document = index_text(*(getattr(record, name) for name in SOURCE_FIELDS))
+    if connection.vendor == "postgresql":
+        document = tsvector_literal(document)
+    _write([(record.pk, document)], replace=True)
+
+
+def _chunks() -> Iterator[list[tuple[int, str, str, str, str]]]:
+    records = WorkRecord.objects.order_by("pk").values_list("pk", *SOURCE_FIELDS)
+    last = 0
+    while True:
+        rows = _rows(records.filter(pk__gt=last)[:CHUNK])
+        if not rows:
+            return
+        last = rows[-1][0]
+        yield rows
+
+
+@transaction.atomic
+def index_rebuild() -> RebuildReport:
+    """Index every record from scratch, set-based: for the demo build, a bulk import, or after a restore.
+
+    Chunks of records are read in id order, turned into terms and written; PostgreSQL builds its GIN index once
+    at the end. (Computing terms in a thread beside the writes was tried: the writer then waits for the GIL on
+    every row and the whole takes several times longer.)
+    """
+    report = RebuildReport()
+    started = time.perf_counter()
+    postgresql = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if postgresql:
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            cursor.execute("DROP INDEX IF EXISTS search_entry_terms")
+            cursor.execute("TRUNCATE search_entry")
+        else:
+            # FTS5 merges its segments as it goes: with the default 2 MB page cache it rereads them from disk.
+            cursor.execute("PRAGMA cache_size = -262144")
+            # Emptying an FTS5 table row by row costs as much as filling it; recreating it costs nothing.
+            cursor.execute("DROP TABLE IF EXISTS search_entry")
+            cursor.execute(SQLITE_CREATE)
+    for rows in _chunks():
+        moment = time.perf_counter()
+        documents = _documents(rows, postgresql=postgresql)
+        report.seconds_terms += time.perf_counter() - moment
+        moment = time.perf_counter()
+        _write(documents, replace=False)
+        report.seconds_writing += time.perf_counter() - moment
+        report.records += len(documents)
+    if postgresql:
+        moment = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(POSTGRESQL_INDEX)
+            cursor.execute("ANALYZE search_entry")
+        report.seconds_writing += time.perf_counter() - moment
+    report.seconds_total = time.perf_counter() - started
+    return report

@@ -1,0 +1,42 @@
+"""全文检索 page: parse the query and filters, call the selector, render (the result list is also the htmx partial)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from jishi.records.models import Category
+from jishi.records.views import filters_from, int_or_none
+from jishi.search.selectors import Order, search_records
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """Search records by words, with the list's filters; ranked by relevance or newest first."""
+    filters = filters_from(request)
+    text = request.GET.get("q", "")
+    order: Order = "newest" if request.GET.get("order") == "newest" else "relevance"
+    results = error = None
+    if text.strip():
+        try:
+            results = search_records(
+                user=request.user,
+                text=text,
+                filters=filters,
+                order=order,
+                page=int_or_none(request.GET.get("page")) or 1,
+                cursor=request.GET.get("cursor"),
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.message_dict.get("q", exc.messages))
+    context = {
+        "results": results,
+        "error": error,
+        "order": order,
+        "query": request.GET,
+        "categories": Category.objects.filter(is_active=True),
+    }
+    template = "search/_results.html" if getattr(request, "htmx", False) and request.GET.get("more") else "search/search.html"
+    return render(request, template, context)
