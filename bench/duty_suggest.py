@@ -59,6 +59,12 @@ def accuracy(show_misses: bool, with_jieba: bool) -> None:
     for name, items, learn in runs:
         f = evaluation.evaluate(heldout, items, index=index, learn_from=learn)
         print(f"{name:<22}{f.items:>6}{f.top1:>8.1%}{f.top3:>8.1%}{f.empty:>6}{f.mean_ms:>9.2f}{f.p95_ms:>8.2f}")
+        if name == "test":
+            kinds = {unit: catalogue.kind for unit, catalogue in heldout.kinds.items()}
+            for kind in ("department", "section", "town", "village"):
+                part = [i for i in items if kinds[i.unit] == kind]
+                k = evaluation.evaluate(heldout, part, index=index)
+                print(f"  {'· ' + kind:<20}{k.items:>6}{k.top1:>8.1%}{k.top3:>8.1%}{k.empty:>6}")
         if show_misses and name == "test":
             for item, codes in f.misses:
                 print(f"    miss {item.unit:<8} want {item.duty:<10} got {codes}  {item.text}")

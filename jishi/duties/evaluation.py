@@ -41,10 +41,19 @@ class Figures:
     misses: list[tuple[Item, list[str]]]
 
 
+@dataclass(frozen=True)
+class UnitContext:
+    """The unit a held-out record's author works in: its name and kind (department, section, town, village)."""
+
+    name: str
+    kind: str
+
+
 @dataclass
 class HeldOut:
     catalogues: dict[str, list[DutyText]]
     items: list[Item]
+    kinds: dict[str, UnitContext]
 
     def split(self, name: str) -> list[Item]:
         return [i for i in self.items if i.split == name]
@@ -65,7 +74,8 @@ def load(path: Path = HELDOUT) -> HeldOut:
             )
             for code, title, description, specificity in catalogue["duties"]
         ]
-    return HeldOut(catalogues=catalogues, items=[Item(**item) for item in data["items"]])
+    kinds = {unit: UnitContext(name=c["name"], kind=c["kind"]) for unit, c in data["catalogues"].items()}
+    return HeldOut(catalogues=catalogues, items=[Item(**item) for item in data["items"]], kinds=kinds)
 
 
 def index_for(heldout: HeldOut) -> CatalogueIndex:

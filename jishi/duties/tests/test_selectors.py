@@ -171,3 +171,9 @@ def test_bad_periods_are_refused_in_chinese() -> None:
 def test_naming_two_subjects_is_refused(org: Org) -> None:
     with pytest.raises(ValidationError):
         coverage_for(viewer=org.author, person_id=org.author.pk, unit_id=org.budget.pk)
+
+
+def test_a_warm_suggestion_needs_no_query(org: Org, duties: Duties, django_assert_max_num_queries) -> None:
+    codes(org.author, "审核年中预算追加申请")
+    with django_assert_max_num_queries(0):
+        assert codes(org.author, "办理国库直接支付拨款")[0] == "CZJ-02"
