@@ -38,6 +38,7 @@ class Sheet:
     columns: dict[str, tuple[str, ...]]
     required: tuple[str, ...]
     example: dict[str, str]  # header label → the template's example value
+    notes: dict[str, Any] = field(default_factory=dict)  # header label → what it accepts (lazily translated)
 
     def label(self, column: str) -> str:
         """The Chinese header of a canonical column, as error reports and templates show it."""
@@ -47,9 +48,12 @@ class Sheet:
     def headers(self) -> list[str]:
         return [names[0] for names in self.columns.values()]
 
-    def described(self) -> list[tuple[str, bool, str]]:
-        """(header, required, example) for each column, for the page that explains the template."""
-        return [(names[0], key in self.required, self.example.get(names[0], "")) for key, names in self.columns.items()]
+    def described(self) -> list[tuple[str, bool, str, Any]]:
+        """(header, required, example, note) for each column, for the page that explains the template."""
+        return [
+            (names[0], key in self.required, self.example.get(names[0], ""), self.notes.get(names[0], ""))
+            for key, names in self.columns.items()
+        ]
 
 
 @dataclass
