@@ -319,6 +319,19 @@ def participant_record_input(record: WorkRecord, person: Person) -> RecordInput:
     return data
 
 
+def participants_notify(*, record: WorkRecord) -> None:
+    """Tell the colleagues a new record names that it awaits their confirmation (call inside record creation's
+    transaction; notify() delivers on commit, and only to those who may see the record)."""
+    named = [p.person for p in record.participants.select_related("person") if p.person is not None]
+    notify(
+        recipients=named,
+        kind=Kind.CONFIRMATION,
+        actor=record.author,
+        text=f"{record.author.get_full_name()}的记实把你列为参与者，请确认",
+        record=record,
+    )
+
+
 @transaction.atomic
 def confirmation_confirm(*, actor: Person, record: WorkRecord, now: datetime.datetime | None = None) -> Confirmation:
     """A named participant confirms: their own record is created, already filled, through record_create."""

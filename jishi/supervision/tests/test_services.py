@@ -394,3 +394,11 @@ def test_the_stored_dimension_survives_a_transfer(org: Org) -> None:
     assert RecordView.objects.get(viewer=org.unrelated).dimension == Dimension.HORIZONTAL
     later = services.comment_create(actor=org.unrelated, record=record, text="调入后点评")
     assert later.dimension == Dimension.VERTICAL
+
+
+def test_named_participants_can_be_told(org: Org, django_capture_on_commit_callbacks: Any) -> None:
+    meeting = write_record(org.author, participant_ids=[org.colleague.pk, org.unrelated.pk], visibility=Visibility.UNIT)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.participants_notify(record=meeting)
+    # 徐丽 works elsewhere and may not see a 本单位 record: notify() leaves her out.
+    assert list(Notification.objects.values_list("recipient_id", flat=True)) == [org.colleague.pk]
