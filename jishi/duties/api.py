@@ -71,6 +71,8 @@ class CoverageOut(Schema):
     uncovered: list[DutyLineOut]
     elsewhere: list[DutyLineOut] = Field(description="记在本范围职责目录之外的职责下的记实")
     no_duty: DutyLineOut
+    withheld: bool = Field(description="记实来自不到最小人数的单位：同事看不到各职责的统计（上级和授权人员可以）")
+    min_group: int
 
 
 def _line(line: DutyLine) -> dict[str, object]:
@@ -108,4 +110,6 @@ def coverage(request: HttpRequest, filters: Query[CoverageFilters]) -> dict[str,
         "uncovered": [_line(x) for x in result.uncovered],
         "elsewhere": [_line(x) for x in result.elsewhere],
         "no_duty": _line(result.no_duty),
+        "withheld": result.withheld,
+        "min_group": result.min_group,
     }

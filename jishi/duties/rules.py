@@ -2,9 +2,10 @@
 
 Coverage tells how a person's or a unit's work spreads over its duties, so it follows the organisation's rules
 for who watches whose filing (org/rules.py): a unit's coverage is for its own 本单位, its superiors, the
-jurisdiction leaders and scoped roles (inspection, HR) within their scope; a person's or a post's is for the
-person (the holder), their superiors and scoped roles. Whoever may not see it gets a 404, as for a missing one.
-The figures themselves count only the records the viewer may read (WorkRecord.objects.visible_to).
+jurisdiction leaders and scoped roles (inspection, HR) within their scope — colleagues see a unit's figures only
+when its records come from at least the minimum group size of people (JISHI_MIN_GROUP_SIZE); a person's or a
+post's coverage is for the person (the holder), their superiors and scoped roles. Whoever may not see it gets a
+404, as for a missing one. The figures count only the records the viewer may read (WorkRecord.objects.visible_to).
 """
 
 from __future__ import annotations
@@ -18,6 +19,15 @@ from jishi.org.rules import can_see_filing_status, reader_for
 
 def can_view_unit_coverage(user: Any, unit: Unit) -> bool:
     return can_see_filing_status(user, unit)
+
+
+def watches_unit(user: Any, unit: Unit) -> bool:
+    """Superiors, jurisdiction leaders and scoped roles, who may see each member's coverage anyway: a small unit's
+    figures are withheld from everyone else (the minimum group size)."""
+    reader = reader_for(user)
+    return not reader.is_anonymous and (
+        reader.is_superior_for(unit.pk) or reader.reads_in_scope(unit.pk) or reader.is_jurisdiction_leader
+    )
 
 
 def _watches_post(user: Any, unit_id: int) -> bool:

@@ -21,6 +21,7 @@ from jishi.org.calendar import local_today
 from jishi.org.models import DEPARTMENT_LEVEL_KINDS, Assignment, Duty, Person, Position, Unit
 from jishi.org.selectors import duties_for, subtree_ids
 from jishi.records.models import RecordQuerySet, WorkRecord
+from jishi.supervision.rules import min_group_size
 
 MAX_CONTENT = 2000  # longer text adds nothing to a suggestion and only costs time
 OWN_HISTORY = 200
@@ -196,6 +197,10 @@ class Coverage:
     no_duty: DutyLine
     total_records: int
     total_minutes: int
+    # For a colleague (not a superior) looking at a unit whose records come from fewer people than the minimum
+    # group size, the figures would be a person's own: they are withheld.
+    withheld: bool = False
+    min_group: int = 0
 
     @property
     def total_hours(self) -> float:
@@ -246,12 +251,36 @@ def _records(
 
 
 def duty_coverage(
-    *, viewer: Any, kind: str, subject: Person | Position | Unit, start: datetime.date, end: datetime.date
+    *,
+    viewer: Any,
+    kind: str,
+    subject: Person | Position | Unit,
+    start: datetime.date,
+    end: datetime.date,
+    min_authors: int = 0,
 ) -> Coverage:
     """Which duties had work in the period and how much (records, hours), which had none, and how much work had no
-    duty — from the records `viewer` may read. The caller checks that the viewer may see the subject (rules.py)."""
+    duty — from the records `viewer` may read. The caller checks that the viewer may see the subject (rules.py);
+    with `min_authors`, figures drawn from fewer authors than that are withheld."""
     # A unit's subtree, once; the whole jurisdiction needs no list of every unit.
     unit_ids = subtree_ids(subject.pk) if kind == "unit" and getattr(subject, "parent_id", None) else None
+    if min_authors:
+        authors = _records(viewer, kind, subject, start, end, unit_ids).aggregate(n=Count("author_id", distinct=True))
+        if authors["n"] < min_authors:
+            return Coverage(
+                kind=kind,
+                subject=subject,
+                start=start,
+                end=end,
+                covered=[],
+                uncovered=[],
+                elsewhere=[],
+                no_duty=DutyLine(duty=None),
+                total_records=0,
+                total_minutes=0,
+                withheld=True,
+                min_group=min_authors,
+            )
     per_duty = {
         row["duty_id"]: row
         for row in _records(viewer, kind, subject, start, end, unit_ids)
@@ -311,9 +340,12 @@ def coverage_for(
     first, last = parse_period(start, end)
     kind: str
     subject: Person | Position | Unit
+    min_authors = 0
     if unit_id is not None:
         kind, subject = "unit", Unit.objects.filter(pk=unit_id).first() or _missing()
         allowed = rules.can_view_unit_coverage(viewer, subject)
+        if allowed and not rules.watches_unit(viewer, subject):
+            min_authors = min_group_size()
     elif position_id is not None:
         kind, subject = "position", Position.objects.select_related("unit").filter(pk=position_id).first() or _missing()
         allowed = rules.can_view_position_coverage(viewer, subject)
@@ -323,7 +355,7 @@ def coverage_for(
         allowed = rules.can_view_person_coverage(viewer, subject)
     if not allowed:
         _missing()
-    return duty_coverage(viewer=viewer, kind=kind, subject=subject, start=first, end=last)
+    return duty_coverage(viewer=viewer, kind=kind, subject=subject, start=first, end=last, min_authors=min_authors)
 
 
 def _missing() -> Any:

@@ -45,7 +45,8 @@ def test_suggest_for_a_date_and_for_nothing(org: Org, duties: Duties) -> None:
     )
 
 
-def test_coverage_through_the_api(org: Org, duties: Duties, records: Records) -> None:
+def test_coverage_through_the_api(org: Org, duties: Duties, records: Records, settings) -> None:
+    settings.JISHI_MIN_GROUP_SIZE = 1
     body = api_for(org.colleague).get("/api/v1/duties/coverage", {"unit": org.finance.pk}).json()
     assert body["kind"] == "unit" and body["subject"] == "区财政局"
     assert body["total_records"] == 4
@@ -68,3 +69,10 @@ def test_coverage_errors(org: Org, duties: Duties, records: Records) -> None:
     two = mine.get("/api/v1/duties/coverage", {"person": org.author.pk, "unit": org.budget.pk})
     assert two.status_code == 400
     assert mine.get("/api/v1/duties/coverage").json()["subject_id"] == org.author.pk
+
+
+def test_small_groups_are_withheld_from_colleagues(org: Org, duties: Duties, records: Records, settings) -> None:
+    settings.JISHI_MIN_GROUP_SIZE = 5
+    body = api_for(org.colleague).get("/api/v1/duties/coverage", {"unit": org.finance.pk}).json()
+    assert body["withheld"] is True and body["total_records"] == 0 and body["covered"] == []
+    assert api_for(org.unit_head).get("/api/v1/duties/coverage", {"unit": org.finance.pk}).json()["withheld"] is False

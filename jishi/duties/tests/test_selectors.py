@@ -85,7 +85,8 @@ def test_a_person_without_posts_gets_nothing(org: Org, duties: Duties) -> None:
 # ---- coverage -------------------------------------------------------------------------------------------------
 
 
-def test_unit_coverage_counts_what_the_viewer_may_read(org: Org, duties: Duties, records: Records) -> None:
+def test_unit_coverage_counts_what_the_viewer_may_read(org: Org, duties: Duties, records: Records, settings) -> None:
+    settings.JISHI_MIN_GROUP_SIZE = 1
     seen_by_colleague = coverage_for(viewer=org.colleague, unit_id=org.finance.pk)
     lines = {line.duty.code: line for line in seen_by_colleague.covered}  # type: ignore[union-attr]
     assert lines["CZJ-01"].records == 2 and lines["CZJ-01"].minutes == 90
@@ -177,3 +178,17 @@ def test_a_warm_suggestion_needs_no_query(org: Org, duties: Duties, django_asser
     codes(org.author, "审核年中预算追加申请")
     with django_assert_max_num_queries(0):
         assert codes(org.author, "办理国库直接支付拨款")[0] == "CZJ-02"
+
+
+def test_a_colleague_does_not_see_figures_drawn_from_fewer_people_than_the_minimum(
+    org: Org, duties: Duties, records: Records, settings
+) -> None:
+    settings.JISHI_MIN_GROUP_SIZE = 5
+    withheld = coverage_for(viewer=org.colleague, unit_id=org.budget.pk)
+    assert withheld.withheld and withheld.total_records == 0 and withheld.covered == []
+    assert withheld.min_group == 5
+    # The superiors see them: they may see each member's coverage anyway.
+    assert not coverage_for(viewer=org.section_head, unit_id=org.budget.pk).withheld
+    assert coverage_for(viewer=org.section_head, unit_id=org.budget.pk).total_records == 4
+    settings.JISHI_MIN_GROUP_SIZE = 1
+    assert coverage_for(viewer=org.colleague, unit_id=org.budget.pk).total_records == 4

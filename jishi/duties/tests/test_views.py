@@ -111,3 +111,10 @@ def test_coverage_offers_the_usual_periods_for_the_same_subject(org: Org, duties
     today = timezone.localdate()
     assert f"unit={org.finance.pk}&amp;start={today.year}-01-01" in html
     assert "上季度" in html
+
+
+def test_the_page_says_why_figures_are_withheld(org: Org, duties: Duties, records: Records, settings) -> None:
+    settings.JISHI_MIN_GROUP_SIZE = 5
+    html = client_for(org.colleague).get(reverse("duties:coverage"), {"unit": org.budget.pk}).content.decode()
+    assert 'id="withheld"' in html and "不到 5 人" in html
+    assert 'id="covered"' not in html
