@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from jishi.accounts.services import password_link
 from jishi.core.admin import AdministratorAdmin, jishi_admin_site
 from jishi.core.services import audit
 from jishi.org.models import Absence, Assignment, CalendarOverride, Duty, Person, Position, RoleGrant, Unit
@@ -95,6 +97,18 @@ class PersonAdmin(AdministratorAdmin):
         "is_active",
     ]
     inlines = [AssignmentInline]
+    actions = ["password_links"]
+
+    @admin.action(description=_("生成设置密码链接（三天内有效，只能用一次）"))
+    def password_links(self, request: HttpRequest, queryset: Any) -> None:
+        """New accounts (an import's, the admin's) have no password: each person sets one on their own link."""
+        for person in queryset.order_by("username")[:100]:
+            try:
+                link = password_link(actor=request.user, person=person)
+            except ValidationError as exc:
+                messages.warning(request, f"{person}（{person.username}）：{' '.join(exc.messages)}")
+            else:
+                messages.info(request, f"{person}（{person.username}）：{link}")
 
     def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
         person_set_name(obj, obj.full_name)

@@ -22,3 +22,17 @@ def test_the_command_names_unknown_and_inactive_accounts(org: Org) -> None:
     lines = out.getvalue().splitlines()
     assert [line.split("\t")[0] for line in lines] == ["colleague", "sibling"]
     assert all("/password/set/" in line for line in lines)
+
+
+def test_administrators_make_links_from_the_people_list(org: Org) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(org.admin)
+    response = client.post(
+        "/admin/org/person/",
+        {"action": "password_links", "_selected_action": [org.author.pk, org.colleague.pk]},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert page.count("/password/set/") == 2 and "张伟（author）" in page
