@@ -11,9 +11,11 @@ who may read what.
 
 from __future__ import annotations
 
+from functools import reduce
+from operator import or_
 from typing import Any
 
-from django.db.models import Q, TextChoices
+from django.db.models import Count, Q, TextChoices
 from django.utils.translation import gettext_lazy as _
 
 from jishi.feeds.models import Follow
@@ -66,37 +68,56 @@ def superior_ids(reader: Reader) -> list[int]:
     return list(holders)
 
 
-def feed_condition(feed: str, user: Any, *, units: list[int] | None = None) -> Q:
-    """The feed's own condition on records (visibility is added by record_page, never here)."""
+def _unit_branches(unit_ids: set[int], *, skip_departments: frozenset[int] = frozenset()) -> list[Q]:
+    """Branches covering these units: one per 本单位 when all its units are included, else one per unit."""
+    if not unit_ids:
+        return []
+    by_department: dict[int, set[int]] = {}
+    for pk, department in Unit.objects.filter(pk__in=unit_ids).values_list("pk", "department_id"):
+        by_department.setdefault(department or pk, set()).add(pk)
+    sizes = dict(
+        Unit.objects.filter(department_id__in=by_department).values_list("department_id").annotate(n=Count("pk"))
+    )
+    branches = []
+    for department, units in sorted(by_department.items()):
+        if department in skip_departments:
+            continue
+        if len(units) >= sizes.get(department, 0):
+            branches.append(Q(department_id=department))
+        else:
+            branches += [Q(unit_id=pk) for pk in sorted(units)]
+    return branches
+
+
+def feed_scope(feed: str, user: Any, *, units: list[int] | None = None) -> Q | list[Q]:
+    """The feed's own condition on records — one condition, or branches whose union is the feed (record_page
+    reads each branch on its own index). Visibility is added by record_page, never here."""
     reader = reader_for(user)
     if reader.is_anonymous:
         return NOTHING
     if feed == Feed.UNIT:
-        condition = Q(department_id__in=reader.department_ids)
         if reader.superior_of_all:
             return Q()
-        if reader.superior_unit_ids:
-            condition |= Q(unit_id__in=reader.superior_unit_ids)
-        bosses = superior_ids(reader)
-        return condition | Q(author_id__in=bosses) if bosses else condition
+        branches = [Q(department_id=d) for d in sorted(reader.department_ids)]
+        branches += _unit_branches(set(reader.superior_unit_ids), skip_departments=reader.department_ids)
+        bosses = superior_ids(reader)  # a handful of people, a few hundred records: one branch
+        return branches + ([Q(author_id__in=sorted(bosses))] if bosses else [])
     if feed == Feed.CROSS:
         others = ~Q(department_id__in=reader.department_ids) if reader.department_ids else Q()
         if units:
-            return others & Q(department_id__in=units)
+            return [others & Q(department_id=pk) for pk in sorted(set(units))[:50]]
         return others
     if feed == Feed.LEADERS:
-        return Q(author_id__in=leader_ids())
+        return Q(author_id__in=leader_ids())  # leaders write a few percent of all records: the date walk is short
     if feed == Feed.FOLLOWING:
         follows = list(Follow.objects.filter(follower_id=reader.person_id).values_list("person_id", "unit__path"))
-        people = [p for p, _ in follows if p]
+        people = sorted(pk for pk, _ in follows if pk)
+        branches = [Q(author_id__in=people)] if people else []
         paths = [path for _, path in follows if path]
-        condition = Q(author_id__in=people) if people else NOTHING
         if paths:
-            followed_units = Unit.objects.filter(
-                Q(path__in=paths) | Q(*[Q(path__startswith=p) for p in paths], _connector=Q.OR)
-            ).values_list("id", flat=True)
-            condition |= Q(unit_id__in=list(followed_units))
-        return condition
+            below = Unit.objects.filter(reduce(or_, (Q(path__startswith=path) for path in paths)))
+            branches += _unit_branches(set(below.values_list("pk", flat=True)))
+        return branches
     raise ValueError(f"unknown feed {feed!r}")
 
 
@@ -105,7 +126,7 @@ def feed_page(
 ) -> Page:
     """One page of a feed, newest first, for `user`."""
     return record_page(
-        user=user, filters=filters, cursor=cursor, participants=False, scope=feed_condition(feed, user, units=units)
+        user=user, filters=filters, cursor=cursor, participants=False, scope=feed_scope(feed, user, units=units)
     )
 
 

@@ -35,8 +35,8 @@ def unfollow(*, follower: Person, person_id: int | None = None, unit_id: int | N
     """Stop following; unfollowing someone not followed changes nothing."""
     if (person_id is None) == (unit_id is None):
         raise ValidationError({"__all__": ["请选择要取消关注的一个人或一个单位。"]})
-    target = {"person_id": person_id} if person_id is not None else {"unit_id": unit_id}
-    rows = Follow.objects.filter(follower=follower, **target)
+    rows = Follow.objects.filter(follower=follower)
+    rows = rows.filter(person_id=person_id) if person_id is not None else rows.filter(unit_id=unit_id or 0)
     for row in rows:
         audit(actor=follower, verb="unfollow", target=row, data={"person": person_id, "unit": unit_id})
         row.delete()

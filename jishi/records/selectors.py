@@ -7,6 +7,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -66,28 +67,49 @@ def record_page(
     cursor: str | None = None,
     size: int = PAGE_SIZE,
     participants: bool = True,
-    scope: Q | None = None,
+    scope: Q | list[Q] | None = None,
 ) -> Page:
     """A page of records `user` may read, newest first. Search matches only content the reader may see.
 
-    Pages that list records without their participants pass participants=False and save a query; a feed passes
-    its own condition as `scope` (it narrows what the reader may read, never widens it).
+    Pages that list records without their participants pass participants=False and save a query. A feed narrows
+    what the reader may read (never widens it) with `scope`: one condition, or a list of branches — each a narrow,
+    indexed condition such as one 本单位 or one author — whose union is the feed.
     """
     queryset = filtered_records(user=user, filters=filters)
-    if scope is not None:
-        queryset = queryset.filter(scope)
     position = parse_cursor(cursor)
     if position:
         day, pk = position
         queryset = queryset.filter(Q(date__lt=day) | Q(date=day, id__lt=pk))
-    # Find the page's ids on the record table alone, then fetch those rows with their relations: with the joins
-    # in the first query SQLite's planner may sort the whole table instead of walking the (date, id) index.
-    ids = list(queryset.order_by("-date", "-id").values_list("id", flat=True)[: size + 1])
+    if isinstance(scope, list):
+        ids = _union_head(queryset, scope, size + 1)
+        queryset = queryset.filter(id__in=ids)
+    else:
+        if scope is not None:
+            queryset = queryset.filter(scope)
+        # Find the page's ids on the record table alone, then fetch those rows with their relations: with the
+        # joins in the first query SQLite's planner may sort the whole table instead of walking the (date, id) index.
+        ids = list(queryset.order_by("-date", "-id").values_list("id", flat=True)[: size + 1])
     rows = list(_with_related(queryset.filter(id__in=ids), participants=participants).order_by("-date", "-id"))
     more = len(rows) > size
     items = rows[:size]
     next_cursor = f"{items[-1].date.isoformat()}_{items[-1].pk}" if more else None
     return Page(items=items, next_cursor=next_cursor, filters=filters)
+
+
+def _union_head(queryset: RecordQuerySet, branches: list[Q], limit: int) -> list[int]:
+    """The newest `limit` ids of the union of branches, each branch read newest-first on its own index.
+
+    One OR of the branches lets the planner collect every matching row (a whole 本单位's half year) and sort it;
+    each branch alone walks its (department, date) or (author, date) index and stops after `limit` rows.
+    """
+    heads = [queryset.filter(branch).order_by("-date", "-id").values_list("date", "id")[:limit] for branch in branches]
+    if not heads:
+        return []
+    if len(heads) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        rows = list(heads[0].union(*heads[1:], all=True))  # one round trip (PostgreSQL)
+    else:  # SQLite cannot limit the members of a UNION; in-process statements are cheap there
+        rows = [row for head in heads for row in head]
+    return [pk for _, pk in sorted(rows, reverse=True)[:limit]]
 
 
 def filtered_records(*, user: Any, filters: RecordFilters) -> RecordQuerySet:
