@@ -27,9 +27,11 @@ PAGE_SIZE = 20
 # Ranking costs time in proportion to the matches; past this many, relevance says little anyway ("会议" is in a
 # third of all records), so the results come newest first and the reader is told why.
 RANK_LIMIT = 20_000
-# From this many matches on, newest-first walks the (date, id) index and asks the index about each record,
-# which stops after one page; below it, the index's matches are fetched and sorted, which is cheaper.
-WALK_FROM = 3_000
+# From this many matches on, newest-first walks the (date, id) index and asks the index about each record, which
+# stops after a page; below it, the index's matches are fetched and sorted by date. Walking costs a probe per
+# record passed over (about size / share of records), sorting costs per match: at Jiading scale they meet near
+# 20,000 matches (bench/search.py: a 1 % word walked took ten times as long as sorted).
+WALK_FROM = 20_000
 SNIPPET_CHARS = 80
 MAX_PAGE = RANK_LIMIT // PAGE_SIZE
 
