@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from jishi.org.calendar import local_today
-from jishi.org.models import Person, Unit
+from jishi.org.models import Assignment, Person, Unit
 from jishi.org.rules import reader_for
 from jishi.records.models import RecordQuerySet, WorkRecord
 from jishi.records.rules import content_q
@@ -35,6 +36,46 @@ def readable_record(user: Any, pk: int) -> WorkRecord:
     if record is None:
         raise Http404("记实不存在或无权查看。")
     return record
+
+
+# "@李娜" — a name runs to the first space or punctuation; the longest known name that prefixes it wins,
+# so "@李娜请看" still finds 李娜.
+_MENTION = re.compile(r"@([\u3400-\u9fffA-Za-z·]{1,20})")
+
+
+def may_read_content(person: Person, record_id: int) -> bool:
+    """Could `person` read this record's content (a mention or notification must not reveal more)?"""
+    return WorkRecord.objects.visible_to(person).filter(content_q(reader_for(person)), pk=record_id).exists()
+
+
+def mention_candidates(*, actor: Any, record: WorkRecord, text: str) -> dict[str, list[Person]]:
+    """For each "@姓名" in `text` that names someone: the people of that name (not the actor) who may read the
+    record's content — one is a mention, several must be chosen, none is silently dropped."""
+    tokens = _MENTION.findall(text)
+    if not tokens:
+        return {}
+    prefixes = {token[:n] for token in tokens for n in range(1, len(token) + 1)}
+    by_name: dict[str, list[Person]] = {}
+    for person in Person.objects.filter(full_name__in=prefixes, is_active=True).exclude(pk=actor.pk):
+        by_name.setdefault(person.full_name, []).append(person)
+    found: dict[str, list[Person]] = {}
+    for token in tokens:
+        name = next((token[:n] for n in range(len(token), 0, -1) if token[:n] in by_name), None)
+        if name is not None and name not in found:
+            found[name] = [p for p in by_name[name] if may_read_content(p, record.pk)]
+    return found
+
+
+def people_with_units(people: list[Person]) -> list[tuple[Person, str]]:
+    """People with the names of the units of their current posts, to tell namesakes apart (one query)."""
+    units: dict[int, list[str]] = {}
+    for person_id, name in (
+        Assignment.objects.active_on(local_today())
+        .filter(person__in=people)
+        .values_list("person_id", "position__unit__name")
+    ):
+        units.setdefault(person_id, []).append(name)
+    return [(p, "、".join(units.get(p.pk, []))) for p in people]
 
 
 def comment_for(user: Any, pk: int) -> Comment:

@@ -8,7 +8,6 @@ and inquiry is classified once (rules.classify) and stored on the row.
 from __future__ import annotations
 
 import datetime
-import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -20,9 +19,7 @@ from jishi.notifications.models import Kind
 from jishi.notifications.services import notify
 from jishi.org.calendar import day_of
 from jishi.org.models import Person
-from jishi.org.rules import reader_for
 from jishi.records.models import WorkRecord
-from jishi.records.rules import content_q
 from jishi.records.services import CONTENT_MAX_CHARS, RecordInput, record_create
 from jishi.supervision import rules
 from jishi.supervision.models import (
@@ -35,7 +32,7 @@ from jishi.supervision.models import (
     Inquiry,
     RecordView,
 )
-from jishi.supervision.selectors import readable_record
+from jishi.supervision.selectors import may_read_content, mention_candidates, readable_record
 
 COMMENT_MAX_CHARS = 1000
 QUESTION_MIN_CHARS = 5
@@ -45,10 +42,6 @@ REASON_MAX_CHARS = 200
 FLAG_REASON_MIN_CHARS = 5
 FLAG_REASON_MAX_CHARS = 1000
 MAX_MENTIONS = 10
-
-# "@李娜" — a name runs to the first space or punctuation; the longest known name that prefixes it wins,
-# so "@李娜请看" still finds 李娜.
-_MENTION = re.compile(r"@([\u3400-\u9fffA-Za-z·]{1,20})")
 
 
 def _url(record: WorkRecord) -> str:
@@ -66,44 +59,28 @@ def _text(value: str, *, field: str, label: str, max_chars: int, min_chars: int 
     return text
 
 
-def _may_read_content(person: Person, record_id: int) -> bool:
-    return WorkRecord.objects.visible_to(person).filter(content_q(reader_for(person)), pk=record_id).exists()
-
-
 def resolve_mentions(*, actor: Person, record: WorkRecord, text: str, mention_ids: list[int]) -> list[Person]:
     """The colleagues a comment mentions: explicit ids, and "@姓名" in the text when the name is unambiguous.
 
     Only people who may read the record's content are kept — the rest are silently left out, so a mention never
     tells anyone the record exists. A name shared by several such people must be chosen by id.
     """
-    tokens = _MENTION.findall(text)
     chosen: dict[int, Person] = {}
     if mention_ids:
         for person in Person.objects.filter(pk__in=set(mention_ids), is_active=True):
-            chosen[person.pk] = person
-    if tokens:
-        prefixes = {token[:n] for token in tokens for n in range(1, len(token) + 1)}
-        by_name: dict[str, list[Person]] = {}
-        for person in Person.objects.filter(full_name__in=prefixes, is_active=True):
-            by_name.setdefault(person.full_name, []).append(person)
-        for token in tokens:
-            name = next((token[:n] for n in range(len(token), 0, -1) if token[:n] in by_name), None)
-            if name is None:
-                continue
-            candidates = [p for p in by_name[name] if p.pk != actor.pk]
-            if any(p.pk in chosen for p in candidates):
-                continue
-            readable = [p for p in candidates if _may_read_content(p, record.pk)]
-            if len(readable) > 1:
-                raise ValidationError(
-                    {"mentions": [f"有 {len(readable)} 位同事名叫“{name}”，请从候选中选择要提及的人。"]}
-                )
-            if readable:
-                chosen[readable[0].pk] = readable[0]
+            if may_read_content(person, record.pk):
+                chosen[person.pk] = person
+    for name, readable in mention_candidates(actor=actor, record=record, text=text).items():
+        if any(p.pk in chosen for p in readable):
+            continue
+        if len(readable) > 1:
+            raise ValidationError({"mentions": [f"有 {len(readable)} 位同事名叫“{name}”，请从候选中选择要提及的人。"]})
+        if readable:
+            chosen[readable[0].pk] = readable[0]
     chosen.pop(actor.pk, None)
     if len(chosen) > MAX_MENTIONS:
         raise ValidationError({"mentions": [f"一条点评最多提及 {MAX_MENTIONS} 人。"]})
-    return [p for p in chosen.values() if _may_read_content(p, record.pk)]
+    return list(chosen.values())
 
 
 def _classified(actor: Person, record: WorkRecord, day: datetime.date) -> tuple[rules.Classification, list[rules.Post]]:

@@ -91,11 +91,16 @@ def record_panel(request: AuthedRequest, pk: int) -> HttpResponse:
 def comment_create(request: AuthedRequest, pk: int) -> HttpResponse:
     record = selectors.readable_record(request.user, pk)
     text = request.POST.get("text", "")
+
+    def namesakes() -> list[tuple[Person, str]]:  # called by the template only when a name was ambiguous
+        groups = selectors.mention_candidates(actor=request.user, record=record, text=text)
+        return selectors.people_with_units([p for people in groups.values() if len(people) > 1 for p in people])
+
     return _done(
         request,
         pk,
         ok="点评已发表。",
-        form={"comment_text": text},
+        form={"comment_text": text, "namesakes": namesakes},
         act=lambda: services.comment_create(
             actor=request.user, record=record, text=text, mention_ids=_ids(request.POST.getlist("mention"))
         ),

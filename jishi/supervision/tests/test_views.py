@@ -153,3 +153,18 @@ def test_small_groups_are_hidden(org: Org, settings: Any) -> None:
     untimed(org.author)
     html = client_for(org.colleague).get(reverse("supervision:overview")).content.decode()
     assert "人数过少，不单独显示" in html
+
+
+def test_namesakes_are_offered_to_choose_from(org: Org) -> None:
+    from jishi.testing import PersonFactory, make_post
+
+    namesake = PersonFactory(full_name="李娜", username="li_na_2")
+    make_post(namesake, org.treasury)
+    record = untimed(org.author)
+    client = client_for(org.section_head)
+    url = reverse("supervision:comment", args=[record.pk])
+    html = client.post(url, {"text": "@李娜 看一下"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "2 位同事名叫“李娜”" in html and "国库科" in html and "预算科" in html
+    assert not Comment.objects.exists()
+    client.post(url, {"text": "@李娜 看一下", "mention": [str(namesake.pk)]}, HTTP_HX_REQUEST="true")
+    assert list(Comment.objects.get().mention_rows.values_list("person_id", flat=True)) == [namesake.pk]
