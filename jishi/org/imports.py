@@ -425,6 +425,8 @@ class UnitImport(_OrgImport):
                 for message in exc.messages:
                     self.fail(row, "parent_code", message)
                 continue
+            if before and before["kind"] != unit.kind and not self._children_still_fit(row, unit, fields):
+                continue
             self.objects[code] = unit
             # A new parent has no id yet, so a move under it shows only as a parent that is not saved.
             if before is None:
@@ -433,6 +435,19 @@ class UnitImport(_OrgImport):
                 self.updated.append(code)
             else:
                 self.unchanged += 1
+
+    def _children_still_fit(self, row: dict[str, Any], unit: Unit, fields: dict[str, Any]) -> bool:
+        """A unit whose kind changes must still be a valid parent for its stored children the file leaves alone."""
+        fit = True
+        for child in self.existing.values():
+            if child.parent_id != unit.pk or child.code in fields:
+                continue
+            try:
+                unit_tree_fields(Unit(kind=child.kind, parent=unit))
+            except ValidationError as exc:
+                self.fail(row, "kind", f"下级单位{child.name}（{child.code}）将不符合规则：{' '.join(exc.messages)}")
+                fit = False
+        return fit
 
     def write(self, actor: Person) -> None:
         changed = set(self.created) | set(self.updated)

@@ -142,6 +142,15 @@ def test_units_upsert_by_code_moves_and_renames(org: Org) -> None:
     assert budget.path.startswith(org.treasury.path) and budget.department == org.finance
 
 
+def test_a_town_with_villages_cannot_become_a_department(org: Org) -> None:
+    report = import_units(
+        actor=org.admin, data=to_csv([UNIT_HEAD, ["ML", "马陆镇", "委办局", "JD", ""]]), filename="k.csv"
+    )
+    assert [(e.column, e.message) for e in report.errors] == [
+        ("类型", "下级单位陆家村（ML-V1）将不符合规则：村居的上级单位必须是街镇。")
+    ]
+
+
 def test_moving_a_unit_under_its_own_child_is_a_cycle(org: Org) -> None:
     report = import_units(
         actor=org.admin, data=to_csv([UNIT_HEAD, ["CZJ", "区财政局", "委办局", "CZJ-1", ""]]), filename="c.csv"
