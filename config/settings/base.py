@@ -133,6 +133,11 @@ JISHI_LATE_ENTRY_DAYS = int(env("JISHI_LATE_ENTRY_DAYS", "7") or 7)
 JISHI_ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 # A task (督办) with no event and no linked record for this many working days is listed as stuck.
 JISHI_TASK_STUCK_WORKING_DAYS = int(env("JISHI_TASK_STUCK_WORKING_DAYS", "5") or 5)
+# Supervision: a comment stays editable by its author this long; an inquiry's due day at most this far ahead;
+# group figures about fewer people than this are not shown (PRODUCT.md, "Privacy and proportion").
+JISHI_COMMENT_EDIT_MINUTES = int(env("JISHI_COMMENT_EDIT_MINUTES", "15") or 15)
+JISHI_INQUIRY_MAX_DAYS = int(env("JISHI_INQUIRY_MAX_DAYS", "30") or 30)
+JISHI_MIN_GROUP_SIZE = int(env("JISHI_MIN_GROUP_SIZE", "5") or 5)
 
 LOGGING = {
     "version": 1,
