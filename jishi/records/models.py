@@ -89,6 +89,9 @@ class WorkRecord(models.Model):
         related_name="records",
         help_text=_("从旧系统迁移的记实：保留原提交时间，导入即锁定"),
     )
+    # 撤回: the author takes a record back within its edit window; a tombstone stays, its versions too.
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    withdrawal_reason = models.CharField(_("撤回原因"), max_length=200, blank=True, default="", db_default="")
 
     objects = RecordQuerySet.as_manager()
 
@@ -115,6 +118,10 @@ class WorkRecord(models.Model):
     @property
     def is_locked(self) -> bool:
         return timezone.now() >= self.locks_at
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
     @property
     def time_span(self) -> str:

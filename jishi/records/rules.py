@@ -61,13 +61,19 @@ def readable_q(reader: Reader) -> Q:
     )
 
 
+NOT_WITHDRAWN = Q(withdrawn_at__isnull=True)
+
+
 def content_q(reader: Reader) -> Q:
-    """The condition under which a readable record's content is shown (and searchable) for `reader`."""
+    """The condition under which a readable record's content is shown (and searchable) for `reader`.
+
+    A withdrawn record (撤回) shows nobody its content, its author included: it stays listed as a tombstone.
+    """
     if reader.is_anonymous:
         return NOTHING
     if reader.scoped_all or reader.superior_of_all:
-        return Q()
-    return (
+        return NOT_WITHDRAWN
+    return NOT_WITHDRAWN & (
         Q(is_sensitive=False)
         | Q(author_id=reader.person_id)
         | _own_department_q(reader)
@@ -83,7 +89,7 @@ def restrict(queryset: RecordQuerySet, user: Any) -> RecordQuerySet:
     shown = content_q(reader)
     if readable == NOTHING:
         return queryset.none()
-    if not shown:  # Q() — everything readable shows its content
+    if not shown:  # Q() — everything readable shows its content (kept for a content rule without withdrawal)
         annotation: Any = Value(True, output_field=BooleanField())
     else:
         annotation = Case(When(shown, then=Value(True)), default=Value(False), output_field=BooleanField())
@@ -94,7 +100,7 @@ def restrict(queryset: RecordQuerySet, user: Any) -> RecordQuerySet:
 def can_read_content(user: Any, record: WorkRecord) -> bool:
     """For one record already known to be readable (e.g. a participant or attachment download)."""
     reader = reader_for(user)
-    if reader.is_anonymous:
+    if reader.is_anonymous or record.withdrawn_at is not None:
         return False
     if not record.is_sensitive or record.author_id == reader.person_id:
         return True
@@ -106,10 +112,25 @@ def can_read_content(user: Any, record: WorkRecord) -> bool:
 
 
 def can_edit(user: Any, record: WorkRecord) -> bool:
-    """Only the author changes a record, and only before it locks; nobody edits a locked record."""
-    return bool(getattr(user, "pk", None)) and record.author_id == user.pk and not record.is_locked
+    """Only the author changes a record, and only before it locks; nobody edits a locked or withdrawn record."""
+    return (
+        bool(getattr(user, "pk", None))
+        and record.author_id == user.pk
+        and not record.is_locked
+        and record.withdrawn_at is None
+    )
+
+
+def can_withdraw(user: Any, record: WorkRecord) -> bool:
+    """撤回: the author, within the edit window, once."""
+    return can_edit(user, record)
 
 
 def can_add_addendum(user: Any, record: WorkRecord) -> bool:
     """Corrections to a locked record are dated addenda, written by its author."""
-    return bool(getattr(user, "pk", None)) and record.author_id == user.pk and record.is_locked
+    return (
+        bool(getattr(user, "pk", None))
+        and record.author_id == user.pk
+        and record.is_locked
+        and record.withdrawn_at is None
+    )

@@ -35,6 +35,8 @@ from jishi.records.rules import can_edit
 from jishi.search.services import index_record
 
 CONTENT_MAX_CHARS = 5000
+WITHDRAWAL_REASON_MAX_CHARS = 200
+LONG_FIELDS = frozenset({"content", "result", "reflection", "participants"})
 MIN_SUBSTANCE = 10
 MIN_DISTINCT_CHARS = 5
 MAX_PARTICIPANTS = 50
@@ -301,7 +303,16 @@ def record_snapshot(record: WorkRecord, participants: list[dict[str, Any]]) -> d
         "visibility": record.visibility,
         "is_sensitive": record.is_sensitive,
         "participants": participants,
+        **_withdrawal(record),
     }
+
+
+def _withdrawal(record: WorkRecord) -> dict[str, Any]:
+    # Only a withdrawn record carries the key, so the snapshots of all other records keep their shape.
+    withdrawn_at = getattr(record, "withdrawn_at", None)
+    if withdrawn_at is None:
+        return {}
+    return {"withdrawn": {"at": _utc_iso(withdrawn_at), "reason": record.withdrawal_reason}}
 
 
 def _apply(record: WorkRecord, data: RecordInput, clean: _Clean) -> None:
@@ -344,10 +355,16 @@ def record_create(*, author: Person, data: RecordInput, now: datetime.datetime |
     rows = participant_rows(clean)
     _write_participants(record, rows)
     index_record(record)  # in the same transaction: a record and its search entry commit together
-    RecordVersion.objects.create(
+    version = RecordVersion.objects.create(
         record=record, number=1, data=record_snapshot(record, rows), changed_by=author, changed_at=now
     )
-    audit(actor=author, verb="record.create", target=record, data={"version": 1, "late": record.is_late})
+    audit(
+        actor=author,
+        verb="record.create",
+        target=record,
+        data={"version": 1, "late": record.is_late},
+        history=[version],
+    )
     return record
 
 
@@ -362,6 +379,8 @@ def record_update(
         raise PermissionDenied("只有记录人本人可以修改记实。")
     if now >= record.locks_at:
         raise ValidationError({"__all__": ["该记实已锁定，不能修改；如需更正，请添加补充说明。"]})
+    if record.withdrawn_at is not None:
+        raise ValidationError({"__all__": ["该记实已撤回，不能修改。"]})
     clean = _validate(author=actor, data=data, submitted_at=record.submitted_at, now=now, exclude_pk=record.pk)
     before = record_snapshot(record, _stored_participant_rows(record))
     rows = participant_rows(clean)
@@ -376,9 +395,24 @@ def record_update(
     record.save()
     _write_participants(record, rows)
     index_record(record)
-    RecordVersion.objects.create(record=record, number=record.version, data=after, changed_by=actor, changed_at=now)
+    version = RecordVersion.objects.create(
+        record=record, number=record.version, data=after, changed_by=actor, changed_at=now
+    )
     changed = sorted(k for k in after if after[k] != before[k])
-    audit(actor=actor, verb="record.update", target=record, data={"version": record.version, "changed": changed})
+    # Before/after of the short fields (visibility, sensitivity, times …); long texts are in the two versions.
+    shown = [k for k in changed if k not in LONG_FIELDS]
+    audit(
+        actor=actor,
+        verb="record.update",
+        target=record,
+        data={
+            "version": record.version,
+            "changed": changed,
+            "before": {k: before[k] for k in shown},
+            "after": {k: after[k] for k in shown},
+        },
+        history=[version],
+    )
     return record
 
 
@@ -392,21 +426,65 @@ def addendum_create(
         raise PermissionDenied("只有记录人本人可以添加补充说明。")
     if now < record.locks_at:
         raise ValidationError({"content": ["记实尚未锁定，请直接修改记实。"]})
+    if record.withdrawn_at is not None:
+        raise ValidationError({"content": ["该记实已撤回，不能添加补充说明。"]})
     text = content.strip()
     if len(text) < 5:
         raise ValidationError({"content": ["请写明需要更正或补充的内容（至少 5 个字）。"]})
     if len(text) > 2000:
         raise ValidationError({"content": ["补充说明不能超过 2000 字。"]})
     addendum = Addendum.objects.create(record=record, author=actor, created_at=now, content=text)
-    audit(actor=actor, verb="record.addendum", target=record, data={"addendum": addendum.pk})
+    audit(actor=actor, verb="record.addendum", target=record, data={"addendum": addendum.pk}, history=[addendum])
     return addendum
+
+
+@transaction.atomic
+def record_withdraw(
+    *, actor: Person, record: WorkRecord, reason: str, now: datetime.datetime | None = None
+) -> WorkRecord:
+    """撤回 — the author takes a record back before it locks, with a reason; a tombstone and every version stay.
+
+    The record no longer counts as filed for its day; readers see who withdrew it, when and why, not its content.
+    """
+    now = now or timezone.now()
+    record = WorkRecord.objects.select_for_update().get(pk=record.pk)
+    if record.author_id != actor.pk:
+        raise PermissionDenied("只有记录人本人可以撤回记实。")
+    if record.withdrawn_at is not None:
+        raise ValidationError({"__all__": ["该记实已经撤回。"]})
+    if now >= record.locks_at:
+        raise ValidationError({"__all__": ["该记实已锁定，不能撤回；如需更正，请添加补充说明。"]})
+    text = reason.strip()
+    if len(text) < 2:
+        raise ValidationError({"reason": ["请写明撤回原因。"]})
+    if len(text) > WITHDRAWAL_REASON_MAX_CHARS:
+        raise ValidationError({"reason": [f"撤回原因不能超过 {WITHDRAWAL_REASON_MAX_CHARS} 字。"]})
+    record.withdrawn_at, record.withdrawal_reason = now, text
+    record.version += 1
+    record.updated_at = now
+    record.save(update_fields=["withdrawn_at", "withdrawal_reason", "version", "updated_at"])
+    version = RecordVersion.objects.create(
+        record=record,
+        number=record.version,
+        data=record_snapshot(record, _stored_participant_rows(record)),
+        changed_by=actor,
+        changed_at=now,
+    )
+    audit(
+        actor=actor,
+        verb="record.withdraw",
+        target=record,
+        data={"version": record.version, "reason": text},
+        history=[version],
+    )
+    return record
 
 
 @transaction.atomic
 def attachment_add(*, actor: Person, record: WorkRecord, upload: UploadedFile) -> Attachment:
     """Attach a file to a record that is still editable."""
     if not can_edit(actor, record):
-        raise ValidationError({"file": ["只能在记实锁定前由本人添加附件。"]})
+        raise ValidationError({"file": ["只能在记实锁定前由本人添加附件（已撤回的记实不能添加）。"]})
     size = upload.size or 0
     if size == 0:
         raise ValidationError({"file": ["文件是空的。"]})
