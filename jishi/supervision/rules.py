@@ -39,16 +39,16 @@ from jishi.supervision.models import Dimension
 
 
 def comment_edit_minutes() -> int:
-    return int(getattr(settings, "JISHI_COMMENT_EDIT_MINUTES", 15))
+    return int(settings.JISHI_COMMENT_EDIT_MINUTES)
 
 
 def inquiry_max_days() -> int:
-    return int(getattr(settings, "JISHI_INQUIRY_MAX_DAYS", 30))
+    return int(settings.JISHI_INQUIRY_MAX_DAYS)
 
 
 def min_group_size() -> int:
     """Group figures about fewer people than this are not shown (PRODUCT.md, "Privacy and proportion")."""
-    return int(getattr(settings, "JISHI_MIN_GROUP_SIZE", 5))
+    return int(settings.JISHI_MIN_GROUP_SIZE)
 
 
 @dataclass(frozen=True)
