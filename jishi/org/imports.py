@@ -45,6 +45,7 @@ from jishi.core.tables import (
     split_list,
     text,
 )
+from jishi.org.calendar import local_today
 from jishi.org.models import (
     Assignment,
     AssignmentKind,
@@ -321,12 +322,23 @@ class _PositionLookup:
     def __init__(self, job: _OrgImport, units: dict[str, Unit]) -> None:
         self.job, self.units, self.index = job, units, _position_index()
 
-    def find(self, row: dict[str, Any], unit_column: str, title_column: str, code: str, title: str) -> Position | None:
+    def find(
+        self,
+        row: dict[str, Any],
+        unit_column: str,
+        title_column: str,
+        code: str,
+        title: str,
+        held: frozenset[int] = frozenset(),
+    ) -> Position | None:
+        """The position; of several namesakes (one position per seat), the one among `held` (the person's posts)."""
         unit = self.units.get(code)
         if unit is None:
             self.job.fail(row, unit_column, f"单位代码“{code}”不存在（请先导入单位）。")
             return None
         found = self.index.get((unit.pk, title), [])
+        if len(found) > 1:
+            found = [p for p in found if p.pk in held] or found
         if not found:
             self.job.fail(row, title_column, f"{unit.name}（{code}）没有岗位“{title}”（请先导入岗位）。")
             return None
@@ -555,6 +567,7 @@ class PersonImport(_OrgImport):
             for a in Assignment.objects.filter(person_id__in=chunk).select_related("position__unit"):
                 posts[a.person_id].append(a)
         username_field = Person._meta.get_field("username")
+        today = local_today()
         seen: dict[str, int] = {}
         self.new_people: list[tuple[Person, list[Assignment]]] = []
         self.changed_people: list[Person] = []
@@ -591,15 +604,21 @@ class PersonImport(_OrgImport):
                 except ValidationError:
                     self.fail(row, "email", f"电子邮箱“{values['email']}”格式不对。")
             start = self.date(row, "start", required=True)
+            person = people.get(number) if number else None
+            held = (
+                frozenset(a.position_id for a in posts[person.pk] if not a.end or a.end >= today)
+                if person
+                else frozenset()
+            )
             code, title = self.required(row, "unit_code", 40), self.required(row, "position", 100)
-            primary = positions.find(row, "unit_code", "position", code, title) if code and title else None
+            primary = positions.find(row, "unit_code", "position", code, title, held) if code and title else None
             concurrent: list[Position] = []
             for item in split_list(row.get("concurrent")):
                 item_code, _, item_title = item.replace("：", ":").replace(":", "/").partition("/")
                 if not item_title.strip():
                     self.fail(row, "concurrent", f"兼职岗位“{item}”应写成“单位代码/岗位名称”。")
                     continue
-                found = positions.find(row, "concurrent", "concurrent", item_code.strip(), item_title.strip())
+                found = positions.find(row, "concurrent", "concurrent", item_code.strip(), item_title.strip(), held)
                 if found and found == primary:
                     self.fail(row, "concurrent", f"兼职岗位“{item}”与主职相同。")
                 elif found and found in concurrent:
@@ -608,7 +627,6 @@ class PersonImport(_OrgImport):
                     concurrent.append(found)
             if not number or not self.first_of_key(row, "employee_number", number, seen, f"工号“{number}”"):
                 continue
-            person = people.get(number)
             if person is None and number in taken:
                 self.fail(
                     row, "employee_number", f"用户名“{number}”已被另一个账户（工号 {taken[number] or '无'}）使用。"

@@ -312,6 +312,22 @@ def test_people_upsert_transfers_the_primary_post_like_the_admin(posts: Org) -> 
     assert [e.column for e in report.errors] == ["任职日期"] and "必须晚于现任主职" in report.errors[0].message
 
 
+def test_of_namesake_positions_a_person_matches_the_one_they_hold(posts: Org) -> None:
+    # Every clerk of 预算科 has a position of their own, all titled 科员 (as in the demo world).
+    posts.author.employee_number = "E-AUTHOR"
+    posts.author.save()
+    rows = [
+        PEOPLE_HEAD,
+        ["E-AUTHOR", "张伟", "公务员", "必须填报", "否", "CZJ-1", "科员", "2020-01-01", ""],
+        ["E-NEW", "新人", "公务员", "必须填报", "否", "CZJ-1", "科员", "2024-01-01", ""],
+    ]
+    report = import_people(actor=posts.admin, data=to_csv(rows), filename="namesakes.csv", dry_run=True)
+    assert [(e.row, e.column) for e in report.errors] == [(3, "主职岗位")]
+    assert "2 个名为“科员”的岗位" in report.errors[0].message
+    report = import_people(actor=posts.admin, data=to_csv(rows[:2]), filename="namesakes.csv", dry_run=True)
+    assert report.ok and report.unchanged == 1
+
+
 # Duties --------------------------------------------------------------------------------------------------------
 
 
