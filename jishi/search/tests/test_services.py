@@ -1,0 +1,55 @@
+"""Keeping the index current: record services, bulk import, rebuild and re-indexing given records."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from jishi.records.imports import import_records
+from jishi.records.models import WorkRecord
+from jishi.records.tests.test_imports import people, row, to_csv  # noqa: F401 — `people` is a fixture
+from jishi.search.models import SearchEntry
+from jishi.search.services import index_rebuild, index_records
+from jishi.search.tests.test_selectors import found, untimed
+from jishi.testing import Org
+
+pytestmark = pytest.mark.django_db
+
+
+def test_imported_records_are_searchable(people: Org) -> None:  # noqa: F811
+    text = "与区财政局对接预算编制，核对甲乙丙三项重点支出"
+    import_records(actor=people.admin, data=to_csv([row(工作内容=text)]), filename="old.csv")
+    record = WorkRecord.objects.get(content=text)
+    assert found(people.colleague, "甲乙丙") == [record.pk]
+
+
+def test_rebuild_indexes_every_record_once(org: Org) -> None:
+    a = untimed(org.author, "到区信访办协调群众反映的停车难问题，形成处理意见")
+    b = untimed(org.colleague, "接待信访群众，解释预算公开政策并记录诉求")
+    # A write behind the services' back (a restore, a script) is what a rebuild repairs.
+    WorkRecord.objects.filter(pk=a.pk).update(content="到区住建委协调老旧小区加装电梯事项，形成处理意见")
+    assert found(org.colleague, "电梯") == []
+    report = index_rebuild()
+    assert report.records == 2
+    assert SearchEntry.objects.count() == 2
+    assert found(org.colleague, "电梯") == [a.pk]
+    assert found(org.colleague, "信访") == [b.pk]
+
+
+def test_index_records_replaces_the_given_entries(org: Org) -> None:
+    a = untimed(org.author, "到区信访办协调群众反映的停车难问题，形成处理意见")
+    WorkRecord.objects.filter(pk=a.pk).update(place="嘉定新城会议中心")
+    assert index_records([a.pk, a.pk, 987654]) == 1
+    assert SearchEntry.objects.count() == 1
+    assert found(org.colleague, "新城") == [a.pk]
+    assert found(org.colleague, "停车") == [a.pk]
+
+
+def test_the_index_table_is_the_vendors_own() -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'search_entry'")
+            assert any("gin" in row[0] for row in cursor.fetchall())
+        else:
+            cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'search_entry'")
+            assert "fts5" in cursor.fetchone()[0]
