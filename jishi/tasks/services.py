@@ -332,7 +332,7 @@ def task_transition(
     """Move a task one step: the owner side accepts, starts and reports done (with a result); only the issuer
     confirms or returns (with a reason). A step that skips another is refused."""
     now = now or timezone.now()
-    task = Task.objects.select_for_update().select_related("owner_person", "issuer").get(pk=task.pk)
+    task = Task.objects.select_for_update(of=("self",)).select_related("owner_person", "issuer").get(pk=task.pk)
     if to_status not in Status.values:
         raise ValidationError({"status": ["未知的状态。"]})
     step = TRANSITIONS.get((task.status, to_status))
