@@ -113,6 +113,12 @@ class FlagOut(Schema):
     flagger: Ref
     reason: str
     created_at: datetime.datetime
+    closed_at: datetime.datetime | None
+    closing_note: str = Field(description="处理意见：仅纪检监察人员可见")
+
+
+class NoteIn(Schema):
+    note: str
 
 
 class ViewerOut(Schema):
@@ -199,7 +205,8 @@ def _confirmation_out(c: Confirmation) -> ConfirmationOut:
     )
 
 
-def _flag_out(f: Flag) -> FlagOut:
+def _flag_out(f: Flag, scope: set[int] | None) -> FlagOut:
+    inspecting = scope is None or f.unit_id in scope
     return FlagOut(
         id=f.pk,
         record_id=f.record_id,
@@ -207,7 +214,13 @@ def _flag_out(f: Flag) -> FlagOut:
         flagger=_ref(f.flagger),
         reason=f.reason,
         created_at=timezone.localtime(f.created_at),
+        closed_at=timezone.localtime(f.closed_at) if f.closed_at else None,
+        closing_note=f.closing_note if inspecting else "",
     )
+
+
+def _inspection_scope(request: HttpRequest) -> set[int] | None:
+    return rules.inspector_unit_ids(request.user.pk or 0, local_today())
 
 
 def _viewer_out(v: RecordView) -> ViewerOut:
@@ -372,12 +385,26 @@ def reject(request: HttpRequest, record_id: int, payload: ReasonIn) -> Status[Co
 def create_flag(request: HttpRequest, record_id: int, payload: ReasonIn) -> Status[FlagOut]:
     record = selectors.readable_record(request.user, record_id)
     flag = services.flag_create(actor=request.user, record=record, reason=payload.reason)  # type: ignore[arg-type]
-    return Status(201, _flag_out(Flag.objects.select_related("unit", "flagger").get(pk=flag.pk)))
+    flag = Flag.objects.select_related("unit", "flagger").get(pk=flag.pk)
+    return Status(201, _flag_out(flag, _inspection_scope(request)))
 
 
 @router.get("/flags", response=list[FlagOut], summary="纪检关注：纪检监察人员看其范围内全部，其他人只看自己提出的")
 def list_flags(request: HttpRequest) -> list[FlagOut]:
-    return [_flag_out(f) for f in selectors.flags_visible_to(request.user).order_by("-created_at", "-id")[:200]]
+    scope = _inspection_scope(request)
+    rows = selectors.flags_visible_to(request.user).order_by("-created_at", "-id")[:200]
+    return [_flag_out(f, scope) for f in rows]
+
+
+@router.post(
+    "/flags/{flag_id}/close",
+    response={200: FlagOut, 400: ErrorOut, 403: ErrorOut},
+    summary="办结纪检关注（负责该单位的纪检监察人员，写明处理意见）",
+)
+def close_flag(request: HttpRequest, flag_id: int, payload: NoteIn) -> FlagOut:
+    flag = selectors.flag_for(request.user, flag_id)
+    services.flag_close(actor=request.user, flag=flag, note=payload.note)  # type: ignore[arg-type]
+    return _flag_out(selectors.flag_for(request.user, flag_id), _inspection_scope(request))
 
 
 @router.get(

@@ -206,6 +206,17 @@ class Flag(models.Model):
     created_at = models.DateTimeField(_("时间"))
     # The record's unit is copied so an inspector's scope filters flags without touching the record table.
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    # An inspector's conclusion; the flagger sees that it was handled, not the note.
+    closed_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("处理人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    closing_note = models.TextField(_("处理意见"), blank=True)
 
     class Meta:
         verbose_name = _("纪检关注")

@@ -176,6 +176,14 @@ def flags_visible_to(user: Any, today: datetime.date | None = None) -> QuerySet[
     return Flag.objects.filter(condition).select_related("record__author", "record__unit", "flagger", "unit")
 
 
+def flag_for(user: Any, pk: int) -> Flag:
+    """A flag `user` may see (an inspector covering it, or its flagger); otherwise 404."""
+    flag = flags_visible_to(user).filter(pk=pk).first()
+    if flag is None:
+        raise Http404("没有这条纪检关注。")
+    return flag
+
+
 def flags_on(user: Any, record: WorkRecord) -> list[Flag]:
     return list(flags_visible_to(user).filter(record=record).order_by("-created_at"))
 

@@ -371,6 +371,22 @@ def flag_create(*, actor: Person, record: WorkRecord, reason: str, now: datetime
     return flag
 
 
+@transaction.atomic
+def flag_close(*, actor: Person, flag: Flag, note: str, now: datetime.datetime | None = None) -> Flag:
+    """An inspector covering the record closes a flag with their conclusion (once)."""
+    now = now or timezone.now()
+    flag = Flag.objects.select_for_update().get(pk=flag.pk)
+    if not rules.inspector_covers(actor.pk, flag.unit_id, day_of(now)):
+        raise PermissionDenied("只有负责该单位的纪检监察人员可以处理。")
+    if flag.closed_at is not None:
+        raise ValidationError({"note": ["该提请已处理。"]})
+    flag.closing_note = _text(note, field="note", label="处理意见", max_chars=FLAG_REASON_MAX_CHARS, min_chars=2)
+    flag.closed_at, flag.closed_by = now, actor
+    flag.save(update_fields=["closing_note", "closed_at", "closed_by"])
+    audit(actor=actor, verb="supervision.flag_close", target=flag)
+    return flag
+
+
 def view_log(*, viewer: Person, record: WorkRecord, now: datetime.datetime | None = None) -> bool:
     """Log that `viewer` opened `record` (page or API detail) — once per viewer and day; returns True when new.
 

@@ -7,6 +7,7 @@ app_name = "supervision"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("flags/", views.flags, name="flags"),
+    path("flags/<int:pk>/close/", views.flag_close, name="flag_close"),
     path("overview/", views.overview, name="overview"),
     path("overview/units/<int:pk>/", views.overview, name="unit_overview"),
     path("records/<int:pk>/panel/", views.record_panel, name="panel"),

@@ -17,7 +17,7 @@ from django_htmx.middleware import HtmxDetails
 from jishi.org.calendar import local_today
 from jishi.org.models import Person, Unit
 from jishi.records.models import WorkRecord
-from jishi.supervision import selectors, services
+from jishi.supervision import rules, selectors, services
 from jishi.supervision.models import Dimension
 
 
@@ -220,9 +220,28 @@ def inbox(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def flags(request: AuthedRequest) -> HttpResponse:
-    """纪检关注: flags an inspector covers, and one's own flags for everyone else."""
-    rows = list(selectors.flags_visible_to(request.user).order_by("-created_at", "-id")[:200])
+    """纪检关注: flags an inspector covers (open ones first), and one's own flags for everyone else."""
+    scope = rules.inspector_unit_ids(request.user.pk, local_today())
+    rows = list(selectors.flags_visible_to(request.user).order_by("-closed_at", "-created_at", "-id")[:200])
+    rows.sort(key=lambda f: f.closed_at is not None)
+    for row in rows:
+        row.closable = row.closed_at is None and (scope is None or row.unit_id in scope)  # type: ignore[attr-defined]
+        row.inspecting = scope is None or row.unit_id in scope  # type: ignore[attr-defined]
     return render(request, "supervision/flags.html", {"flags": rows})
+
+
+@login_required
+@require_POST
+def flag_close(request: AuthedRequest, pk: int) -> HttpResponse:
+    flag = selectors.flag_for(request.user, pk)
+    try:
+        services.flag_close(actor=request.user, flag=flag, note=request.POST.get("note", ""))
+    except (ValidationError, PermissionDenied) as exc:
+        for message in getattr(exc, "messages", [str(exc)]):
+            messages.error(request, message)
+    else:
+        messages.success(request, "已记录处理意见。")
+    return redirect("supervision:flags")
 
 
 def _period(request: AuthedRequest) -> tuple[datetime.date, datetime.date]:

@@ -161,3 +161,15 @@ def test_overview_endpoint(org: Org, settings: Any) -> None:
     assert horizontal["records_seen"] == 1
     bad = client_for(org.colleague).get("/api/v1/supervision/overview?date_from=2026-12-01&date_to=2026-01-01")
     assert bad.status_code == 400
+
+
+def test_the_flagger_sees_a_flag_closed_but_not_the_note(org: Org) -> None:
+    record = untimed(org.author)
+    flag_id = post(
+        client_for(org.colleague), f"/api/v1/records/{record.pk}/flags", {"reason": "工时与纪要不符"}
+    ).json()["id"]
+    assert post(client_for(org.author), f"/api/v1/flags/{flag_id}/close", {"note": "作者自己办结"}).status_code == 404
+    closed = post(client_for(org.inspector), f"/api/v1/flags/{flag_id}/close", {"note": "已核实，系笔误"})
+    assert closed.status_code == 200 and closed.json()["closing_note"] == "已核实，系笔误"
+    [mine] = client_for(org.colleague).get("/api/v1/flags").json()
+    assert mine["closed_at"] and mine["closing_note"] == ""

@@ -402,3 +402,18 @@ def test_named_participants_can_be_told(org: Org, django_capture_on_commit_callb
         services.participants_notify(record=meeting)
     # 徐丽 works elsewhere and may not see a 本单位 record: notify() leaves her out.
     assert list(Notification.objects.values_list("recipient_id", flat=True)) == [org.colleague.pk]
+
+
+def test_an_inspector_closes_a_flag_once_and_only_in_scope(org: Org) -> None:
+    flag = services.flag_create(actor=org.colleague, record=untimed(org.author), reason="工时与纪要不符，请核查")
+    with pytest.raises(PermissionDenied):
+        services.flag_close(actor=org.scoped_inspector, flag=flag, note="不归我管")
+    with pytest.raises(PermissionDenied):
+        services.flag_close(actor=org.unit_head, flag=flag, note="领导不能处理")
+    with pytest.raises(ValidationError):
+        services.flag_close(actor=org.inspector, flag=flag, note="")
+    services.flag_close(actor=org.inspector, flag=flag, note="经核实，时长系笔误，已提醒更正。")
+    with pytest.raises(ValidationError, match="已处理"):
+        services.flag_close(actor=org.inspector, flag=flag, note="再处理一次")
+    flag.refresh_from_db()
+    assert flag.closed_by == org.inspector and flag.closing_note.startswith("经核实")

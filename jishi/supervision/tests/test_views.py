@@ -168,3 +168,22 @@ def test_namesakes_are_offered_to_choose_from(org: Org) -> None:
     assert not Comment.objects.exists()
     client.post(url, {"text": "@李娜 看一下", "mention": [str(namesake.pk)]}, HTTP_HX_REQUEST="true")
     assert list(Comment.objects.get().mention_rows.values_list("person_id", flat=True)) == [namesake.pk]
+
+
+def test_an_inspector_closes_a_flag_from_the_list(org: Org) -> None:
+    record = untimed(org.author)
+    services.flag_create(actor=org.colleague, record=record, reason="工时与纪要不符，请核查")
+    inspector = client_for(org.inspector)
+    flag = Flag.objects.get()
+    assert (
+        reverse("supervision:flag_close", args=[flag.pk])
+        in inspector.get(reverse("supervision:flags")).content.decode()
+    )
+    assert (
+        client_for(org.author).post(reverse("supervision:flag_close", args=[flag.pk]), {"note": "x"}).status_code == 404
+    )
+    inspector.post(reverse("supervision:flag_close", args=[flag.pk]), {"note": "已核实，系笔误"})
+    flag.refresh_from_db()
+    assert flag.closing_note == "已核实，系笔误"
+    html = client_for(org.colleague).get(reverse("supervision:flags")).content.decode()
+    assert "已处理" in html and "已核实，系笔误" not in html
