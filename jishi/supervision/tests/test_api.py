@@ -173,3 +173,22 @@ def test_the_flagger_sees_a_flag_closed_but_not_the_note(org: Org) -> None:
     assert closed.status_code == 200 and closed.json()["closing_note"] == "已核实，系笔误"
     [mine] = client_for(org.colleague).get("/api/v1/flags").json()
     assert mine["closed_at"] and mine["closing_note"] == ""
+
+
+def test_lists_do_not_grow_queries_with_rows(org: Org, django_assert_max_num_queries: Any) -> None:
+    record = untimed(org.author)
+    due = timezone.localdate()
+    for person in (org.colleague, org.sibling, org.section_head, org.unit_head, org.unrelated, org.district_deputy):
+        services.comment_create(actor=person, record=record, text="点评内容")
+        services.inquiry_ask(actor=person, record=record, question="请说明具体依据", due_on=due)
+        services.view_log(viewer=person, record=record)
+    client = client_for(org.author)
+    client.get("/api/v1/inquiries")
+    for url in (
+        f"/api/v1/records/{record.pk}/comments",
+        f"/api/v1/records/{record.pk}/inquiries",
+        f"/api/v1/records/{record.pk}/viewers",
+        "/api/v1/inquiries",
+    ):
+        with django_assert_max_num_queries(10):
+            assert len(client.get(url).json()) == 6

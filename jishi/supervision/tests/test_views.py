@@ -187,3 +187,21 @@ def test_an_inspector_closes_a_flag_from_the_list(org: Org) -> None:
     assert flag.closing_note == "已核实，系笔误"
     html = client_for(org.colleague).get(reverse("supervision:flags")).content.decode()
     assert "已处理" in html and "已核实，系笔误" not in html
+
+
+def test_the_inbox_stays_within_a_query_budget(org: Org, django_assert_max_num_queries: Any) -> None:
+    for hour in range(8, 14):
+        meeting = write_record(
+            org.author,
+            participant_ids=[org.colleague.pk],
+            start_time=datetime.time(hour, 0),
+            end_time=datetime.time(hour, 50),
+        )
+        services.inquiry_ask(
+            actor=org.section_head, record=untimed(org.colleague), question="请说明依据", due_on=timezone.localdate()
+        )
+    client = client_for(org.colleague)
+    client.get(reverse("supervision:inbox"))
+    with django_assert_max_num_queries(12):
+        html = client.get(reverse("supervision:inbox")).content.decode()
+    assert html.count(reverse("supervision:confirm", args=[meeting.pk])) == 1
