@@ -65,6 +65,7 @@ def main() -> None:
         ("leader", f"/api/v1/tasks/{task.pk}"),
         ("leader", "/api/v1/tasks?overdue=true"),
         ("leader", f"/records/{linked.record_id}/"),
+        ("leader", "/records/"),  # for scale: the records list on the same machine at the same moment
     ]
     print(f"{'who':<14} {'surface':<44} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'queries':>7} {'status':>6}")
     for username, url in surfaces:
