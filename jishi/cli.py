@@ -3,7 +3,7 @@
 import os
 import sys
 
-JISHI_APPS = ("jishi.core", "jishi.org", "jishi.records", "jishi.accounts", "jishi.integrity")
+JISHI_APPS = ("jishi.core", "jishi.org", "jishi.records", "jishi.accounts", "jishi.integrity", "jishi.notifications")
 
 
 def _print_jishi_help() -> None:
