@@ -359,35 +359,48 @@ class UnitImport(_OrgImport):
 
     def validate(self) -> None:
         self.existing = _units_by_code()
-        first_row: dict[str, int] = {}
-        fields: dict[str, dict[str, Any]] = {}
-        rows: dict[str, dict[str, Any]] = {}
+        self.fields: dict[str, dict[str, Any]] = {}  # code → the row's values, for the first row of each code
+        self.rows_by_code: dict[str, dict[str, Any]] = {}
+        self.first_row: dict[str, int] = {}
         for row in self.rows:
-            code = self.required(row, "code", 40)
-            name = self.required(row, "name", 100)
-            kind = text(row.get("kind"))
-            if not kind:
-                self.fail(row, "kind", "请填写类型。")
-            elif kind.lower() not in UNIT_KINDS:
-                self.fail(row, "kind", f"“{kind}”不是有效的单位类型，应为：{_labels(UnitKind.choices)}。")
-            values: dict[str, Any] = {"name": name, "kind": UNIT_KINDS.get(kind.lower())}
-            values["parent_code"] = self.optional(row, "parent_code", 40)
-            if "sort_order" in row:
-                try:
-                    values["sort_order"] = int(text(row["sort_order"]) or 0)
-                    if values["sort_order"] < 0:
-                        raise ValueError
-                except ValueError:
-                    self.fail(row, "sort_order", "排序应为不小于 0 的整数。")
-            if "valid_from" in row:
-                values["valid_from"] = self.date(row, "valid_from") or Unit._meta.get_field("valid_from").default
-            if "valid_to" in row:
-                values["valid_to"] = self.date(row, "valid_to")
-                if values["valid_to"] and values.get("valid_from") and values["valid_to"] < values["valid_from"]:
-                    self.fail(row, "valid_to", "撤销日期不能早于生效日期。")
-            if code and self.first_of_key(row, "code", code, first_row, f"单位代码“{code}”"):
-                fields[code], rows[code] = values, row
-        # Parents: in the file (whichever row lists them) or already stored.
+            self._read(row)
+        depth = self._depths()
+        # Parents first, whatever the file's order; every row asks the service's tree rule.
+        self.order = sorted((c for c in self.fields if self.ok(self.rows_by_code[c])), key=lambda c: depth[c])
+        self.objects: dict[str, Unit] = {}
+        for code in self.order:
+            self._build(code)
+
+    def _read(self, row: dict[str, Any]) -> None:
+        code = self.required(row, "code", 40)
+        name = self.required(row, "name", 100)
+        kind = text(row.get("kind"))
+        if not kind:
+            self.fail(row, "kind", "请填写类型。")
+        elif kind.lower() not in UNIT_KINDS:
+            self.fail(row, "kind", f"“{kind}”不是有效的单位类型，应为：{_labels(UnitKind.choices)}。")
+        values: dict[str, Any] = {"name": name, "kind": UNIT_KINDS.get(kind.lower())}
+        values["parent_code"] = self.optional(row, "parent_code", 40)
+        if "sort_order" in row:
+            try:
+                values["sort_order"] = int(text(row["sort_order"]) or 0)
+                if values["sort_order"] < 0:
+                    raise ValueError
+            except ValueError:
+                self.fail(row, "sort_order", "排序应为不小于 0 的整数。")
+        if "valid_from" in row:
+            values["valid_from"] = self.date(row, "valid_from") or Unit._meta.get_field("valid_from").default
+        if "valid_to" in row:
+            values["valid_to"] = self.date(row, "valid_to")
+            if values["valid_to"] and values.get("valid_from") and values["valid_to"] < values["valid_from"]:
+                self.fail(row, "valid_to", "撤销日期不能早于生效日期。")
+        if code and self.first_of_key(row, "code", code, self.first_row, f"单位代码“{code}”"):
+            self.fields[code], self.rows_by_code[code] = values, row
+
+    def _depths(self) -> dict[str, int]:
+        """How many units lie above each unit of the file, in the tree the file would make; unknown parents and
+        cycles are row errors."""
+        fields, rows = self.fields, self.rows_by_code
         parent_of = {u.code: u.parent.code for u in self.existing.values() if u.parent}
         for code, values in fields.items():
             named = values["parent_code"]
@@ -395,9 +408,8 @@ class UnitImport(_OrgImport):
                 self.fail(rows[code], "parent_code", "上级单位不能是本单位自己。")
             elif named and named not in fields and named not in self.existing:
                 self.fail(rows[code], "parent_code", f"上级单位代码“{named}”不存在（文件和系统中都没有）。")
-        for code, values in fields.items():
-            if values["parent_code"]:
-                parent_of[code] = values["parent_code"]
+            if named:
+                parent_of[code] = named
             else:
                 parent_of.pop(code, None)
         depth: dict[str, int] = {}
@@ -410,43 +422,43 @@ class UnitImport(_OrgImport):
                 loop = [*chain[chain.index(back_to) :], back_to]
                 self.fail(rows[code], "parent_code", f"上级关系成环：{' → '.join(loop)}。")
             depth[code] = len(chain)
-        # Build the tree in memory, parents first, and ask the service's tree rule about every row.
-        self.order = sorted((c for c in fields if self.ok(rows[c])), key=lambda c: depth[c])
-        self.objects: dict[str, Unit] = {}
-        for code in self.order:
-            row, values = rows[code], fields[code]
-            parent_code = values["parent_code"]
-            parent: Unit | None = None
-            if parent_code in fields:
-                parent = self.objects.get(parent_code)
-                if parent is None:
-                    continue  # the parent's own row is bad, and reported
-            elif parent_code:
-                parent = self.existing[parent_code]
-            unit = self.existing.get(code)
-            before = {f: getattr(unit, f) for f in self.FIELDS} if unit else None
-            if unit is None:
-                unit = Unit(code=code)
-            unit.name, unit.kind, unit.parent = values["name"], values["kind"], parent
-            for optional in ("sort_order", "valid_from", "valid_to"):
-                if optional in values:
-                    setattr(unit, optional, values[optional])
-            try:
-                unit_tree_fields(unit)
-            except ValidationError as exc:
-                for message in exc.messages:
-                    self.fail(row, "parent_code", message)
-                continue
-            if before and before["kind"] != unit.kind and not self._children_still_fit(row, unit, fields):
-                continue
-            self.objects[code] = unit
-            # A new parent has no id yet, so a move under it shows only as a parent that is not saved.
-            if before is None:
-                self.created.append(code)
-            elif before != {f: getattr(unit, f) for f in self.FIELDS} or (parent is not None and parent.pk is None):
-                self.updated.append(code)
-            else:
-                self.unchanged += 1
+        return depth
+
+    def _build(self, code: str) -> None:
+        """The unit as it will be saved, checked by `unit_tree_fields`; counted as created, updated or unchanged."""
+        row, values = self.rows_by_code[code], self.fields[code]
+        parent_code = values["parent_code"]
+        parent: Unit | None = None
+        if parent_code in self.fields:
+            parent = self.objects.get(parent_code)
+            if parent is None:
+                return  # the parent's own row is bad, and reported
+        elif parent_code:
+            parent = self.existing[parent_code]
+        unit = self.existing.get(code)
+        before = {f: getattr(unit, f) for f in self.FIELDS} if unit else None
+        if unit is None:
+            unit = Unit(code=code)
+        unit.name, unit.kind, unit.parent = values["name"], values["kind"], parent
+        for optional in ("sort_order", "valid_from", "valid_to"):
+            if optional in values:
+                setattr(unit, optional, values[optional])
+        try:
+            unit_tree_fields(unit)
+        except ValidationError as exc:
+            for message in exc.messages:
+                self.fail(row, "parent_code", message)
+            return
+        if before and before["kind"] != unit.kind and not self._children_still_fit(row, unit, self.fields):
+            return
+        self.objects[code] = unit
+        # A new parent has no id yet, so a move under it shows only as a parent that is not saved.
+        if before is None:
+            self.created.append(code)
+        elif before != {f: getattr(unit, f) for f in self.FIELDS} or (parent is not None and parent.pk is None):
+            self.updated.append(code)
+        else:
+            self.unchanged += 1
 
     def _children_still_fit(self, row: dict[str, Any], unit: Unit, fields: dict[str, Any]) -> bool:
         """A unit whose kind changes must still be a valid parent for its stored children the file leaves alone."""
@@ -539,7 +551,8 @@ class PositionImport(_OrgImport):
         Position.objects.bulk_update(changed, ["rank", "leadership"], batch_size=1000)
         through = Position.in_charge_of.through
         replaced = [p.pk for p, charge in self.plan if charge is not None]
-        through.objects.filter(position_id__in=replaced).delete()
+        for chunk in _chunks(replaced):
+            through.objects.filter(position_id__in=chunk).delete()
         through.objects.bulk_create(
             [through(position_id=p.pk, unit_id=u) for p, charge in self.plan for u in sorted(charge or ())],
             batch_size=1000,
