@@ -122,12 +122,17 @@ def feed_scope(feed: str, user: Any, *, units: list[int] | None = None) -> Q | l
 
 
 def feed_page(
-    *, user: Any, feed: str, filters: RecordFilters, cursor: str | None = None, units: list[int] | None = None
+    *,
+    user: Any,
+    feed: str,
+    filters: RecordFilters,
+    cursor: str | None = None,
+    units: list[int] | None = None,
+    participants: bool = False,
 ) -> Page:
-    """One page of a feed, newest first, for `user`."""
-    return record_page(
-        user=user, filters=filters, cursor=cursor, participants=False, scope=feed_scope(feed, user, units=units)
-    )
+    """One page of a feed, newest first, for `user` (with participants for the API, which lists them)."""
+    scope = feed_scope(feed, user, units=units)
+    return record_page(user=user, filters=filters, cursor=cursor, participants=participants, scope=scope)
 
 
 def following(user: Any) -> tuple[list[Follow], set[int], set[int]]:

@@ -100,16 +100,26 @@ def _union_head(queryset: RecordQuerySet, branches: list[Q], limit: int) -> list
     """The newest `limit` ids of the union of branches, each branch read newest-first on its own index.
 
     One OR of the branches lets the planner collect every matching row (a whole 本单位's half year) and sort it;
-    each branch alone walks its (department, date) or (author, date) index and stops after `limit` rows.
+    each branch alone walks its (department, date) or (author, date) index and stops after `limit` rows. The
+    branches go to the database as one UNION ALL of limited subqueries (Django's union() cannot limit its members
+    on SQLite).
     """
-    heads = [queryset.filter(branch).order_by("-date", "-id").values_list("date", "id")[:limit] for branch in branches]
-    if not heads:
+    parts: list[str] = []
+    params: list[Any] = []
+    for branch in branches:
+        head = queryset.filter(branch).order_by("-date", "-id").values_list("date", "id")[:limit]
+        sql, branch_params = head.query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) AS b{len(parts)}")
+        params.extend(branch_params)
+    if not parts:
         return []
-    if len(heads) > 1 and connection.features.supports_slicing_ordering_in_compound:
-        rows = list(heads[0].union(*heads[1:], all=True))  # one round trip (PostgreSQL)
-    else:  # SQLite cannot limit the members of a UNION; in-process statements are cheap there
-        rows = [row for head in heads for row in head]
-    return [pk for _, pk in sorted(rows, reverse=True)[:limit]]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    # Branches may overlap (a followed person in a followed unit): each id once. SQLite returns dates as text
+    # here; ISO dates sort as their text does.
+    newest = sorted({(str(day), pk) for day, pk in rows}, reverse=True)
+    return [pk for _, pk in newest[:limit]]
 
 
 def filtered_records(*, user: Any, filters: RecordFilters) -> RecordQuerySet:
@@ -163,7 +173,7 @@ def my_day(*, person: Person, day: datetime.date) -> list[WorkRecord]:
 
 def recent_own(*, person: Person, before: datetime.date, limit: int = 10) -> list[WorkRecord]:
     """The person's latest records before a day, to copy from."""
-    own = WorkRecord.objects.visible_to(person).filter(author=person, date__lt=before)
+    own = WorkRecord.objects.visible_to(person).filed().filter(author=person, date__lt=before)
     return list(own.select_related("category").order_by("-date", "-id")[:limit])
 
 
@@ -181,7 +191,8 @@ def month_calendar(*, person: Person, year: int, month: int) -> list[list[DaySta
     today = local_today()
     working = WorkingCalendar(first, last)
     counts: dict[datetime.date, int] = {}
-    for day in WorkRecord.objects.filter(author=person, date__range=(first, last)).values_list("date", flat=True):
+    filed_days = WorkRecord.objects.filed().filter(author=person, date__range=(first, last))
+    for day in filed_days.values_list("date", flat=True):
         counts[day] = counts.get(day, 0) + 1
     absences = list(Absence.objects.filter(person=person, start__lte=last, end__gte=first).values_list("start", "end"))
     posts = list(Assignment.objects.filter(person=person, start__lte=last).values_list("start", "end"))
@@ -227,7 +238,7 @@ def owing_without_record(*, day: datetime.date, unit: Unit | None = None) -> Que
     posts = Assignment.objects.active_on(day)
     if unit is not None:
         posts = posts.filter(position__unit__path__startswith=unit.path)
-    filed = WorkRecord.objects.filter(author_id=OuterRef("pk"), date=day)
+    filed = WorkRecord.objects.filed().filter(author_id=OuterRef("pk"), date=day)
     absent = Absence.objects.filter(person_id=OuterRef("pk"), start__lte=day, end__gte=day)
     return (
         Person.objects.filter(

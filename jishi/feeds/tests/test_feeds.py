@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from jishi.accounts.services import token_create
 from jishi.feeds.models import Follow
@@ -10,7 +11,8 @@ from jishi.feeds.selectors import Feed, feed_page
 from jishi.feeds.services import follow, unfollow
 from jishi.records.models import Visibility
 from jishi.records.selectors import RecordFilters
-from jishi.testing import Org, write_record
+from jishi.records.services import record_create
+from jishi.testing import Org, record_input, write_record
 
 pytestmark = pytest.mark.django_db
 
@@ -164,3 +166,30 @@ def test_feed_api(client, org: Org, world: dict[str, str]) -> None:
     assert bad.status_code == 400 and bad.json()["errors"]
     assert client.delete(f"/api/v1/follows?unit_id={org.civil.pk}", **auth).status_code == 204
     assert client.get("/api/v1/follows", **auth).json() == []
+
+
+def test_branches_page_through_in_date_order(org: Org) -> None:
+    """Records from several branches (two followed people, a followed unit) come newest first, each once."""
+    today = datetime.date.today()
+    made = set()
+    for n in range(12):
+        day = today - datetime.timedelta(days=n)
+        for person, hour in ((org.colleague, 8), (org.unrelated, 9), (org.civil_head, 10)):
+            text = f"第{n}天{person.full_name}整理工作台账并报送分管领导审阅"
+            filed = timezone.make_aware(datetime.datetime.combine(day, datetime.time(18, 0)))
+            record_create(author=person, data=record_input(content=text, date=day, **_hour(hour)), now=filed)
+            made.add(text)
+    follow(follower=org.author, person_id=org.colleague.pk)
+    follow(follower=org.author, person_id=org.unrelated.pk)
+    follow(follower=org.author, unit_id=org.civil.pk)
+    seen: list[tuple] = []
+    cursor = None
+    while True:
+        page = feed_page(user=org.author, feed=Feed.FOLLOWING, filters=RecordFilters(), cursor=cursor)
+        seen += [(r.date, r.pk, r.content) for r in page.items]
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert len(seen) == len({pk for _, pk, _ in seen}) == len(made)
+    assert {c for _, _, c in seen} == made
+    assert [(d, pk) for d, pk, _ in seen] == sorted(((d, pk) for d, pk, _ in seen), reverse=True)
