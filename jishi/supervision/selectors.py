@@ -160,12 +160,18 @@ def participant_states(record: WorkRecord) -> list[ParticipantState]:
     return states
 
 
-def flags_visible_to(user: Any, today: datetime.date | None = None) -> QuerySet[Flag]:
-    """Flags an inspector covers (by the record's unit); nobody else sees any flag but their own."""
+UNSET: Any = object()
+
+
+def flags_visible_to(user: Any, today: datetime.date | None = None, scope: Any = UNSET) -> QuerySet[Flag]:
+    """Flags an inspector covers (by the record's unit); nobody else sees any flag but their own.
+
+    `scope` is rules.inspector_unit_ids for the user when the caller already has it.
+    """
     if not getattr(user, "pk", None):
         return Flag.objects.none()
-    today = today or local_today()
-    scope = rules.inspector_unit_ids(user.pk, today)
+    if scope is UNSET:
+        scope = rules.inspector_unit_ids(user.pk, today or local_today())
     own = Q(flagger_id=user.pk)
     if scope is None:
         condition = Q()
@@ -184,8 +190,8 @@ def flag_for(user: Any, pk: int) -> Flag:
     return flag
 
 
-def flags_on(user: Any, record: WorkRecord) -> list[Flag]:
-    return list(flags_visible_to(user).filter(record=record).order_by("-created_at"))
+def flags_on(user: Any, record: WorkRecord, scope: Any = UNSET) -> list[Flag]:
+    return list(flags_visible_to(user, scope=scope).filter(record=record).order_by("-created_at"))
 
 
 def viewers_of(*, user: Any, record: WorkRecord) -> list[RecordView]:
@@ -254,8 +260,9 @@ def record_panel(*, user: Any, record: WorkRecord) -> RecordPanel:
         panel.participants = participant_states(record)
         panel.viewers = viewers_of(user=user, record=record)
     else:
-        panel.flags = flags_on(user, record)
-        panel.is_inspector = rules.inspector_covers(user.pk, record.unit_id, today)
+        scope = rules.inspector_unit_ids(user.pk, today)
+        panel.flags = flags_on(user, record, scope)
+        panel.is_inspector = scope is None or record.unit_id in scope
     return panel
 
 
