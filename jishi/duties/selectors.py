@@ -238,7 +238,8 @@ def _catalogue(
 def _records(
     viewer: Any, kind: str, subject: Any, start: datetime.date, end: datetime.date, unit_ids: list[int] | None
 ) -> RecordQuerySet:
-    records = WorkRecord.objects.visible_to(viewer).filter(date__gte=start, date__lte=end)
+    # A withdrawn record (撤回) stays as a tombstone but is no longer work done.
+    records = WorkRecord.objects.visible_to(viewer).filter(date__gte=start, date__lte=end, withdrawn_at__isnull=True)
     if kind == "person":
         return records.filter(author=subject)
     if kind == "unit":

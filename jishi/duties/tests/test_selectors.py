@@ -192,3 +192,16 @@ def test_a_colleague_does_not_see_figures_drawn_from_fewer_people_than_the_minim
     assert coverage_for(viewer=org.section_head, unit_id=org.budget.pk).total_records == 4
     settings.JISHI_MIN_GROUP_SIZE = 1
     assert coverage_for(viewer=org.colleague, unit_id=org.budget.pk).total_records == 4
+
+
+def test_a_withdrawn_record_is_not_work(org: Org, duties: Duties, records: Records) -> None:
+    from jishi.records.models import WorkRecord
+    from jishi.records.services import record_withdraw
+
+    before = coverage_for(viewer=org.author, person_id=org.author.pk)
+    record = WorkRecord.objects.filter(author=org.author, duty=duties.budget).first()
+    assert record is not None
+    record_withdraw(actor=org.author, record=record, reason="重复填报")
+    after = coverage_for(viewer=org.author, person_id=org.author.pk)
+    assert after.total_records == before.total_records - 1
+    assert {line.duty.code: line.records for line in after.covered}["CZJ-01"] == 1  # type: ignore[union-attr]
