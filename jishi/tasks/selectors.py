@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from jishi.org.calendar import WorkingCalendar, at, local_today
@@ -262,6 +263,49 @@ def counts_for(*, user: Any, unit_id: int | None = None, since: datetime.datetim
         overdue=Count("id", filter=overdue_q(today)),
         stuck=Count("id", filter=stuck_q(since)),
     )
+
+
+@dataclass
+class UnitTally:
+    """One department-level unit's tasks as owner, for the jurisdiction overview."""
+
+    unit: Unit
+    open: int
+    overdue: int
+    stuck: int
+    awaiting: int  # reported done, not yet confirmed
+
+
+def department_overview(*, user: Any) -> list[UnitTally]:
+    """Owned tasks per department-level unit (its sections' included), among those `user` may see; two queries.
+
+    Tasks are counted, never people: no minimum group size applies."""
+    today = local_today()
+    since = stuck_since(today)
+    rows = (
+        Task.objects.visible_to(user)
+        .annotate(department=Coalesce("owner_unit__department_id", "owner_unit_id"))
+        .values("department")
+        .annotate(
+            open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+            overdue=Count("id", filter=overdue_q(today)),
+            stuck=Count("id", filter=stuck_q(since)),
+            awaiting=Count("id", filter=Q(status=Status.DONE)),
+        )
+        .order_by()
+    )
+    tallies = {row["department"]: row for row in rows}
+    units = Unit.objects.filter(pk__in=tallies).order_by("path").only("id", "name", "path")
+    return [
+        UnitTally(
+            unit=unit,
+            open=tallies[unit.pk]["open"],
+            overdue=tallies[unit.pk]["overdue"],
+            stuck=tallies[unit.pk]["stuck"],
+            awaiting=tallies[unit.pk]["awaiting"],
+        )
+        for unit in units
+    ]
 
 
 def issuable_units(user: Any) -> list[Unit]:

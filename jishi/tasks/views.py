@@ -22,6 +22,7 @@ from jishi.tasks.selectors import (
     Relation,
     TaskFilters,
     counts_for,
+    department_overview,
     task_detail,
     task_flow,
     task_page,
@@ -74,8 +75,13 @@ def _list(request: AuthedRequest, template: str, extra: dict[str, Any], unit_id:
 
 @login_required
 def task_list(request: AuthedRequest) -> HttpResponse:
-    """督办: every task the reader may see (the jurisdiction's for leaders and inspectors), filtered."""
-    return _list(request, "tasks/list.html", {})
+    """督办: every task the reader may see (the jurisdiction's for leaders and inspectors), filtered; those who see
+    several departments' tasks get the overview per department first."""
+    extra: dict[str, Any] = {}
+    if not request.GET.get("cursor"):
+        overview = department_overview(user=request.user)
+        extra["overview"] = overview if len(overview) > 1 else []
+    return _list(request, "tasks/list.html", extra)
 
 
 @login_required
