@@ -233,6 +233,11 @@ def reminder_key(day: datetime.date) -> str:
     return f"reminder:{day.isoformat()}"
 
 
+def settle_reminder(*, person: Person, day: datetime.date) -> int:
+    """The day is filed: its reminder, if any, stops waiting unread (records.services calls this on create)."""
+    return Notification.objects.unread().filter(recipient=person, key=reminder_key(day)).update(read_at=timezone.now())
+
+
 def default_reminder_day(today: datetime.date) -> datetime.date | None:
     """The day `jishi remind` reminds about when not told: the working day before today, asked on a working day.
 

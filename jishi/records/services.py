@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jishi.core.services import audit
+from jishi.notifications.services import settle_reminder
 from jishi.org.calendar import WorkingCalendar, at, day_of, next_working_day
 from jishi.org.models import Assignment, Duty, Person, Unit
 from jishi.org.selectors import by_precedence, duties_for
@@ -365,6 +366,7 @@ def record_create(*, author: Person, data: RecordInput, now: datetime.datetime |
         data={"version": 1, "late": record.is_late},
         history=[version],
     )
+    settle_reminder(person=author, day=record.date)
     return record
 
 

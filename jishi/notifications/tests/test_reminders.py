@@ -171,3 +171,12 @@ def test_finding_who_owes_is_one_query(org: Org, django_assert_num_queries) -> N
     with django_assert_num_queries(2):  # the calendar's overrides, then who owes and who was reminded already
         run = remind_missing(day=MONDAY, today=MONDAY, dry_run=True)
     assert run.owing > 0
+
+
+def test_filing_the_day_settles_its_reminder(org: Org, django_capture_on_commit_callbacks) -> None:
+    today = local_today()
+    CalendarOverride.objects.create(date=today, is_working_day=True)
+    remind(django_capture_on_commit_callbacks, day=today)
+    write_record(org.colleague)
+    assert Notification.objects.get(recipient=org.colleague).read_at is not None
+    assert Notification.objects.get(recipient=org.sibling).read_at is None
