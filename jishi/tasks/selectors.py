@@ -253,6 +253,15 @@ def linkable_tasks(*, user: Any, record: WorkRecord) -> list[Task]:
     return list(queryset[:50])
 
 
+def own_records_to_link(*, user: Any, task: Task, days: int = 14) -> list[WorkRecord]:
+    """The user's own recent records not yet linked to `task`, when they may link to it (the task page's picker)."""
+    if task.status not in OPEN_STATUSES or not rules.may_link(user, task):
+        return []
+    since = local_today() - datetime.timedelta(days=days)
+    own = WorkRecord.objects.visible_to(user).filter(author_id=user.pk, date__gte=since).exclude(task_links__task=task)
+    return list(own.select_related("category").order_by("-date", "-id")[:20])
+
+
 def counts_for(*, user: Any, unit_id: int | None = None, since: datetime.datetime | None = None) -> dict[str, int]:
     """Open, overdue and stuck counts for the list header, in one query."""
     today = local_today()

@@ -10,6 +10,7 @@ urlpatterns = [
     path("unit/<int:pk>/", views.unit_tasks, name="unit"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/transition/", views.transition, name="transition"),
+    path("<int:pk>/records/", views.link_own_record, name="link_own_record"),
     path("records/<int:record_pk>/instruct/", views.instruct, name="instruct"),
     path("records/<int:record_pk>/link/", views.link_record, name="link_record"),
 ]

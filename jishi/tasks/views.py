@@ -23,6 +23,7 @@ from jishi.tasks.selectors import (
     TaskFilters,
     counts_for,
     department_overview,
+    own_records_to_link,
     task_detail,
     task_flow,
     task_page,
@@ -151,6 +152,7 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "flow": task_flow(user=request.user, task=task),
         "actions": _actions(request.user, task),
         "source_record": _source_record(request.user, task),
+        "own_records": own_records_to_link(user=request.user, task=task),
     }
     if request.htmx:
         return render(request, "tasks/_task_main.html", context)
@@ -186,6 +188,22 @@ def transition(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "已更新督办状态。")
     return redirect("tasks:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def link_own_record(request: AuthedRequest, pk: int) -> HttpResponse:
+    """关联记实 from the task page: pick one of one's own recent records."""
+    task = task_detail(user=request.user, pk=pk)
+    record = record_detail(user=request.user, pk=_int_or_none(request.POST.get("record")) or 0)
+    try:
+        task_link_record(actor=request.user, task=task, record=record)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, "已关联记实。")
+    return redirect("tasks:detail", pk=task.pk)
 
 
 @login_required

@@ -146,3 +146,19 @@ def test_issuing_to_a_unit_outside_ones_charge_is_a_403(org: Org, client: Client
         "/tasks/new/", {"title": "核对国库集中支付", "owner_unit": org.treasury.pk, "deadline": deadline}
     )
     assert response.status_code == 302
+
+
+def test_the_task_page_offers_ones_own_recent_records(org: Org, client: Client) -> None:
+    task = issue(org, collaborating_unit_ids=[org.civil.pk])
+    mine = file_record(org.unrelated, content="核对享受补贴人员名单，提供给区财政局预算科")
+    login(client, org.unrelated)  # a collaborator
+    page = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert "关联我的记实" in page and "核对享受补贴人员名单" in page
+    response = client.post(f"/tasks/{task.pk}/records/", {"record": mine.pk}, follow=True)
+    assert "已关联记实" in response.content.decode()
+    assert TaskRecordLink.objects.filter(task=task, record=mine, linked_by=org.unrelated).exists()
+    assert "关联我的记实" not in client.get(f"/tasks/{task.pk}/").content.decode()  # nothing left to link
+    login(client, org.district_deputy)  # sees the task, is not on it
+    assert "关联我的记实" not in client.get(f"/tasks/{task.pk}/").content.decode()
+    theirs = file_record(org.author)
+    assert client.post(f"/tasks/{task.pk}/records/", {"record": theirs.pk}).status_code == 403
