@@ -139,7 +139,9 @@ def snippets_for(record: WorkRecord, query: Query) -> list[Snippet]:
     found = [_snippet(name, getattr(record, name), query) for name in FIELD_LABELS]
     snippets = [s for s in found if s is not None]
     if not any(s.field == "content" for s in snippets):  # the words are elsewhere: still show what the work was
-        snippets.insert(0, Snippet("content", record.content[:SNIPPET_CHARS], [], cut_end=len(record.content) > 80))
+        snippets.insert(
+            0, Snippet("content", record.content[:SNIPPET_CHARS], [], cut_end=len(record.content) > SNIPPET_CHARS)
+        )
     return snippets
 
 

@@ -53,3 +53,17 @@ def test_the_index_table_is_the_vendors_own() -> None:
         else:
             cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'search_entry'")
             assert "fts5" in cursor.fetchone()[0]
+
+
+def test_the_command_rebuilds_or_reindexes(org: Org) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    record = untimed(org.author, "到区信访办协调群众反映的停车难问题，形成处理意见")
+    out = StringIO()
+    call_command("search_index", stdout=out)
+    assert "检索索引已重建：1 条记实" in out.getvalue()
+    call_command("search_index", "--records", str(record.pk), stdout=out)
+    assert "已重建 1 条记实的检索索引" in out.getvalue()
+    assert found(org.colleague, "停车") == [record.pk]
