@@ -34,9 +34,12 @@ def main() -> None:
     from jishi.org.models import Unit
 
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     report = link_rows()
-    print(f"link_rows: sealed {report.total:,} rows {report.linked} in {time.perf_counter() - started:.1f} s")
+    print(
+        f"link_rows: sealed {report.total:,} rows {report.linked} in {time.perf_counter() - started:.1f} s "
+        f"(CPU {time.process_time() - cpu:.1f} s)"
+    )
     print(f"chain entries: {ChainEntry.objects.count():,}")
 
     root = Unit.objects.order_by("id").first()
@@ -45,7 +48,9 @@ def main() -> None:
         audit(actor=None, verb="bench.integrity", target=root, data={"note": "one sealed write"})
     print(f"one sealed audit event: {len(queries)} statements (event insert + head lock + entries insert + head move)")
 
+    started, cpu = time.perf_counter(), time.process_time()
     result = verify()
+    print(f"verify: wall {time.perf_counter() - started:.1f} s, CPU {time.process_time() - cpu:.1f} s")
     seconds = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
     print(f"verify: {result.entries:,} entries, rows {result.rows}, {result.records:,} records; {seconds}")
     print(f"problems: {len(result.problems)}")

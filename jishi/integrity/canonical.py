@@ -1,11 +1,17 @@
 """What the chain seals: the kinds of history rows and the canonical form of each row.
 
 A row's canonical form is sorted, compact JSON of its id and the fields listed for its kind, with times in
-UTC to the microsecond, dates as ISO strings, JSON fields parsed (so key order and spacing, which SQLite
-keeps and PostgreSQL's jsonb does not, never matter) and decimals as strings. It is computed the same way
-from an object just saved and from the row read back later, on SQLite and on PostgreSQL, so `verify` can
-recompute every hash from the live rows. The field lists are fixed here: a column added to a model later
-does not change the hashes of rows sealed before it.
+UTC to the microsecond, dates as ISO strings and decimals as strings. It is computed the same way from an
+object just saved and from the row read back later, so `verify` can recompute every hash from the live rows.
+
+JSON fields: SQLite stores the text Django wrote and returns it byte for byte, so the canonical value there is
+that text (re-encoding 700,000 snapshots costs more than everything else together); PostgreSQL's jsonb
+reorders keys and respaces, so there the value is parsed and enters the sorted JSON as a structure. A
+database moved from one engine to the other is therefore verified on the old one and re-sealed
+(`jishi chain build` on an empty chain) on the new one.
+
+The field lists are fixed here: a column added to a model later does not change the hashes of rows sealed
+before it.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from django.apps import apps
@@ -107,9 +113,13 @@ class Kind:
         names = {f.attname for f in model._meta.concrete_fields}
         return all(f in names for f in self.fields)
 
-    @cached_property
+    @property
     def _db_converters(self) -> list[Callable[[Any], Any]]:
-        """Per field, from a raw database value (SQLite or PostgreSQL) to its canonical value."""
+        return self.converters(connections[self.model._default_manager.db].vendor)
+
+    @cache  # noqa: B019  # a handful of kinds, each with one list per database engine
+    def converters(self, vendor: str) -> list[Callable[[Any], Any]]:
+        """Per field, from a raw database value to its canonical value."""
         by_attname = {f.attname: f for f in self.model._meta.concrete_fields}
         out: list[Callable[[Any], Any]] = []
         for name in self.fields:
@@ -121,7 +131,7 @@ class Kind:
             elif isinstance(field, models.DecimalField):
                 out.append(_decimal)
             elif isinstance(field, models.JSONField):
-                out.append(parse_json)
+                out.append(_identity if vendor == "sqlite" else parse_json)
             elif isinstance(field, models.BooleanField):
                 out.append(_bool)
             else:  # ints and text are canonical as the database returns them
@@ -168,7 +178,7 @@ class Kind:
         for name, convert in zip(self.fields, self._db_converters, strict=True):
             value = getattr(instance, name)
             field = by_attname[name]
-            if isinstance(field, models.JSONField):  # what the database will give back: encoded, then parsed
+            if isinstance(field, models.JSONField):  # the text Django writes (kept by SQLite, parsed from jsonb)
                 value = json.dumps(value, cls=field.encoder)
             canonical[name] = convert(value)
         if self.record is None:

@@ -72,7 +72,7 @@ def _locked_head(shard: int) -> ChainHead:
     return head
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # part of the caller's transaction: no savepoint statements
 def link(*, actor_id: int | None, instances: Sequence[models.Model]) -> None:
     """Seal saved history rows into the acting person's chain, in the caller's transaction.
 

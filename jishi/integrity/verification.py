@@ -25,6 +25,7 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from jishi.core.models import ReadableJSONEncoder
 from jishi.integrity import conf
 from jishi.integrity.canonical import (
     GENESIS,
@@ -36,6 +37,7 @@ from jishi.integrity.canonical import (
     chained_kinds,
     entry_text,
     hasher,
+    parse_json,
 )
 from jishi.integrity.models import ChainEntry, ChainHead
 from jishi.integrity.services import DIGEST_FORMAT, sign
@@ -384,6 +386,19 @@ class _Versions:
         return []
 
 
+_SNAPSHOT_ENCODER = ReadableJSONEncoder()
+
+
+def _same(snapshot: dict[str, Any], stored: Any) -> bool:
+    """Does a version's data say what the record says? On SQLite `stored` is the text Jishi wrote: compare text
+    first (one encode), and parse only when it differs (an older key order is not a change)."""
+    if isinstance(stored, str):
+        if _SNAPSHOT_ENCODER.encode(snapshot) == stored:
+            return True
+        stored = parse_json(stored)
+    return bool(snapshot == stored)
+
+
 def _check_records(report: Report, sealed: dict[str, dict[int, Sealed]]) -> None:
     """Pass 3: every version against its entry, and every record against its versions, in one merge by record.
 
@@ -424,7 +439,7 @@ def _check_records(report: Report, sealed: dict[str, dict[int, Sealed]]) -> None
             record,  # type: ignore[arg-type]
             [{"person": p, "unit": u, "contact_name": c} for _, p, u, c in parts],
         )
-        if latest["number"] != record.version or snapshot != latest["data"]:
+        if latest["number"] != record.version or not _same(snapshot, latest["data"]):
             detail = f"记实与其最新版本（第 {latest['number']} 版）不符：被直接改动。"
             report.add(CHANGED, "record", record.id, record.id, when, detail)
         elif record.import_batch_id is None and (

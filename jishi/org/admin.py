@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 
 from jishi.accounts.services import password_link
 from jishi.core.admin import AdministratorAdmin, jishi_admin_site
-from jishi.core.services import audit
 from jishi.org.models import Absence, Assignment, CalendarOverride, Duty, Person, Position, RoleGrant, Unit
 from jishi.org.services import assignment_validate, person_set_name, unit_save, unit_tree_fields
 
@@ -46,14 +45,8 @@ class UnitAdmin(_ServiceValidationMixin, AdministratorAdmin):
     autocomplete_fields = ["parent"]
     validate = staticmethod(unit_tree_fields)
 
-    def save_model(self, request: HttpRequest, obj: Unit, form: Any, change: bool) -> None:
+    def save_object(self, request: HttpRequest, obj: Unit, form: Any, change: bool) -> None:
         unit_save(obj)
-        audit(
-            actor=request.user,
-            verb="unit.update" if change else "unit.create",
-            target=obj,
-            data={"name": obj.name, "parent": obj.parent_id},
-        )
 
 
 @admin.register(Position, site=jishi_admin_site)
@@ -110,17 +103,11 @@ class PersonAdmin(AdministratorAdmin):
             else:
                 messages.info(request, f"{person}（{person.username}）：{link}")
 
-    def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
+    def save_object(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
         person_set_name(obj, obj.full_name)
         if not change:
             obj.set_unusable_password()
-        super().save_model(request, obj, form, change)
-        audit(
-            actor=request.user,
-            verb="person.update" if change else "person.create",
-            target=obj,
-            data={"changed": form.changed_data},
-        )
+        super().save_object(request, obj, form, change)
 
 
 @admin.register(Assignment, site=jishi_admin_site)
@@ -130,15 +117,6 @@ class AssignmentAdmin(_ServiceValidationMixin, AdministratorAdmin):
     search_fields = ["person__full_name", "position__title", "position__unit__name"]
     autocomplete_fields = ["person", "position"]
     validate = staticmethod(assignment_validate)
-
-    def save_model(self, request: HttpRequest, obj: Assignment, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        audit(
-            actor=request.user,
-            verb="assignment.update" if change else "assignment.create",
-            target=obj,
-            data={"changed": form.changed_data},
-        )
 
 
 @admin.register(Duty, site=jishi_admin_site)
@@ -154,15 +132,7 @@ class RoleGrantAdmin(AdministratorAdmin):
     list_display = ["person", "role", "all_units", "granted_on", "revoked_on"]
     list_filter = ["role", "all_units"]
     autocomplete_fields = ["person", "units"]
-
-    def save_model(self, request: HttpRequest, obj: RoleGrant, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        audit(
-            actor=request.user,
-            verb="role.update" if change else "role.grant",
-            target=obj,
-            data={"role": obj.role, "changed": form.changed_data},
-        )
+    audit_verbs = ("role.grant", "role.update")
 
 
 @admin.register(CalendarOverride, site=jishi_admin_site)

@@ -107,6 +107,6 @@ def missing_days(person: Person, start: datetime.date, end: datetime.date) -> li
     if not owed:
         return []
     filed = set(
-        WorkRecord.objects.filter(author=person, date__range=(owed[0], owed[-1])).values_list("date", flat=True)
+        WorkRecord.objects.filed().filter(author=person, date__range=(owed[0], owed[-1])).values_list("date", flat=True)
     )
     return [day for day in owed if day not in filed]

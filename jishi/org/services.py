@@ -107,23 +107,33 @@ def assignment_validate(assignment: Assignment, held: Iterable[Assignment] | Non
         )
 
 
+def _assignment_terms(assignment: Assignment) -> dict[str, object]:
+    return {
+        "person": assignment.person_id,
+        "position": assignment.position_id,
+        "kind": assignment.kind,
+        "start": assignment.start.isoformat(),
+        "end": assignment.end.isoformat() if assignment.end else None,
+    }
+
+
 @transaction.atomic
 def assignment_save(*, actor: Person | None, assignment: Assignment) -> Assignment:
     """Save an assignment (任职) after validation, and audit the membership change."""
     assignment_validate(assignment)
     created = assignment.pk is None
+    stored = None if created else Assignment.objects.filter(pk=assignment.pk).first()
     assignment.save()
+    after = _assignment_terms(assignment)
+    data: dict[str, object] = dict(after)
+    if stored is not None:  # a change (an end date, a transfer): what it was, for the history of memberships
+        before = _assignment_terms(stored)
+        data["before"] = {k: v for k, v in before.items() if v != after[k]}
     audit(
         actor=actor,
         verb="assignment.create" if created else "assignment.update",
         target=assignment,
-        data={
-            "person": assignment.person_id,
-            "position": assignment.position_id,
-            "kind": assignment.kind,
-            "start": assignment.start.isoformat(),
-            "end": assignment.end.isoformat() if assignment.end else None,
-        },
+        data=data,
     )
     return assignment
 

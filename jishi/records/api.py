@@ -17,7 +17,7 @@ from jishi.records import exports
 from jishi.records.models import Category, Visibility, WorkRecord
 from jishi.records.rules import can_edit
 from jishi.records.selectors import PARTICIPANTS, Page, RecordFilters, record_detail, record_page
-from jishi.records.services import RecordInput, addendum_create, record_create, record_update
+from jishi.records.services import RecordInput, addendum_create, record_create, record_update, record_withdraw
 from jishi.supervision.services import view_log
 
 router = Router(tags=["工作记实"])
@@ -113,6 +113,9 @@ class RecordOut(Schema):
     locked: bool
     editable: bool
     version: int
+    withdrawn: bool = Field(default=False, description="已撤回：内容不再返回，撤回时间和原因照常返回")
+    withdrawn_at: datetime.datetime | None = None
+    withdrawal_reason: str | None = None
 
 
 class RecordPageOut(Schema):
@@ -129,6 +132,10 @@ class VersionOut(Schema):
 
 class AddendumIn(Schema):
     content: str
+
+
+class WithdrawIn(Schema):
+    reason: str = Field(description="撤回原因（必填，不超过 200 字）")
 
 
 class AddendumOut(Schema):
@@ -184,6 +191,9 @@ def record_out(record: WorkRecord, user: Any) -> dict[str, Any]:
         "locked": record.is_locked,
         "editable": can_edit(user, record),
         "version": record.version,
+        "withdrawn": record.withdrawn_at is not None,
+        "withdrawn_at": _local(record.withdrawn_at),
+        "withdrawal_reason": record.withdrawal_reason if record.withdrawn_at else None,
     }
 
 
@@ -333,3 +343,14 @@ def add_addendum(request: HttpRequest, record_id: int, payload: AddendumIn) -> S
     record = record_detail(user=request.user, pk=record_id)
     addendum = addendum_create(actor=request.user, record=record, content=payload.content)  # type: ignore[arg-type]
     return Status(201, AddendumOut(id=addendum.pk, created_at=addendum.created_at, content=addendum.content))
+
+
+@router.post(
+    "/{record_id}/withdrawal",
+    response={200: RecordOut, 400: ErrorOut, 403: ErrorOut},
+    summary="撤回记实（锁定前，本人，须写明原因；不删除，留下撤回记录）",
+)
+def withdraw_record(request: HttpRequest, record_id: int, payload: WithdrawIn) -> dict[str, Any]:
+    record = record_detail(user=request.user, pk=record_id)
+    record_withdraw(actor=request.user, record=record, reason=payload.reason)  # type: ignore[arg-type]
+    return record_out(record_detail(user=request.user, pk=record_id), request.user)

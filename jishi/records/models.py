@@ -46,6 +46,10 @@ class RecordQuerySet(models.QuerySet["WorkRecord"]):
 
         return rules.restrict(self, user)
 
+    def filed(self) -> RecordQuerySet:
+        """Records that count as filed for their day: a withdrawn record (撤回) does not."""
+        return self.filter(withdrawn_at__isnull=True)
+
 
 class WorkRecord(models.Model):
     """工作记实 — what one person did in one span of one day, tied to the unit they served in."""

@@ -20,12 +20,9 @@ def history(org: Org) -> dict[str, Any]:
         data=record_input(start_time=datetime.time(14, 0), end_time=datetime.time(15, 30), visibility="unit"),
     )
     locked = write_record(org.unit_head, date=timezone.localdate() - datetime.timedelta(days=3))
-    addendum = addendum_create(
-        actor=org.unit_head,
-        record=locked,
-        content="补充：会议纪要已于次日印发各科室",
-        now=locked.locks_at + datetime.timedelta(minutes=1),
-    )
+    WorkRecord.objects.filter(pk=locked.pk).update(locks_at=timezone.now() - datetime.timedelta(minutes=1))
+    locked.refresh_from_db()  # time moved on past its lock
+    addendum = addendum_create(actor=org.unit_head, record=locked, content="补充：会议纪要已于次日印发各科室")
     withdrawn = write_record(org.section_head)
     record_withdraw(actor=org.section_head, record=withdrawn, reason="记错了日期")
     return {
