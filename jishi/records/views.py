@@ -33,7 +33,7 @@ from jishi.records.selectors import (
     restricted_share,
     unfiled_on,
 )
-from jishi.records.services import addendum_create, attachment_add, record_create, record_update
+from jishi.records.services import addendum_create, attachment_add, record_create, record_update, record_withdraw
 from jishi.supervision.selectors import record_panel
 from jishi.supervision.services import view_log
 
@@ -186,6 +186,21 @@ def addendum(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "补充说明已添加。")
     else:
         messages.error(request, "请填写补充说明（不超过 2000 字）。")
+    return redirect("records:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """撤回: the author takes the record back before it locks; the page then shows the tombstone."""
+    record = record_detail(user=request.user, pk=pk)
+    try:
+        record_withdraw(actor=request.user, record=record, reason=request.POST.get("reason", ""))  # type: ignore[arg-type]
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, "记实已撤回：内容不再显示，撤回记录和历史版本保留。")
     return redirect("records:detail", pk=pk)
 
 
