@@ -158,7 +158,7 @@ def task_page(*, user: Any, filters: TaskFilters, cursor: str | None = None, siz
 
 def task_detail(*, user: Any, pk: int) -> Task:
     """One task `user` may see; a hidden task and a missing one are the same 404."""
-    task = _with_related(Task.objects.visible_to(user)).select_related("source_record").filter(pk=pk).first()
+    task = _with_related(Task.objects.visible_to(user)).filter(pk=pk).first()
     if task is None:
         raise Http404("督办不存在或无权查看。")
     today = local_today()

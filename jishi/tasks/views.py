@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
@@ -93,14 +94,14 @@ def unit_tasks(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _relations() -> list[tuple[str, str]]:
-    return [(Relation.OWNED, "承办"), (Relation.COLLABORATING, "协办"), (Relation.ISSUED, "下达")]
+    return [(Relation.OWNED, _("承办")), (Relation.COLLABORATING, _("协办")), (Relation.ISSUED, _("下达"))]
 
 
 @login_required
 def task_new(request: AuthedRequest) -> HttpResponse:
     """下达督办."""
     if not rules.may_issue(request.user):
-        raise PermissionDenied("只有领导和单位负责人可以下达督办。")
+        raise PermissionDenied(_("只有领导和单位负责人可以下达督办。"))
     form = TaskForm(request.POST or None, issuer=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -108,7 +109,7 @@ def task_new(request: AuthedRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
-            messages.success(request, "督办已下达。")
+            messages.success(request, _("督办已下达。"))
             return redirect("tasks:detail", pk=task.pk)
     return render(request, "tasks/form.html", {"form": form, "record": None})
 
@@ -118,8 +119,9 @@ def instruct(request: AuthedRequest, record_pk: int) -> HttpResponse:
     """批示 on a record: a task that points back to it. A record the reader cannot see is a 404."""
     record = record_detail(user=request.user, pk=record_pk)
     if not rules.may_issue(request.user):
-        raise PermissionDenied("只有领导和单位负责人可以批示。")
-    initial = {"owner_unit": record.unit_id, "title": f"关于{record.author.full_name}{record.date:%m月%d日}记实的批示"}
+        raise PermissionDenied(_("只有领导和单位负责人可以批示。"))
+    title = _("关于%(name)s%(day)s记实的批示") % {"name": record.author.full_name, "day": f"{record.date:%m月%d日}"}
+    initial = {"owner_unit": record.unit_id, "title": title}
     form = TaskForm(request.POST or None, issuer=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -127,7 +129,7 @@ def instruct(request: AuthedRequest, record_pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
-            messages.success(request, "批示已下达。")
+            messages.success(request, _("批示已下达。"))
             return redirect("tasks:detail", pk=task.pk)
     return render(request, "tasks/form.html", {"form": form, "record": record})
 
@@ -172,7 +174,7 @@ def transition(request: AuthedRequest, pk: int) -> HttpResponse:
     task = task_detail(user=request.user, pk=pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请求无效。")
+        messages.error(request, _("请求无效。"))
     else:
         try:
             task_transition(
@@ -186,7 +188,7 @@ def transition(request: AuthedRequest, pk: int) -> HttpResponse:
             for message in exc.messages:
                 messages.error(request, message)
         else:
-            messages.success(request, "已更新督办状态。")
+            messages.success(request, _("已更新督办状态。"))
     return redirect("tasks:detail", pk=pk)
 
 
@@ -202,7 +204,7 @@ def link_own_record(request: AuthedRequest, pk: int) -> HttpResponse:
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, "已关联记实。")
+        messages.success(request, _("已关联记实。"))
     return redirect("tasks:detail", pk=task.pk)
 
 
@@ -218,5 +220,5 @@ def link_record(request: AuthedRequest, record_pk: int) -> HttpResponse:
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, f"已关联督办：{task.title}")
+        messages.success(request, _("已关联督办：%(title)s") % {"title": task.title})
     return redirect("records:detail", pk=record.pk)
