@@ -16,7 +16,6 @@ urlpatterns = [
     path("records/<int:pk>/edit/", views.record_edit, name="edit"),
     path("records/<int:pk>/addenda/", views.addendum, name="addendum"),
     path("records/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
-    path("records/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("records/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
     path("records/<int:pk>/attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
     path("unit/", views.my_unit, name="my_unit"),
