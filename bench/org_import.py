@@ -13,10 +13,12 @@ and 100 renames among 6,000 unchanged rows, the upsert path. Prints seconds per 
 from __future__ import annotations
 
 import argparse
+import atexit
 import csv
 import io
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -121,6 +123,7 @@ def main() -> None:
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="jishi-bench-org-")
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3")
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev"}
