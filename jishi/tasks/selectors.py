@@ -239,18 +239,18 @@ def tasks_of_record(*, user: Any, record: WorkRecord) -> list[Task]:
     return list(linked.select_related("owner_unit", "owner_person").order_by("deadline", "id"))
 
 
+def tasks_to_link(*, user: Any) -> TaskQuerySet:
+    """Open tasks the user may link their records to (owner side or collaborator), nearest deadline first — for the
+    record page's picker and an entry form's optional select."""
+    queryset = Task.objects.visible_to(user).filter(rules.linkable_q(user), status__in=OPEN_STATUSES)
+    return queryset.select_related("owner_unit").order_by("deadline", "id")
+
+
 def linkable_tasks(*, user: Any, record: WorkRecord) -> list[Task]:
-    """Open tasks the record's author may link it to (owner side or collaborator), not linked yet."""
+    """Open tasks the record's author may link it to, not linked yet."""
     if getattr(user, "pk", None) != record.author_id:
         return []
-    queryset = (
-        Task.objects.visible_to(user)
-        .filter(rules.linkable_q(user), status__in=OPEN_STATUSES)
-        .exclude(links__record=record)
-        .select_related("owner_unit")
-        .order_by("deadline", "id")
-    )
-    return list(queryset[:50])
+    return list(tasks_to_link(user=user).exclude(links__record=record)[:50])
 
 
 def own_records_to_link(*, user: Any, task: Task, days: int = 14) -> list[WorkRecord]:
