@@ -86,15 +86,21 @@ def restrict(queryset: RecordQuerySet, user: Any) -> RecordQuerySet:
     """Narrow `queryset` to what `user` may read and annotate `content_visible` on each row."""
     reader = reader_for(user)
     readable = readable_q(reader)
-    shown = content_q(reader)
     if readable == NOTHING:
         return queryset.none()
+    narrowed = queryset.filter(readable) if readable else queryset
+    return with_content_visible(narrowed, user)
+
+
+def with_content_visible(queryset: RecordQuerySet, user: Any) -> RecordQuerySet:
+    """Annotate `content_visible` only: for rows whose ids were just selected through `restrict` (a list page
+    fetching its 20 rows), so the readable condition is not compiled and evaluated a second time."""
+    shown = content_q(reader_for(user))
     if not shown:  # Q() — everything readable shows its content (kept for a content rule without withdrawal)
         annotation: Any = Value(True, output_field=BooleanField())
     else:
         annotation = Case(When(shown, then=Value(True)), default=Value(False), output_field=BooleanField())
-    narrowed = queryset.filter(readable) if readable else queryset
-    return narrowed.annotate(content_visible=annotation)
+    return queryset.annotate(content_visible=annotation)
 
 
 def can_read_content(user: Any, record: WorkRecord) -> bool:

@@ -15,6 +15,7 @@ from jishi.org.calendar import WorkingCalendar, local_today
 from jishi.org.models import Absence, Assignment, FilingObligation, Person, Unit
 from jishi.org.selectors import subtree_ids
 from jishi.records.models import RecordParticipant, RecordQuerySet, Visibility, WorkRecord
+from jishi.records.rules import with_content_visible
 
 PAGE_SIZE = 20
 PARTICIPANTS = Prefetch("participants", queryset=RecordParticipant.objects.select_related("person", "unit"))
@@ -89,7 +90,9 @@ def record_page(
         # Find the page's ids on the record table alone, then fetch those rows with their relations: with the
         # joins in the first query SQLite's planner may sort the whole table instead of walking the (date, id) index.
         ids = list(queryset.order_by("-date", "-id").values_list("id", flat=True)[: size + 1])
-    rows = list(_with_related(queryset.filter(id__in=ids), participants=participants).order_by("-date", "-id"))
+    # The ids were chosen through visible_to and the filters above; the rows need only their content flag.
+    chosen = with_content_visible(WorkRecord.objects.filter(id__in=ids), user)
+    rows = list(_with_related(chosen, participants=participants).order_by("-date", "-id"))
     more = len(rows) > size
     items = rows[:size]
     next_cursor = f"{items[-1].date.isoformat()}_{items[-1].pk}" if more else None
