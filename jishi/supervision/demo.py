@@ -151,7 +151,9 @@ def seed(
             by_tier[post.tier].append(person_id)
             if post.leadership != Leadership.NONE:
                 (jurisdiction_leaders if post.tier == 0 else leaders[post.department_id]).append(person_id)
-    departments = [d for d, people in members.items() if people]
+    same_tier: dict[int, list[int]] = defaultdict(list)  # tier -> its 本单位s
+    for department_id, tier_of in {p.department_id: p.tier for held in posts.values() for p in held}.items():
+        same_tier[tier_of].append(department_id)
 
     records = list(
         WorkRecord.objects.filter(date__gt=since, date__lte=until).values_list(
@@ -178,14 +180,16 @@ def seed(
         viewers: set[int] = set()
         for _ in range(min(int(wanted + 0.5), 40)):
             roll = rng.random()
-            if roll < 0.55 or not open_to_all:
+            if roll < 0.55 or not open_to_all:  # colleagues and the unit's own leaders
                 pool = members.get(department) or []
-            elif roll < 0.75:
-                pool = leaders.get(department) or jurisdiction_leaders
-            elif roll < 0.92:
-                pool = members.get(rng.choice(departments)) or []
+            elif roll < 0.68:
+                pool = leaders.get(department) or []
+            elif roll < 0.76:  # the jurisdiction's leaders read down
+                pool = jurisdiction_leaders
+            elif roll < 0.93:  # other units of the same tier; everyone reads the leaders' records
+                pool = (members.get(rng.choice(same_tier[tier])) or []) if tier else by_tier.get(1, [])
             else:
-                pool = by_tier.get(rng.choice([0, 1, 2])) or []
+                pool = by_tier.get(rng.choice([t for t in by_tier if t != tier] or [tier])) or []
             if pool:
                 viewers.add(rng.choice(pool))
         viewers.discard(author)

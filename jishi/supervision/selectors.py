@@ -378,8 +378,15 @@ def supervision_overview(
         if unit is not None
         else sum(row["authors"] for row in per_group.values())
     )
-    units = {u.pk: u for u in Unit.objects.filter(pk__in=per_group.keys())}
-    groups = {gid: _blank(gid, units[gid].name if gid in units else "") for gid in per_group}
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=per_group.keys()).select_related("parent")}
+
+    def label(gid: int) -> str:
+        if gid not in units:
+            return ""
+        # The jurisdiction's own records are its leadership's (tier 0, PRODUCT.md).
+        return f"{units[gid].name}（区领导）" if units[gid].parent_id is None else units[gid].name
+
+    groups = {gid: _blank(gid, label(gid)) for gid in per_group}
     total = _blank(unit.pk if unit else None, unit.name if unit else "全区")
     for gid, row in per_group.items():
         groups[gid].records, groups[gid].authors = row["n"], row["authors"]
@@ -420,24 +427,47 @@ def supervision_overview(
             figures.inquiries_answered += row["n"]
 
     for figures in groups.values():
-        total.records_seen += figures.records_seen
-        total.records_commented += figures.records_commented
-        total.inquiries_open += figures.inquiries_open
-        total.inquiries_overdue += figures.inquiries_overdue
-        total.inquiries_answered += figures.inquiries_answered
-        for mine, theirs in zip(total.dimensions, figures.dimensions, strict=True):
-            mine.records_seen += theirs.records_seen
-            mine.records_commented += theirs.records_commented
-            mine.inquiries += theirs.inquiries
+        _add(total, figures, authors=False)
+
+    order = {gid: units[gid].path if gid in units else "" for gid in groups}
+    if unit is None:
+        # Each village is its own 本单位, but a table of two hundred villages hides the departments: across the
+        # jurisdiction a town's villages make one row (records partition, so their figures add up).
+        towns: dict[int, GroupFigures] = {}
+        for gid in [g for g in groups if g in units and units[g].tier == 2]:
+            village = units[gid]
+            town_id = village.parent_id or gid
+            if town_id not in towns:
+                towns[town_id] = _blank(None, "")
+                order[-town_id] = (village.parent.path if village.parent else village.path) + "~"
+                towns[town_id].name = f"{village.parent.name if village.parent else village.name}·村居"
+            _add(towns[town_id], groups.pop(gid), authors=True)
+        groups.update({-town_id: figures for town_id, figures in towns.items()})
 
     smallest = rules.min_group_size()
-    rows = sorted(groups.values(), key=lambda g: (units[g.unit_id].path if g.unit_id in units else "", g.unit_id))
+    rows = [groups[gid] for gid in sorted(groups, key=lambda gid: order.get(gid, ""))]
     for figures in rows:
         if figures.authors < smallest:
             _hide(figures)
     if total.authors < smallest:
         _hide(total)
     return Overview(start=start, end=end, unit=unit, total=total, rows=rows, min_group=smallest)
+
+
+def _add(into: GroupFigures, figures: GroupFigures, *, authors: bool) -> None:
+    """Add one group's figures to another's (groups whose records do not overlap)."""
+    if authors:
+        into.authors += figures.authors
+        into.records += figures.records
+    into.records_seen += figures.records_seen
+    into.records_commented += figures.records_commented
+    into.inquiries_open += figures.inquiries_open
+    into.inquiries_overdue += figures.inquiries_overdue
+    into.inquiries_answered += figures.inquiries_answered
+    for mine, theirs in zip(into.dimensions, figures.dimensions, strict=True):
+        mine.records_seen += theirs.records_seen
+        mine.records_commented += theirs.records_commented
+        mine.inquiries += theirs.inquiries
 
 
 def _hide(figures: GroupFigures) -> None:

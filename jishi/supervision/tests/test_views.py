@@ -205,3 +205,17 @@ def test_the_inbox_stays_within_a_query_budget(org: Org, django_assert_max_num_q
     with django_assert_max_num_queries(12):
         html = client.get(reverse("supervision:inbox")).content.decode()
     assert html.count(reverse("supervision:confirm", args=[meeting.pk])) == 1
+
+
+def test_villages_make_one_row_per_town_across_the_jurisdiction(org: Org, settings: Any) -> None:
+    from jishi.supervision.selectors import supervision_overview
+
+    settings.JISHI_MIN_GROUP_SIZE = 1
+    record = untimed(org.social_worker)
+    services.view_log(viewer=org.author, record=record)
+    today = timezone.localdate()
+    overview = supervision_overview(start=today, end=today)
+    [row] = [r for r in overview.rows if "村居" in r.name]
+    assert row.name == "马陆镇·村居" and row.records == 1 and row.records_seen == 1
+    assert [d.records_seen for d in row.dimensions if d.dimension == "top_down"] == [1]
+    assert overview.total.records == 1 and overview.total.records_seen == 1
