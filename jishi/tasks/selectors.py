@@ -68,7 +68,8 @@ def stuck_since(today: datetime.date | None = None) -> datetime.datetime:
     (today counts when it is a working day), N = JISHI_TASK_STUCK_WORKING_DAYS."""
     today = today or local_today()
     days = settings.JISHI_TASK_STUCK_WORKING_DAYS
-    calendar = WorkingCalendar(today - datetime.timedelta(days=days * 3 + 30), today)
+    # Twice the span plus three weeks holds N working days even across the Spring Festival's week off.
+    calendar = WorkingCalendar(today - datetime.timedelta(days=days * 2 + 21), today)
     working = calendar.working_days()
     day = working[-days] if len(working) >= days else calendar.start
     return at(day, datetime.time.min)
@@ -285,12 +286,12 @@ class UnitTally:
     awaiting: int  # reported done, not yet confirmed
 
 
-def department_overview(*, user: Any) -> list[UnitTally]:
+def department_overview(*, user: Any, since: datetime.datetime | None = None) -> list[UnitTally]:
     """Owned tasks per department-level unit (its sections' included), among those `user` may see; two queries.
 
     Tasks are counted, never people: no minimum group size applies."""
     today = local_today()
-    since = stuck_since(today)
+    since = since or stuck_since(today)
     rows = (
         Task.objects.visible_to(user)
         .annotate(department=Coalesce("owner_unit__department_id", "owner_unit_id"))

@@ -64,13 +64,18 @@ def _filters_from(request: AuthedRequest, unit_id: int | None = None) -> TaskFil
     )
 
 
-def _list(request: AuthedRequest, template: str, extra: dict[str, Any], unit_id: int | None = None) -> HttpResponse:
+def _list(
+    request: AuthedRequest, template: str, extra: dict[str, Any], unit_id: int | None = None, overview: bool = False
+) -> HttpResponse:
     filters = _filters_from(request, unit_id)
     page = task_page(user=request.user, filters=filters, cursor=request.GET.get("cursor"))
     context = {"page": page, "query": request.GET, "statuses": Status.choices, **extra}
     if request.htmx and request.GET.get("cursor"):
         return render(request, "tasks/_task_page.html", context)
     context["counts"] = counts_for(user=request.user, unit_id=unit_id, since=page.since)
+    if overview:
+        tallies = department_overview(user=request.user, since=page.since)
+        context["overview"] = tallies if len(tallies) > 1 else []
     context["may_issue"] = rules.may_issue(request.user)
     return render(request, template, context)
 
@@ -79,11 +84,7 @@ def _list(request: AuthedRequest, template: str, extra: dict[str, Any], unit_id:
 def task_list(request: AuthedRequest) -> HttpResponse:
     """督办: every task the reader may see (the jurisdiction's for leaders and inspectors), filtered; those who see
     several departments' tasks get the overview per department first."""
-    extra: dict[str, Any] = {}
-    if not request.GET.get("cursor"):
-        overview = department_overview(user=request.user)
-        extra["overview"] = overview if len(overview) > 1 else []
-    return _list(request, "tasks/list.html", extra)
+    return _list(request, "tasks/list.html", {}, overview=True)
 
 
 @login_required
