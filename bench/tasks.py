@@ -67,7 +67,10 @@ def main() -> None:
         ("leader", f"/records/{linked.record_id}/"),
         ("leader", "/records/"),  # for scale: the records list on the same machine at the same moment
     ]
-    print(f"{'who':<14} {'surface':<44} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'queries':>7} {'status':>6}")
+    print(
+        f"{'who':<14} {'surface':<44} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'queries':>7} {'SQL ms':>7} "
+        f"{'status':>6}"
+    )
     for username, url in surfaces:
         client = Client()
         client.force_login(Person.objects.get(username=username))
@@ -81,9 +84,10 @@ def main() -> None:
             client.get(url)
         times.sort()
         p95 = times[int(len(times) * 0.95) - 1]
+        sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
         print(
             f"{username:<14} {url:<44} {statistics.median(times):7.1f} {p95:7.1f} {times[-1]:7.1f} "
-            f"{len(queries):7d} {response.status_code:6d}"
+            f"{len(queries):7d} {sql_ms:7.1f} {response.status_code:6d}"
         )
 
 
