@@ -253,3 +253,13 @@ def test_stuck_means_no_event_or_linked_record_for_n_working_days(org: Org, sett
     # The threshold counts working days: a long holiday does not make a task stuck by itself.
     since = stuck_since(datetime.date(2026, 10, 8))  # the day after 国庆 2026 (Oct 1–7 off, Oct 10 a working Saturday)
     assert since.date() < datetime.date(2026, 10, 1)
+
+
+def test_an_instruction_needs_the_records_content(org: Org) -> None:
+    sensitive = file_record(org.author, is_sensitive=True)  # 民政局's head sees that it exists, not what it says
+    with pytest.raises(PermissionDenied, match="无权阅读该记实的内容"):
+        instruction_create(
+            issuer=org.civil_head, record_id=sensitive.pk, data=task_input(org, owner_unit_id=org.civil.pk)
+        )
+    task = instruction_create(issuer=org.unit_head, record_id=sensitive.pk, data=task_input(org))
+    assert task.source_record == sensitive
