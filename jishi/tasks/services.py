@@ -73,7 +73,11 @@ class _Clean:
 
 
 def _log(*, task: Task, actor: Person, verb: str, data: dict[str, Any], now: datetime.datetime) -> None:
-    """The one place a task's history is written to the audit trail (and where the integrity chain hooks in)."""
+    """The one place a task's history is written to the audit trail.
+
+    audit() seals the event into the integrity hash chain. The audit data repeats each TaskEvent (id, from, to,
+    note), so the chain covers the flow; to seal TaskEvent rows themselves, add a Kind for tasks.TaskEvent in
+    integrity.canonical.KINDS and pass `history=[event]` from here."""
     task.last_activity_at = now
     audit(actor=actor, verb=f"task.{verb}", target=task, data=data)
 
