@@ -83,6 +83,12 @@ def resolve_mentions(*, actor: Person, record: WorkRecord, text: str, mention_id
     return list(chosen.values())
 
 
+def _closed(record: WorkRecord) -> str:
+    if record.withdrawn_at is not None:
+        return "记实已撤回，点评和质询随之关闭。"
+    return "敏感记实的点评和质询仅本单位、上级和授权人员可见。"
+
+
 def _classified(actor: Person, record: WorkRecord, day: datetime.date) -> tuple[rules.Classification, list[rules.Post]]:
     posts = rules.posts_of(actor.pk, day)
     return rules.classify_act(actor_id=actor.pk, record=record, day=day, posts=posts), posts
@@ -101,7 +107,7 @@ def comment_create(
     now = now or timezone.now()
     record = readable_record(actor, record.pk)
     if not rules.can_comment(actor, record):
-        raise PermissionDenied("敏感记实的点评仅本单位、上级和授权人员可见。")
+        raise PermissionDenied(_closed(record))
     body = _text(text, field="text", label="点评内容", max_chars=COMMENT_MAX_CHARS)
     mentioned = resolve_mentions(actor=actor, record=record, text=body, mention_ids=mention_ids or [])
     classification, posts = _classified(actor, record, day_of(now))
@@ -194,7 +200,7 @@ def inquiry_ask(
     if record.author_id == actor.pk:
         raise PermissionDenied("不能质询自己的记实。")
     if not rules.can_inquire(actor, record):
-        raise PermissionDenied("敏感记实的质询仅本单位、上级和授权人员可以提出。")
+        raise PermissionDenied(_closed(record))
     errors: dict[str, list[str]] = {}
     try:
         body = _text(

@@ -417,3 +417,15 @@ def test_an_inspector_closes_a_flag_once_and_only_in_scope(org: Org) -> None:
         services.flag_close(actor=org.inspector, flag=flag, note="再处理一次")
     flag.refresh_from_db()
     assert flag.closed_by == org.inspector and flag.closing_note.startswith("经核实")
+
+
+def test_a_withdrawn_record_closes_discussion_and_confirmation(org: Org) -> None:
+    from jishi.records.services import record_withdraw
+
+    meeting = write_record(org.author, participant_ids=[org.colleague.pk])
+    record_withdraw(actor=org.author, record=meeting, reason="记错了日期，重新记录")
+    assert not selectors.pending_confirmations(person=org.colleague).exists()
+    with pytest.raises(PermissionDenied, match="撤回"):
+        services.comment_create(actor=org.section_head, record=meeting, text="看看")
+    with pytest.raises(PermissionDenied):
+        services.confirmation_confirm(actor=org.colleague, record=meeting)
