@@ -62,7 +62,9 @@ class Relevance(Func):
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         column, params = compiler.compile(self.source_expressions[0])
-        return f"-ts_rank({column}, (%s)::tsquery)", [*params, self.query.tsquery()]
+        # Normalisation 1 divides by the log of the document's length, as bm25 weighs length: a word in a short
+        # record counts more, and records with one occurrence stop tying (which made PostgreSQL join every match).
+        return f"-ts_rank({column}, (%s)::tsquery, 1)", [*params, self.query.tsquery()]
 
 
 class SearchEntry(models.Model):

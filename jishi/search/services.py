@@ -6,9 +6,13 @@ visibility, and the visibility rule is applied when a reader searches (selectors
 
 from __future__ import annotations
 
+import multiprocessing
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import partial
+from multiprocessing.pool import AsyncResult, Pool
 
 from django.db import connection, transaction
 
@@ -19,6 +23,8 @@ from jishi.search.terms import index_text, tsvector_literal
 # is (records/rules.py content_q), so one document per record is enough.
 SOURCE_FIELDS = ("content", "place", "result", "reflection")
 CHUNK = 20_000
+Rows = list[tuple[int, str, str, str, str]]
+Documents = list[tuple[int, str]]
 
 SQLITE_CREATE = (
     "CREATE VIRTUAL TABLE search_entry USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0', prefix = '1')"
@@ -31,8 +37,7 @@ class RebuildReport:
     """What a rebuild did and how long its parts took (the demo build prints it)."""
 
     records: int = 0
-    seconds_reading: float = 0.0
-    seconds_terms: float = 0.0
+    seconds_terms: float = 0.0  # reading records and waiting for their terms
     seconds_writing: float = 0.0
     seconds_total: float = 0.0
 
@@ -100,13 +105,29 @@ def _chunks() -> Iterator[list[tuple[int, str, str, str, str]]]:
         yield rows
 
 
+def _one_ahead(pool: Pool, function: Callable[[Rows], Documents], items: Iterator[Rows]) -> Iterator[Documents]:
+    """function(item) for each item, the next one computed by the pool while the caller uses this one.
+
+    Items are read here, in the caller's thread (the database connection belongs to it), not by the pool's feeder.
+    """
+    pending: AsyncResult[Documents] | None = None
+    for item in items:
+        submitted = pool.apply_async(function, (item,))
+        if pending is not None:
+            yield pending.get()
+        pending = submitted
+    if pending is not None:
+        yield pending.get()
+
+
 @transaction.atomic
-def index_rebuild() -> RebuildReport:
+def index_rebuild(*, parallel: bool = True) -> RebuildReport:
     """Index every record from scratch, set-based: for the demo build, a bulk import, or after a restore.
 
     Chunks of records are read in id order, turned into terms and written; PostgreSQL builds its GIN index once
-    at the end. (Computing terms in a thread beside the writes was tried: the writer then waits for the GIL on
-    every row and the whole takes several times longer.)
+    at the end. With `parallel`, a forked process computes the terms of the next chunk while this one writes
+    (the worker never touches the database). A thread does not do: the writer then waits for the GIL on every
+    row and the whole takes several times longer.
     """
     report = RebuildReport()
     started = time.perf_counter()
@@ -122,14 +143,23 @@ def index_rebuild() -> RebuildReport:
             # Emptying an FTS5 table row by row costs as much as filling it; recreating it costs nothing.
             cursor.execute("DROP TABLE IF EXISTS search_entry")
             cursor.execute(SQLITE_CREATE)
-    for rows in _chunks():
-        moment = time.perf_counter()
-        documents = _documents(rows, postgresql=postgresql)
-        report.seconds_terms += time.perf_counter() - moment
-        moment = time.perf_counter()
-        _write(documents, replace=False)
-        report.seconds_writing += time.perf_counter() - moment
-        report.records += len(documents)
+    terms = partial(_documents, postgresql=postgresql)
+    with ExitStack() as stack:
+        if parallel:
+            pool = stack.enter_context(multiprocessing.get_context("fork").Pool(1))
+            batches: Iterator[Documents] = _one_ahead(pool, terms, _chunks())
+        else:
+            batches = map(terms, _chunks())
+        while True:
+            moment = time.perf_counter()
+            documents = next(batches, None)
+            report.seconds_terms += time.perf_counter() - moment
+            if documents is None:
+                break
+            moment = time.perf_counter()
+            _write(documents, replace=False)
+            report.seconds_writing += time.perf_counter() - moment
+            report.records += len(documents)
     if postgresql:
         moment = time.perf_counter()
         with connection.cursor() as cursor:
