@@ -139,7 +139,8 @@ def comment_create(
         text=f"{label}{who}点评了你的记实",
         record=record,
     )
-    notify(recipients=mentioned, kind=Kind.MENTION, actor=actor, text=f"{who}在点评中提到了你", record=record)
+    others = [p for p in mentioned if p.pk != record.author_id]  # the author already hears of the comment
+    notify(recipients=others, kind=Kind.MENTION, actor=actor, text=f"{who}在点评中提到了你", record=record)
     return comment
 
 
