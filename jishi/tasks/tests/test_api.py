@@ -120,3 +120,15 @@ def test_list_filters(org: Org) -> None:
     assert head.get(f"/api/v1/tasks?unit={org.civil.pk}&relation=owned").json()["items"] == []
     assert head.get("/api/v1/tasks?status=accepted").json()["items"] == []
     assert head.get("/api/v1/tasks?relation=bogus").status_code == 422
+
+
+def test_the_api_list_has_capped_queries(org: Org, django_assert_max_num_queries) -> None:
+    for n in range(25):
+        issue(org, title=f"第{n}项：完成专项资金清理", collaborating_unit_ids=[org.civil.pk, org.town.pk])
+    api = api_for(org.unrelated)  # a collaborator: the widest condition
+    with django_assert_max_num_queries(12):
+        body = api.get("/api/v1/tasks").json()
+    assert len(body["items"]) == 20 and body["next_cursor"]
+    with django_assert_max_num_queries(12):
+        rest = api.get(f"/api/v1/tasks?cursor={body['next_cursor']}").json()
+    assert len(rest["items"]) == 5 and rest["next_cursor"] is None
