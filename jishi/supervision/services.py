@@ -122,13 +122,14 @@ def comment_create(
         dimension=classification.dimension,
         actor_unit_id=classification.unit_id,
     )
-    CommentVersion.objects.create(comment=comment, number=1, text=body, written_at=now)
+    version = CommentVersion.objects.create(comment=comment, number=1, text=body, written_at=now)
     CommentMention.objects.bulk_create([CommentMention(comment=comment, person=p) for p in mentioned])
     audit(
         actor=actor,
         verb="supervision.comment",
         target=record,
         data={"comment": comment.pk, "dimension": comment.dimension, "mentions": [p.pk for p in mentioned]},
+        history=[version],  # the comment's text joins the integrity hash chain
     )
     who = actor.get_full_name()
     label = "领导" if comment.is_leader else ""
@@ -172,13 +173,14 @@ def comment_edit(
     comment.version += 1
     comment.edited_at = now
     comment.save(update_fields=["text", "version", "edited_at"])
-    CommentVersion.objects.create(comment=comment, number=comment.version, text=body, written_at=now)
+    version = CommentVersion.objects.create(comment=comment, number=comment.version, text=body, written_at=now)
     CommentMention.objects.bulk_create([CommentMention(comment=comment, person=p) for p in added])
     audit(
         actor=actor,
         verb="supervision.comment_edit",
         target=record,
         data={"comment": comment.pk, "version": comment.version},
+        history=[version],  # the new text joins the integrity hash chain
     )
     notify(
         recipients=added, kind=Kind.MENTION, actor=actor, text=f"{actor.get_full_name()}在点评中提到了你", record=record
