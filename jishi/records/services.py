@@ -344,8 +344,11 @@ def _write_participants(record: WorkRecord, rows: list[dict[str, Any]], *, repla
 
 
 @transaction.atomic
-def record_create(*, author: Person, data: RecordInput, now: datetime.datetime | None = None) -> WorkRecord:
-    """Create a record for `author`; submission time is the server's, late entries are marked."""
+def record_create(
+    *, author: Person, data: RecordInput, now: datetime.datetime | None = None, ask_participants: bool = True
+) -> WorkRecord:
+    """Create a record for `author`; submission time is the server's, late entries are marked. Colleagues it names
+    are asked to confirm — except when the record is itself a confirmation of theirs (`ask_participants=False`)."""
     now = now or timezone.now()
     clean = _validate(author=author, data=data, submitted_at=now, now=now)
     record = WorkRecord(author=author, submitted_at=now, updated_at=now, version=1)
@@ -367,6 +370,10 @@ def record_create(*, author: Person, data: RecordInput, now: datetime.datetime |
         history=[version],
     )
     settle_reminder(person=author, day=record.date)
+    if ask_participants and any(row["person"] for row in rows):
+        from jishi.supervision.services import participants_notify
+
+        participants_notify(record=record)
     return record
 
 
@@ -436,6 +443,7 @@ def addendum_create(
     if len(text) > 2000:
         raise ValidationError({"content": ["补充说明不能超过 2000 字。"]})
     addendum = Addendum.objects.create(record=record, author=actor, created_at=now, content=text)
+    index_record(record)  # the addenda are searched with the record, under the same content rule
     audit(actor=actor, verb="record.addendum", target=record, data={"addendum": addendum.pk}, history=[addendum])
     return addendum
 

@@ -128,6 +128,8 @@ def pending_confirmations(*, person: Person, today: datetime.date | None = None)
         .filter(participants__person=person, date__gte=confirmation_window_start(today))
         .exclude(author=person)
         .exclude(confirmations__person=person)
+        # B's record confirming A's names A: it is B's answer to A, not a new question for A.
+        .exclude(id__in=Confirmation.objects.filter(record__author=person).values("own_record_id"))
         .filter(content_q(reader_for(person)))
         .select_related("author", "unit", "category")
         .order_by("-date", "-id")

@@ -326,7 +326,7 @@ def confirmation_confirm(*, actor: Person, record: WorkRecord, now: datetime.dat
     if not rules.can_discuss(record):
         raise PermissionDenied("您无权阅读这条记实的内容。")
     _named(actor, record)
-    own = record_create(author=actor, data=participant_record_input(record, actor), now=now)
+    own = record_create(author=actor, data=participant_record_input(record, actor), now=now, ask_participants=False)
     confirmation = Confirmation.objects.create(
         record=record, person=actor, status=ConfirmationStatus.CONFIRMED, own_record=own, decided_at=now
     )

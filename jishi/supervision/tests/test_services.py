@@ -429,3 +429,18 @@ def test_a_withdrawn_record_closes_discussion_and_confirmation(org: Org) -> None
         services.comment_create(actor=org.section_head, record=meeting, text="看看")
     with pytest.raises(PermissionDenied):
         services.confirmation_confirm(actor=org.colleague, record=meeting)
+
+
+def test_naming_a_colleague_asks_them_to_confirm_but_a_confirmation_asks_nobody(
+    org: Org, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        record = write_record(org.author, participant_ids=[org.colleague.pk])
+    assert Notification.objects.filter(recipient=org.colleague, kind=Kind.CONFIRMATION).count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.confirmation_confirm(actor=org.colleague, record=record)
+    # The colleague's own record names the author: the author hears of the confirmation, and is asked nothing.
+    told = Notification.objects.filter(recipient=org.author, kind=Kind.CONFIRMATION)
+    assert [n.text for n in told] == [f"{org.colleague.full_name}确认参与了你记录的工作"]
+    assert list(selectors.pending_confirmations(person=org.author)) == []
+    assert list(selectors.pending_confirmations(person=org.colleague)) == []
