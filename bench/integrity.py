@@ -35,7 +35,7 @@ def main() -> None:
 
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
     started, cpu = time.perf_counter(), time.process_time()
-    report = link_rows()
+    report = link_rows(workers=2)
     print(
         f"link_rows: sealed {report.total:,} rows {report.linked} in {time.perf_counter() - started:.1f} s "
         f"(CPU {time.process_time() - cpu:.1f} s)"

@@ -9,18 +9,19 @@ from __future__ import annotations
 import datetime
 import hmac
 import json
+import multiprocessing
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, models, transaction
-from django.db.models import Exists, OuterRef
+from django.db import connection, connections, models, transaction
+from django.db.models import Exists, Max, Min, OuterRef
 from django.utils import timezone
 
 from jishi.integrity import conf
-from jishi.integrity.canonical import GENESIS, Kind, Row, _utc, chained_kinds, entry_text, hasher, kind_of
+from jishi.integrity.canonical import GENESIS, KINDS, Kind, Row, _utc, chained_kinds, entry_text, hasher, kind_of
 from jishi.integrity.models import ChainEntry, ChainHead, Digest, Verification
 
 DIGEST_FORMAT = "jishi-digest/1"
@@ -120,14 +121,67 @@ def _insert_entries(rows: list[tuple[Any, ...]]) -> None:
         cursor.executemany(sql, rows)
 
 
-@transaction.atomic
-def link_rows(*, kinds: Iterable[str] | None = None, min_id: int = 0, batch: int = 20_000) -> LinkReport:
+ContentHash = tuple[int, int | None, int | None, str]  # object id, record id, actor id, content hash
+
+
+def _content_hashes(kind_name: str, min_id: int, low: int = 0, high: int | None = None) -> list[ContentHash]:
+    """The content hashes of the unsealed rows of one kind in an id range, in id order (runs in a worker too)."""
+    kind = KINDS[kind_name]
+    rows = _unlinked(kind, max(min_id, low))
+    if high is not None:
+        rows = rows.filter(pk__lt=high)
+    digest = hasher()
+    return [(row.object_id, row.record_id, row.actor_id, digest(row.text()).hexdigest()) for row in kind.rows(rows)]
+
+
+def _hashes_in_parallel(pool: Any, kind: Kind, min_id: int, step: int = 40_000) -> Iterator[ContentHash]:
+    bounds = kind.model._default_manager.filter(pk__gte=min_id).aggregate(low=Min("pk"), high=Max("pk"))
+    if bounds["low"] is None:
+        return
+    starts = range(bounds["low"], bounds["high"] + 1, step)
+    tasks = [(kind.name, min_id, low, low + step) for low in starts]
+    for chunk in pool.imap(_content_hashes_task, tasks):  # in order: the chain follows the ids
+        yield from chunk
+
+
+def _content_hashes_task(task: tuple[str, int, int, int]) -> list[ContentHash]:
+    return _content_hashes(*task)
+
+
+def _workers_possible(workers: int) -> bool:
+    """Worker processes read committed rows on their own connections: not inside a transaction, not in memory."""
+    if workers < 2 or connection.in_atomic_block:
+        return False
+    return not (connection.vendor == "sqlite" and connection.is_in_memory_db())  # type: ignore[attr-defined]
+
+
+def link_rows(
+    *, kinds: Iterable[str] | None = None, min_id: int = 0, batch: int = 20_000, workers: int = 1
+) -> LinkReport:
     """Seal every row of the chained kinds (id ≥ `min_id`) that no entry covers yet — set-based.
 
-    For rows written by the bulk writer (the demo world, imports), in the same transaction as the load: call it
-    only for rows Jishi itself has just written, since anything it finds unsealed it seals as genuine.
+    For rows written by the bulk writer: an import calls it inside its own transaction; the demo build calls it
+    after the load has committed, with `workers=2`, so that two processes read and hash the rows while this one
+    links and inserts. Call it only for rows Jishi itself has just written: whatever it finds unsealed it seals
+    as genuine.
     """
     started = time.perf_counter()
+    pool = None
+    if _workers_possible(workers):
+        connections.close_all()  # each worker opens its own connection; none may inherit this one
+        pool = multiprocessing.get_context("fork").Pool(workers)
+    try:
+        with transaction.atomic():
+            report = _link_all(kinds=kinds, min_id=min_id, batch=batch, pool=pool)
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _link_all(*, kinds: Iterable[str] | None, min_id: int, batch: int, pool: Any) -> LinkReport:
     report = LinkReport()
     wanted = set(kinds) if kinds is not None else None
     now = timezone.now()
@@ -141,29 +195,35 @@ def link_rows(*, kinds: Iterable[str] | None = None, min_id: int = 0, batch: int
             heads[shard] = ChainHead.objects.create(shard=shard, entry_hash=GENESIS)
     seqs = {shard: head.seq for shard, head in heads.items()}
     hashes = {shard: head.entry_hash for shard, head in heads.items()}
+    # Sealing a whole world into an empty chain: build the object index once at the end, not row by row.
+    lookup_index = next(ix for ix in ChainEntry._meta.indexes if ix.name == "chain_entry_object")
+    rebuild = sum(seqs.values()) < 10_000
+    if rebuild:  # plain statements: SQLite's schema editor refuses to run inside the caller's transaction
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(lookup_index.name)}")
     for kind in chained_kinds():
         if wanted is not None and kind.name not in wanted:
             continue
         count = 0
         pending: list[tuple[Any, ...]] = []
-        for row in kind.rows(_unlinked(kind, min_id)):
-            shard = (row.actor_id or 0) % n_shards
+        found = _hashes_in_parallel(pool, kind, min_id) if pool else iter(_content_hashes(kind.name, min_id))
+        for object_id, record_id, actor_id, content_hash in found:
+            shard = (actor_id or 0) % n_shards
             seq = seqs[shard] + 1
-            content_hash = digest(row.text()).hexdigest()
             entry_hash = digest(
                 entry_text(
                     prev=hashes[shard],
                     shard=shard,
                     seq=seq,
                     kind=kind.name,
-                    object_id=row.object_id,
-                    record_id=row.record_id,
+                    object_id=object_id,
+                    record_id=record_id,
                     created_at=created,
                     content_hash=content_hash,
                 )
             ).hexdigest()
             seqs[shard], hashes[shard] = seq, entry_hash
-            pending.append((shard, seq, kind.name, row.object_id, row.record_id, content_hash, entry_hash, adapted_now))
+            pending.append((shard, seq, kind.name, object_id, record_id, content_hash, entry_hash, adapted_now))
             count += 1
             if len(pending) >= batch:
                 _insert_entries(pending)
@@ -171,10 +231,12 @@ def link_rows(*, kinds: Iterable[str] | None = None, min_id: int = 0, batch: int
         if pending:
             _insert_entries(pending)
         report.linked[kind.name] = count
+    if rebuild:
+        with connection.cursor() as cursor:
+            cursor.execute(str(lookup_index.create_sql(ChainEntry, connection.schema_editor())))
     for shard, seq in seqs.items():
         if seq != heads[shard].seq:
             ChainHead.objects.filter(shard=shard).update(seq=seq, entry_hash=hashes[shard])
-    report.seconds = time.perf_counter() - started
     return report
 
 

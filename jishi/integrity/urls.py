@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from jishi.integrity import views
 
 app_name = "integrity"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.status, name="status"),
+]

@@ -31,6 +31,7 @@ from jishi.integrity.canonical import (
     GENESIS,
     KINDS,
     Kind,
+    RawJSON,
     Row,
     _utc,
     as_text,
@@ -392,7 +393,7 @@ _SNAPSHOT_ENCODER = ReadableJSONEncoder()
 def _same(snapshot: dict[str, Any], stored: Any) -> bool:
     """Does a version's data say what the record says? On SQLite `stored` is the text Jishi wrote: compare text
     first (one encode), and parse only when it differs (an older key order is not a change)."""
-    if isinstance(stored, str):
+    if isinstance(stored, RawJSON):
         if _SNAPSHOT_ENCODER.encode(snapshot) == stored:
             return True
         stored = parse_json(stored)

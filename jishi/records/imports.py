@@ -32,13 +32,14 @@ from jishi.core.tables import (
     text,
 )
 from jishi.core.tables import template as sheet_template
+from jishi.integrity.services import link_rows
 from jishi.org import imports as org_imports
 from jishi.org.calendar import WorkingCalendar, at, local_today
 from jishi.org.models import Assignment, Duty, Person
 from jishi.org.rules import can_import
 from jishi.org.selectors import by_precedence, duty_serves, held_on
 from jishi.records.batches import batch_create, fingerprint, refuse_repeat
-from jishi.records.bulk import BulkRecord, RecordRuleError, category_names, check, write_records
+from jishi.records.bulk import BulkRecord, RecordRuleError, category_names, check, next_ids, write_records
 from jishi.records.models import Category, Visibility, WorkRecord
 
 __all__ = ["KINDS", "MAX_BYTES", "ImportFileError", "ImportReport", "RowError", "can_import", "import_records"]
@@ -261,6 +262,7 @@ def import_records(*, actor: Person, data: bytes, filename: str, dry_run: bool =
     calendar = WorkingCalendar(min(dates), max(dates) + datetime.timedelta(days=60))
     with transaction.atomic():
         batch = batch_create(actor=actor, digest=digest, filename=filename, rows=len(good))
+        first_version = next_ids()[2]
         try:
             writer = write_records(
                 _records(good),
@@ -270,6 +272,7 @@ def import_records(*, actor: Person, data: bytes, filename: str, dry_run: bool =
             )
         except RecordRuleError as exc:  # validated above; kept as a guard against a rule added in one place only
             raise ImportFileError(str(exc)) from exc
+        link_rows(kinds=["version"], min_id=first_version)  # the imported versions join the integrity chain
         audit(
             actor=actor,
             verb="records.import",

@@ -159,3 +159,27 @@ def test_digest_command_refuses_bad_dates(org: Org) -> None:
         call_command("digest", "--date", "2026-13-01", stdout=StringIO())
     with pytest.raises(CommandError, match="未来"):
         call_command("digest", "--date", "2999-01-01", stdout=StringIO())
+
+
+def test_the_integrity_page_is_for_inspectors_and_administrators(history: dict[str, Any], tmp_path: Path) -> None:
+    from django.test import Client
+
+    call_command("digest", "--out", str(tmp_path), stdout=StringIO())
+    call_command("verify", stdout=StringIO())
+    client = Client()
+    for person in (history["first"].author, history["locked"].author):
+        client.force_login(person)
+        assert client.get("/integrity/").status_code == 404
+        assert client.get("/api/v1/integrity/status").status_code == 404
+    client.force_login(_inspector())
+    page = client.get("/integrity/").content.decode()
+    assert "校验" in page and "通过" in page and str(timezone.localdate().year) in page
+    status = client.get("/api/v1/integrity/status").json()
+    assert status["last_verification"]["problems"] == 0 and status["digest_dates"] == [str(timezone.localdate())]
+    assert status["entries"] == ChainEntry.objects.count()
+
+
+def _inspector() -> Any:
+    from jishi.org.models import Person
+
+    return Person.objects.get(username="inspector")

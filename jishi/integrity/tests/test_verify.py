@@ -186,3 +186,59 @@ def test_audit_events_without_a_person_are_sealed_too(org: Org) -> None:
 def test_the_canonical_form_survives_the_database_round_trip(org: Org, value: Any) -> None:
     audit(actor=org.admin, verb="test.value", target=org.root, data={"z": value, "a": [value]})
     assert verify().ok
+
+
+def test_sealing_adds_three_statements_to_a_write(org: Org, django_assert_num_queries: Any) -> None:
+    from django.db import transaction
+
+    audit(actor=org.author, verb="test.first", target=org.root)  # the chain's head exists from the first write on
+    with transaction.atomic(), django_assert_num_queries(4):  # the event, then: lock head, insert entries, move head
+        audit(actor=org.author, verb="test.cost", target=org.root, data={})
+    assert verify().ok
+
+
+def test_writers_of_different_chains_lock_different_heads(org: Org) -> None:
+    from jishi.integrity.services import shard_for
+
+    audit(actor=org.author, verb="test.a", target=org.root)
+    audit(actor=org.colleague, verb="test.b", target=org.root)
+    shards = {shard_for(org.author.pk), shard_for(org.colleague.pk)}
+    assert len(shards) == 2 and set(ChainHead.objects.filter(seq__gt=0).values_list("shard", flat=True)) >= shards
+
+
+def test_sm3_is_a_setting(history: dict[str, Any]) -> None:
+    from django.test import override_settings
+
+    from jishi.integrity.services import link_rows
+
+    with override_settings(JISHI_CHAIN_ALGORITHM="sm3"):
+        ChainEntry.objects.all().delete()
+        ChainHead.objects.all().delete()
+        link_rows()
+        assert verify().ok
+    assert not verify().ok  # sealed with SM3, checked with SHA-256: nothing matches
+
+
+def test_a_missing_algorithm_fails_loudly_at_start_up() -> None:
+    from django.core.exceptions import ImproperlyConfigured
+    from django.test import override_settings
+
+    from jishi.integrity import conf
+
+    conf.check()
+    with override_settings(JISHI_CHAIN_ALGORITHM="sm3-not-here"), pytest.raises(ImproperlyConfigured, match="sm3"):
+        conf.check()
+
+
+def test_comments_are_sealed_and_their_text_cannot_be_changed_behind_jishi(history: dict[str, Any], org: Org) -> None:
+    from jishi.supervision.models import CommentVersion
+    from jishi.supervision.services import comment_create, comment_edit
+
+    record = history["first"]
+    comment = comment_create(actor=org.section_head, record=record, text="思路清楚，请把分工表发给国库科")
+    comment_edit(actor=org.section_head, comment=comment, text="思路清楚，请把分工表发给国库科和预算科")
+    assert verify().ok
+    first = CommentVersion.objects.get(comment=comment, number=1)
+    sql(f"UPDATE {CommentVersion._meta.db_table} SET text = %s WHERE id = %s", ["改写的点评", first.pk])
+    [problem] = found(verify(), CHANGED, "comment")
+    assert (problem.object_id, problem.record_id) == (first.pk, record.pk)
