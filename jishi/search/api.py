@@ -24,7 +24,7 @@ class Ref(Schema):
 
 
 class SnippetOut(Schema):
-    field: str = Field(description="content / place / result / reflection")
+    field: str = Field(description="content / place / result / reflection / addenda")
     label: str
     text: str = Field(description="字段中命中词附近的一段（可能截断）")
     highlights: list[tuple[int, int]] = Field(description="命中词在 text 中的位置 [开始, 结束)，按字符计")

@@ -36,7 +36,13 @@ SNIPPET_CHARS = 80
 MAX_PAGE = RANK_LIMIT // PAGE_SIZE
 
 Order = Literal["relevance", "newest"]
-FIELD_LABELS = {"content": "工作内容", "place": "地点", "result": "结果/进展", "reflection": "体会/反思"}
+FIELD_LABELS = {
+    "content": "工作内容",
+    "place": "地点",
+    "result": "结果/进展",
+    "reflection": "体会/反思",
+    "addenda": "补充说明",
+}
 
 
 @dataclass
@@ -136,7 +142,9 @@ def snippets_for(record: WorkRecord, query: Query) -> list[Snippet]:
     """Highlighted pieces of the fields that contain the words — only for a record whose content the reader sees."""
     if not getattr(record, "content_visible", False):
         return []
-    found = [_snippet(name, getattr(record, name), query) for name in FIELD_LABELS]
+    texts = {name: getattr(record, name) for name in FIELD_LABELS if name != "addenda"}
+    texts["addenda"] = "\n".join(a.content for a in record.addenda.all())
+    found = [_snippet(name, text, query) for name, text in texts.items()]
     snippets = [s for s in found if s is not None]
     if not any(s.field == "content" for s in snippets):  # the words are elsewhere: still show what the work was
         snippets.insert(
@@ -146,7 +154,7 @@ def snippets_for(record: WorkRecord, query: Query) -> list[Snippet]:
 
 
 def _rows(queryset: RecordQuerySet) -> list[WorkRecord]:
-    return list(queryset.select_related("author", "unit", "category", "duty"))
+    return list(queryset.select_related("author", "unit", "category", "duty").prefetch_related("addenda"))
 
 
 def search_records(

@@ -13,17 +13,19 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
 from multiprocessing.pool import AsyncResult, Pool
+from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 
-from jishi.records.models import WorkRecord
+from jishi.records.models import Addendum, WorkRecord
 from jishi.search.terms import index_text, tsvector_literal
 
-# What a reader sees of a record's content and may search for; all of it is hidden together when the content
-# is (records/rules.py content_q), so one document per record is enough.
+# What a reader sees of a record's content and may search for, with its addenda; all of it is hidden together
+# when the content is (records/rules.py content_q, the detail page), so one document per record is enough.
 SOURCE_FIELDS = ("content", "place", "result", "reflection")
 CHUNK = 20_000
-Rows = list[tuple[int, str, str, str, str]]
+Rows = list[tuple[Any, ...]]  # (record id, content, place, result, reflection, addenda)
 Documents = list[tuple[int, str]]
 
 SQLITE_CREATE = (
@@ -42,13 +44,13 @@ class RebuildReport:
     seconds_total: float = 0.0
 
 
-def _documents(rows: list[tuple[int, str, str, str, str]], *, postgresql: bool) -> list[tuple[int, str]]:
+def _documents(rows: Rows, *, postgresql: bool) -> Documents:
     if postgresql:
         return [(pk, tsvector_literal(index_text(*texts))) for pk, *texts in rows]
     return [(pk, index_text(*texts)) for pk, *texts in rows]
 
 
-def _write(documents: list[tuple[int, str]], *, replace: bool) -> None:
+def _write(documents: Documents, *, replace: bool) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             if replace:
@@ -68,41 +70,47 @@ def _write(documents: list[tuple[int, str]], *, replace: bool) -> None:
         cursor.executemany("INSERT INTO search_entry (rowid, terms) VALUES (%s, %s)", documents)
 
 
-def _rows(queryset: Iterable[tuple[int, str, str, str, str]]) -> list[tuple[int, str, str, str, str]]:
-    return list(queryset)
+def _with_addenda(rows: list[tuple[Any, ...]], addenda: QuerySet[Addendum]) -> Rows:
+    """Each record's fields followed by its addenda (补充说明) as one more text."""
+    texts: dict[int, list[str]] = {}
+    for record_id, content in addenda.order_by("record_id", "created_at", "id").values_list("record_id", "content"):
+        texts.setdefault(record_id, []).append(content)
+    return [(*row, "\n".join(texts.get(row[0], ()))) for row in rows]
 
 
 @transaction.atomic
 def index_records(record_ids: Iterable[int]) -> int:
-    """(Re)index these records — after a create, an edit or a bulk write; returns how many were indexed."""
+    """(Re)index these records — after a bulk write or a repair; returns how many were indexed."""
     ids = sorted(set(record_ids))
     done = 0
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        rows = _rows(WorkRecord.objects.filter(pk__in=chunk).order_by().values_list("pk", *SOURCE_FIELDS))
-        if rows:
+        fields = list(WorkRecord.objects.filter(pk__in=chunk).order_by().values_list("pk", *SOURCE_FIELDS))
+        if fields:
+            rows = _with_addenda(fields, Addendum.objects.filter(record_id__in=chunk))
             _write(_documents(rows, postgresql=connection.vendor == "postgresql"), replace=True)
-        done += len(rows)
+        done += len(fields)
     return done
 
 
 def index_record(record: WorkRecord) -> None:
     """Index one record as it now stands, from the record services (same transaction as the write)."""
-    document = index_text(*(getattr(record, name) for name in SOURCE_FIELDS))
+    addenda = "\n".join(record.addenda.order_by("created_at", "id").values_list("content", flat=True))
+    document = index_text(*(getattr(record, name) for name in SOURCE_FIELDS), addenda)
     if connection.vendor == "postgresql":
         document = tsvector_literal(document)
     _write([(record.pk, document)], replace=True)
 
 
-def _chunks() -> Iterator[list[tuple[int, str, str, str, str]]]:
+def _chunks() -> Iterator[Rows]:
     records = WorkRecord.objects.order_by("pk").values_list("pk", *SOURCE_FIELDS)
     last = 0
     while True:
-        rows = _rows(records.filter(pk__gt=last)[:CHUNK])
-        if not rows:
+        fields = list(records.filter(pk__gt=last)[:CHUNK])
+        if not fields:
             return
-        last = rows[-1][0]
-        yield rows
+        first, last = fields[0][0], fields[-1][0]
+        yield _with_addenda(fields, Addendum.objects.filter(record_id__gte=first, record_id__lte=last))
 
 
 def _one_ahead(pool: Pool, function: Callable[[Rows], Documents], items: Iterator[Rows]) -> Iterator[Documents]:

@@ -38,5 +38,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "query": request.GET,
         "categories": Category.objects.filter(is_active=True),
     }
-    template = "search/_results.html" if getattr(request, "htmx", False) and request.GET.get("more") else "search/search.html"
+    template = (
+        "search/_results.html" if getattr(request, "htmx", False) and request.GET.get("more") else "search/search.html"
+    )
     return render(request, template, context)

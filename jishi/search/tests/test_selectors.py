@@ -185,3 +185,16 @@ def test_common_words_shape_keeps_sensitive_content_out(org: Org, monkeypatch: p
     untimed(org.author, "核对干部考察材料中的甲乙丙事项并提出处理意见", is_sensitive=True)
     assert found(org.unrelated, "甲乙丙", order="newest") == []
     assert len(found(org.sibling, "甲乙丙", order="newest")) == 1
+
+
+def test_addenda_are_searched_with_their_record(org: Org) -> None:
+    from jishi.records.services import addendum_create
+
+    record = untimed(org.author, "核对干部考察材料中的有关事项并提出处理意见", is_sensitive=True)
+    later = record.locks_at + datetime.timedelta(days=1)
+    addendum_create(actor=org.author, record=record, content="更正：涉及甲乙丙三个单位", now=later)
+    hits = search_records(user=org.sibling, text="甲乙丙").hits
+    assert [h.record.pk for h in hits] == [record.pk]
+    assert [s.field for s in hits[0].snippets] == ["content", "addenda"]
+    assert "<mark>甲乙丙</mark>" in hits[0].snippets[1].html
+    assert found(org.unrelated, "甲乙丙") == []  # the addenda of sensitive content are as hidden as the content
