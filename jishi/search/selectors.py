@@ -113,6 +113,13 @@ def match_q(*, user: Any, query: Query, walk: bool = False) -> Q:
     return indexed & content_q(reader_for(user))
 
 
+def _walk(query: Query, estimate: int) -> bool:
+    """Whether newest-first should walk the date index. A one-character piece is a prefix match, which the index
+    answers cheaply once but dearly record by record (seconds for 会), so such queries always take the join.
+    """
+    return estimate >= WALK_FROM and not query.has_single_char
+
+
 def search_q(user: Any, text: str) -> Q:
     """The list filter `q` (records list, API list, exports): the same index and rule; newest-first shape.
 
@@ -122,7 +129,7 @@ def search_q(user: Any, text: str) -> Q:
         query = parse_query(text)
     except QueryError:
         return NOTHING
-    return match_q(user=user, query=query, walk=match_estimate(query, cap=WALK_FROM) >= WALK_FROM)
+    return match_q(user=user, query=query, walk=_walk(query, match_estimate(query, cap=WALK_FROM)))
 
 
 def _snippet(name: str, text: str, query: Query) -> Snippet | None:
@@ -205,7 +212,7 @@ def search_records(
             notice=notice,
             filters=filters,
         )
-    queryset = base.filter(match_q(user=user, query=query, walk=estimate >= WALK_FROM))
+    queryset = base.filter(match_q(user=user, query=query, walk=_walk(query, estimate)))
     position = parse_cursor(cursor)
     if position:
         day, pk = position

@@ -28,9 +28,7 @@ CHUNK = 20_000
 Rows = list[tuple[Any, ...]]  # (record id, content, place, result, reflection, addenda)
 Documents = list[tuple[int, str]]
 
-SQLITE_CREATE = (
-    "CREATE VIRTUAL TABLE search_entry USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0', prefix = '1')"
-)
+SQLITE_CREATE = "CREATE VIRTUAL TABLE search_entry USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0')"
 POSTGRESQL_INDEX = "CREATE INDEX search_entry_terms ON search_entry USING gin (terms)"
 
 

@@ -91,6 +91,11 @@ class Query:
     words: tuple[str, ...]
     pieces: tuple[Piece, ...]
 
+    @property
+    def has_single_char(self) -> bool:
+        """A one-character piece is a prefix match: cheap once over the index, dear when asked record by record."""
+        return any(piece.is_single_char for piece in self.pieces)
+
     def fts5(self) -> str:
         """The SQLite FTS5 MATCH expression."""
         parts = []

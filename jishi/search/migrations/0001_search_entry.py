@@ -7,8 +7,7 @@ import jishi.search.models
 
 SQLITE = [
     # unicode61 splits on spaces and keeps a CJK pair as one token; the terms are prepared in Python.
-    # prefix = '1' indexes every term's first character, so a one-character query is one lookup.
-    "CREATE VIRTUAL TABLE search_entry USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0', prefix = '1')",
+    "CREATE VIRTUAL TABLE search_entry USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0')",
 ]
 SQLITE_DROP = ["DROP TABLE IF EXISTS search_entry"]
 POSTGRESQL = [
