@@ -49,7 +49,7 @@ def main() -> None:
     print(f"one sealed audit event: {len(queries)} statements (event insert + head lock + entries insert + head move)")
 
     started, cpu = time.perf_counter(), time.process_time()
-    result = verify()
+    result = verify(workers=2)
     print(f"verify: wall {time.perf_counter() - started:.1f} s, CPU {time.process_time() - cpu:.1f} s")
     seconds = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
     print(f"verify: {result.entries:,} entries, rows {result.rows}, {result.records:,} records; {seconds}")

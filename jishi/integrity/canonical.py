@@ -199,12 +199,12 @@ class Kind:
 
 
 def as_text(model: type[models.Model], name: str) -> Any:
-    """On SQLite, a datetime column read as its text (Django's converter parses with a regex, 3× slower)."""
+    """On SQLite, a date or time column read as its text (Django's converter parses with a regex, 3× slower)."""
     try:
         field = model._meta.get_field(name.removesuffix("_id") if name.endswith("_id") else name)
     except FieldDoesNotExist:
         return name
-    if isinstance(field, models.DateTimeField):
+    if isinstance(field, models.DateField):  # DateTimeField too
         return Cast(name, output_field=models.TextField())
     return name
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import hmac
 import json
+import multiprocessing
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
 from jishi.core.models import ReadableJSONEncoder
@@ -300,7 +301,7 @@ class _RecordRow:
     reflection: str
     result: str
     start_at: datetime.datetime | None
-    submitted_at: datetime.datetime
+    submitted_at: datetime.datetime | str
     unit_id: int
     version: int
     visibility: str
@@ -335,8 +336,9 @@ class _RecordRow:
             setattr(self, name, value)
         self.date = _date(self.date)
         self.start_at, self.end_at = _aware(self.start_at), _aware(self.end_at)
-        self.submitted_at = _aware(self.submitted_at)  # type: ignore[assignment]  # never null
-        self.withdrawn_at = _aware(self.withdrawn_at)
+        if self.withdrawn_at is not None:
+            self.withdrawn_at = _aware(self.withdrawn_at)
+        # submitted_at stays as read (text on SQLite): it is only compared through _utc
         self.is_sensitive = bool(self.is_sensitive)
 
 
@@ -366,11 +368,13 @@ def _by_record(rows: Iterator[Any], key: Any) -> Iterator[tuple[int, list[Any]]]
 class _Versions:
     """The versions of each record in turn, every one checked against its chain entry as it passes."""
 
-    def __init__(self, report: Report, entries: dict[int, Sealed]) -> None:
+    def __init__(self, report: Report, entries: dict[int, Sealed], queryset: QuerySet[Any]) -> None:
         self.report, self.entries, self.kind, self.digest = report, entries, KINDS["version"], hasher()
-        self.groups = _by_record(self.kind.rows(order=("record_id", "number")), lambda row: row.record_id)
+        rows = self.kind.rows(queryset, order=("record_id", "number"))
+        self.groups = _by_record(rows, lambda row: row.record_id)
         self.pending = next(self.groups, None)
         self.count = 0
+        self.matched: list[int] = []  # versions found with an entry: a worker hands these back
 
     def of(self, record_id: int) -> list[Row]:
         """The versions of `record_id`; versions of records no longer there are reported on the way."""
@@ -379,6 +383,8 @@ class _Versions:
             self.pending = next(self.groups, None)
             self.count += len(rows)
             for row in rows:
+                if row.object_id in self.entries:
+                    self.matched.append(row.object_id)
                 _check_row(self.report, self.kind, row, self.entries, self.digest)
             if owner == record_id:
                 return rows
@@ -400,26 +406,33 @@ def _same(snapshot: dict[str, Any], stored: Any) -> bool:
     return bool(snapshot == stored)
 
 
-def _check_records(report: Report, sealed: dict[str, dict[int, Sealed]]) -> None:
-    """Pass 3: every version against its entry, and every record against its versions, in one merge by record.
+def _check_record_range(report: Report, entries: dict[int, Sealed], low: int | None, high: int | None) -> _Versions:
+    """Pass 3 for records with low ≤ id < high (None: unbounded): every version against its entry, every record
+    against its versions, in one merge by record.
 
     A record changes only by adding a version, so it must equal its latest; its author and submission time
     are those of its first (imports excepted: they enter the history at the import, by the importer).
     """
-    from jishi.records.models import RecordParticipant, WorkRecord
+    from jishi.records.models import RecordParticipant, RecordVersion, WorkRecord
     from jishi.records.services import record_snapshot
 
-    entries = sealed.pop("version", {})
-    versions = _Versions(report, entries)
+    def bounded(queryset: QuerySet[Any], field: str) -> QuerySet[Any]:
+        if low is not None:
+            queryset = queryset.filter(**{f"{field}__gte": low})
+        if high is not None:
+            queryset = queryset.filter(**{f"{field}__lt": high})
+        return queryset
+
+    versions = _Versions(report, entries, bounded(RecordVersion.objects.all(), "record_id"))
     columns: list[Any] = list(_RecordRow.__slots__)
     if connections[WorkRecord.objects.db].vendor == "sqlite":
         columns = [as_text(WorkRecord, name) for name in columns]
-    records = _raw(WorkRecord.objects.order_by("id").values_list(*columns))
+    records = _raw(bounded(WorkRecord.objects.all(), "id").order_by("id").values_list(*columns))
     participants = _by_record(
         _raw(
-            RecordParticipant.objects.order_by("record_id", "id").values_list(
-                "record_id", "person_id", "unit_id", "contact_name"
-            )
+            bounded(RecordParticipant.objects.all(), "record_id")
+            .order_by("record_id", "id")
+            .values_list("record_id", "person_id", "unit_id", "contact_name")
         ),
         lambda values: values[0],
     )
@@ -431,9 +444,15 @@ def _check_records(report: Report, sealed: dict[str, dict[int, Sealed]]) -> None
         while next_parts is not None and next_parts[0] < record.id:
             next_parts = next(participants, None)
         parts = next_parts[1] if next_parts is not None and next_parts[0] == record.id else []
-        when = record.submitted_at
         if not history:
-            report.add(INSERTED, "record", record.id, record.id, when, "记实没有任何版本：绕过记实直接写入。")
+            report.add(
+                INSERTED,
+                "record",
+                record.id,
+                record.id,
+                _aware(record.submitted_at),
+                "记实没有任何版本：绕过记实直接写入。",
+            )
             continue
         first, latest = history[0].canonical, history[-1].canonical
         snapshot = record_snapshot(
@@ -442,29 +461,90 @@ def _check_records(report: Report, sealed: dict[str, dict[int, Sealed]]) -> None
         )
         if latest["number"] != record.version or not _same(snapshot, latest["data"]):
             detail = f"记实与其最新版本（第 {latest['number']} 版）不符：被直接改动。"
-            report.add(CHANGED, "record", record.id, record.id, when, detail)
+            report.add(CHANGED, "record", record.id, record.id, _aware(record.submitted_at), detail)
         elif record.import_batch_id is None and (
             first["changed_by_id"] != record.author_id or first["changed_at"] != _utc(record.submitted_at)
         ):
-            report.add(CHANGED, "record", record.id, record.id, when, "记录人或提交时间与第 1 版不符：被直接改动。")
+            report.add(
+                CHANGED,
+                "record",
+                record.id,
+                record.id,
+                _aware(record.submitted_at),
+                "记录人或提交时间与第 1 版不符：被直接改动。",
+            )
     versions.of(2**63 - 1)
-    report.rows["version"] = versions.count
-    _report_deleted(report, "version", entries)
+    return versions
 
 
-def verify(*, digests: list[tuple[Path, dict[str, Any]]] | None = None) -> Report:
-    """Verify the whole history (and, given exported digests, the chain against them)."""
+# The sealed versions, set before worker processes fork: they read it (copy-on-write) instead of receiving it.
+_SEALED_VERSIONS: dict[int, Sealed] = {}
+
+
+def _record_range_task(bounds: tuple[int | None, int | None]) -> tuple[list[Problem], int, int, list[int]]:
+    report = Report()
+    versions = _check_record_range(report, _SEALED_VERSIONS, *bounds)
+    return report.problems, report.records, versions.count, versions.matched
+
+
+def _record_ranges(step: int) -> list[tuple[int | None, int | None]]:
+    from jishi.records.models import WorkRecord
+
+    bounds = WorkRecord.objects.aggregate(low=Min("id"), high=Max("id"))
+    if bounds["low"] is None:
+        return [(None, None)]
+    cuts = list(range(bounds["low"] + step, bounds["high"] + 1, step))
+    lows: list[int | None] = [None, *cuts]
+    highs: list[int | None] = [*cuts, None]
+    return list(zip(lows, highs, strict=True))
+
+
+def _workers_possible(workers: int) -> bool:
+    """Worker processes read committed rows on their own connections: not inside a transaction, not in memory."""
+    connection = connections["default"]
+    if workers < 2 or connection.in_atomic_block:
+        return False
+    return not (connection.vendor == "sqlite" and connection.is_in_memory_db())  # type: ignore[attr-defined]
+
+
+def verify(*, digests: list[tuple[Path, dict[str, Any]]] | None = None, workers: int = 1) -> Report:
+    """Verify the whole history (and, given exported digests, the chain against them).
+
+    With `workers` > 1 (outside a transaction), pass 3 — versions and records, most of the work — runs in that
+    many processes over ranges of record ids while this one checks the other kinds.
+    """
+    global _SEALED_VERSIONS
     report = Report()
     started = time.perf_counter()
     pins = _check_digest_documents(report, digests) if digests else {}
     sealed = _walk_chains(report, pins)
     report.seconds["chain"] = time.perf_counter() - started
     mark = time.perf_counter()
-    _check_rows(report, sealed)
-    report.seconds["rows"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    _check_records(report, sealed)
-    report.seconds["records"] = time.perf_counter() - mark
+    entries = sealed.pop("version", {})
+    if _workers_possible(workers):
+        ranges = _record_ranges(step=50_000)
+        _SEALED_VERSIONS = entries
+        connections.close_all()  # each worker opens its own connection; none may inherit this one
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pending = pool.map_async(_record_range_task, ranges)
+            _check_rows(report, sealed)
+            report.seconds["rows"] = time.perf_counter() - mark
+            results = pending.get()
+        _SEALED_VERSIONS = {}
+        count = 0
+        for problems, records, versions, matched in results:
+            report.problems += problems
+            report.records += records
+            count += versions
+            for object_id in matched:
+                entries.pop(object_id, None)
+        report.rows["version"] = count
+    else:
+        _check_rows(report, sealed)
+        report.seconds["rows"] = time.perf_counter() - mark
+        report.rows["version"] = _check_record_range(report, entries, None, None).count
+    _report_deleted(report, "version", entries)
+    report.seconds["records"] = time.perf_counter() - mark - report.seconds["rows"]
     for name, entries in sealed.items():  # kinds no longer installed
         _report_deleted(report, name, entries)
     report.seconds["total"] = time.perf_counter() - started

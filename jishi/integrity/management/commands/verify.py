@@ -28,7 +28,7 @@ class Command(BaseCommand):
                 documents = load_digests(digests)
             except DigestError as exc:
                 raise CommandError(str(exc), returncode=2) from exc
-        report = verify(digests=documents)
+        report = verify(digests=documents, workers=2)
         verification_record(report)
         for problem in report.problems[:limit]:
             self.stdout.write(problem.line())
