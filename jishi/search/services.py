@@ -166,11 +166,15 @@ def index_rebuild(*, parallel: bool = True) -> RebuildReport:
             _write(documents, replace=False)
             report.seconds_writing += time.perf_counter() - moment
             report.records += len(documents)
-    if postgresql:
-        moment = time.perf_counter()
-        with connection.cursor() as cursor:
+    moment = time.perf_counter()
+    with connection.cursor() as cursor:
+        if postgresql:
             cursor.execute(POSTGRESQL_INDEX)
             cursor.execute("ANALYZE search_entry")
-        report.seconds_writing += time.perf_counter() - moment
+        else:
+            # One segment instead of the dozens a bulk load leaves: asking the index about one record (newest-first
+            # pages of common words) then seeks one doclist, not one per segment — 公室 went from 108 ms to 13 ms.
+            cursor.execute("INSERT INTO search_entry (search_entry) VALUES ('optimize')")
+    report.seconds_writing += time.perf_counter() - moment
     report.seconds_total = time.perf_counter() - started
     return report
