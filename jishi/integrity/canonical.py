@@ -178,15 +178,22 @@ class Kind:
                     record_id = values[-2] if has_record else derive(canonical) if derive else None
                     yield Row(self.name, values[0], record_id, values[-1], canonical)
 
+    @cached_property
+    def _encoders(self) -> list[Any]:
+        """Per field, the JSON encoder Django writes it with, or None for a field that is not JSON."""
+        by_attname = {f.attname: f for f in self.model._meta.concrete_fields}
+        return [
+            getattr(by_attname[name], "encoder", None) if isinstance(by_attname[name], models.JSONField) else False
+            for name in self.fields
+        ]
+
     def row_of(self, instance: models.Model, actor_id: int | None) -> Row:
         """The row for an object just saved, exactly as `rows()` will read it back."""
-        by_attname = {f.attname: f for f in self.model._meta.concrete_fields}
         canonical: dict[str, Any] = {"id": instance.pk}
-        for name, convert in zip(self.fields, self._db_converters, strict=True):
+        for name, convert, encoder in zip(self.fields, self._db_converters, self._encoders, strict=True):
             value = getattr(instance, name)
-            field = by_attname[name]
-            if isinstance(field, models.JSONField):  # the text Django writes (kept by SQLite, parsed from jsonb)
-                value = json.dumps(value, cls=field.encoder)
+            if encoder is not False:  # the text Django writes (kept by SQLite, parsed from jsonb)
+                value = json.dumps(value, cls=encoder)
             canonical[name] = convert(value)
         if self.record is None:
             record_id = self.record_from_values(canonical) if self.record_from_values else None

@@ -69,25 +69,45 @@ def _seal(rows: Sequence[Row], *, shard: int, head: ChainHead, now: datetime.dat
 
 
 def _locked_head(shard: int) -> ChainHead:
-    head, _ = ChainHead.objects.select_for_update().get_or_create(shard=shard, defaults={"entry_hash": GENESIS})
-    return head
+    """The chain's head, locked until the caller's transaction ends (created on the chain's first write)."""
+    quote = connection.ops.quote_name
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = f"SELECT seq, entry_hash FROM {quote(ChainHead._meta.db_table)} WHERE shard = %s{lock}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [shard])
+        found = cursor.fetchone()
+    if found is None:
+        head, _ = ChainHead.objects.select_for_update().get_or_create(shard=shard, defaults={"entry_hash": GENESIS})
+        return head
+    return ChainHead(shard=shard, seq=found[0], entry_hash=found[1])
 
 
 @transaction.atomic(savepoint=False)  # part of the caller's transaction: no savepoint statements
 def link(*, actor_id: int | None, instances: Sequence[models.Model]) -> None:
     """Seal saved history rows into the acting person's chain, in the caller's transaction.
 
-    Three statements whatever the number of rows: lock the chain's head, insert the entries, move the head.
-    Only writers of the same chain (one person in sixteen, by default) wait for each other.
+    Three statements whatever the number of rows: lock the chain's head, insert the entries, move the head —
+    written as plain SQL, since every write in Jishi pays for them. Only writers of the same chain (one person in
+    sixteen, by default) wait for each other.
     """
     if not instances:
         return
     shard = shard_for(actor_id)
     rows = [kind_of(instance).row_of(instance, actor_id) for instance in instances]
+    now = timezone.now()
     head = _locked_head(shard)
-    entries = _seal(rows, shard=shard, head=head, now=timezone.now())
-    ChainEntry.objects.bulk_create(entries)
-    ChainHead.objects.filter(shard=shard).update(seq=head.seq, entry_hash=head.entry_hash)
+    entries = _seal(rows, shard=shard, head=head, now=now)
+    moment = connection.ops.adapt_datetimefield_value(now)
+    _insert_entries(
+        [(e.shard, e.seq, e.kind, e.object_id, e.record_id, e.content_hash, e.entry_hash, moment) for e in entries],
+        many=False,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {connection.ops.quote_name(ChainHead._meta.db_table)} SET seq = %s, entry_hash = %s "
+            "WHERE shard = %s",
+            [head.seq, head.entry_hash, shard],
+        )
 
 
 @dataclass
@@ -110,15 +130,17 @@ def _unlinked(kind: Kind, min_id: int) -> models.QuerySet[Any]:
     return rows.filter(~Exists(sealed.filter(object_id=OuterRef("pk"))))
 
 
-def _insert_entries(rows: list[tuple[Any, ...]]) -> None:
+def _insert_entries(rows: list[tuple[Any, ...]], *, many: bool = True) -> None:
+    """executemany for bulk loads; one multi-row INSERT for the few entries of a single write."""
     quote = connection.ops.quote_name
     columns = ["shard", "seq", "kind", "object_id", "record_id", "content_hash", "entry_hash", "created_at"]
-    sql = (
-        f"INSERT INTO {quote(ChainEntry._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
+    head = f"INSERT INTO {quote(ChainEntry._meta.db_table)} ({', '.join(quote(c) for c in columns)}) VALUES "
+    one = f"({', '.join(['%s'] * len(columns))})"
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if many:
+            cursor.executemany(head + one, rows)
+        else:
+            cursor.execute(head + ", ".join([one] * len(rows)), [value for row in rows for value in row])
 
 
 ContentHash = tuple[int, int | None, int | None, str]  # object id, record id, actor id, content hash
