@@ -137,6 +137,7 @@ class DemoWorld:
     logins: list[tuple[str, str, str]]
     manifest: Path
     timings: dict[str, float] = field(default_factory=dict)  # seconds by phase
+    notes: list[str] = field(default_factory=list)  # what the layers over the records added
 
 
 def progress_bar(label: str, done: int, total: int) -> str:
@@ -741,6 +742,7 @@ def build_world(
         )
     report("记实", count, count)
     timings["records"] = time.perf_counter() - started - timings["organisation"]
+    notes = _layers(seed=seed, days=days, today=today, now=now, workers=workers, timings=timings, report=report)
     path = _write_manifest(structure, writer, bulk, scale=scale, seed=seed, days=days)
     _refresh_planner_statistics()
     logins = [(u, structure.named[u].full_name, label) for u, label in DEMO_LOGINS if u in structure.named]
@@ -751,7 +753,56 @@ def build_world(
         records=count,
         logins=logins,
         manifest=path,
+        notes=notes,
     )
+
+
+# Supervision (views, comments, inquiries) is seeded on the most recent weeks only: enough for the overview of
+# "this month" and every record page of recent work, without tripling the build.
+SUPERVISION_DAYS = 14
+
+
+def _layers(
+    *,
+    seed: int,
+    days: list[datetime.date],
+    today: datetime.date,
+    now: datetime.datetime,
+    workers: int,
+    timings: dict[str, float],
+    report: Progress,
+) -> list[str]:
+    """What people do with the records (supervision, tasks), then the integrity chain over all of it and the search
+    index — each through its app's own set-based writer, timed."""
+    from jishi.integrity.services import link_rows
+    from jishi.search.services import index_rebuild
+    from jishi.supervision.demo import seed as seed_supervision
+    from jishi.tasks.demo import seed_tasks
+
+    def phase(label: str, key: str, work: Callable[[], Any]) -> Any:
+        report(label, 0, 1)
+        moment = time.perf_counter()
+        result = work()
+        timings[key] = time.perf_counter() - moment
+        report(label, 1, 1)
+        return result
+
+    supervision = phase(
+        "监督",
+        "supervision",
+        lambda: seed_supervision(
+            rng=random.Random(f"{seed}-supervision"), until=days[-1], days=SUPERVISION_DAYS, now=now
+        ),
+    )
+    tasks = phase("督办", "tasks", lambda: seed_tasks(seed=seed, today=today))
+    chain = phase("完整性链", "chain", lambda: link_rows(workers=workers))
+    search = phase("检索索引", "search", index_rebuild)
+    return [
+        f"监督（最近 {SUPERVISION_DAYS} 天）：浏览 {supervision.views:,}，点评 {supervision.comments:,}，"
+        f"质询 {supervision.inquiries:,}，参与确认 {supervision.confirmations:,}，纪检线索 {supervision.flags:,}",
+        f"督办：{tasks.tasks:,} 项（逾期 {tasks.overdue}，停滞 {tasks.stuck}），关联记实 {tasks.links:,}",
+        f"完整性链：{chain.total:,} 条；检索索引：{search.records:,} 条记实",
+    ]
 
 
 def _write_in_parallel(
@@ -881,6 +932,7 @@ def _write_manifest(
         "workload_per_head": {"what": "relative records per person per day, by unit code", "units": structure.workload},
     }
     path = manifest_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
     return path
 

@@ -72,13 +72,24 @@ class Command(BaseCommand):
                     f"用时 {time.monotonic() - started:.1f} 秒。"
                 )
             )
-            phases = {"organisation": "组织", "records": "记实", "inserting": "其中写入", "indexing": "其中建索引"}
+            phases = {
+                "organisation": "组织",
+                "records": "记实",
+                "inserting": "其中写入",
+                "indexing": "其中建索引",
+                "supervision": "监督",
+                "tasks": "督办",
+                "chain": "完整性链",
+                "search": "检索索引",
+            }
             self.stdout.write(
                 "  "
                 + "，".join(
                     f"{label} {world.timings[key]:.1f} 秒" for key, label in phases.items() if key in world.timings
                 )
             )
+            for note in world.notes:
+                self.stdout.write(f"  {note}")
             self.stdout.write(f"演示数据说明（画像、刻意植入的重复记录、协作与工作量差异）：{world.manifest}")
         self._print_logins()
         if not options["no_serve"]:
