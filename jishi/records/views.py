@@ -46,7 +46,7 @@ def _date_or_none(value: str | None) -> datetime.date | None:
         return None
 
 
-def _int_or_none(value: str | None) -> int | None:
+def int_or_none(value: str | None) -> int | None:
     try:
         return int(value) if value else None
     except ValueError:
@@ -84,7 +84,7 @@ def today(request: HttpRequest) -> HttpResponse:
         if not saved:
             chips = _chips_from_post(request)
     else:
-        copy_id = _int_or_none(request.GET.get("copy"))
+        copy_id = int_or_none(request.GET.get("copy"))
         if copy_id:
             source = get_object_or_404(WorkRecord, pk=copy_id, author=request.user)
             form = _record_form(request, initial=initial_from_record(source, day=day))
@@ -231,14 +231,14 @@ def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> Fi
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
 
 
-def _filters_from(request: HttpRequest) -> RecordFilters:
+def filters_from(request: HttpRequest) -> RecordFilters:
     return RecordFilters(
-        author_id=_int_or_none(request.GET.get("author")),
-        unit_id=_int_or_none(request.GET.get("unit")),
+        author_id=int_or_none(request.GET.get("author")),
+        unit_id=int_or_none(request.GET.get("unit")),
         date_from=_date_or_none(request.GET.get("from")),
         date_to=_date_or_none(request.GET.get("to")),
-        category_id=_int_or_none(request.GET.get("category")),
-        duty_id=_int_or_none(request.GET.get("duty")),
+        category_id=int_or_none(request.GET.get("category")),
+        duty_id=int_or_none(request.GET.get("duty")),
         q=request.GET.get("q", "")[:100],
     )
 
@@ -246,7 +246,7 @@ def _filters_from(request: HttpRequest) -> RecordFilters:
 @login_required
 def record_list(request: HttpRequest) -> HttpResponse:
     """全部记实 / 检索: everything the reader may see, filtered, 20 a page."""
-    filters = _filters_from(request)
+    filters = filters_from(request)
     page = record_page(user=request.user, filters=filters, cursor=request.GET.get("cursor"), participants=False)
     context = {"page": page, "categories": Category.objects.filter(is_active=True), "query": request.GET}
     template = "records/_record_page.html" if request.htmx else "records/list.html"
@@ -362,7 +362,7 @@ def export(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("format", "csv")
     if kind not in exports.FORMATS:
         return HttpResponse("格式应为 csv、xlsx 或 parquet。", status=400, content_type="text/plain; charset=utf-8")
-    return exports.download(kind, user=request.user, filters=_filters_from(request))
+    return exports.download(kind, user=request.user, filters=filters_from(request))
 
 
 @login_required
