@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -111,19 +112,18 @@ def _chunks() -> Iterator[Rows]:
         yield _with_addenda(fields, Addendum.objects.filter(record_id__gte=first, record_id__lte=last))
 
 
-def _one_ahead(pool: Pool, function: Callable[[Rows], Documents], items: Iterator[Rows]) -> Iterator[Documents]:
-    """function(item) for each item, the next one computed by the pool while the caller uses this one.
+def _ahead(pool: Pool, function: Callable[[Rows], Documents], items: Iterator[Rows], depth: int) -> Iterator[Documents]:
+    """function(item) for each item in order, up to `depth` next ones computed by the pool meanwhile.
 
     Items are read here, in the caller's thread (the database connection belongs to it), not by the pool's feeder.
     """
-    pending: AsyncResult[Documents] | None = None
+    pending: deque[AsyncResult[Documents]] = deque()
     for item in items:
-        submitted = pool.apply_async(function, (item,))
-        if pending is not None:
-            yield pending.get()
-        pending = submitted
-    if pending is not None:
-        yield pending.get()
+        pending.append(pool.apply_async(function, (item,)))
+        if len(pending) > depth:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
 
 
 @transaction.atomic
@@ -131,8 +131,8 @@ def index_rebuild(*, parallel: bool = True) -> RebuildReport:
     """Index every record from scratch, set-based: for the demo build, a bulk import, or after a restore.
 
     Chunks of records are read in id order, turned into terms and written; PostgreSQL builds its GIN index once
-    at the end. With `parallel`, a forked process computes the terms of the next chunk while this one writes
-    (the worker never touches the database). A thread does not do: the writer then waits for the GIL on every
+    at the end. With `parallel`, forked processes compute the terms of the next chunks while this one writes
+    (the workers never touch the database). A thread does not do: the writer then waits for the GIL on every
     row and the whole takes several times longer.
     """
     report = RebuildReport()
@@ -152,8 +152,11 @@ def index_rebuild(*, parallel: bool = True) -> RebuildReport:
     terms = partial(_documents, postgresql=postgresql)
     with ExitStack() as stack:
         if parallel:
-            pool = stack.enter_context(multiprocessing.get_context("fork").Pool(1))
-            batches: Iterator[Documents] = _one_ahead(pool, terms, _chunks())
+            # SQLite's writes are done here and keep this process busy: one worker keeps up. PostgreSQL's COPY and
+            # index build run in the server, and building tsvector text is the slower part: two workers.
+            workers = 2 if postgresql else 1
+            pool = stack.enter_context(multiprocessing.get_context("fork").Pool(workers))
+            batches: Iterator[Documents] = _ahead(pool, terms, _chunks(), depth=workers)
         else:
             batches = map(terms, _chunks())
         while True:
