@@ -8,11 +8,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from ninja.responses import NinjaJSONEncoder
 from pydantic import Field
 
+from jishi.core.http import AuthedRequest
 from jishi.records import exports
 from jishi.records.models import Category, Visibility, WorkRecord
 from jishi.records.rules import can_edit
@@ -279,7 +281,7 @@ def export_records(
     date_to: datetime.date | None = None,
     category: str | None = None,
     q: str = "",
-) -> HttpResponse:
+) -> HttpResponseBase:
     filters = RecordFilters(
         author_id=author,
         unit_id=unit,
@@ -292,15 +294,15 @@ def export_records(
 
 
 @router.post("", response={201: RecordOut, 400: ErrorOut}, summary="新建记实")
-def create_record(request: HttpRequest, payload: RecordIn) -> Status[RecordOut]:
-    record = record_create(author=request.user, data=_input_from(payload, None))  # type: ignore[arg-type]
+def create_record(request: AuthedRequest, payload: RecordIn) -> Status[dict[str, Any]]:
+    record = record_create(author=request.user, data=_input_from(payload, None))
     record.content_visible = True  # type: ignore[attr-defined]  # an author always reads their own record
     prefetch_related_objects([record], PARTICIPANTS)
     return Status(201, record_out(record, request.user))
 
 
 @router.get("/{record_id}", response=RecordOut, summary="记实详情")
-def get_record(request: HttpRequest, record_id: int) -> RecordOut:
+def get_record(request: AuthedRequest, record_id: int) -> dict[str, Any]:
     record = record_detail(user=request.user, pk=record_id)
     view_log(viewer=request.user, record=record)  # the API detail is a view too (PRODUCT.md), once a day
     return record_out(record, request.user)
@@ -311,10 +313,10 @@ def get_record(request: HttpRequest, record_id: int) -> RecordOut:
     response={200: RecordOut, 400: ErrorOut, 403: ErrorOut},
     summary="修改记实（锁定前，本人）",
 )
-def update_record(request: HttpRequest, record_id: int, payload: RecordPatch) -> RecordOut:
+def update_record(request: AuthedRequest, record_id: int, payload: RecordPatch) -> dict[str, Any]:
     record = record_detail(user=request.user, pk=record_id)
     data = _input_from(payload, RecordInput.from_record(record))
-    record_update(actor=request.user, record=record, data=data)  # type: ignore[arg-type]
+    record_update(actor=request.user, record=record, data=data)
     return record_out(record_detail(user=request.user, pk=record_id), request.user)
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 
 from jishi.org.calendar import local_today
@@ -219,13 +220,11 @@ def parquet_file(*, user: Any, filters: RecordFilters) -> tempfile._TemporaryFil
     return handle
 
 
-def download(kind: str, *, user: Any, filters: RecordFilters) -> HttpResponse:
+def download(kind: str, *, user: Any, filters: RecordFilters) -> HttpResponseBase:
     """The HTTP download for a format; the page and the API both answer with it."""
     name = f"jishi-records-{local_today():%Y%m%d}.{kind}"
     if kind == "csv":
-        response: HttpResponse = StreamingHttpResponse(
-            csv_chunks(user=user, filters=filters), content_type=FORMATS[kind]
-        )
+        response = StreamingHttpResponse(csv_chunks(user=user, filters=filters), content_type=FORMATS[kind])
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
     try:

@@ -54,16 +54,16 @@ class RecordForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.author = author
-        self.fields["duty"].choices = [("", _("—— 不对应具体职责 ——"))] + [
-            (d.pk, f"{d.code} {d.title}") for d in duties
-        ]
+        duty_field: forms.ChoiceField = self.fields["duty"]  # type: ignore[assignment]
+        duty_field.choices = [("", _("—— 不对应具体职责 ——"))] + [(d.pk, f"{d.code} {d.title}") for d in duties]
         today = timezone.localdate()
         self.fields["date"].widget.attrs.update(
             {"max": today.isoformat(), "min": (today - datetime.timedelta(days=7)).isoformat()}
         )
         posts = posts_on(author, today)
         if len(posts) > 1:
-            self.fields["unit"].choices = [
+            unit_field: forms.ChoiceField = self.fields["unit"]  # type: ignore[assignment]
+            unit_field.choices = [
                 (a.position.unit_id, f"{a.position.unit.name}（{a.get_kind_display()}）") for a in posts
             ]
         else:
@@ -74,8 +74,9 @@ class RecordForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         try:
-            self.participant_ids = [int(v) for v in self.data.getlist("participants") if v]
-            unit_ids = [int(v) for v in self.data.getlist("partner_unit") if v]
+            data: Any = self.data  # a QueryDict from the request
+            self.participant_ids = [int(v) for v in data.getlist("participants") if v]
+            unit_ids = [int(v) for v in data.getlist("partner_unit") if v]
         except (ValueError, AttributeError) as exc:
             raise ValidationError("参与者数据有误，请重新选择。") from exc
         contacts = list(self.data.getlist("partner_contact")) if hasattr(self.data, "getlist") else []

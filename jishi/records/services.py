@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,6 +34,9 @@ from jishi.records.models import (
 )
 from jishi.records.rules import can_edit
 from jishi.search.services import index_record
+
+if TYPE_CHECKING:
+    from jishi.records.bulk import BulkRecord
 
 CONTENT_MAX_CHARS = 5000
 WITHDRAWAL_REASON_MAX_CHARS = 200
@@ -288,7 +291,7 @@ def _utc_iso(moment: datetime.datetime | None) -> str | None:
     return moment.astimezone(datetime.UTC).isoformat() if moment else None
 
 
-def record_snapshot(record: WorkRecord, participants: list[dict[str, Any]]) -> dict[str, Any]:
+def record_snapshot(record: WorkRecord | BulkRecord, participants: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "date": record.date.isoformat(),
         "unit": record.unit_id,
@@ -308,12 +311,12 @@ def record_snapshot(record: WorkRecord, participants: list[dict[str, Any]]) -> d
     }
 
 
-def _withdrawal(record: WorkRecord) -> dict[str, Any]:
+def _withdrawal(record: WorkRecord | BulkRecord) -> dict[str, Any]:
     # Only a withdrawn record carries the key, so the snapshots of all other records keep their shape.
     withdrawn_at = getattr(record, "withdrawn_at", None)
     if withdrawn_at is None:
         return {}
-    return {"withdrawn": {"at": _utc_iso(withdrawn_at), "reason": record.withdrawal_reason}}
+    return {"withdrawn": {"at": _utc_iso(withdrawn_at), "reason": getattr(record, "withdrawal_reason", "")}}
 
 
 def _apply(record: WorkRecord, data: RecordInput, clean: _Clean) -> None:

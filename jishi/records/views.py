@@ -10,10 +10,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from jishi.core.http import AuthedRequest
 from jishi.core.tables import template as sheet_template
 from jishi.org.calendar import local_today, missing_days
 from jishi.org.models import Person, Unit
@@ -53,7 +55,7 @@ def int_or_none(value: str | None) -> int | None:
         return None
 
 
-def _record_form(request: HttpRequest, *, data: Any = None, initial: dict[str, Any] | None = None) -> RecordForm:
+def _record_form(request: AuthedRequest, *, data: Any = None, initial: dict[str, Any] | None = None) -> RecordForm:
     day = local_today()
     return RecordForm(data, initial=initial or {"date": day}, author=request.user, duties=duties_for(request.user, day))
 
@@ -63,7 +65,7 @@ def _participant_chips(record: WorkRecord) -> list[dict[str, Any]]:
 
 
 @login_required
-def today(request: HttpRequest) -> HttpResponse:
+def today(request: AuthedRequest) -> HttpResponse:
     """今天: today's timeline and the quick-entry form; htmx posts swap both in place."""
     day = local_today()
     chips: list[dict[str, Any]] = []
@@ -109,7 +111,7 @@ def today(request: HttpRequest) -> HttpResponse:
     return render(request, "records/today.html", context)
 
 
-def _chips_from_post(request: HttpRequest) -> list[dict[str, Any]]:
+def _chips_from_post(request: AuthedRequest) -> list[dict[str, Any]]:
     """Re-show the participants a person had picked when the form comes back with errors."""
     ids = [int(v) for v in request.POST.getlist("participants") if v.isdigit()]
     people = {p.pk: p for p in Person.objects.filter(pk__in=ids)}
@@ -124,7 +126,7 @@ def _chips_from_post(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @login_required
-def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def record_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     record = record_detail(user=request.user, pk=pk)
     if not can_edit(request.user, record):
         raise PermissionDenied("该记实已锁定或不是您记录的，不能修改。")
@@ -151,7 +153,7 @@ def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     record = record_detail(user=request.user, pk=pk)
     view_log(viewer=request.user, record=record)  # opening the page is a view (PRODUCT.md), once a day
     versions = list(record.versions.all())
@@ -173,7 +175,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def addendum(request: HttpRequest, pk: int) -> HttpResponse:
+def addendum(request: AuthedRequest, pk: int) -> HttpResponse:
     record = record_detail(user=request.user, pk=pk)
     form = AddendumForm(request.POST)
     if form.is_valid():
@@ -191,11 +193,11 @@ def addendum(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
     """撤回: the author takes the record back before it locks; the page then shows the tombstone."""
     record = record_detail(user=request.user, pk=pk)
     try:
-        record_withdraw(actor=request.user, record=record, reason=request.POST.get("reason", ""))  # type: ignore[arg-type]
+        record_withdraw(actor=request.user, record=record, reason=request.POST.get("reason", ""))
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -206,7 +208,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_upload(request: AuthedRequest, pk: int) -> HttpResponse:
     record = record_detail(user=request.user, pk=pk)
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -223,7 +225,7 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+def attachment_download(request: AuthedRequest, pk: int, attachment_id: int) -> FileResponse:
     record = record_detail(user=request.user, pk=pk)
     if not record.content_visible:  # type: ignore[attr-defined]
         raise Http404("附件不存在或无权查看。")
@@ -244,7 +246,7 @@ def filters_from(request: HttpRequest) -> RecordFilters:
 
 
 @login_required
-def record_list(request: HttpRequest) -> HttpResponse:
+def record_list(request: AuthedRequest) -> HttpResponse:
     """全部记实 / 检索: everything the reader may see, filtered, 20 a page."""
     filters = filters_from(request)
     page = record_page(user=request.user, filters=filters, cursor=request.GET.get("cursor"), participants=False)
@@ -254,7 +256,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def my_records(request: HttpRequest) -> HttpResponse:
+def my_records(request: AuthedRequest) -> HttpResponse:
     """我的记实: a month calendar of filed, missing, holiday and absent days, and the records of one day."""
     today = local_today()
     month = request.GET.get("month", "")
@@ -280,7 +282,7 @@ def my_records(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def unit_page(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_page(request: AuthedRequest, pk: int) -> HttpResponse:
     """A unit's records by day, with who has not filed (for its own staff, superiors and scoped roles)."""
     unit = get_object_or_404(Unit, pk=pk)
     today = local_today()
@@ -311,7 +313,7 @@ def unit_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def my_unit(request: HttpRequest) -> HttpResponse:
+def my_unit(request: AuthedRequest) -> HttpResponse:
     posts = current_posts(request.user)
     if not posts:
         messages.info(request, "您当前没有在职岗位。")
@@ -321,13 +323,13 @@ def my_unit(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def units(request: HttpRequest) -> HttpResponse:
+def units(request: AuthedRequest) -> HttpResponse:
     roots = Unit.objects.filter(tier__lte=1, kind__in=["jurisdiction", "department", "town"], valid_to__isnull=True)
     return render(request, "records/units.html", {"units": roots})
 
 
 @login_required
-def person_page(request: HttpRequest, pk: int) -> HttpResponse:
+def person_page(request: AuthedRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Person, pk=pk)
     posts = current_posts(person)
     filters = RecordFilters(author_id=person.pk)
@@ -357,7 +359,7 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: AuthedRequest) -> HttpResponseBase:
     """Download what the list shows (same filters), as CSV, Excel or Parquet — only records the reader may see."""
     kind = request.GET.get("format", "csv")
     if kind not in exports.FORMATS:
@@ -366,7 +368,7 @@ def export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def import_page(request: HttpRequest) -> HttpResponse:
+def import_page(request: AuthedRequest) -> HttpResponse:
     """导入 (administrators and HR): records or organisation data; check (dry run) or import; every bad row listed."""
     if not imports.can_import(request.user):
         raise PermissionDenied("只有系统管理员和组织人事可以导入。")
@@ -397,7 +399,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def import_template(request: HttpRequest, kind: str, what: str = "records") -> HttpResponse:
+def import_template(request: AuthedRequest, kind: str, what: str = "records") -> HttpResponse:
     """The template of one kind of import (csv or xlsx), with its headers and an example row."""
     if kind not in ("csv", "xlsx") or what not in imports.KINDS:
         raise Http404("没有这种模板。")
