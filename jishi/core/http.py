@@ -1,6 +1,8 @@
-"""Request types for views behind login_required: the user is a Person and django-htmx has run."""
+"""What every view shares: the request type behind login_required, and lenient query-parameter parsing."""
 
 from __future__ import annotations
+
+import datetime
 
 from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
@@ -13,3 +15,19 @@ class AuthedRequest(HttpRequest):
 
     user: Person
     htmx: HtmxDetails
+
+
+def int_or_none(value: str | None) -> int | None:
+    """An integer query parameter; anything else counts as not given."""
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def date_or_none(value: str | None) -> datetime.date | None:
+    """A YYYY-MM-DD query parameter; anything else counts as not given."""
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None

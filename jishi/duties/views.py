@@ -12,15 +12,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jishi.core.http import int_or_none
 from jishi.duties.selectors import coverage_for, quarter_start, suggest_duties
 from jishi.org.calendar import local_today
-
-
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
 
 
 @login_required
@@ -54,9 +48,9 @@ def coverage(request: HttpRequest) -> HttpResponse:
     try:
         result = coverage_for(
             viewer=request.user,
-            person_id=_int_or_none(query.get("person")),
-            unit_id=_int_or_none(query.get("unit")),
-            position_id=_int_or_none(query.get("position")),
+            person_id=int_or_none(query.get("person")),
+            unit_id=int_or_none(query.get("unit")),
+            position_id=int_or_none(query.get("position")),
             start=query.get("start"),
             end=query.get("end"),
         )

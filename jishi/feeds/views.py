@@ -8,14 +8,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from jishi.core.http import AuthedRequest
+from jishi.core.http import AuthedRequest, int_or_none
 from jishi.feeds.selectors import Feed, feed_page, following
 from jishi.feeds.services import follow, unfollow
 from jishi.org.calendar import local_today
 from jishi.org.models import Unit
 from jishi.org.selectors import duties_for
 from jishi.records.models import Category
-from jishi.records.views import filters_from, int_or_none
+from jishi.records.views import filters_from
 
 
 @login_required

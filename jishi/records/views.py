@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from jishi.core.http import AuthedRequest
+from jishi.core.http import AuthedRequest, date_or_none, int_or_none
 from jishi.core.tables import template as sheet_template
 from jishi.org.calendar import local_today, missing_days
 from jishi.org.models import Person, Unit
@@ -38,21 +38,6 @@ from jishi.records.selectors import (
 from jishi.records.services import addendum_create, attachment_add, record_create, record_update, record_withdraw
 from jishi.supervision.selectors import record_panel
 from jishi.supervision.services import view_log
-
-
-def _date_or_none(value: str | None) -> datetime.date | None:
-    """A YYYY-MM-DD query parameter; anything else counts as not given."""
-    try:
-        return datetime.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
 
 
 def _record_form(request: AuthedRequest, *, data: Any = None, initial: dict[str, Any] | None = None) -> RecordForm:
@@ -237,8 +222,8 @@ def filters_from(request: HttpRequest) -> RecordFilters:
     return RecordFilters(
         author_id=int_or_none(request.GET.get("author")),
         unit_id=int_or_none(request.GET.get("unit")),
-        date_from=_date_or_none(request.GET.get("from")),
-        date_to=_date_or_none(request.GET.get("to")),
+        date_from=date_or_none(request.GET.get("from")),
+        date_to=date_or_none(request.GET.get("to")),
         category_id=int_or_none(request.GET.get("category")),
         duty_id=int_or_none(request.GET.get("duty")),
         q=request.GET.get("q", "")[:100],
@@ -265,7 +250,7 @@ def my_records(request: AuthedRequest) -> HttpResponse:
         first = datetime.date(year, mon, 1)
     except ValueError:
         first = today.replace(day=1)
-    day = _date_or_none(request.GET.get("date")) or (today if first.month == today.month else first)
+    day = date_or_none(request.GET.get("date")) or (today if first.month == today.month else first)
     previous = (first - datetime.timedelta(days=1)).replace(day=1)
     following = (first + datetime.timedelta(days=32)).replace(day=1)
     context = {
@@ -286,7 +271,7 @@ def unit_page(request: AuthedRequest, pk: int) -> HttpResponse:
     """A unit's records by day, with who has not filed (for its own staff, superiors and scoped roles)."""
     unit = get_object_or_404(Unit, pk=pk)
     today = local_today()
-    day = min(_date_or_none(request.GET.get("date")) or today, today)
+    day = min(date_or_none(request.GET.get("date")) or today, today)
     filters = RecordFilters(unit_id=unit.pk, date_from=day, date_to=day)
     page = record_page(user=request.user, filters=filters, cursor=request.GET.get("cursor"), participants=False)
     if request.htmx and request.GET.get("cursor"):

@@ -9,30 +9,16 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
-from django_htmx.middleware import HtmxDetails
 
+from jishi.core.http import AuthedRequest, date_or_none
 from jishi.org.calendar import local_today
 from jishi.org.models import Person, Unit
 from jishi.records.models import WorkRecord
 from jishi.supervision import rules, selectors, services
 from jishi.supervision.models import Dimension
-
-
-class AuthedRequest(HttpRequest):
-    """A request behind login_required, with django-htmx's details."""
-
-    user: Person
-    htmx: HtmxDetails
-
-
-def _date(value: str | None) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def _ids(values: list[str]) -> list[int]:
@@ -128,7 +114,7 @@ def comment_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def inquiry_ask(request: AuthedRequest, pk: int) -> HttpResponse:
     record = selectors.readable_record(request.user, pk)
     question = request.POST.get("question", "")
-    due_on = _date(request.POST.get("due_on"))
+    due_on = date_or_none(request.POST.get("due_on"))
     return _done(
         request,
         pk,
@@ -246,8 +232,8 @@ def flag_close(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def _period(request: AuthedRequest) -> tuple[datetime.date, datetime.date]:
     today = local_today()
-    end = min(_date(request.GET.get("to")) or today, today)
-    start = _date(request.GET.get("from")) or end.replace(day=1)
+    end = min(date_or_none(request.GET.get("to")) or today, today)
+    start = date_or_none(request.GET.get("from")) or end.replace(day=1)
     if start > end:
         start = end
     if (end - start).days > 366:

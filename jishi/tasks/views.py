@@ -7,13 +7,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_htmx.middleware import HtmxDetails
 
-from jishi.org.models import Person, Unit
+from jishi.core.http import AuthedRequest, int_or_none
+from jishi.org.models import Unit
 from jishi.records.models import WorkRecord
 from jishi.records.selectors import record_detail
 from jishi.tasks import rules
@@ -38,20 +38,6 @@ from jishi.tasks.services import (
 )
 
 
-class AuthedRequest(HttpRequest):
-    """What login_required and django-htmx's middleware guarantee these views."""
-
-    user: Person
-    htmx: HtmxDetails
-
-
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
 def _filters_from(request: AuthedRequest, unit_id: int | None = None) -> TaskFilters:
     relation = request.GET.get("rel", "")
     return TaskFilters(
@@ -59,7 +45,7 @@ def _filters_from(request: AuthedRequest, unit_id: int | None = None) -> TaskFil
         overdue=request.GET.get("overdue") == "1",
         stuck=request.GET.get("stuck") == "1",
         mine=request.GET.get("mine") == "1",
-        unit_id=unit_id or _int_or_none(request.GET.get("unit")),
+        unit_id=unit_id or int_or_none(request.GET.get("unit")),
         relation=relation if relation in Relation.CHOICES else "",
     )
 
@@ -198,7 +184,7 @@ def transition(request: AuthedRequest, pk: int) -> HttpResponse:
 def link_own_record(request: AuthedRequest, pk: int) -> HttpResponse:
     """关联记实 from the task page: pick one of one's own recent records."""
     task = task_detail(user=request.user, pk=pk)
-    record = record_detail(user=request.user, pk=_int_or_none(request.POST.get("record")) or 0)
+    record = record_detail(user=request.user, pk=int_or_none(request.POST.get("record")) or 0)
     try:
         task_link_record(actor=request.user, task=task, record=record)
     except ValidationError as exc:
@@ -214,7 +200,7 @@ def link_own_record(request: AuthedRequest, pk: int) -> HttpResponse:
 def link_record(request: AuthedRequest, record_pk: int) -> HttpResponse:
     """关联督办 from the record page: the author links their record to a task they are on."""
     record = record_detail(user=request.user, pk=record_pk)
-    task = task_detail(user=request.user, pk=_int_or_none(request.POST.get("task")) or 0)
+    task = task_detail(user=request.user, pk=int_or_none(request.POST.get("task")) or 0)
     try:
         task_link_record(actor=request.user, task=task, record=record)
     except ValidationError as exc:
