@@ -360,8 +360,9 @@ def record_create(
     record.locks_at = lock_time(data.date, now)
     record.save()
     rows = participant_rows(clean)
-    _write_participants(record, rows)
-    index_record(record)  # in the same transaction: a record and its search entry commit together
+    if rows:
+        _write_participants(record, rows, replace=False)
+    index_record(record, new=True)  # in the same transaction: a record and its search entry commit together
     version = RecordVersion.objects.create(
         record=record, number=1, data=record_snapshot(record, rows), changed_by=author, changed_at=now
     )

@@ -92,13 +92,14 @@ def index_records(record_ids: Iterable[int]) -> int:
     return done
 
 
-def index_record(record: WorkRecord) -> None:
-    """Index one record as it now stands, from the record services (same transaction as the write)."""
-    addenda = "\n".join(record.addenda.order_by("created_at", "id").values_list("content", flat=True))
+def index_record(record: WorkRecord, *, new: bool = False) -> None:
+    """Index one record as it now stands, from the record services (same transaction as the write). A `new`
+    record has no addenda and no entry yet: nothing to read or replace."""
+    addenda = "" if new else "\n".join(record.addenda.order_by("created_at", "id").values_list("content", flat=True))
     document = index_text(*(getattr(record, name) for name in SOURCE_FIELDS), addenda)
     if connection.vendor == "postgresql":
         document = tsvector_literal(document)
-    _write([(record.pk, document)], replace=True)
+    _write([(record.pk, document)], replace=not new)
 
 
 def _chunks() -> Iterator[Rows]:
