@@ -219,7 +219,9 @@ def _link_all(*, kinds: Iterable[str] | None, min_id: int, batch: int, pool: Any
     hashes = {shard: head.entry_hash for shard, head in heads.items()}
     # Sealing a whole world into an empty chain: build the object index once at the end, not row by row.
     lookup_index = next(ix for ix in ChainEntry._meta.indexes if ix.name == "chain_entry_object")
-    rebuild = sum(seqs.values()) < 10_000
+    # Not on PostgreSQL with workers: DROP INDEX locks the table until commit, and the workers' reads of it would
+    # wait for this transaction while it waits for them.
+    rebuild = sum(seqs.values()) < 10_000 and (pool is None or connection.vendor == "sqlite")
     if rebuild:  # plain statements: SQLite's schema editor refuses to run inside the caller's transaction
         with connection.cursor() as cursor:
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(lookup_index.name)}")
