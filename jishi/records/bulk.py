@@ -321,6 +321,7 @@ class BulkRecordWriter:
             if self.dropped and connection.vendor == "postgresql":
                 # Foreign keys are deferred to commit; PostgreSQL will not build an index over pending checks.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")  # sort each index in memory
             for _, create in self.dropped:
                 cursor.execute(create)
             for statement in connection.ops.sequence_reset_sql(no_style(), list(self.TABLES)):
