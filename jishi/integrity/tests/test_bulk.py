@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from jishi.integrity.models import ChainEntry
@@ -15,7 +17,7 @@ from jishi.records.bulk import BulkRecord, write_records
 from jishi.records.imports import import_records
 from jishi.records.models import RecordVersion
 from jishi.records.tests.test_imports import row, to_csv
-from jishi.testing import GOOD_CONTENT, Org, category
+from jishi.testing import GOOD_CONTENT, Org, build_org, category
 
 
 def _bulk(org: Org, n: int) -> None:
@@ -58,3 +60,15 @@ def test_an_import_seals_its_versions(org: Org) -> None:
     assert report.ok and report.imported == 1
     result: Any = verify()
     assert result.ok, [p.line() for p in result.problems]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sealing_and_verifying_with_worker_processes_outside_a_transaction() -> None:
+    """The demo build's path: rows committed, then two worker processes hash them while this one links. On
+    PostgreSQL this once hung (the sealing transaction held a lock the workers' reads waited for). On SQLite's
+    in-memory test database workers are off and it runs inline."""
+    org = build_org()
+    with transaction.atomic():
+        _bulk(org, 30)
+    assert link_rows(workers=2).linked["version"] == 30
+    assert verify(workers=2).ok
