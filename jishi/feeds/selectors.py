@@ -20,13 +20,14 @@ from django.utils.translation import gettext_lazy as _
 
 from jishi.feeds.models import Follow
 from jishi.org.calendar import local_today
-from jishi.org.models import Assignment, Leadership, Unit
+from jishi.org.models import DEPARTMENT_LEVEL_KINDS, Assignment, Leadership, Unit, UnitKind
 from jishi.org.rules import Reader, reader_for
 from jishi.records.rules import NOTHING
 from jishi.records.selectors import Page, RecordFilters, record_page
 
-# Jurisdiction (tier 0) and department-level units (tier 1): whose leaders the 领导 feed shows.
-LEADER_TIERS = (0, 1)
+# The jurisdiction and its department-level units (委办局, 街镇): whose leaders the 领导 feed shows. Not by tier:
+# sections share their department's tier, and a section chief is not a leader here.
+LEADER_UNIT_KINDS = (UnitKind.JURISDICTION, *DEPARTMENT_LEVEL_KINDS)
 
 
 class Feed(TextChoices):
@@ -41,7 +42,8 @@ def leader_ids() -> list[int]:
     return list(
         Assignment.objects.active_on(local_today())
         .filter(
-            position__leadership__in=[Leadership.PRINCIPAL, Leadership.DEPUTY], position__unit__tier__in=LEADER_TIERS
+            position__leadership__in=[Leadership.PRINCIPAL, Leadership.DEPUTY],
+            position__unit__kind__in=LEADER_UNIT_KINDS,
         )
         .values_list("person_id", flat=True)
         .distinct()

@@ -12,7 +12,7 @@ from jishi.core.http import AuthedRequest, int_or_none
 from jishi.feeds.selectors import Feed, feed_page, following
 from jishi.feeds.services import follow, unfollow
 from jishi.org.calendar import local_today
-from jishi.org.models import Unit
+from jishi.org.models import DEPARTMENT_LEVEL_KINDS, Unit
 from jishi.org.selectors import duties_for
 from jishi.records.models import Category
 from jishi.records.views import filters_from
@@ -37,7 +37,7 @@ def feed(request: AuthedRequest, name: str = Feed.UNIT) -> HttpResponse:
         "query": request.GET,
         "categories": Category.objects.filter(is_active=True),
         "duties": duties_for(request.user, local_today()),
-        "departments": Unit.objects.filter(tier=1, valid_to__isnull=True).order_by("sort_order", "path")
+        "departments": Unit.objects.filter(kind__in=DEPARTMENT_LEVEL_KINDS, valid_to__isnull=True).order_by("path")
         if name == Feed.CROSS
         else [],
         "chosen_units": set(units),

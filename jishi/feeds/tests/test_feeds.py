@@ -70,7 +70,9 @@ def test_cross_feed_is_other_departments_and_can_be_narrowed(org: Org, world: di
 
 
 def test_leaders_feed_is_jurisdiction_and_department_leaders(org: Org, world: dict[str, str]) -> None:
+    write_record(org.section_head, content="预算科科长审核科室本周预算调整材料", **_hour(16))
     seen = _contents(org.unrelated, Feed.LEADERS)
+    assert "预算科科长审核科室本周预算调整材料" not in seen  # a section chief is not a leader here
     assert {world["head"], world["district"], world["secretary"], world["civil_head"]} <= seen
     assert world["colleague"] not in seen and world["sibling"] not in seen
 
@@ -131,6 +133,8 @@ def test_feed_pages(client, org: Org, world: dict[str, str], django_assert_max_n
     assert world["colleague"] in response.content.decode()
     for feed in Feed.values:
         assert client.get(reverse("feeds:feed_named", args=[feed])).status_code == 200
+    cross = client.get(reverse("feeds:feed_named", args=["cross"])).content.decode()
+    assert f">{org.civil.name}</option>" in cross and f">{org.budget.name}</option>" not in cross  # not sections
     assert client.get(reverse("feeds:feed_named", args=["nope"])).status_code == 404
     client.logout()
     assert client.get(reverse("feeds:feed")).status_code == 302
