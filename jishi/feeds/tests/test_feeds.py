@@ -197,3 +197,26 @@ def test_branches_page_through_in_date_order(org: Org) -> None:
     assert len(seen) == len({pk for _, pk, _ in seen}) == len(made)
     assert {c for _, _, c in seen} == made
     assert [(d, pk) for d, pk, _ in seen] == sorted(((d, pk) for d, pk, _ in seen), reverse=True)
+
+
+def test_a_branch_crowded_with_records_the_reader_cannot_see_still_fills_the_page(org: Org) -> None:
+    """The branches are read without visibility, so a branch whose newest rows are hidden is read deeper."""
+    today = datetime.date.today()
+    for n in range(3):
+        day = today - datetime.timedelta(days=6 - n)
+        filed = timezone.make_aware(datetime.datetime.combine(day, datetime.time(18, 0)))
+        text = f"第{n}天同事整理预算台账并报送科长审阅"
+        record_create(author=org.colleague, data=record_input(content=text, date=day, **_hour(8)), now=filed)
+    for n in range(50):  # newer, and only for superiors: the author (same section) cannot see them
+        minute = datetime.time(9 + n // 6, (n % 6) * 10)
+        end = datetime.time(9 + n // 6, (n % 6) * 10 + 5)
+        write_record(
+            org.colleague,
+            content=f"第{n}份只报上级的人事材料整理",
+            visibility=Visibility.SUPERIORS,
+            start_time=minute,
+            end_time=end,
+        )
+    page = feed_page(user=org.author, feed=Feed.UNIT, filters=RecordFilters())
+    assert [r.content for r in page.items] == [f"第{n}天同事整理预算台账并报送科长审阅" for n in (2, 1, 0)]
+    assert page.next_cursor is None
