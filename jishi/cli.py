@@ -3,7 +3,7 @@
 import os
 import sys
 
-JISHI_APPS = ("jishi.core", "jishi.org", "jishi.records", "jishi.accounts", "jishi.integrity", "jishi.notifications")
+JISHI_PACKAGE = "jishi."  # every app under jishi/ is Jishi's own
 
 
 def _print_jishi_help() -> None:
@@ -14,7 +14,7 @@ def _print_jishi_help() -> None:
     commands = get_commands()
     for name in sorted(commands):
         app = commands[name]
-        if app not in JISHI_APPS:
+        if not app.startswith(JISHI_PACKAGE):
             continue
         command = load_command_class(app, name)
         summary = (command.help or "").strip().splitlines()[0] if command.help else ""
