@@ -109,9 +109,19 @@ def _union_head(queryset: RecordQuerySet, branches: list[Q], limit: int) -> list
     """
     parts: list[str] = []
     params: list[Any] = []
+    shapes: dict[str, tuple[str, list[Any], int]] = {}
     for branch in branches:
-        head = queryset.filter(branch).order_by("-date", "-id").values_list("date", "id")[:limit]
-        sql, branch_params = head.query.sql_with_params()
+        lookup = _single_lookup(branch)
+        if lookup is not None and lookup[0] not in shapes:
+            sql, shape_params = _head(queryset, Q(**{lookup[0]: _SENTINEL}), limit)
+            if shape_params.count(_SENTINEL) == 1:
+                shapes[lookup[0]] = (sql, shape_params, shape_params.index(_SENTINEL))
+        if lookup is not None and lookup[0] in shapes:
+            # One 本单位, unit or author: the shape is compiled once, each branch puts its id in the parameter.
+            sql, shape_params, at = shapes[lookup[0]]
+            branch_params = [*shape_params[:at], lookup[1], *shape_params[at + 1 :]]
+        else:
+            sql, branch_params = _head(queryset, branch, limit)
         parts.append(f"SELECT * FROM ({sql}) AS b{len(parts)}")
         params.extend(branch_params)
     if not parts:
@@ -123,6 +133,29 @@ def _union_head(queryset: RecordQuerySet, branches: list[Q], limit: int) -> list
     # here; ISO dates sort as their text does.
     newest = sorted({(str(day), pk) for day, pk in rows}, reverse=True)
     return [pk for _, pk in newest[:limit]]
+
+
+# Compiling a branch's query (the visibility condition and the filters) costs about a millisecond; a 分管 leader's
+# 本单位 feed has twenty branches that differ only in one id.
+_SENTINEL = -7_391_000_003
+_SHARED_SHAPES = ("department_id", "unit_id", "author_id")
+
+
+def _single_lookup(branch: Q) -> tuple[str, int] | None:
+    """("department_id", 15) for Q(department_id=15); None for anything else."""
+    if branch.negated or branch.connector != Q.AND or len(branch.children) != 1:
+        return None
+    child = branch.children[0]
+    if not isinstance(child, tuple) or child[0] not in _SHARED_SHAPES:
+        return None
+    value = child[1]
+    return (child[0], value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _head(queryset: RecordQuerySet, branch: Q, limit: int) -> tuple[str, list[Any]]:
+    head = queryset.filter(branch).order_by("-date", "-id").values_list("date", "id")[:limit]
+    sql, params = head.query.sql_with_params()
+    return sql, list(params)
 
 
 def filtered_records(*, user: Any, filters: RecordFilters) -> RecordQuerySet:
