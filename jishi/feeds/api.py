@@ -52,7 +52,7 @@ def read_feed(
 
 @router.get("/follows", response=list[FollowOut], summary="我关注的人和单位")
 def list_follows(request: AuthedRequest) -> list[FollowOut]:
-    rows, _, _ = following(request.user)
+    rows = following(request.user)
     return [
         FollowOut(
             person_id=f.person_id,

@@ -137,7 +137,6 @@ def feed_page(
     return record_page(user=user, filters=filters, cursor=cursor, participants=participants, scope=scope)
 
 
-def following(user: Any) -> tuple[list[Follow], set[int], set[int]]:
-    """Whom `user` follows: the rows (for the list) and the followed person and unit ids (for the buttons)."""
-    rows = list(Follow.objects.filter(follower_id=user.pk).select_related("person", "unit").order_by("-created_at"))
-    return rows, {f.person_id for f in rows if f.person_id}, {f.unit_id for f in rows if f.unit_id}
+def following(user: Any) -> list[Follow]:
+    """Whom `user` follows, newest first."""
+    return list(Follow.objects.filter(follower_id=user.pk).select_related("person", "unit").order_by("-created_at"))

@@ -29,7 +29,7 @@ def feed(request: AuthedRequest, name: str = Feed.UNIT) -> HttpResponse:
     )
     if request.htmx and request.GET.get("cursor"):
         return render(request, "records/_record_page.html", {"page": page, "query": request.GET})
-    follows, _, _ = following(request.user) if name == Feed.FOLLOWING else ([], set(), set())
+    follows = following(request.user) if name == Feed.FOLLOWING else []
     context = {
         "feed": name,
         "feeds": Feed.choices,
