@@ -73,7 +73,10 @@ def today(request: AuthedRequest) -> HttpResponse:
     else:
         copy_id = int_or_none(request.GET.get("copy"))
         if copy_id:
-            source = get_object_or_404(WorkRecord, pk=copy_id, author=request.user)
+            # Through the visibility rule like every read: a withdrawn record's content is nobody's to copy.
+            source = get_object_or_404(
+                WorkRecord.objects.visible_to(request.user).filed(), pk=copy_id, author=request.user
+            )
             form = _record_form(request, initial=initial_from_record(source, day=day))
             chips = _participant_chips(source)
         else:

@@ -259,7 +259,12 @@ def own_records_to_link(*, user: Any, task: Task, days: int = 14) -> list[WorkRe
     if task.status not in OPEN_STATUSES or not rules.may_link(user, task):
         return []
     since = local_today() - datetime.timedelta(days=days)
-    own = WorkRecord.objects.visible_to(user).filter(author_id=user.pk, date__gte=since).exclude(task_links__task=task)
+    own = (
+        WorkRecord.objects.visible_to(user)
+        .filed()  # a withdrawn record advances nothing
+        .filter(author_id=user.pk, date__gte=since)
+        .exclude(task_links__task=task)
+    )
     return list(own.select_related("category").order_by("-date", "-id")[:20])
 
 

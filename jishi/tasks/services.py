@@ -416,6 +416,8 @@ def task_link_record(
     task = Task.objects.select_for_update().get(pk=task.pk)
     if record.author_id != actor.pk:
         raise PermissionDenied("只能关联本人的记实。")
+    if not WorkRecord.objects.filter(pk=record.pk).filed().exists():  # as stored now, not as the caller last read it
+        raise ValidationError({"record": ["该记实已撤回，不能关联督办。"]})
     if not rules.may_link(actor, task):
         raise PermissionDenied("您不是该督办的承办方或协办方，不能关联记实。")
     if task.status not in OPEN_STATUSES:

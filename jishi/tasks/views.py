@@ -107,6 +107,10 @@ def instruct(request: AuthedRequest, record_pk: int) -> HttpResponse:
     record = record_detail(user=request.user, pk=record_pk)
     if not rules.may_issue(request.user):
         raise PermissionDenied(_("只有领导和单位负责人可以批示。"))
+    if not getattr(
+        record, "content_visible", False
+    ):  # the form quotes the record: the same refusal instruction_create gives
+        raise PermissionDenied(_("您无权阅读该记实的内容，不能对其批示。"))
     title = _("关于%(name)s%(day)s记实的批示") % {"name": record.author.full_name, "day": f"{record.date:%m月%d日}"}
     initial = {"owner_unit": record.unit_id, "title": title}
     form = TaskForm(request.POST or None, issuer=request.user, initial=initial)

@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from jishi.records.models import Addendum, Attachment, WorkRecord
+from jishi.records.services import record_withdraw
 from jishi.testing import GOOD_CONTENT, Org, category, write_record
 
 
@@ -79,6 +80,9 @@ def test_copy_from_an_earlier_day_prefills_the_form(org: Org) -> None:
     assert GOOD_CONTENT in body and org.colleague.full_name in body
     assert timezone.localdate().isoformat() in body
     assert login(org.colleague).get(f"/?copy={old.pk}").status_code == 404
+    withdrawn = write_record(org.author, content="这条记实已经撤回，其内容谁都不能再复制")
+    record_withdraw(actor=org.author, record=withdrawn, reason="填重了")
+    assert login(org.author).get(f"/?copy={withdrawn.pk}").status_code == 404
 
 
 def test_edit_within_the_window_and_not_after(org: Org) -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
 from jishi.records.models import Visibility
+from jishi.records.services import record_withdraw
 from jishi.tasks.models import Status, Task, TaskRecordLink
 from jishi.tasks.services import task_link_record, task_transition
 from jishi.tasks.tests.helpers import file_record, issue
@@ -134,6 +137,29 @@ def test_instructing_on_a_hidden_record_is_a_404_and_staff_cannot_issue(org: Org
     assert client.get(f"/tasks/records/{hidden.pk}/instruct/").status_code == 404
     login(client, org.author)
     assert client.get("/tasks/new/").status_code == 403
+
+
+def test_the_instruction_form_never_quotes_content_the_issuer_may_not_read(org: Org, client: Client) -> None:
+    sensitive = file_record(org.author, content="涉及干部任免的谈话材料准备与汇总", is_sensitive=True)
+    login(client, org.civil_head)  # sees that the record exists (政府内部), not its sensitive content
+    response = client.get(f"/tasks/records/{sensitive.pk}/instruct/")
+    assert response.status_code == 403 and "干部任免" not in response.content.decode()
+    withdrawn = file_record(org.author, content="已撤回的预算执行情况说明材料起草")
+    record_withdraw(actor=org.author, record=withdrawn, reason="重复填写")
+    login(client, org.unit_head)
+    response = client.get(f"/tasks/records/{withdrawn.pk}/instruct/")
+    assert response.status_code == 403 and "预算执行情况说明" not in response.content.decode()
+
+
+def test_a_withdrawn_record_is_neither_offered_nor_linked(org: Org, client: Client) -> None:
+    task = issue(org)
+    record = file_record(org.author, content="已撤回的记实不应推进督办事项的进度")
+    record_withdraw(actor=org.author, record=record, reason="填错了日期")
+    login(client, org.author)
+    assert "已撤回的记实不应推进" not in client.get(f"/tasks/{task.pk}/").content.decode()
+    with pytest.raises(ValidationError):
+        task_link_record(actor=org.author, task=task, record=record)
+    assert not TaskRecordLink.objects.filter(record=record).exists()
 
 
 def test_issuing_to_a_unit_outside_ones_charge_is_a_403(org: Org, client: Client) -> None:
