@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
 from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
+from pydantic import Field
 
 from jishi.org.models import Person
 
@@ -17,12 +19,24 @@ class AuthedRequest(HttpRequest):
     htmx: HtmxDetails
 
 
+# The largest id a BigAutoField holds: larger numbers are no id, and SQLite's driver refuses them in `IN (…)`.
+ID_MAX = 2**63 - 1
+# An id in an API request body: a larger number is no id (a clear 422, not a database error).
+Id = Annotated[int, Field(gt=0, le=ID_MAX)]
+
+
 def int_or_none(value: str | None) -> int | None:
-    """An integer query parameter; anything else counts as not given."""
+    """An id or count from a query parameter or form field (1 … ID_MAX); anything else counts as not given."""
     try:
-        return int(value) if value else None
+        number = int(value) if value else None
     except ValueError:
         return None
+    return number if number is not None and 0 < number <= ID_MAX else None
+
+
+def ids(values: list[str]) -> list[int]:
+    """The valid ids among repeated form values (`?mention=1&mention=2`); the rest are dropped."""
+    return [number for number in (int_or_none(v.strip()) for v in values) if number is not None]
 
 
 def date_or_none(value: str | None) -> datetime.date | None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from jishi.core.http import AuthedRequest, int_or_none
@@ -65,4 +67,8 @@ def follow_toggle(request: AuthedRequest) -> HttpResponse:
     if request.htmx:
         context = {"person_id": person_id, "unit_id": unit_id, "followed": following_now, "error": error}
         return render(request, "feeds/_follow_button.html", context, status=400 if error else 200)
-    return redirect(request.POST.get("next") or "feeds:feed")
+    if error:
+        messages.error(request, error)
+    target = request.POST.get("next", "")
+    safe = target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    return redirect(target if safe else "feeds:feed")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection, connections, models, transaction
 from django.db.models import Exists, Max, Min, OuterRef
 from django.utils import timezone
@@ -306,14 +307,17 @@ def digest_export(*, day: datetime.date, out_dir: Path | None = None) -> tuple[d
     body = digest_body(day)
     key = conf.signing_key()
     document = {**body, "signature": sign(body, key) if key else None}
+    path = None
+    if out_dir is not None:  # the file first: a directory that cannot be written leaves the database unchanged
+        path = out_dir / digest_filename(day)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise ValidationError({"out": [f"无法写入摘要文件 {path}：{exc.strerror or exc}"]}) from exc
     Digest.objects.update_or_create(
         date=day, defaults={"body": document, "signed": bool(key), "exported_at": timezone.now()}
     )
-    path = None
-    if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        path = out_dir / digest_filename(day)
-        path.write_text(json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return document, path
 
 

@@ -119,7 +119,11 @@ def _check_digest_documents(
     pins: dict[tuple[int, int], list[tuple[str, str]]] = {}
     for path, document in documents:
         name = path.name
-        if document.get("format") != DIGEST_FORMAT or not isinstance(document.get("chains"), dict):
+        if (
+            not isinstance(document, dict)
+            or document.get("format") != DIGEST_FORMAT
+            or not isinstance(document.get("chains"), dict)
+        ):
             report.add(DIGEST, "digest", None, None, None, f"{name} 不是记实的摘要文件。")
             continue
         body = {k: v for k, v in document.items() if k != "signature"}

@@ -73,6 +73,7 @@ from jishi.records.batches import batch_create, fingerprint, refuse_repeat
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
+SORT_ORDER_MAX = 2_147_483_647  # a PositiveIntegerField on PostgreSQL
 
 UNITS = Sheet(
     title="单位",
@@ -384,10 +385,10 @@ class UnitImport(_OrgImport):
         if "sort_order" in row:
             try:
                 values["sort_order"] = int(text(row["sort_order"]) or 0)
-                if values["sort_order"] < 0:
+                if not 0 <= values["sort_order"] <= SORT_ORDER_MAX:
                     raise ValueError
             except ValueError:
-                self.fail(row, "sort_order", "排序应为不小于 0 的整数。")
+                self.fail(row, "sort_order", f"排序应为 0 到 {SORT_ORDER_MAX} 之间的整数。")
         if "valid_from" in row:
             values["valid_from"] = self.date(row, "valid_from") or Unit._meta.get_field("valid_from").default
         if "valid_to" in row:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from jishi.core.http import Id
 from jishi.org.calendar import local_today
 from jishi.org.models import Unit
 from jishi.supervision import rules, selectors, services
@@ -31,7 +32,7 @@ class ErrorOut(Schema):
 
 class CommentIn(Schema):
     text: str
-    mention_ids: list[int] = Field(default=[], description="要提及的同事；正文中的 @姓名 在不重名时自动识别")
+    mention_ids: list[Id] = Field(default=[], description="要提及的同事；正文中的 @姓名 在不重名时自动识别")
 
 
 class CommentVersionOut(Schema):

@@ -13,16 +13,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from jishi.core.http import AuthedRequest, date_or_none
+from jishi.core.http import AuthedRequest, date_or_none, ids
 from jishi.org.calendar import local_today
 from jishi.org.models import Person, Unit
 from jishi.records.models import WorkRecord
 from jishi.supervision import rules, selectors, services
 from jishi.supervision.models import Dimension
-
-
-def _ids(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.strip().isdigit()]
 
 
 def _panel(
@@ -88,7 +84,7 @@ def comment_create(request: AuthedRequest, pk: int) -> HttpResponse:
         ok="点评已发表。",
         form={"comment_text": text, "namesakes": namesakes},
         act=lambda: services.comment_create(
-            actor=request.user, record=record, text=text, mention_ids=_ids(request.POST.getlist("mention"))
+            actor=request.user, record=record, text=text, mention_ids=ids(request.POST.getlist("mention"))
         ),
     )
 
@@ -104,7 +100,7 @@ def comment_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         ok="点评已修改，原文保留在历史中。",
         form={"edit_id": comment.pk, "edit_text": text},
         act=lambda: services.comment_edit(
-            actor=request.user, comment=comment, text=text, mention_ids=_ids(request.POST.getlist("mention"))
+            actor=request.user, comment=comment, text=text, mention_ids=ids(request.POST.getlist("mention"))
         ),
     )
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from jishi.core.http import Id
 from jishi.records.models import WorkRecord
 from jishi.records.selectors import record_detail
 from jishi.tasks.models import Status as TaskStatus
@@ -29,7 +30,7 @@ class TaskIn(Schema):
     deadline: datetime.date | None = None
     owner_unit_id: int | None = Field(None, description="承办单位；指定承办人时可省略")
     owner_person_id: int | None = Field(None, description="承办人（可选）")
-    collaborating_unit_ids: list[int] = []
+    collaborating_unit_ids: list[Id] = []
     duty_id: int | None = None
     description: str = ""
 

@@ -220,3 +220,14 @@ def test_a_branch_crowded_with_records_the_reader_cannot_see_still_fills_the_pag
     page = feed_page(user=org.author, feed=Feed.UNIT, filters=RecordFilters())
     assert [r.content for r in page.items] == [f"第{n}天同事整理预算台账并报送科长审阅" for n in (2, 1, 0)]
     assert page.next_cursor is None
+
+
+def test_the_follow_form_goes_back_only_to_this_site(client, org: Org) -> None:
+    client.force_login(org.author)
+    form = {"person": org.unrelated.pk, "action": "follow"}
+    response = client.post(reverse("feeds:follow"), {**form, "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == reverse("feeds:feed")
+    back = reverse("records:person", args=[org.unrelated.pk])
+    assert client.post(reverse("feeds:follow"), {**form, "next": back})["Location"] == back
+    response = client.post(reverse("feeds:follow"), {"person": 10**30, "action": "follow"}, follow=True)
+    assert "请选择要关注的一个人或一个单位" in response.content.decode()  # a number that is no id: said, not a 500

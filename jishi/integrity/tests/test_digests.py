@@ -183,3 +183,18 @@ def _inspector() -> Any:
     from jishi.org.models import Person
 
     return Person.objects.get(username="inspector")
+
+
+def test_a_digest_that_cannot_be_written_is_a_clear_error_and_stores_nothing(org: Org, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    with pytest.raises(CommandError, match="无法写入摘要文件"):
+        call_command("digest", "--out", str(blocker / "digests"), stdout=StringIO())
+    assert not Digest.objects.exists()
+
+
+def test_a_digest_file_that_is_not_an_object_is_reported(org: Org, tmp_path: Path) -> None:
+    write_record(org.author)
+    (tmp_path / f"jishi-digest-{timezone.localdate().isoformat()}.json").write_text("[]", encoding="utf-8")
+    report = verify(digests=load_digests(tmp_path))
+    assert not report.ok and any(p.kind == DIGEST and "不是记实的摘要文件" in p.detail for p in report.problems)

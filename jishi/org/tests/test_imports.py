@@ -105,6 +105,7 @@ def test_units_bad_rows_each_reported_and_nothing_written(org: Org) -> None:
             ["B", "乙科", "科室", "A", ""],
             ["X3", "某村", "村居", "CZJ", ""],  # tree rule: a village belongs to a town
             ["", "无代码", "科室", "FGW", "x"],  # missing code, bad sort order
+            ["X4", "某办", "科室", "FGW", "99999999999"],  # a sort order no column holds
         ]
     )
     report = import_units(actor=org.admin, data=data, filename="bad.csv")
@@ -118,6 +119,7 @@ def test_units_bad_rows_each_reported_and_nothing_written(org: Org) -> None:
         (8, "上级单位代码"),
         (9, "单位代码"),
         (9, "排序"),
+        (10, "排序"),
     } <= errors_of(report)
     messages = " ".join(e.message for e in report.errors)
     assert "“NOWHERE”不存在" in messages and "与第 2 行重复" in messages and "成环" in messages

@@ -6,6 +6,7 @@ import datetime
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jishi.integrity.services import digest_export
@@ -29,7 +30,10 @@ class Command(BaseCommand):
             raise CommandError("日期格式应为 YYYY-MM-DD。") from exc
         if day > local_today():
             raise CommandError("不能导出未来日期的摘要。")
-        document, path = digest_export(day=day, out_dir=out)
+        try:
+            document, path = digest_export(day=day, out_dir=out)
+        except ValidationError as exc:
+            raise CommandError("；".join(exc.messages)) from exc
         signed = "已签名" if document["signature"] else "未签名（未配置 JISHI_CHAIN_KEY）"
         where = f"，写入 {path}" if path else ""
         self.stdout.write(f"{day} 的摘要：{len(document['chains'])} 条链，{signed}{where}。")
