@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jishi.core.http import int_or_none
+from jishi.core.http import date_or_none, int_or_none
 from jishi.duties.selectors import coverage_for, quarter_start, suggest_duties
 from jishi.org.calendar import local_today
 
@@ -21,10 +21,7 @@ from jishi.org.calendar import local_today
 @require_POST
 def suggest(request: HttpRequest) -> HttpResponse:
     """The duties the content being typed most likely serves, as buttons that set the form's duty select."""
-    try:
-        day = datetime.date.fromisoformat(request.POST.get("date", ""))
-    except ValueError:
-        day = None  # the form reports a bad date itself; suggest for today meanwhile
+    day = date_or_none(request.POST.get("date"))  # a bad date: the form reports it; suggest for today meanwhile
     found = suggest_duties(person=request.user, content=request.POST.get("content", ""), day=day)  # type: ignore[arg-type]
     return render(request, "duties/_suggestions.html", {"suggestions": found})
 

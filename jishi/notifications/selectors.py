@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from jishi.core.http import int_or_none
 from jishi.notifications.models import Notification
 
 PAGE_SIZE = 20
@@ -20,14 +21,6 @@ class InboxPage:
     next_cursor: str | None
 
 
-def parse_cursor(cursor: str | None) -> int | None:
-    """A bad cursor is treated as none (the first page), like the record lists."""
-    try:
-        return int(cursor) if cursor else None
-    except ValueError:
-        return None
-
-
 def inbox_page(
     *, person: Any, cursor: str | None = None, unread_only: bool = False, size: int = PAGE_SIZE
 ) -> InboxPage:
@@ -35,7 +28,7 @@ def inbox_page(
     queryset = Notification.objects.filter(recipient_id=person.pk)
     if unread_only:
         queryset = queryset.unread()
-    before = parse_cursor(cursor)
+    before = int_or_none(cursor)  # a bad cursor is treated as none (the first page), like the record lists
     if before is not None:
         queryset = queryset.filter(id__lt=before)
     rows = list(queryset.select_related("actor").order_by("-id")[: size + 1])

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
-from django_htmx.middleware import HtmxDetails
 
+from jishi.core.http import AuthedRequest
 from jishi.notifications.selectors import inbox_page
 from jishi.notifications.services import mark_all_read, mark_read
-from jishi.org.models import Person
-
-
-class InboxRequest(HttpRequest):
-    """What login_required and django-htmx's middleware guarantee these views."""
-
-    user: Person
-    htmx: HtmxDetails
 
 
 @login_required
-def inbox(request: InboxRequest) -> HttpResponse:
+def inbox(request: AuthedRequest) -> HttpResponse:
     """通知: the person's notifications, newest first, 20 a page; unread ones highlighted."""
     unread_only = request.GET.get("unread") == "1"
     page = inbox_page(person=request.user, cursor=request.GET.get("cursor"), unread_only=unread_only)
@@ -35,7 +27,7 @@ def inbox(request: InboxRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def read(request: InboxRequest, pk: int) -> HttpResponse:
+def read(request: AuthedRequest, pk: int) -> HttpResponse:
     """Mark one notification read; "open" also follows its link. Someone else's notification is a 404."""
     notification = mark_read(person=request.user, notification_id=pk)
     target = notification.url
@@ -48,7 +40,7 @@ def read(request: InboxRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def read_all(request: InboxRequest) -> HttpResponse:
+def read_all(request: AuthedRequest) -> HttpResponse:
     """Mark every notification of the person read."""
     mark_all_read(person=request.user)
     if request.htmx:

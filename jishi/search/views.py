@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from jishi.core.http import int_or_none
 from jishi.records.models import Category
-from jishi.records.views import filters_from, int_or_none
+from jishi.records.views import filters_from
 from jishi.search.selectors import Order, search_records
 
 
