@@ -145,3 +145,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# Signed-in people are cached per worker while their accounts are unchanged (jishi.core.cache).
+AUTHENTICATION_BACKENDS = ["jishi.accounts.backends.CachedModelBackend"]

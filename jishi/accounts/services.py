@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import secrets
 
@@ -10,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jishi.accounts.models import ApiToken
+from jishi.core.cache import GenerationCache
 from jishi.core.services import audit
 from jishi.org.models import Person
 
@@ -46,16 +48,27 @@ def token_revoke(*, actor: Person, token: ApiToken) -> None:
         audit(actor=actor, verb="token.revoke", target=token)
 
 
+# The person behind each token digest, per worker, while no token, person or post has changed (jishi.core.cache).
+_bearers: GenerationCache[str, Person] = GenerationCache(maxsize=20_000)
+
+
 def token_authenticate(secret: str) -> Person | None:
-    """The active person a bearer secret belongs to, or None."""
+    """The active person a bearer secret belongs to, or None. Revoking a token takes effect on the next request."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    token = (
-        ApiToken.objects.select_related("person")
-        .filter(digest=_digest(secret), revoked_at__isnull=True, person__is_active=True)
-        .first()
-    )
-    return token.person if token else None
+    digest = _digest(secret)
+
+    def holder() -> Person | None:
+        token = (
+            ApiToken.objects.select_related("person")
+            .filter(digest=digest, revoked_at__isnull=True, person__is_active=True)
+            .first()
+        )
+        return token.person if token else None
+
+    person = _bearers.get(digest, holder)
+    # Each request gets its own copy: per-request state (the reader, a changed attribute) never carries over.
+    return copy.copy(person) if person is not None else None
 
 
 def password_link(*, actor: Person | None, person: Person) -> str:

@@ -41,3 +41,16 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.verb} {self.target_type}#{self.target_id}"
+
+
+class CacheGeneration(models.Model):
+    """One row whose value database triggers replace whenever reference data changes (see jishi.core.cache)."""
+
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("缓存代次")
+        verbose_name_plural = _("缓存代次")
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 import chinese_calendar
 from django.utils import timezone
 
+from jishi.core.cache import GenerationCache
 from jishi.org.models import Absence, Assignment, CalendarOverride, FilingObligation, Person
 
 
@@ -42,16 +43,24 @@ def _days(start: datetime.date, end: datetime.date) -> Iterator[datetime.date]:
         day += datetime.timedelta(days=1)
 
 
+# Every override (a few dozen a year), per worker, while none has changed (jishi.core.cache).
+_override_cache: GenerationCache[str, dict[datetime.date, bool]] = GenerationCache(maxsize=1)
+
+
+def _overrides() -> dict[datetime.date, bool]:
+    def read() -> dict[datetime.date, bool]:
+        return {day: bool(working) for day, working in CalendarOverride.objects.values_list("date", "is_working_day")}
+
+    return _override_cache.get("all", read) or {}
+
+
 class WorkingCalendar:
-    """Answers "is this a working day?" for a span of dates with one query for the overrides."""
+    """Answers "is this a working day?" for a span of dates from the overrides (read once per worker and change)."""
 
     def __init__(self, start: datetime.date, end: datetime.date) -> None:
         self.start, self.end = start, end
         self._known: dict[datetime.date, bool] = {
-            day: bool(working)
-            for day, working in CalendarOverride.objects.filter(date__range=(start, end)).values_list(
-                "date", "is_working_day"
-            )
+            day: working for day, working in _overrides().items() if start <= day <= end
         }
 
     def is_working_day(self, day: datetime.date) -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from jishi.core.cache import GenerationCache
 from jishi.org.models import Assignment, Leadership, Role, RoleGrant, Unit
 
 
@@ -100,15 +101,20 @@ def build_reader(person_id: int, today: datetime.date) -> Reader:
     )
 
 
+# Readers by (person, day), kept by each worker while the organisation and role grants are unchanged.
+_readers: GenerationCache[tuple[int, datetime.date], Reader] = GenerationCache(maxsize=20_000)
+
+
 def reader_for(user: Any) -> Reader:
-    """The reader for a request's user, cached on the user object for the request's lifetime."""
+    """The reader for a request's user: on the user object for the request, and in the worker's cache across them."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return ANONYMOUS
     cached = getattr(user, "_jishi_reader", None)
     if cached is None:
         from jishi.org.calendar import local_today
 
-        cached = build_reader(user.pk, local_today())
+        today = local_today()
+        cached = _readers.get((user.pk, today), lambda: build_reader(user.pk, today)) or ANONYMOUS
         user._jishi_reader = cached
     return cached
 

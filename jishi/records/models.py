@@ -40,11 +40,15 @@ class Visibility(models.TextChoices):
 
 
 class RecordQuerySet(models.QuerySet["WorkRecord"]):
-    def visible_to(self, user: Any) -> RecordQuerySet:
-        """Records `user` may read, annotated with `content_visible`. Every surface starts here."""
+    def visible_to(self, user: Any, *, flag_content: bool = True) -> RecordQuerySet:
+        """Records `user` may read, annotated with `content_visible`. Every surface starts here.
+
+        flag_content=False leaves the annotation out, for a query that only picks ids: whoever then fetches the rows
+        flags each one with rules.can_read_content.
+        """
         from jishi.records import rules
 
-        return rules.restrict(self, user)
+        return rules.restrict(self, user, flag_content=flag_content)
 
     def filed(self) -> RecordQuerySet:
         """Records that count as filed for their day: a withdrawn record (撤回) does not."""

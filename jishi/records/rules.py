@@ -82,14 +82,14 @@ def content_q(reader: Reader) -> Q:
     )
 
 
-def restrict(queryset: RecordQuerySet, user: Any) -> RecordQuerySet:
-    """Narrow `queryset` to what `user` may read and annotate `content_visible` on each row."""
+def restrict(queryset: RecordQuerySet, user: Any, *, flag_content: bool = True) -> RecordQuerySet:
+    """Narrow `queryset` to what `user` may read and annotate `content_visible` on each row (unless told not to)."""
     reader = reader_for(user)
     readable = readable_q(reader)
     if readable == NOTHING:
         return queryset.none()
     narrowed = queryset.filter(readable) if readable else queryset
-    return with_content_visible(narrowed, user)
+    return with_content_visible(narrowed, user) if flag_content else narrowed
 
 
 def with_content_visible(queryset: RecordQuerySet, user: Any) -> RecordQuerySet:

@@ -11,14 +11,29 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from jishi.core.cache import GenerationCache
 from jishi.org.calendar import WorkingCalendar, local_today
 from jishi.org.models import Absence, Assignment, FilingObligation, Person, Unit
 from jishi.org.selectors import subtree_ids
-from jishi.records.models import RecordParticipant, RecordQuerySet, Visibility, WorkRecord
-from jishi.records.rules import with_content_visible
+from jishi.records.models import Category, RecordParticipant, RecordQuerySet, Visibility, WorkRecord
+from jishi.records.rules import can_read_content
 
 PAGE_SIZE = 20
 PARTICIPANTS = Prefetch("participants", queryset=RecordParticipant.objects.select_related("person", "unit"))
+
+
+# The categories (ten by default), per worker, while an administrator has not changed them (jishi.core.cache).
+_categories: GenerationCache[str, list[Category]] = GenerationCache(maxsize=1)
+
+
+def categories() -> list[Category]:
+    """Every category, retired ones included, in display order. Callers must not change the instances."""
+    return _categories.get("all", lambda: list(Category.objects.all())) or []
+
+
+def active_category(code: str) -> Category | None:
+    """The category in use with this code, or None."""
+    return next((c for c in categories() if c.code == code and c.is_active), None)
 
 
 @dataclass
@@ -36,11 +51,15 @@ class RecordFilters:
 
 @dataclass
 class Page:
-    """One page of a keyset-paginated list: no COUNT over the table, a stable order (date, id) descending."""
+    """One page of a keyset-paginated list: no COUNT over the table, a stable order (date, id) descending.
+
+    `participants` holds each item's participants when the page was asked for them (the API lists them).
+    """
 
     items: list[WorkRecord]
     next_cursor: str | None
     filters: RecordFilters = field(default_factory=RecordFilters)
+    participants: dict[int, list[Participant]] = field(default_factory=dict)
 
 
 def _with_related(queryset: RecordQuerySet, *, participants: bool = True) -> RecordQuerySet:
@@ -48,6 +67,48 @@ def _with_related(queryset: RecordQuerySet, *, participants: bool = True) -> Rec
     if not participants:
         return queryset
     return queryset.prefetch_related(PARTICIPANTS)
+
+
+# What a list shows of a record's relations. A person row has two dozen columns; building them all for twenty rows
+# was a list page's largest cost after compiling its SQL.
+_LISTED_RELATIONS = (
+    "author__full_name",
+    "author__username",
+    "unit__name",
+    "category__code",
+    "category__name",
+    "duty__code",
+    "duty__title",
+)
+
+
+def _listed(queryset: RecordQuerySet) -> RecordQuerySet:
+    record_fields = [f.name for f in WorkRecord._meta.concrete_fields]
+    return queryset.select_related("author", "unit", "category", "duty").only(*record_fields, *_LISTED_RELATIONS)
+
+
+@dataclass(frozen=True)
+class Participant:
+    """A participant as lists and the API show one: a named person, or a partner unit with its contact."""
+
+    person_id: int | None
+    person_name: str
+    unit_id: int | None
+    unit_name: str
+    contact_name: str
+
+
+def participants_of(records: list[WorkRecord]) -> dict[int, list[Participant]]:
+    """Each record's participants, in one query (the caller has already decided the records may be read)."""
+    found: dict[int, list[Participant]] = {r.pk: [] for r in records}
+    rows = (
+        RecordParticipant.objects.filter(record_id__in=list(found))
+        .order_by("id")
+        .values_list("record_id", "person_id", "person__full_name", "unit_id", "unit__name", "contact_name")
+    )
+    for record_id, person_id, person_name, unit_id, unit_name, contact_name in rows:
+        found[record_id].append(Participant(person_id, person_name or "", unit_id, unit_name or "", contact_name))
+    return found
 
 
 def parse_cursor(cursor: str | None) -> tuple[datetime.date, int] | None:
@@ -76,7 +137,7 @@ def record_page(
     what the reader may read (never widens it) with `scope`: one condition, or a list of branches — each a narrow,
     indexed condition such as one 本单位 or one author — whose union is the feed.
     """
-    queryset = filtered_records(user=user, filters=filters)
+    queryset = filtered_records(user=user, filters=filters, flag_content=False)
     position = parse_cursor(cursor)
     if position:
         day, pk = position
@@ -90,13 +151,18 @@ def record_page(
         # Find the page's ids on the record table alone, then fetch those rows with their relations: with the
         # joins in the first query SQLite's planner may sort the whole table instead of walking the (date, id) index.
         ids = list(queryset.order_by("-date", "-id").values_list("id", flat=True)[: size + 1])
-    # The ids were chosen through visible_to and the filters above; the rows need only their content flag.
-    chosen = with_content_visible(WorkRecord.objects.filter(id__in=ids), user)
-    rows = list(_with_related(chosen, participants=participants).order_by("-date", "-id"))
+    # The ids were chosen through visible_to and the filters above; the rows need only their content flag, which
+    # rules.can_read_content gives for rows in hand (the same rule as content_q, without compiling it again).
+    rows = list(_listed(WorkRecord.objects.filter(id__in=ids)).order_by("-date", "-id"))
+    for row in rows:
+        row.content_visible = can_read_content(user, row)  # type: ignore[attr-defined]
     more = len(rows) > size
     items = rows[:size]
     next_cursor = f"{items[-1].date.isoformat()}_{items[-1].pk}" if more else None
-    return Page(items=items, next_cursor=next_cursor, filters=filters)
+    page = Page(items=items, next_cursor=next_cursor, filters=filters)
+    if participants:
+        page.participants = participants_of(items)
+    return page
 
 
 def _union_head(queryset: RecordQuerySet, branches: list[Q], limit: int) -> list[int]:
@@ -158,9 +224,12 @@ def _head(queryset: RecordQuerySet, branch: Q, limit: int) -> tuple[str, list[An
     return sql, list(params)
 
 
-def filtered_records(*, user: Any, filters: RecordFilters) -> RecordQuerySet:
-    """Records `user` may read, narrowed by the filters (lists, the API and exports share it)."""
-    queryset = WorkRecord.objects.visible_to(user)
+def filtered_records(*, user: Any, filters: RecordFilters, flag_content: bool = True) -> RecordQuerySet:
+    """Records `user` may read, narrowed by the filters (lists, the API and exports share it).
+
+    flag_content=False leaves out the content_visible annotation, for a query that only picks a page's ids.
+    """
+    queryset = WorkRecord.objects.visible_to(user, flag_content=flag_content)
     if filters.author_id:
         queryset = queryset.filter(author_id=filters.author_id)
     if filters.unit_id:

@@ -33,6 +33,7 @@ from jishi.records.models import (
     WorkRecord,
 )
 from jishi.records.rules import can_edit
+from jishi.records.selectors import categories as all_categories
 from jishi.search.services import index_record
 
 if TYPE_CHECKING:
@@ -186,7 +187,7 @@ def _validate(
             f"补记只能在工作发生后 {window} 天内进行（该日期已超过 {(submitted_day - data.date).days} 天）。",
         )
 
-    categories = list(Category.objects.all())
+    categories = all_categories()
     category = next((c for c in categories if c.pk == data.category_id and c.is_active), None)
     if category is None:
         err("category", "请选择有效的类别。")

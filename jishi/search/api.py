@@ -11,8 +11,7 @@ from django.urls import reverse
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from jishi.records.models import Category
-from jishi.records.selectors import RecordFilters
+from jishi.records.selectors import RecordFilters, active_category
 from jishi.search.selectors import Hit, search_records
 
 router = Router(tags=["全文检索"])
@@ -98,7 +97,7 @@ def search(
 ) -> dict[str, Any]:
     category_id = None
     if category:
-        found = Category.objects.filter(code=category, is_active=True).first()
+        found = active_category(category)
         if found is None:
             raise ValidationError({"category": [f"没有代码为“{category}”的类别。"]})
         category_id = found.pk

@@ -168,7 +168,8 @@ def test_default_day_is_the_previous_working_day(org: Org, today: datetime.date,
 
 
 def test_finding_who_owes_is_one_query(org: Org, django_assert_num_queries) -> None:
-    with django_assert_num_queries(2):  # the calendar's overrides, then who owes and who was reminded already
+    remind_missing(day=MONDAY, today=MONDAY, dry_run=True)  # the worker has read the calendar's overrides
+    with django_assert_num_queries(2):  # the cache generation, then who owes and who was reminded already
         run = remind_missing(day=MONDAY, today=MONDAY, dry_run=True)
     assert run.owing > 0
 

@@ -1,0 +1,84 @@
+"""Worker-local caches of reference data: the organisation, role grants, API tokens, the calendar, categories.
+
+Every request first reads who it is and what it may see from a few small tables that change a few times a day.
+Database triggers (listed and installed by migration core 0004) give the single `core_cachegeneration` row a new
+random value whenever one of those tables changes — through Jishi's services, the admin, an import or raw SQL
+alike — so a worker keeps what it computed from them for as long as the value it reads is the one the entry was
+computed under. The value is random rather than a counter so that a change rolled back can never make an older
+entry look current again.
+
+The value is read once per request (memoised between Django's request_started and request_finished signals) and on
+every call outside a request, so commands and tests always see the database as it is.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeVar
+
+from django.core.signals import request_finished, request_started
+from django.db import connection
+
+_request = threading.local()
+
+
+def _start(**_: Any) -> None:
+    _request.active, _request.generation = True, None
+
+
+def _finish(**_: Any) -> None:
+    _request.active, _request.generation = False, None
+
+
+request_started.connect(_start, dispatch_uid="jishi.core.cache.start")
+request_finished.connect(_finish, dispatch_uid="jishi.core.cache.finish")
+
+
+def generation() -> int:
+    """The current generation of the reference data (one indexed read, once per request)."""
+    if getattr(_request, "active", False) and _request.generation is not None:
+        return int(_request.generation)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT value FROM core_cachegeneration WHERE id = 1")
+        row = cursor.fetchone()
+    value = int(row[0]) if row else 0
+    if getattr(_request, "active", False):
+        _request.generation = value
+    return value
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class GenerationCache(Generic[K, V]):
+    """A bounded map whose entries hold only while the generation they were computed under is current.
+
+    None is never kept: a miss (an unknown token, say) is asked of the database again, and cannot crowd out entries.
+    """
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._entries: OrderedDict[K, tuple[int, V]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K, compute: Callable[[], V | None]) -> V | None:
+        current = generation()
+        hit = self._entries.get(key)
+        if hit is not None and hit[0] == current:
+            return hit[1]
+        value = compute()
+        if value is None:
+            return None
+        with self._lock:
+            self._entries[key] = (current, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

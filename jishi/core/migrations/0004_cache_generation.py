@@ -1,0 +1,82 @@
+"""The cache generation row and the triggers that renew it whenever reference data changes (jishi.core.cache)."""
+
+from typing import Any
+
+from django.db import migrations, models
+
+# The tables every request's identity and visibility are computed from, with the events that matter.
+WATCHED: dict[str, tuple[str, ...]] = {
+    "org_unit": ("INSERT", "UPDATE", "DELETE"),
+    "org_position": ("INSERT", "UPDATE", "DELETE"),
+    "org_position_in_charge_of": ("INSERT", "UPDATE", "DELETE"),
+    "org_assignment": ("INSERT", "UPDATE", "DELETE"),
+    "org_rolegrant": ("INSERT", "UPDATE", "DELETE"),
+    "org_rolegrant_units": ("INSERT", "UPDATE", "DELETE"),
+    "org_calendaroverride": ("INSERT", "UPDATE", "DELETE"),
+    "records_category": ("INSERT", "UPDATE", "DELETE"),
+    # A login writes last_login only: it must not empty every worker's caches. A new person or token is a cache miss.
+    "org_person": (
+        "UPDATE OF password, username, full_name, email, is_active, is_superuser, is_staff, category, "
+        "filing_obligation, is_district_cadre, employee_number",
+        "DELETE",
+    ),
+    "accounts_apitoken": ("UPDATE", "DELETE"),
+}
+
+
+def trigger_name(table: str, event: str) -> str:
+    return f"core_generation_{table}_{event.split()[0].lower()}"
+
+
+def install(apps: Any, schema_editor: Any) -> None:
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        schema_editor.execute(
+            "CREATE OR REPLACE FUNCTION core_cachegeneration_renew() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN UPDATE core_cachegeneration SET value = (random() * 9007199254740991)::bigint WHERE id = 1; "
+            "RETURN NULL; END $$"
+        )
+    for table, events in WATCHED.items():
+        for event in events:
+            if vendor == "postgresql":
+                schema_editor.execute(
+                    f"CREATE TRIGGER {trigger_name(table, event)} AFTER {event} ON {table} "
+                    "FOR EACH STATEMENT EXECUTE FUNCTION core_cachegeneration_renew()"
+                )
+            else:
+                schema_editor.execute(
+                    f"CREATE TRIGGER {trigger_name(table, event)} AFTER {event} ON {table} "
+                    "BEGIN UPDATE core_cachegeneration SET value = random() WHERE id = 1; END"
+                )
+    apps.get_model("core", "CacheGeneration").objects.create(id=1, value=0)
+
+
+def uninstall(apps: Any, schema_editor: Any) -> None:
+    vendor = schema_editor.connection.vendor
+    for table, events in WATCHED.items():
+        for event in events:
+            on = f" ON {table}" if vendor == "postgresql" else ""
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {trigger_name(table, event)}{on}")
+    if vendor == "postgresql":
+        schema_editor.execute("DROP FUNCTION IF EXISTS core_cachegeneration_renew()")
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("core", "0003_readable_json"),
+        ("org", "0001_initial"),
+        ("accounts", "0002_initial"),
+        ("records", "0005_record_withdrawal"),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name="CacheGeneration",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("value", models.BigIntegerField(default=0)),
+            ],
+            options={"verbose_name": "缓存代次", "verbose_name_plural": "缓存代次"},
+        ),
+        migrations.RunPython(install, uninstall),
+    ]

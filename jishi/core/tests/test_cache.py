@@ -1,0 +1,93 @@
+"""The worker caches of reference data (jishi.core.cache) never outlive a change: through a service, raw SQL or a
+rollback, the next request sees the database as it is."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client
+from django.utils import timezone
+
+from jishi.accounts.services import token_create, token_revoke
+from jishi.core.cache import generation
+from jishi.testing import Org, Visibility, write_record
+
+pytestmark = pytest.mark.django_db
+migration = importlib.import_module("jishi.core.migrations.0004_cache_generation")
+
+
+def bearer(secret: str) -> Client:
+    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+
+def test_every_watched_table_has_its_triggers() -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'core_generation_%%'")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'core_generation_%'")
+        installed = {name for (name,) in cursor.fetchall()}
+    expected = {migration.trigger_name(t, e) for t, events in migration.WATCHED.items() for e in events}
+    assert expected <= installed
+
+
+def test_a_revoked_token_fails_on_the_next_request(org: Org) -> None:
+    token, secret = token_create(person=org.author, name="办公系统")
+    client = bearer(secret)
+    assert client.get("/api/v1/records").status_code == 200
+    token_revoke(actor=org.author, token=token)
+    assert client.get("/api/v1/records").status_code == 401
+
+
+def test_a_token_of_a_deactivated_person_fails_even_when_changed_by_raw_sql(org: Org) -> None:
+    _, secret = token_create(person=org.author, name="办公系统")
+    client = bearer(secret)
+    assert client.get("/api/v1/records").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE org_person SET is_active = %s WHERE id = %s", [False, org.author.pk])
+    assert client.get("/api/v1/records").status_code == 401
+
+
+def test_a_transfer_written_behind_jishis_back_changes_what_the_reader_sees(org: Org) -> None:
+    hidden = write_record(org.sibling, visibility=Visibility.UNIT)  # 国库科, 本单位 only
+    _, secret = token_create(person=org.unrelated, name="办公系统")
+    client = bearer(secret)
+    assert client.get(f"/api/v1/records/{hidden.pk}").status_code == 404
+    with connection.cursor() as cursor:  # 救助科 → 国库科, as a careless script would
+        cursor.execute(
+            "UPDATE org_assignment SET position_id = (SELECT position_id FROM org_assignment WHERE person_id = %s) "
+            "WHERE person_id = %s",
+            [org.sibling.pk, org.unrelated.pk],
+        )
+    assert client.get(f"/api/v1/records/{hidden.pk}").status_code == 200
+
+
+def test_a_session_ends_when_the_password_changes(org: Org) -> None:
+    client = Client()
+    client.force_login(org.author)
+    assert client.get("/").status_code == 200
+    org.author.set_password("another-pw-2026")
+    org.author.save()
+    assert client.get("/").status_code == 302  # back to the login page
+
+
+def test_signing_in_does_not_renew_the_generation(org: Org) -> None:
+    before = generation()
+    org.author.last_login = timezone.now()
+    org.author.save(update_fields=["last_login"])
+    assert generation() == before
+
+
+def test_a_rolled_back_change_never_makes_an_older_entry_current(org: Org) -> None:
+    before = generation()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        org.budget.name = "预算编审科"
+        org.budget.save()
+        inside = generation()
+        raise RuntimeError
+    assert inside != before and generation() == before
+    org.budget.name = "预算管理科"
+    org.budget.save()
+    assert generation() not in (before, inside)
