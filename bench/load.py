@@ -154,7 +154,7 @@ def main() -> None:
         {
             "author_id": a.person_id,
             "unit_id": a.position.unit_id,
-            "department_id": a.position.unit.department_id,
+            "department_id": a.position.unit.department_id or a.position.unit_id,  # a department is its own 本单位
         }
         for a in posts
     ]

@@ -6,6 +6,7 @@ import datetime
 
 from django.db.models import Q, QuerySet, Subquery
 
+from jishi.core.cache import GenerationCache
 from jishi.org.calendar import local_today
 from jishi.org.models import Assignment, AssignmentKind, Duty, Person, Unit
 
@@ -74,7 +75,15 @@ def current_posts(person: Person) -> list[Assignment]:
     return list(Assignment.objects.active_on(local_today()).filter(person=person).select_related("position__unit"))
 
 
+# Subtrees by unit, per worker, while the tree is unchanged (jishi.core.cache).
+_subtrees: GenerationCache[int, list[int]] = GenerationCache(maxsize=5_000)
+
+
 def subtree_ids(unit_id: int) -> list[int]:
-    """The unit and every unit below it (an empty list for an unknown unit), in one query."""
-    path = Unit.objects.filter(pk=unit_id).values("path")[:1]
-    return list(Unit.objects.filter(path__startswith=Subquery(path)).values_list("id", flat=True))
+    """The unit and every unit below it (an empty list for an unknown unit), in one query per worker and change."""
+
+    def read() -> list[int]:
+        path = Unit.objects.filter(pk=unit_id).values("path")[:1]
+        return list(Unit.objects.filter(path__startswith=Subquery(path)).values_list("id", flat=True))
+
+    return list(_subtrees.get(unit_id, read) or [])

@@ -332,7 +332,7 @@ def unfiled_on(*, unit: Unit, day: datetime.date) -> list[Person]:
     """Members of `unit` (with its sections) who owe a record on `day` and have none, in one query."""
     if day > local_today() or not WorkingCalendar(day, day).is_working_day(day):
         return []
-    return list(owing_without_record(day=day, unit=unit).order_by("name_pinyin", "id"))
+    return list(owing_without_record(day=day, unit=unit).order_by("name_pinyin", "id").only("full_name", "username"))
 
 
 def owing_without_record(*, day: datetime.date, unit: Unit | None = None) -> QuerySet[Person]:

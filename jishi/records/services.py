@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from jishi.core.cache import GenerationCache
 from jishi.core.services import audit
 from jishi.notifications.services import settle_reminder
 from jishi.org.calendar import WorkingCalendar, at, day_of, next_working_day
@@ -146,9 +147,19 @@ def lock_time(
     return _end_of_day(day)
 
 
+# Posts by (person, day), per worker, while no post or unit has changed (jishi.core.cache). Read-only instances.
+_posts: GenerationCache[tuple[int, datetime.date], list[Assignment]] = GenerationCache(maxsize=20_000)
+
+
 def posts_on(person: Person, day: datetime.date) -> list[Assignment]:
     """The person's posts on a day, the one their work counts under by default first (secondment, primary)."""
-    return by_precedence(list(Assignment.objects.active_on(day).filter(person=person).select_related("position__unit")))
+
+    def read() -> list[Assignment]:
+        return by_precedence(
+            list(Assignment.objects.active_on(day).filter(person=person).select_related("position__unit"))
+        )
+
+    return list(_posts.get((person.pk, day), read) or [])
 
 
 @dataclass
