@@ -132,13 +132,18 @@ def _unlinked(kind: Kind, min_id: int) -> models.QuerySet[Any]:
 
 
 def _insert_entries(rows: list[tuple[Any, ...]], *, many: bool = True) -> None:
-    """executemany for bulk loads; one multi-row INSERT for the few entries of a single write."""
+    """COPY (PostgreSQL) or executemany for bulk loads; one multi-row INSERT for the few entries of a single write."""
     quote = connection.ops.quote_name
     columns = ["shard", "seq", "kind", "object_id", "record_id", "content_hash", "entry_hash", "created_at"]
-    head = f"INSERT INTO {quote(ChainEntry._meta.db_table)} ({', '.join(quote(c) for c in columns)}) VALUES "
+    table = f"{quote(ChainEntry._meta.db_table)} ({', '.join(quote(c) for c in columns)})"
+    head = f"INSERT INTO {table} VALUES "
     one = f"({', '.join(['%s'] * len(columns))})"
     with connection.cursor() as cursor:
-        if many:
+        if many and connection.vendor == "postgresql":  # several times faster than executemany there
+            with cursor.cursor.copy(f"COPY {table} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        elif many:
             cursor.executemany(head + one, rows)
         else:
             cursor.execute(head + ", ".join([one] * len(rows)), [value for row in rows for value in row])

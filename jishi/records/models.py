@@ -58,12 +58,22 @@ class RecordQuerySet(models.QuerySet["WorkRecord"]):
 class WorkRecord(models.Model):
     """工作记实 — what one person did in one span of one day, tied to the unit they served in."""
 
+    # No single-column indexes on author, unit and department: the (column, date) indexes below serve every lookup
+    # on them, and each index more costs every write and the demo build.
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("记录人"), on_delete=models.PROTECT, related_name="records"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        on_delete=models.PROTECT,
+        related_name="records",
+        db_index=False,
     )
-    unit = models.ForeignKey("org.Unit", verbose_name=_("所在单位"), on_delete=models.PROTECT, related_name="records")
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("所在单位"), on_delete=models.PROTECT, related_name="records", db_index=False
+    )
     # 本单位 of `unit`, copied at write time: visibility filters on it without a join.
-    department = models.ForeignKey("org.Unit", verbose_name=_("本单位"), on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        "org.Unit", verbose_name=_("本单位"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     date = models.DateField(_("日期"))
     start_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     end_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
@@ -172,6 +182,7 @@ class RecordParticipant(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="participations",
+        db_index=False,  # the (person, record) index serves it
     )
     unit = models.ForeignKey(
         "org.Unit",
@@ -202,7 +213,8 @@ class RecordParticipant(models.Model):
 class RecordVersion(models.Model):
     """One version of a record as it stood; every create and change adds one, none is overwritten."""
 
-    record = models.ForeignKey(WorkRecord, on_delete=models.PROTECT, related_name="versions")
+    # The (record, number) constraint's index serves lookups by record.
+    record = models.ForeignKey(WorkRecord, on_delete=models.PROTECT, related_name="versions", db_index=False)
     number = models.PositiveIntegerField(_("版本号"))
     data = models.JSONField(_("内容快照"), encoder=ReadableJSONEncoder)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
