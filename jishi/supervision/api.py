@@ -6,14 +6,12 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from jishi.core.http import Id
 from jishi.org.calendar import local_today
-from jishi.org.models import Unit
 from jishi.supervision import rules, selectors, services
 from jishi.supervision.models import Comment, Confirmation, Flag, Inquiry, RecordView
 
@@ -438,6 +436,8 @@ def _group_out(g: selectors.GroupFigures) -> GroupOut:
     "/supervision/overview",
     response={200: OverviewOut, 400: ErrorOut},
     summary="监督概况：全区（按本单位）或某单位（按科室）在一段时间内的记实被查看、点评、质询情况",
+    description="某单位的概况：本单位人员、其上级、区领导和范围内的纪检监察、组织人事可看；"
+    "全区概况：区领导和全区范围的纪检监察、组织人事可看。其他人得到 404。",
 )
 def overview(
     request: HttpRequest,
@@ -450,8 +450,7 @@ def overview(
     start = date_from or end.replace(day=1)
     if start > end or (end - start).days > 366:
         raise ValidationError({"date_from": ["起始日期须不晚于截止日期，且期间不超过一年。"]})
-    scope = get_object_or_404(Unit, pk=unit) if unit is not None else None
-    data = selectors.supervision_overview(start=start, end=end, unit=scope, today=today)
+    data = selectors.overview_for(viewer=request.user, unit_id=unit, start=start, end=end, today=today)
     return OverviewOut(
         start=data.start,
         end=data.end,

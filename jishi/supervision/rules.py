@@ -20,6 +20,9 @@ Permissions (decided from PRODUCT.md, which wants supervision to run up, down an
   answer    only the record's author.
   flag      anyone who may read the record; seen only by the flagger and inspectors whose scope covers the
             record's unit (not the author, not leaders, not HR).
+  overview  监督概况 follows the rule for who has not filed (org/rules.py, can_see_filing_status): a unit's for its
+            本单位, its superiors, scoped inspection/HR and the jurisdiction leaders; the jurisdiction's for the
+            jurisdiction leaders and inspection/HR over the whole jurisdiction. Anyone else gets a 404.
 On a sensitive record, comments and inquiries are part of its content: readers who see only who/when/category
 neither see nor post them. A locked record stays open to supervision: locking freezes what the author wrote,
 not what others say about it.
@@ -35,6 +38,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from jishi.org.models import Assignment, Leadership, Role, RoleGrant, Unit
+from jishi.org.rules import can_see_filing_status, reader_for
 from jishi.supervision.models import Dimension
 
 
@@ -184,3 +188,16 @@ def can_answer(user: Any, record: Any) -> bool:
 
 def can_flag(user: Any, record: Any) -> bool:
     return bool(getattr(user, "pk", None)) and record.author_id != user.pk
+
+
+def can_see_overview(user: Any, unit: Unit | None) -> bool:
+    """监督概况 of a unit, or of the jurisdiction when `unit` is None.
+
+    A unit's overview shows its whole 本单位 section by section, so it is decided on that 本单位 (`unit.department`
+    should be loaded): opening it through one section must not show the sibling sections to someone who may see
+    only that section.
+    """
+    if unit is None:
+        reader = reader_for(user)
+        return not reader.is_anonymous and (reader.is_jurisdiction_leader or reader.scoped_all)
+    return can_see_filing_status(user, unit.department or unit)

@@ -456,6 +456,26 @@ def supervision_overview(
     return Overview(start=start, end=end, unit=unit, total=total, rows=rows, min_group=smallest)
 
 
+def overview_for(
+    *,
+    viewer: Any,
+    unit_id: int | None,
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date | None = None,
+) -> Overview:
+    """The overview of a unit (or of the jurisdiction when `unit_id` is None) for `viewer`: one they may not see is a
+    404, like a missing unit (rules.can_see_overview)."""
+    unit = None
+    if unit_id is not None:
+        unit = Unit.objects.select_related("department").filter(pk=unit_id).first()
+        if unit is None:
+            raise Http404("没有找到，或您无权查看。")
+    if not rules.can_see_overview(viewer, unit):
+        raise Http404("没有找到，或您无权查看。")
+    return supervision_overview(start=start, end=end, unit=unit, today=today)
+
+
 def _add(into: GroupFigures, figures: GroupFigures, *, authors: bool) -> None:
     """Add one group's figures to another's (groups whose records do not overlap)."""
     if authors:

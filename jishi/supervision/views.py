@@ -10,12 +10,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jishi.core.http import AuthedRequest, date_or_none, ids
 from jishi.org.calendar import local_today
-from jishi.org.models import Person, Unit
+from jishi.org.models import Person
 from jishi.records.models import WorkRecord
 from jishi.supervision import rules, selectors, services
 from jishi.supervision.models import Dimension
@@ -240,15 +240,16 @@ def _period(request: AuthedRequest) -> tuple[datetime.date, datetime.date]:
 @login_required
 def overview(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     """监督概况: how much of each unit's work was seen, reviewed and inquired into, by dimension."""
-    unit = get_object_or_404(Unit, pk=pk) if pk is not None else None
     start, end = _period(request)
-    data = selectors.supervision_overview(start=start, end=end, unit=unit)
+    data = selectors.overview_for(viewer=request.user, unit_id=pk, start=start, end=end)
     return render(
         request,
         "supervision/overview.html",
         {
             "overview": data,
             "dimensions": [Dimension(d.dimension).label for d in data.total.dimensions],
-            "link_rows": unit is None,  # the jurisdiction's rows open each unit's own overview
+            # Whoever may see the jurisdiction's overview may see every unit's: its rows open each unit's own.
+            "link_rows": data.unit is None,
+            "link_jurisdiction": data.unit is not None and rules.can_see_overview(request.user, None),
         },
     )

@@ -152,15 +152,41 @@ def test_overview_endpoint(org: Org, settings: Any) -> None:
     settings.JISHI_MIN_GROUP_SIZE = 1
     record = untimed(org.author)
     services.view_log(viewer=org.unrelated, record=record)
-    response = client_for(org.colleague).get("/api/v1/supervision/overview")
+    response = client_for(org.inspector).get("/api/v1/supervision/overview")
     assert response.status_code == 200, response.content
     body = response.json()
     finance = next(r for r in body["rows"] if r["name"] == "区财政局")
     assert finance["records"] == 1 and finance["records_seen"] == 1
     horizontal = next(d for d in finance["dimensions"] if d["dimension"] == "horizontal")
     assert horizontal["records_seen"] == 1
-    bad = client_for(org.colleague).get("/api/v1/supervision/overview?date_from=2026-12-01&date_to=2026-01-01")
+    bad = client_for(org.inspector).get("/api/v1/supervision/overview?date_from=2026-12-01&date_to=2026-01-01")
     assert bad.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("who", "jurisdiction", "finance", "civil"),
+    [
+        ("secretary", 200, 200, 200),
+        ("district_deputy", 200, 200, 200),
+        ("inspector", 200, 200, 200),
+        ("hr", 200, 200, 200),
+        ("unit_head", 404, 200, 404),
+        ("author", 404, 200, 404),
+        ("sibling", 404, 200, 404),
+        ("scoped_inspector", 404, 404, 200),
+        ("unrelated", 404, 404, 200),
+        ("admin", 404, 404, 200),  # its own 本单位 (民政局), not through the administrator role
+        ("social_worker", 404, 404, 404),
+    ],
+)
+def test_who_may_read_each_overview(org: Org, who: str, jurisdiction: int, finance: int, civil: int) -> None:
+    client = client_for(getattr(org, who))
+    got = (
+        client.get("/api/v1/supervision/overview").status_code,
+        client.get(f"/api/v1/supervision/overview?unit={org.finance.pk}").status_code,
+        client.get(f"/api/v1/supervision/overview?unit={org.civil.pk}").status_code,
+    )
+    assert got == (jurisdiction, finance, civil)
 
 
 def test_the_flagger_sees_a_flag_closed_but_not_the_note(org: Org) -> None:

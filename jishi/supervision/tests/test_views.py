@@ -140,19 +140,82 @@ def test_overview_pages(org: Org, settings: Any, django_assert_max_num_queries: 
     settings.JISHI_MIN_GROUP_SIZE = 1
     record = untimed(org.author)
     services.view_log(viewer=org.district_deputy, record=record)
-    client = client_for(org.colleague)
+    client = client_for(org.district_deputy)
+    client.get(reverse("supervision:overview"))  # the reader's posts, read once per worker
     with django_assert_max_num_queries(14):
         html = client.get(reverse("supervision:overview")).content.decode()
     assert "区财政局" in html and "跨层级·自上而下" in html
-    unit_html = client.get(reverse("supervision:unit_overview", args=[org.finance.pk])).content.decode()
-    assert "预算科" in unit_html
+    unit_html = client_for(org.colleague).get(reverse("supervision:unit_overview", args=[org.finance.pk]))
+    assert "预算科" in unit_html.content.decode()
 
 
 def test_small_groups_are_hidden(org: Org, settings: Any) -> None:
     settings.JISHI_MIN_GROUP_SIZE = 5
     untimed(org.author)
-    html = client_for(org.colleague).get(reverse("supervision:overview")).content.decode()
+    html = client_for(org.secretary).get(reverse("supervision:overview")).content.decode()
     assert "人数过少，不单独显示" in html
+
+
+# Who may open which overview (rules.can_see_overview): a unit's is for its 本单位, its superiors, the jurisdiction
+# leaders and inspection/HR in scope; the jurisdiction's for the jurisdiction leaders and whole-jurisdiction roles.
+JURISDICTION_READERS = {"district_deputy", "other_district_deputy", "secretary", "inspector", "hr"}
+FINANCE_READERS = JURISDICTION_READERS | {
+    "author",
+    "colleague",
+    "sibling",
+    "section_head",
+    "deputy_in_charge",
+    "deputy_not_in_charge",
+    "unit_head",
+}
+CIVIL_READERS = JURISDICTION_READERS | {"unrelated", "civil_head", "scoped_inspector", "admin"}
+EVERYONE = FINANCE_READERS | CIVIL_READERS | {"social_worker"}
+
+
+@pytest.mark.parametrize("who", sorted(EVERYONE))
+def test_who_may_open_each_overview_page(org: Org, who: str) -> None:
+    untimed(org.author)
+    client = client_for(getattr(org, who))
+    expected = {
+        reverse("supervision:overview"): who in JURISDICTION_READERS,
+        reverse("supervision:unit_overview", args=[org.finance.pk]): who in FINANCE_READERS,
+        # A section's overview shows its whole 本单位, so it is decided on the 本单位.
+        reverse("supervision:unit_overview", args=[org.budget.pk]): who in FINANCE_READERS,
+        reverse("supervision:unit_overview", args=[org.civil.pk]): who in CIVIL_READERS,
+    }
+    got = {url: client.get(url).status_code for url in expected}
+    assert got == {url: 200 if allowed else 404 for url, allowed in expected.items()}
+
+
+def test_a_role_scoped_to_one_section_does_not_open_its_departments_overview(org: Org) -> None:
+    from jishi.org.models import Role, RoleGrant
+    from jishi.testing import LONG_AGO
+
+    grant = RoleGrant.objects.create(person=org.unrelated, role=Role.HR, granted_on=LONG_AGO)
+    grant.units.set([org.budget])
+    client = client_for(org.unrelated)
+    assert client.get(reverse("supervision:unit_overview", args=[org.budget.pk])).status_code == 404
+    assert client.get(reverse("supervision:unit_overview", args=[org.civil.pk])).status_code == 200
+
+
+def test_a_missing_unit_is_a_404_like_a_hidden_one(org: Org) -> None:
+    assert client_for(org.secretary).get(reverse("supervision:unit_overview", args=[999_999])).status_code == 404
+
+
+def test_the_menu_opens_an_overview_the_person_may_see(org: Org) -> None:
+    from jishi.testing import PersonFactory
+
+    jurisdiction = reverse("supervision:overview")
+    own_unit = reverse("supervision:unit_overview", args=[org.finance.pk])
+    leader = client_for(org.secretary).get(reverse("supervision:inbox")).content.decode()
+    assert f'href="{jurisdiction}"' in leader
+    staff = client_for(org.author).get(reverse("supervision:inbox")).content.decode()
+    assert f'href="{own_unit}"' in staff and f'href="{jurisdiction}"' not in staff
+    nobody = client_for(PersonFactory(username="no_post")).get(reverse("supervision:inbox")).content.decode()
+    assert "监督概况" not in nobody
+    # The way back to the jurisdiction is offered only to those who may open it.
+    assert f'href="{jurisdiction}?' in client_for(org.secretary).get(own_unit).content.decode()
+    assert f'href="{jurisdiction}?' not in client_for(org.author).get(own_unit).content.decode()
 
 
 def test_namesakes_are_offered_to_choose_from(org: Org) -> None:
