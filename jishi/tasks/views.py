@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -111,7 +112,8 @@ def instruct(request: AuthedRequest, record_pk: int) -> HttpResponse:
         record, "content_visible", False
     ):  # the form quotes the record: the same refusal instruction_create gives
         raise PermissionDenied(_("您无权阅读该记实的内容，不能对其批示。"))
-    title = _("关于%(name)s%(day)s记实的批示") % {"name": record.author.full_name, "day": f"{record.date:%m月%d日}"}
+    day = format_date(record.date, _("m月d日"))  # a date format in the reader's language
+    title = _("关于%(name)s%(day)s记实的批示") % {"name": record.author.full_name, "day": day}
     initial = {"owner_unit": record.unit_id, "title": title}
     form = TaskForm(request.POST or None, issuer=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
