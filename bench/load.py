@@ -231,7 +231,8 @@ def main() -> None:
             fixed = asyncio.run(run_open_loop("127.0.0.1", args.port, surface.make, rate, args.duration))
             print(
                 f"{surface.name:<24}{top['rps']:>10.0f}{top['errors']:>8}{rate:>7}{fixed.p50:>8.1f}{fixed.p99:>8.1f}"
-                f"{fixed.max:>8.1f}{fixed.errors:>8}  {surface.target}",
+                f"{fixed.max:>8.1f}{fixed.errors:>8}  {surface.target}"
+                + (f"  (errors by status: {fixed.codes})" if fixed.codes else ""),
                 flush=True,
             )
         rss = worker_rss_mb(server.pid)

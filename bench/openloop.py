@@ -10,6 +10,7 @@ open-loop tool (wrk2, vegeta) is available from the registries this project may 
 from __future__ import annotations
 
 import asyncio
+import collections
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ class Request:
 class Figures:
     sent: int
     errors: int
+    codes: dict[int, int]  # the errors by HTTP status; 0 for a connection that failed or timed out
     p50: float
     p99: float
     max: float
@@ -76,4 +78,7 @@ async def run_open_loop(host: str, port: int, make: Callable[[int], Request], ra
     def pct(q: float) -> float:
         return latencies[min(len(latencies) - 1, int(q * len(latencies)))]
 
-    return Figures(sent=len(latencies), errors=len(errors), p50=pct(0.50), p99=pct(0.99), max=latencies[-1])
+    codes = dict(collections.Counter(errors))
+    return Figures(
+        sent=len(latencies), errors=len(errors), codes=codes, p50=pct(0.50), p99=pct(0.99), max=latencies[-1]
+    )

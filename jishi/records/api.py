@@ -308,9 +308,11 @@ def export_records(
 
 @router.post("", response={201: RecordOut, 400: ErrorOut}, summary="新建记实")
 def create_record(request: AuthedRequest, payload: RecordIn) -> Status[dict[str, Any]]:
-    record = record_create(author=request.user, data=_input_from(payload, None))
+    data = _input_from(payload, None)
+    record = record_create(author=request.user, data=data)
     record.content_visible = True  # type: ignore[attr-defined]  # an author always reads their own record
-    return Status(201, record_out(record, request.user))
+    named = bool(data.participant_ids or data.partner_units)
+    return Status(201, record_out(record, request.user, None if named else []))
 
 
 @router.get("/{record_id}", response=RecordOut, summary="记实详情")
