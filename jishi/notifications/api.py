@@ -7,9 +7,10 @@ import datetime
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
+from pydantic import Field
 
 from jishi.notifications.models import Kind, Notification
-from jishi.notifications.selectors import inbox_page, unread_count
+from jishi.notifications.selectors import inbox_page, unread_count, with_record_access
 from jishi.notifications.services import mark_all_read, mark_read
 from jishi.org.models import Person
 
@@ -27,6 +28,7 @@ class NotificationOut(Schema):
     text: str
     actor: ActorOut | None
     record_id: int | None
+    record_readable: bool = Field(description="能否查看相关记实：调动或可见范围变更后可能已无权查看，此时链接会是 404")
     url: str
     created_at: datetime.datetime
     read_at: datetime.datetime | None
@@ -59,6 +61,7 @@ def notification_out(notification: Notification) -> NotificationOut:
         text=notification.text,
         actor=ActorOut(id=actor.pk, name=actor.get_full_name()) if actor else None,
         record_id=notification.record_id,
+        record_readable=notification.record_readable,
         url=notification.url,
         created_at=timezone.localtime(notification.created_at),
         read_at=_local(notification.read_at),
@@ -83,4 +86,6 @@ def post_read_all(request: HttpRequest) -> CountOut:
 
 @router.post("/{notification_id}/read", response=NotificationOut, summary="标为已读（他人的通知返回 404）")
 def post_read(request: HttpRequest, notification_id: int) -> NotificationOut:
-    return notification_out(mark_read(person=_me(request), notification_id=notification_id))
+    me = _me(request)
+    [notification] = with_record_access(person=me, items=[mark_read(person=me, notification_id=notification_id)])
+    return notification_out(notification)

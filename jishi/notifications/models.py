@@ -58,6 +58,10 @@ class Notification(models.Model):
 
     objects = NotificationQuerySet.as_manager()
 
+    # Not stored: whether the recipient may still read `record` (set for a page by selectors.with_record_access);
+    # access may have changed since delivery — a transfer, a change of the record's visibility.
+    record_readable: bool = True
+
     class Meta:
         verbose_name = _("通知")
         verbose_name_plural = _("通知")

@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from jishi.core.http import AuthedRequest
-from jishi.notifications.selectors import inbox_page
+from jishi.notifications.selectors import inbox_page, with_record_access
 from jishi.notifications.services import mark_all_read, mark_read
 
 
@@ -28,9 +28,11 @@ def inbox(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def read(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Mark one notification read; "open" also follows its link. Someone else's notification is a 404."""
+    """Mark one notification read; "open" also follows its link, unless it leads to a record the person may no
+    longer read. Someone else's notification is a 404."""
     notification = mark_read(person=request.user, notification_id=pk)
-    target = notification.url
+    [notification] = with_record_access(person=request.user, items=[notification])
+    target = notification.url if notification.record_readable else ""
     if "open" in request.POST and target and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
         return redirect(target)
     if request.htmx:

@@ -61,3 +61,19 @@ def test_anonymous_is_refused(org: Org) -> None:
 def test_bad_cursor_is_the_first_page(org: Org, notifications: Any) -> None:
     notifications(org.colleague, 2)
     assert len(api_for(org.colleague).get("/api/v1/notifications", {"cursor": "xyz"}).json()["items"]) == 2
+
+
+def test_a_record_no_longer_readable_is_flagged(org: Org) -> None:
+    from jishi.notifications.models import Kind
+    from jishi.records.models import Visibility, WorkRecord
+    from jishi.testing import write_record
+
+    record = write_record(org.author)
+    item = Notification.objects.create(
+        recipient=org.colleague, kind=Kind.COMMENT, text="点评", record=record, url=f"/records/{record.pk}/"
+    )
+    api = api_for(org.colleague)
+    assert api.get("/api/v1/notifications").json()["items"][0]["record_readable"] is True
+    WorkRecord.objects.filter(pk=record.pk).update(visibility=Visibility.SUPERIORS)
+    assert api.get("/api/v1/notifications").json()["items"][0]["record_readable"] is False
+    assert api.post(f"/api/v1/notifications/{item.pk}/read").json()["record_readable"] is False

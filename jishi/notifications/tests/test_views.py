@@ -124,3 +124,67 @@ def test_mark_all_read_touches_only_your_own(org: Org, notifications: Any) -> No
     assert not Notification.objects.unread().filter(recipient=org.colleague).exists()
     assert Notification.objects.unread().filter(recipient=org.sibling).count() == 2
     assert client.post("/inbox/read-all/", HTTP_HX_REQUEST="true")["HX-Redirect"] == "/inbox/"
+
+
+def notified_about(recipient: Person, records: list[Any]) -> list[Notification]:
+    from django.urls import reverse
+
+    from jishi.notifications.models import Kind
+
+    return Notification.objects.bulk_create(
+        Notification(
+            recipient=recipient,
+            kind=Kind.COMMENT,
+            text=f"关于第{n}条记实的点评",
+            record=record,
+            url=reverse("records:detail", args=[record.pk]),
+        )
+        for n, record in enumerate(records)
+    )
+
+
+def test_a_record_no_longer_readable_is_shown_without_its_link(org: Org, django_assert_max_num_queries: Any) -> None:
+    import datetime
+
+    from jishi.records.models import Visibility, WorkRecord
+    from jishi.testing import write_record
+
+    hours = [datetime.time(h, 0) for h in range(8, 14)]
+    records = [write_record(org.author, start_time=h, end_time=h.replace(minute=50)) for h in hours]
+    items = notified_about(org.colleague, records)
+    # Since delivery the author made one record 仅上级: the colleague may no longer read it.
+    WorkRecord.objects.filter(pk=records[0].pk).update(visibility=Visibility.SUPERIORS)
+    client = login(org.colleague)
+    client.get("/inbox/")
+    with django_assert_max_num_queries(5):  # session, generation, rows, their records, unread count
+        body = client.get("/inbox/").content.decode()
+    hidden = body.split(f'id="notification-{items[0].pk}"')[1].split("</li>")[0]
+    assert "关于第0条记实的点评" in hidden and "（该记实现已无权查看）" in hidden and 'name="open"' not in hidden
+    shown = body.split(f'id="notification-{items[1].pk}"')[1].split("</li>")[0]
+    assert 'name="open"' in shown and "无权查看" not in shown
+    assert body.count("（该记实现已无权查看）") == 1
+    # Opening it anyway marks it read and stays in the inbox instead of leading to a 404.
+    response = client.post(f"/inbox/{items[0].pk}/read/", {"open": "1"})
+    assert response["Location"] == "/inbox/"
+    marked = client.post(f"/inbox/{items[0].pk}/read/", HTTP_HX_REQUEST="true").content.decode()
+    assert "（该记实现已无权查看）" in marked
+
+
+def test_a_transfer_ends_the_link_to_the_old_units_records(org: Org) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from jishi.org.models import Assignment
+    from jishi.records.models import Visibility
+    from jishi.testing import make_post, write_record
+
+    record = write_record(org.author, visibility=Visibility.UNIT)
+    [item] = notified_about(org.colleague, [record])
+    client = login(org.colleague)
+    assert "无权查看" not in client.get("/inbox/").content.decode()
+    today = timezone.localdate()
+    Assignment.objects.filter(person=org.colleague).update(end=today - datetime.timedelta(days=1))
+    make_post(org.colleague, org.relief, start=today)
+    body = login(org.colleague).get("/inbox/").content.decode()
+    assert "（该记实现已无权查看）" in body.split(f'id="notification-{item.pk}"')[1]
