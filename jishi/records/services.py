@@ -17,6 +17,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
+from django.utils.translation import gettext
 
 from jishi.core.cache import GenerationCache
 from jishi.core.services import audit
@@ -278,7 +280,10 @@ def _validate(
         clash = overlapping.first()
         if clash and clash.start_at and clash.end_at:
             span = f"{timezone.localtime(clash.start_at):%H:%M}–{timezone.localtime(clash.end_at):%H:%M}"
-            err("start_time", f"与您 {clash.date:%m月%d日} {span} 的记实“{clash.content[:20]}”时间重叠。")
+            # Shown in the form, so in the reader's language; the other service errors are not translated yet.
+            day = format_date(clash.date, gettext("m月d日"))
+            overlap = gettext("与您 %(day)s %(span)s 的记实“%(content)s”时间重叠。")
+            err("start_time", overlap % {"day": day, "span": span, "content": clash.content[:20]})
 
     if errors:
         raise ValidationError(errors)

@@ -13,6 +13,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.dateformat import format as format_date
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jishi.core.http import AuthedRequest, date_or_none, int_or_none
@@ -64,7 +66,9 @@ def today(request: AuthedRequest) -> HttpResponse:
                 form.add_service_errors(exc)
             else:
                 saved = True
-                messages.success(request, f"已保存：{record.date:%m月%d日} {record.category.name}")
+                saved_on = format_date(record.date, _("m月d日"))  # a date format in the reader's language
+                saved_as = {"day": saved_on, "category": record.category.name}
+                messages.success(request, _("已保存：%(day)s %(category)s") % saved_as)
                 if not request.htmx:
                     return redirect(reverse("records:today") + "?saved=1")
                 form = _record_form(request)
