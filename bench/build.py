@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,6 +33,7 @@ TABLES = ("records_workrecord", "records_recordversion", "records_recordparticip
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", default="jiading")
+    parser.add_argument("--keep", help="SQLite: keep the built world at this path (otherwise it is deleted)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="jishi-build-"))
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'world.sqlite3'}")
@@ -86,6 +88,13 @@ def main() -> None:
     print(f"floor: raw executemany of the same {total:,} rows into unindexed tables: {floor:.1f} s")
     for table in TABLES:
         cursor.execute(f"DROP TABLE floor_{table}")
+    cursor.close()
+    connection.close()
+    world = workdir / "world.sqlite3"
+    if args.keep and world.exists():
+        shutil.move(world, args.keep)
+        shutil.move(workdir / "demo-manifest.json", Path(args.keep).with_name("demo-manifest.json"))
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
