@@ -8,7 +8,9 @@ computed under. The value is random rather than a counter so that a change rolle
 entry look current again.
 
 The value is read once per request (memoised between Django's request_started and request_finished signals) and on
-every call outside a request, so commands and tests always see the database as it is.
+every call outside a request, so commands and tests always see the database as it is. A request that itself changes
+reference data therefore keeps what it read at its start until it ends; Jishi's changes to the organisation answer
+with a redirect, so the next request sees them.
 """
 
 from __future__ import annotations
