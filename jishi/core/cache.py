@@ -70,6 +70,9 @@ class GenerationCache(Generic[K, V]):
         current = generation()
         hit = self._entries.get(key)
         if hit is not None and hit[0] == current:
+            with self._lock:
+                if key in self._entries:
+                    self._entries.move_to_end(key)  # the least recently used entry goes first
             return hit[1]
         value = compute()
         if value is None:

@@ -91,3 +91,20 @@ def test_a_rolled_back_change_never_makes_an_older_entry_current(org: Org) -> No
     org.budget.name = "预算管理科"
     org.budget.save()
     assert generation() not in (before, inside)
+
+
+def test_the_cache_is_bounded_and_never_keeps_a_miss() -> None:
+    from jishi.core.cache import GenerationCache
+
+    cache: GenerationCache[int, str] = GenerationCache(maxsize=2)
+    computed: list[int] = []
+
+    def value(key: int) -> str | None:
+        computed.append(key)
+        return None if key < 0 else str(key)
+
+    for key in (1, 2, 1, 3, 2, -1, -1):
+        cache.get(key, lambda key=key: value(key))
+    # 1 is used again before 3 arrives, so 3 evicts 2, the least recently used, which must then be computed again;
+    # a miss is asked of the database every time.
+    assert computed == [1, 2, 3, 2, -1, -1]
