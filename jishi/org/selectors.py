@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet, Subquery
 
@@ -73,6 +74,35 @@ def unit_lookup(query: str, *, limit: int = 8) -> QuerySet[Unit]:
 
 def current_posts(person: Person) -> list[Assignment]:
     return list(Assignment.objects.active_on(local_today()).filter(person=person).select_related("position__unit"))
+
+
+@dataclass(frozen=True)
+class UnitFamily:
+    """A unit with the units above it (root first) and its current sub-units, for the unit page. Read-only."""
+
+    unit: Unit
+    ancestors: list[Unit]
+    children: list[Unit]
+
+
+_families: GenerationCache[int, UnitFamily] = GenerationCache(maxsize=5_000)
+
+
+def unit_family(unit_id: int) -> UnitFamily | None:
+    """The unit with its ancestors and current children (None for an unknown unit), per worker and change."""
+
+    def read() -> UnitFamily | None:
+        unit = Unit.objects.filter(pk=unit_id).first()
+        if unit is None:
+            return None
+        above = [int(x) for x in unit.path.strip("/").split("/") if x and int(x) != unit.pk]
+        return UnitFamily(
+            unit=unit,
+            ancestors=sorted(Unit.objects.filter(pk__in=above), key=lambda u: u.tier),
+            children=list(unit.children.filter(valid_to__isnull=True)),
+        )
+
+    return _families.get(unit_id, read)
 
 
 # Subtrees by unit, per worker, while the tree is unchanged (jishi.core.cache).

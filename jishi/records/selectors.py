@@ -329,29 +329,52 @@ def month_calendar(*, person: Person, year: int, month: int) -> list[list[DaySta
 
 
 def unfiled_on(*, unit: Unit, day: datetime.date) -> list[Person]:
-    """Members of `unit` (with its sections) who owe a record on `day` and have none, in one query."""
+    """Members of `unit` (with its sections) who owe a record on `day` and have none.
+
+    Who owes that day changes with posts and absences only, so each worker keeps it (jishi.core.cache); who has filed
+    is then one indexed query on (author, date).
+    """
     if day > local_today() or not WorkingCalendar(day, day).is_working_day(day):
         return []
-    return list(owing_without_record(day=day, unit=unit).order_by("name_pinyin", "id").only("full_name", "username"))
+    owing = _owing_members.get((unit.pk, day), lambda: list(_owing(day=day, unit=unit))) or []
+    if not owing:
+        return []
+    filed = set(
+        WorkRecord.objects.filed()
+        .filter(author_id__in=[p.pk for p in owing], date=day)
+        .values_list("author_id", flat=True)
+        .distinct()
+    )
+    return [p for p in owing if p.pk not in filed]
 
 
-def owing_without_record(*, day: datetime.date, unit: Unit | None = None) -> QuerySet[Person]:
-    """People who owe a record on `day` and have none — in `unit` with its sections, or everywhere — as one query.
+# Who owes a record in a unit on a day, per worker, while posts, people and absences are unchanged. Read-only.
+_owing_members: GenerationCache[tuple[int, datetime.date], list[Person]] = GenerationCache(maxsize=2_000)
 
-    The caller has checked that `day` is a working day that has begun (unfiled_on, reminders).
-    """
+
+def _owing(*, day: datetime.date, unit: Unit | None) -> QuerySet[Person]:
+    """People who owe a record on `day` (a post that day, the obligation to file, no absence), in name order."""
     posts = Assignment.objects.active_on(day)
     if unit is not None:
         posts = posts.filter(position__unit__path__startswith=unit.path)
-    filed = WorkRecord.objects.filed().filter(author_id=OuterRef("pk"), date=day)
     absent = Absence.objects.filter(person_id=OuterRef("pk"), start__lte=day, end__gte=day)
     return (
         Person.objects.filter(
             pk__in=posts.values("person_id"), is_active=True, filing_obligation=FilingObligation.REQUIRED
         )
-        .exclude(Exists(filed))
         .exclude(Exists(absent))
+        .order_by("name_pinyin", "id")
+        .only("full_name", "username")
     )
+
+
+def owing_without_record(*, day: datetime.date, unit: Unit | None = None) -> QuerySet[Person]:
+    """People who owe a record on `day` and have none — in `unit` with its sections, or everywhere — as one query.
+
+    The caller has checked that `day` is a working day that has begun (reminders).
+    """
+    filed = WorkRecord.objects.filed().filter(author_id=OuterRef("pk"), date=day)
+    return _owing(day=day, unit=unit).exclude(Exists(filed))
 
 
 @dataclass

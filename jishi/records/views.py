@@ -22,7 +22,7 @@ from jishi.core.tables import template as sheet_template
 from jishi.org.calendar import local_today, missing_days
 from jishi.org.models import Person, Unit
 from jishi.org.rules import can_see_filing_status, can_see_person_filing
-from jishi.org.selectors import current_posts, duties_for
+from jishi.org.selectors import current_posts, duties_for, unit_family
 from jishi.records import exports, imports
 from jishi.records.forms import AddendumForm, AttachmentForm, RecordForm, initial_from_record
 from jishi.records.models import Category, WorkRecord
@@ -276,7 +276,10 @@ def my_records(request: AuthedRequest) -> HttpResponse:
 @login_required
 def unit_page(request: AuthedRequest, pk: int) -> HttpResponse:
     """A unit's records by day, with who has not filed (for its own staff, superiors and scoped roles)."""
-    unit = get_object_or_404(Unit, pk=pk)
+    family = unit_family(pk)
+    if family is None:
+        raise Http404("单位不存在。")
+    unit = family.unit
     today = local_today()
     day = min(date_or_none(request.GET.get("date")) or today, today)
     filters = RecordFilters(unit_id=unit.pk, date_from=day, date_to=day)
@@ -294,10 +297,8 @@ def unit_page(request: AuthedRequest, pk: int) -> HttpResponse:
             "following": day + datetime.timedelta(days=1) if day < today else None,
             "page": page,
             "query": request.GET,
-            "children": unit.children.filter(valid_to__isnull=True),
-            "ancestors": Unit.objects.filter(pk__in=[int(x) for x in unit.path.strip("/").split("/") if x]).exclude(
-                pk=unit.pk
-            ),
+            "children": family.children,
+            "ancestors": family.ancestors,
             "shows_filing": shows_filing,
             "unfiled": unfiled_on(unit=unit, day=day) if shows_filing else [],
         },

@@ -4,6 +4,8 @@ from typing import Any
 
 from django.db import migrations, models
 
+from jishi.core.migrations._generation import installer, uninstaller
+
 # The tables every request's identity and visibility are computed from, with the events that matter.
 WATCHED: dict[str, tuple[str, ...]] = {
     "org_unit": ("INSERT", "UPDATE", "DELETE"),
@@ -24,40 +26,18 @@ WATCHED: dict[str, tuple[str, ...]] = {
 }
 
 
-def trigger_name(table: str, event: str) -> str:
-    return f"core_generation_{table}_{event.split()[0].lower()}"
+install_triggers = installer(WATCHED)
+uninstall_triggers = uninstaller(WATCHED)
 
 
 def install(apps: Any, schema_editor: Any) -> None:
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(
-            "CREATE OR REPLACE FUNCTION core_cachegeneration_renew() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            "BEGIN UPDATE core_cachegeneration SET value = (random() * 9007199254740991)::bigint WHERE id = 1; "
-            "RETURN NULL; END $$"
-        )
-    for table, events in WATCHED.items():
-        for event in events:
-            if vendor == "postgresql":
-                schema_editor.execute(
-                    f"CREATE TRIGGER {trigger_name(table, event)} AFTER {event} ON {table} "
-                    "FOR EACH STATEMENT EXECUTE FUNCTION core_cachegeneration_renew()"
-                )
-            else:
-                schema_editor.execute(
-                    f"CREATE TRIGGER {trigger_name(table, event)} AFTER {event} ON {table} "
-                    "BEGIN UPDATE core_cachegeneration SET value = random() WHERE id = 1; END"
-                )
+    install_triggers(apps, schema_editor)
     apps.get_model("core", "CacheGeneration").objects.create(id=1, value=0)
 
 
 def uninstall(apps: Any, schema_editor: Any) -> None:
-    vendor = schema_editor.connection.vendor
-    for table, events in WATCHED.items():
-        for event in events:
-            on = f" ON {table}" if vendor == "postgresql" else ""
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {trigger_name(table, event)}{on}")
-    if vendor == "postgresql":
+    uninstall_triggers(apps, schema_editor)
+    if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("DROP FUNCTION IF EXISTS core_cachegeneration_renew()")
 
 

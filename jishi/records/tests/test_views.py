@@ -155,6 +155,31 @@ def test_unit_page_shows_who_has_not_filed_to_the_unit_and_superiors_only(org: O
     assert 'id="unfiled"' not in outsider_page and GOOD_CONTENT[:15] in outsider_page
 
 
+def test_who_has_not_filed_follows_new_records_absences_and_transfers_at_once(org: Org) -> None:
+    from jishi.org.models import Absence, Assignment
+    from jishi.records.services import record_create
+    from jishi.testing import record_input
+
+    day = datetime.date(2026, 10, 9)
+    client = login(org.unit_head)
+
+    def unfiled() -> str:
+        page = client.get(f"/units/{org.finance.pk}/", {"date": day.isoformat()}).content.decode()
+        return page.split('id="unfiled"')[1].split("</section>")[0]
+
+    assert all(p.full_name in unfiled() for p in (org.author, org.colleague, org.sibling))
+    record_create(
+        author=org.author, data=record_input(date=day), now=timezone.make_aware(datetime.datetime(2026, 10, 9, 18))
+    )
+    Absence.objects.create(person=org.colleague, start=day, end=day, kind="leave")
+    Assignment.objects.filter(person=org.sibling).update(start=day + datetime.timedelta(days=1))
+    shown = unfiled()
+    assert org.author.full_name not in shown  # filed
+    assert org.colleague.full_name not in shown  # on leave that day
+    assert org.sibling.full_name not in shown  # held no post that day
+    assert org.section_head.full_name in shown
+
+
 def test_people_lookup_by_name_pinyin_or_initials_shows_unit_and_post(org: Org) -> None:
     client = login(org.colleague)
     for query in ("张", "zhangwei", "zw"):
