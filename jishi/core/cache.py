@@ -24,28 +24,31 @@ from django.core.signals import request_finished, request_started
 from django.db import connection
 
 _request = threading.local()
+_UNREAD = object()
 
 
 def _start(**_: Any) -> None:
-    _request.active, _request.generation = True, None
+    _request.active, _request.generation = True, _UNREAD
 
 
 def _finish(**_: Any) -> None:
-    _request.active, _request.generation = False, None
+    _request.active, _request.generation = False, _UNREAD
 
 
 request_started.connect(_start, dispatch_uid="jishi.core.cache.start")
 request_finished.connect(_finish, dispatch_uid="jishi.core.cache.finish")
 
 
-def generation() -> int:
-    """The current generation of the reference data (one indexed read, once per request)."""
-    if getattr(_request, "active", False) and _request.generation is not None:
-        return int(_request.generation)
+def generation() -> int | None:
+    """The current generation of the reference data (one indexed read, once per request); None when the row is
+    missing (a flushed test database), and then nothing is cached."""
+    memo = getattr(_request, "generation", _UNREAD) if getattr(_request, "active", False) else _UNREAD
+    if memo is not _UNREAD:
+        return memo  # type: ignore[return-value]
     with connection.cursor() as cursor:
         cursor.execute("SELECT value FROM core_cachegeneration WHERE id = 1")
         row = cursor.fetchone()
-    value = int(row[0]) if row else 0
+    value = int(row[0]) if row else None
     if getattr(_request, "active", False):
         _request.generation = value
     return value
@@ -68,6 +71,8 @@ class GenerationCache(Generic[K, V]):
 
     def get(self, key: K, compute: Callable[[], V | None]) -> V | None:
         current = generation()
+        if current is None:
+            return compute()
         hit = self._entries.get(key)
         if hit is not None and hit[0] == current:
             with self._lock:

@@ -1,5 +1,8 @@
 """Triggers that give `core_cachegeneration` a new random value when a watched table changes (jishi.core.cache).
 
+They write the row whether or not it is there (an upsert), so a table flush that removed it is mended by the next
+change; until then jishi.core.cache keeps nothing.
+
 Shared by the migrations that add watched tables; each passes the tables it adds, so an applied migration keeps
 meaning what it meant.
 """
@@ -20,8 +23,8 @@ def installer(watched: Watched) -> Callable[[Any, Any], None]:
         if postgresql:
             schema_editor.execute(
                 "CREATE OR REPLACE FUNCTION core_cachegeneration_renew() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                "BEGIN UPDATE core_cachegeneration SET value = (random() * 9007199254740991)::bigint WHERE id = 1; "
-                "RETURN NULL; END $$"
+                "BEGIN INSERT INTO core_cachegeneration (id, value) VALUES (1, (random() * 9007199254740991)::bigint) "
+                "ON CONFLICT (id) DO UPDATE SET value = EXCLUDED.value; RETURN NULL; END $$"
             )
         for table, events in watched.items():
             for event in events:
@@ -33,7 +36,7 @@ def installer(watched: Watched) -> Callable[[Any, Any], None]:
                 else:
                     schema_editor.execute(
                         f"CREATE TRIGGER {trigger_name(table, event)} AFTER {event} ON {table} "
-                        "BEGIN UPDATE core_cachegeneration SET value = random() WHERE id = 1; END"
+                        "BEGIN REPLACE INTO core_cachegeneration (id, value) VALUES (1, random()); END"
                     )
 
     return install

@@ -112,3 +112,21 @@ def test_the_cache_is_bounded_and_never_keeps_a_miss() -> None:
     # 1 is used again before 3 arrives, so 3 evicts 2, the least recently used, which must then be computed again;
     # a miss is asked of the database every time.
     assert computed == [1, 2, 3, 2, -1, -1]
+
+
+def test_without_its_row_nothing_is_cached_and_the_next_change_brings_the_row_back(org: Org) -> None:
+    from jishi.records.models import Category
+    from jishi.records.selectors import active_category
+
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_cachegeneration")  # as a test database flush does
+    assert generation() is None
+    assert active_category("meeting") is not None
+    with connection.cursor() as cursor:  # unseen by any trigger: only a cache that keeps nothing can notice it
+        cursor.execute("DELETE FROM core_cachegeneration")
+        cursor.execute("UPDATE records_category SET is_active = %s WHERE code = 'meeting'", [False])
+        cursor.execute("DELETE FROM core_cachegeneration")
+    assert active_category("meeting") is None
+    Category.objects.filter(code="meeting").update(is_active=True)
+    assert generation() is not None
+    assert active_category("meeting") is not None
