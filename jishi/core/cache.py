@@ -25,6 +25,7 @@ from django.db import connection
 
 _request = threading.local()
 _UNREAD = object()
+_caches: list[GenerationCache[Any, Any]] = []
 
 
 def _start(**_: Any) -> None:
@@ -39,19 +40,27 @@ request_started.connect(_start, dispatch_uid="jishi.core.cache.start")
 request_finished.connect(_finish, dispatch_uid="jishi.core.cache.finish")
 
 
-def generation() -> int | None:
-    """The current generation of the reference data (one indexed read, once per request); None when the row is
-    missing (a flushed test database), and then nothing is cached."""
-    memo = getattr(_request, "generation", _UNREAD) if getattr(_request, "active", False) else _UNREAD
+def generation(*, fresh: bool = False) -> int | None:
+    """The current generation of the reference data (one indexed read, once per request unless `fresh`); None when
+    the row is missing (a flushed test database), and then nothing is cached."""
+    active = getattr(_request, "active", False)
+    memo = getattr(_request, "generation", _UNREAD) if active and not fresh else _UNREAD
     if memo is not _UNREAD:
         return memo  # type: ignore[return-value]
     with connection.cursor() as cursor:
         cursor.execute("SELECT value FROM core_cachegeneration WHERE id = 1")
         row = cursor.fetchone()
     value = int(row[0]) if row else None
-    if getattr(_request, "active", False):
+    if active and not fresh:
         _request.generation = value
     return value
+
+
+def reset() -> None:
+    """Forget every cached entry and the request's memo (for tests: each starts from the database as it is)."""
+    _request.active, _request.generation = False, _UNREAD
+    for cache in _caches:
+        cache.clear()
 
 
 K = TypeVar("K", bound=Hashable)
@@ -68,6 +77,7 @@ class GenerationCache(Generic[K, V]):
         self.maxsize = maxsize
         self._entries: OrderedDict[K, tuple[int, V]] = OrderedDict()
         self._lock = threading.Lock()
+        _caches.append(self)
 
     def get(self, key: K, compute: Callable[[], V | None]) -> V | None:
         current = generation()
@@ -79,9 +89,13 @@ class GenerationCache(Generic[K, V]):
                 if key in self._entries:
                     self._entries.move_to_end(key)  # the least recently used entry goes first
             return hit[1]
+        # A miss is computed now and tagged with the value read now, not the request's memo: if this request has
+        # changed reference data in a transaction that is then rolled back, the tag is that transaction's value,
+        # which can never be current again.
+        current = generation(fresh=True)
         value = compute()
-        if value is None:
-            return None
+        if value is None or current is None:
+            return value
         with self._lock:
             self._entries[key] = (current, value)
             self._entries.move_to_end(key)

@@ -160,8 +160,8 @@ def record_page(
     items = rows[:size]
     next_cursor = f"{items[-1].date.isoformat()}_{items[-1].pk}" if more else None
     page = Page(items=items, next_cursor=next_cursor, filters=filters)
-    if participants:
-        page.participants = participants_of(items)
+    if participants:  # only for rows whose content shows: a hidden record's participants are never listed
+        page.participants = participants_of([r for r in items if r.content_visible])  # type: ignore[attr-defined]
     return page
 
 

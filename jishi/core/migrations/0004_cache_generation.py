@@ -1,5 +1,6 @@
 """The cache generation row and the triggers that renew it whenever reference data changes (jishi.core.cache)."""
 
+import secrets
 from typing import Any
 
 from django.db import migrations, models
@@ -32,7 +33,8 @@ uninstall_triggers = uninstaller(WATCHED)
 
 def install(apps: Any, schema_editor: Any) -> None:
     install_triggers(apps, schema_editor)
-    apps.get_model("core", "CacheGeneration").objects.create(id=1, value=0)
+    # A random start, like every later value: two databases never share a generation by chance.
+    apps.get_model("core", "CacheGeneration").objects.create(id=1, value=secrets.randbits(62))
 
 
 def uninstall(apps: Any, schema_editor: Any) -> None:

@@ -130,3 +130,36 @@ def test_without_its_row_nothing_is_cached_and_the_next_change_brings_the_row_ba
     Category.objects.filter(code="meeting").update(is_active=True)
     assert generation() is not None
     assert active_category("meeting") is not None
+
+
+def test_a_change_rolled_back_inside_a_request_leaves_nothing_behind(org: Org) -> None:
+    from jishi.core import cache
+    from jishi.org.calendar import local_today
+    from jishi.org.models import Assignment
+    from jishi.records.services import posts_on
+
+    today = local_today()
+    own = Assignment.objects.get(person=org.unrelated).position_id
+    other = Assignment.objects.get(person=org.sibling).position_id
+    cache._start()  # what Django's request_started does (sending the signal itself would close the test's connection)
+    try:
+        generation()  # the request's memo
+        with pytest.raises(RuntimeError), transaction.atomic():
+            Assignment.objects.filter(person=org.unrelated).update(position_id=other)
+            assert posts_on(org.unrelated, today)[0].position_id == other  # computed from the uncommitted change
+            raise RuntimeError
+    finally:
+        cache._finish()
+    assert posts_on(org.unrelated, today)[0].position_id == own
+
+
+def test_a_missing_trigger_is_reported_by_the_system_check() -> None:
+    from jishi.core.checks import cache_triggers
+
+    assert cache_triggers(None, databases=["default"]) == []
+    table_event = "core_generation_records_category_delete"
+    with connection.cursor() as cursor:
+        on = " ON records_category" if connection.vendor == "postgresql" else ""
+        cursor.execute(f"DROP TRIGGER {table_event}{on}")
+    (warning,) = cache_triggers(None, databases=["default"])
+    assert warning.id == "jishi.W001" and table_event in warning.msg
