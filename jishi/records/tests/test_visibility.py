@@ -124,6 +124,30 @@ def api_list(person: Person | None, record: WorkRecord) -> tuple[bool, bool]:
     return bool(items), bool(items) and items[0]["content"] is not None
 
 
+def api_list_participants(person: Person | None, record: WorkRecord) -> tuple[bool, bool]:
+    """A record's participants are part of its content: listed only where the content shows."""
+    response = Client().get("/api/v1/records", **_bearer(person))
+    if response.status_code == 401:
+        return False, False
+    items = [i for i in response.json()["items"] if i["id"] == record.pk]
+    return bool(items), bool(items) and bool(items[0]["participants"])
+
+
+def api_feed(person: Person | None, record: WorkRecord) -> tuple[bool, bool]:
+    """The 关注 feed of someone who follows the author (the author reads their own 本单位 feed)."""
+    from jishi.feeds.services import follow
+
+    if person is None:
+        return False, False
+    feed = "unit" if person.pk == record.author_id else "following"
+    if feed == "following":
+        follow(follower=person, person_id=record.author_id)
+    response = Client().get(f"/api/v1/feeds/{feed}", **_bearer(person))
+    assert response.status_code == 200
+    items = [i for i in response.json()["items"] if i["id"] == record.pk]
+    return bool(items), bool(items) and items[0]["content"] is not None and bool(items[0]["participants"])
+
+
 def search(person: Person | None, record: WorkRecord) -> tuple[bool, bool]:
     """Search finds the record by a word of its content only where the reader may see that content."""
     response = _client(person).get("/records/", {"q": "甲乙丙"})
@@ -141,6 +165,8 @@ SURFACES: dict[str, Callable[[Person | None, WorkRecord], tuple[bool, bool]]] = 
     "list": page_list,
     "api_detail": api_detail,
     "api_list": api_list,
+    "api_list_participants": api_list_participants,
+    "api_feed": api_feed,
 }
 
 
@@ -151,6 +177,7 @@ def test_every_surface_follows_the_one_rule(org: Org, visibility: str, sensitive
         visibility=visibility,
         is_sensitive=sensitive,
         content=f"与预算科同事讨论{SECRET_WORD}，形成三条意见报局长",
+        participant_ids=[org.colleague.pk],  # not a viewer here: naming someone grants them nothing
     )
     readers, content_readers = CASES[(visibility, sensitive)]
     failures = []
