@@ -27,13 +27,30 @@ VIEWERS = [
     "other_unit_head",
     "inspector",
     "scoped_inspector_elsewhere",
+    "scoped_inspector_here",
     "hr",
     "admin",
     "social_worker",
 ]
 
 
+def scoped_inspector_over_finance(org: Org) -> Person:
+    """An inspector of the 派驻纪检组 at 财政局: a post in 民政局, a scope over 财政局 and its sections."""
+    from jishi.org.models import Role, RoleGrant
+    from jishi.testing import LONG_AGO, PersonFactory, make_post
+
+    person = Person.objects.filter(username="scoped_here").first()
+    if person is None:
+        person = PersonFactory(full_name="冯刚", username="scoped_here")
+        make_post(person, org.relief)
+        grant = RoleGrant.objects.create(person=person, role=Role.INSPECTOR, granted_on=LONG_AGO)
+        grant.units.set([org.finance])
+    return person
+
+
 def viewer(org: Org, name: str) -> Person | None:
+    if name == "scoped_inspector_here":
+        return scoped_inspector_over_finance(org)
     return {
         "anonymous": None,
         "author": org.section_head,  # the matrix's author is the head of 预算科 …
@@ -58,7 +75,7 @@ def viewer(org: Org, name: str) -> Person | None:
 EVERYONE = set(VIEWERS) - {"anonymous"}
 OWN_UNIT = {"author", "subordinate", "same_unit", "other_deputy_same_unit", "superior_deputy", "unit_head"}
 SUPERIORS = {"superior_deputy", "unit_head", "district_leader_in_charge", "principal_leader"}
-SCOPED = {"inspector", "hr"}
+SCOPED = {"inspector", "hr", "scoped_inspector_here"}
 LEADERS = {"district_leader_in_charge", "district_leader_not_in_charge", "principal_leader"}
 
 CASES = {
