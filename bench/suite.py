@@ -9,7 +9,7 @@ SQLite: bench/build.py builds the world (timed, beside its floor) into a scratch
 then runs on its own copy, so none sees another's writes. PostgreSQL: the world is built into the database
 `jishi_suite` on --postgres (dropped and created again), and each benchmark gets a copy made with
 CREATE DATABASE … TEMPLATE. The benchmarks share the machine's two cores with each other's load generators and
-with the database server; they run one after another, never two at once. About 15 minutes per database.
+with the database server; they run one after another, never two at once. About 7 minutes on SQLite, 12 on PostgreSQL.
 
 What runs, with the target each one measures (the issues' targets; each script prints its own):
   build.py           world ready ≤ 60 s, everything ≤ 120 s (issue 3), beside a raw executemany floor
