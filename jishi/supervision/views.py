@@ -11,11 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jishi.core.http import AuthedRequest, date_or_none, ids
 from jishi.org.calendar import local_today
-from jishi.org.models import Person
+from jishi.org.models import Person, Unit
 from jishi.records.models import WorkRecord
 from jishi.supervision import rules, selectors, services
 from jishi.supervision.models import Dimension
@@ -240,6 +241,16 @@ def _period(request: AuthedRequest) -> tuple[datetime.date, datetime.date]:
 @login_required
 def overview(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     """监督概况: how much of each unit's work was seen, reviewed and inquired into, by dimension."""
+    if pk is not None:
+        # A section's overview is its 本单位's, section by section: show it under the 本单位's name.
+        unit = Unit.objects.select_related("department").filter(pk=pk).first()
+        if (
+            unit is not None
+            and unit.department_id not in (None, unit.pk)
+            and rules.can_see_overview(request.user, unit)
+        ):
+            target = reverse("supervision:unit_overview", args=[unit.department_id])
+            return redirect(f"{target}?{request.GET.urlencode()}" if request.GET else target)
     start, end = _period(request)
     data = selectors.overview_for(viewer=request.user, unit_id=pk, start=start, end=end)
     return render(

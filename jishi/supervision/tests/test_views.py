@@ -179,12 +179,19 @@ def test_who_may_open_each_overview_page(org: Org, who: str) -> None:
     expected = {
         reverse("supervision:overview"): who in JURISDICTION_READERS,
         reverse("supervision:unit_overview", args=[org.finance.pk]): who in FINANCE_READERS,
-        # A section's overview shows its whole 本单位, so it is decided on the 本单位.
+        # A section's overview shows its whole 本单位, so it is decided on the 本单位 (and opens as the 本单位's).
         reverse("supervision:unit_overview", args=[org.budget.pk]): who in FINANCE_READERS,
         reverse("supervision:unit_overview", args=[org.civil.pk]): who in CIVIL_READERS,
     }
-    got = {url: client.get(url).status_code for url in expected}
+    got = {url: client.get(url, follow=True).status_code for url in expected}
     assert got == {url: 200 if allowed else 404 for url, allowed in expected.items()}
+
+
+def test_a_sections_overview_opens_as_its_departments(org: Org) -> None:
+    client = client_for(org.colleague)
+    response = client.get(reverse("supervision:unit_overview", args=[org.budget.pk]), {"from": "2026-10-01"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("supervision:unit_overview", args=[org.finance.pk]) + "?from=2026-10-01"
 
 
 def test_a_role_scoped_to_one_section_does_not_open_its_departments_overview(org: Org) -> None:
