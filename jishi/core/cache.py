@@ -1,7 +1,7 @@
 """Worker-local caches of reference data: the organisation, role grants, API tokens, the calendar, categories.
 
 Every request first reads who it is and what it may see from a few small tables that change a few times a day.
-Database triggers (listed and installed by migration core 0004) give the single `core_cachegeneration` row a new
+Database triggers (installed by migrations core 0004 and 0005) give the single `core_cachegeneration` row a new
 random value whenever one of those tables changes — through Jishi's services, the admin, an import or raw SQL
 alike — so a worker keeps what it computed from them for as long as the value it reads is the one the entry was
 computed under. The value is random rather than a counter so that a change rolled back can never make an older

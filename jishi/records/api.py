@@ -22,6 +22,7 @@ from jishi.records.selectors import (
     Participant,
     RecordFilters,
     active_category,
+    participants_in,
     participants_of,
     record_detail,
     record_page,
@@ -165,7 +166,8 @@ def _local(moment: datetime.datetime | None) -> datetime.datetime | None:
 def record_out(record: WorkRecord, user: Any, participants: list[Participant] | None = None) -> dict[str, Any]:
     """The API view of a record, shaped as RecordOut; times are given in the jurisdiction's time zone.
 
-    A page passes the participants it fetched for all its records; otherwise they are read from the record.
+    A page passes the participants it fetched for all its records; otherwise they come from the record's prefetched
+    rows (record_detail).
     """
     shown = bool(getattr(record, "content_visible", False))
     duty = record.duty
@@ -190,7 +192,7 @@ def record_out(record: WorkRecord, user: Any, participants: list[Participant] | 
                 "unit": {"id": p.unit_id, "name": p.unit_name} if p.unit_id else None,
                 "contact_name": p.contact_name,
             }
-            for p in (participants_of([record])[record.pk] if participants is None else participants)
+            for p in (participants_in(record) if participants is None else participants)
         ]
         if shown
         else [],
@@ -311,8 +313,8 @@ def create_record(request: AuthedRequest, payload: RecordIn) -> Status[dict[str,
     data = _input_from(payload, None)
     record = record_create(author=request.user, data=data)
     record.content_visible = True  # type: ignore[attr-defined]  # an author always reads their own record
-    named = bool(data.participant_ids or data.partner_units)
-    return Status(201, record_out(record, request.user, None if named else []))
+    named = participants_of([record])[record.pk] if data.participant_ids or data.partner_units else []
+    return Status(201, record_out(record, request.user, named))
 
 
 @router.get("/{record_id}", response=RecordOut, summary="记实详情")

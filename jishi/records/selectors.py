@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar as pycalendar
 import datetime
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -96,6 +96,20 @@ class Participant:
     unit_id: int | None
     unit_name: str
     contact_name: str
+
+
+def participants_in(record: WorkRecord) -> list[Participant]:
+    """One record's participants from its prefetched rows (record_detail loads them with PARTICIPANTS)."""
+    return [
+        Participant(
+            p.person_id,
+            p.person.full_name if p.person else "",
+            p.unit_id,
+            p.unit.name if p.unit else "",
+            p.contact_name,
+        )
+        for p in record.participants.all()
+    ]
 
 
 def participants_of(records: list[WorkRecord]) -> dict[int, list[Participant]]:
@@ -328,7 +342,14 @@ def month_calendar(*, person: Person, year: int, month: int) -> list[list[DaySta
     return weeks
 
 
-def unfiled_on(*, unit: Unit, day: datetime.date) -> list[Person]:
+class Member(NamedTuple):
+    """Someone who owes a record, as the unit page lists them."""
+
+    pk: int
+    full_name: str
+
+
+def unfiled_on(*, unit: Unit, day: datetime.date) -> list[Member]:
     """Members of `unit` (with its sections) who owe a record on `day` and have none.
 
     Who owes that day changes with posts and absences only, so each worker keeps it (jishi.core.cache); who has filed
@@ -336,7 +357,12 @@ def unfiled_on(*, unit: Unit, day: datetime.date) -> list[Person]:
     """
     if day > local_today() or not WorkingCalendar(day, day).is_working_day(day):
         return []
-    owing = _owing_members.get((unit.pk, day), lambda: list(_owing(day=day, unit=unit))) or []
+    owing = (
+        _owing_members.get(
+            (unit.pk, day), lambda: [Member(*row) for row in _owing(day=day, unit=unit).values_list("pk", "full_name")]
+        )
+        or []
+    )
     if not owing:
         return []
     filed = set(
@@ -348,8 +374,9 @@ def unfiled_on(*, unit: Unit, day: datetime.date) -> list[Person]:
     return [p for p in owing if p.pk not in filed]
 
 
-# Who owes a record in a unit on a day, per worker, while posts, people and absences are unchanged. Read-only.
-_owing_members: GenerationCache[tuple[int, datetime.date], list[Person]] = GenerationCache(maxsize=2_000)
+# Who owes a record in a unit on a day, per worker, while posts, people and absences are unchanged: a few hundred
+# recent unit-days (a town is 300–500 people), as plain rows. Read-only.
+_owing_members: GenerationCache[tuple[int, datetime.date], list[Member]] = GenerationCache(maxsize=256)
 
 
 def _owing(*, day: datetime.date, unit: Unit | None) -> QuerySet[Person]:
@@ -364,7 +391,6 @@ def _owing(*, day: datetime.date, unit: Unit | None) -> QuerySet[Person]:
         )
         .exclude(Exists(absent))
         .order_by("name_pinyin", "id")
-        .only("full_name", "username")
     )
 
 

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 
 from jishi.core.http import AuthedRequest, date_or_none, ids
 from jishi.org.calendar import local_today
-from jishi.org.models import Person, Unit
+from jishi.org.models import Person
+from jishi.org.selectors import unit_family
 from jishi.records.models import WorkRecord
 from jishi.supervision import rules, selectors, services
 from jishi.supervision.models import Dimension
@@ -241,15 +242,13 @@ def _period(request: AuthedRequest) -> tuple[datetime.date, datetime.date]:
 @login_required
 def overview(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     """监督概况: how much of each unit's work was seen, reviewed and inquired into, by dimension."""
-    if pk is not None:
+    family = unit_family(pk) if pk is not None else None
+    department_id = family.unit.department_id if family else None
+    if department_id is not None and department_id != pk:
         # A section's overview is its 本单位's, section by section: show it under the 本单位's name.
-        unit = Unit.objects.select_related("department").filter(pk=pk).first()
-        if (
-            unit is not None
-            and unit.department_id not in (None, unit.pk)
-            and rules.can_see_overview(request.user, unit)
-        ):
-            target = reverse("supervision:unit_overview", args=[unit.department_id])
+        department = unit_family(department_id)
+        if department is not None and rules.can_see_overview(request.user, department.unit):
+            target = reverse("supervision:unit_overview", args=[department_id])
             return redirect(f"{target}?{request.GET.urlencode()}" if request.GET else target)
     start, end = _period(request)
     data = selectors.overview_for(viewer=request.user, unit_id=pk, start=start, end=end)
