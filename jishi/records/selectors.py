@@ -12,8 +12,10 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from jishi.core.cache import GenerationCache
+from jishi.core.prepared import Prepared, prepare
 from jishi.org.calendar import WorkingCalendar, local_today
-from jishi.org.models import Absence, Assignment, FilingObligation, Person, Unit
+from jishi.org.models import Absence, Assignment, Duty, FilingObligation, Person, Unit
+from jishi.org.rules import reader_for
 from jishi.org.selectors import subtree_ids
 from jishi.records.models import Category, RecordParticipant, RecordQuerySet, Visibility, WorkRecord
 from jishi.records.rules import can_read_content
@@ -69,24 +71,6 @@ def _with_related(queryset: RecordQuerySet, *, participants: bool = True) -> Rec
     return queryset.prefetch_related(PARTICIPANTS)
 
 
-# What a list shows of a record's relations. A person row has two dozen columns; building them all for twenty rows
-# was a list page's largest cost after compiling its SQL.
-_LISTED_RELATIONS = (
-    "author__full_name",
-    "author__username",
-    "unit__name",
-    "category__code",
-    "category__name",
-    "duty__code",
-    "duty__title",
-)
-
-
-def _listed(queryset: RecordQuerySet) -> RecordQuerySet:
-    record_fields = [f.name for f in WorkRecord._meta.concrete_fields]
-    return queryset.select_related("author", "unit", "category", "duty").only(*record_fields, *_LISTED_RELATIONS)
-
-
 @dataclass(frozen=True)
 class Participant:
     """A participant as lists and the API show one: a named person, or a partner unit with its contact."""
@@ -115,14 +99,25 @@ def participants_in(record: WorkRecord) -> list[Participant]:
 def participants_of(records: list[WorkRecord]) -> dict[int, list[Participant]]:
     """Each record's participants, in one query (the caller has already decided the records may be read)."""
     found: dict[int, list[Participant]] = {r.pk: [] for r in records}
-    rows = (
-        RecordParticipant.objects.filter(record_id__in=list(found))
-        .order_by("id")
-        .values_list("record_id", "person_id", "person__full_name", "unit_id", "unit__name", "contact_name")
-    )
-    for record_id, person_id, person_name, unit_id, unit_name, contact_name in rows:
+    if not found:
+        return found
+    length = max(len(found), PAGE_SIZE)
+    key = (connection.vendor, length)
+    prepared = _participant_queries.get(key)
+    if prepared is None:
+        slots = {f"id{i}": -7_391_200_000 - i for i in range(length)}
+        rows = RecordParticipant.objects.filter(record_id__in=list(slots.values())).order_by("id")
+        columns = ("record_id", "person_id", "person__full_name", "unit_id", "unit__name", "contact_name")
+        prepared = _participant_queries[key] = prepare(rows.values_list(*columns), slots)
+    padded = [*found, *[_MISSING_ID] * (length - len(found))]
+    for record_id, person_id, person_name, unit_id, unit_name, contact_name in prepared.rows(
+        {f"id{i}": pk for i, pk in enumerate(padded)}
+    ):
         found[record_id].append(Participant(person_id, person_name or "", unit_id, unit_name or "", contact_name))
     return found
+
+
+_participant_queries: dict[tuple[str, int], Prepared] = {}
 
 
 def parse_cursor(cursor: str | None) -> tuple[datetime.date, int] | None:
@@ -151,23 +146,26 @@ def record_page(
     what the reader may read (never widens it) with `scope`: one condition, or a list of branches — each a narrow,
     indexed condition such as one 本单位 or one author — whose union is the feed.
     """
-    queryset = filtered_records(user=user, filters=filters, flag_content=False)
     position = parse_cursor(cursor)
-    if position:
-        day, pk = position
-        queryset = queryset.filter(Q(date__lt=day) | Q(date=day, id__lt=pk))
-    if isinstance(scope, list):
-        ids = _union_head(queryset, scope, size + 1)
-        queryset = queryset.filter(id__in=ids)
+    if scope is None and not filters.q.strip():
+        ids = _page_ids(user, filters, position, size + 1)
     else:
-        if scope is not None:
-            queryset = queryset.filter(scope)
-        # Find the page's ids on the record table alone, then fetch those rows with their relations: with the
-        # joins in the first query SQLite's planner may sort the whole table instead of walking the (date, id) index.
-        ids = list(queryset.order_by("-date", "-id").values_list("id", flat=True)[: size + 1])
+        queryset = filtered_records(user=user, filters=filters, flag_content=False)
+        if position:
+            day, pk = position
+            queryset = queryset.filter(Q(date__lt=day) | Q(date=day, id__lt=pk))
+        if isinstance(scope, list):
+            ids = _union_head(queryset, scope, size + 1)
+        else:
+            if scope is not None:
+                queryset = queryset.filter(scope)
+            # Find the page's ids on the record table alone, then fetch those rows with their relations: with the
+            # joins in the first query SQLite's planner may sort the whole table instead of walking the (date, id)
+            # index.
+            ids = list(queryset.order_by("-date", "-id").values_list("id", flat=True)[: size + 1])
     # The ids were chosen through visible_to and the filters above; the rows need only their content flag, which
     # rules.can_read_content gives for rows in hand (the same rule as content_q, without compiling it again).
-    rows = list(_listed(WorkRecord.objects.filter(id__in=ids)).order_by("-date", "-id"))
+    rows = listed_records(ids)
     for row in rows:
         row.content_visible = can_read_content(user, row)  # type: ignore[attr-defined]
     more = len(rows) > size
@@ -177,6 +175,103 @@ def record_page(
     if participants:  # only for rows whose content shows: a hidden record's participants are never listed
         page.participants = participants_of([r for r in items if r.content_visible])  # type: ignore[attr-defined]
     return page
+
+
+# A list page's ids query, compiled once per reader and shape of filters (jishi.core.prepared): the reader's
+# visibility condition is most of its SQL, and compiling it was a third of the API list's time. The values that
+# differ from page to page — an author, dates, the cursor — are placeholders; the rest (a unit's subtree, a category,
+# a duty, the page size) is part of the key. Entries hold while the organisation is unchanged, as the reader does.
+_page_queries: GenerationCache[tuple[Any, ...], Prepared] = GenerationCache(maxsize=2048)
+_AUTHOR, _DAY_PK = -7_391_000_011, -7_391_000_012
+_FROM, _TO, _DAY = datetime.date(1001, 1, 1), datetime.date(1002, 1, 1), datetime.date(1003, 1, 1)
+
+
+def _page_ids(user: Any, filters: RecordFilters, position: tuple[datetime.date, int] | None, limit: int) -> list[int]:
+    shape = (
+        bool(filters.author_id),
+        filters.unit_id or None,
+        filters.date_from is not None,
+        filters.date_to is not None,
+        filters.category_id or None,
+        filters.duty_id or None,
+        position is not None,
+        limit,
+    )
+
+    def compile_shape() -> Prepared:
+        placeholders: dict[str, Any] = {}
+        shaped = RecordFilters(unit_id=filters.unit_id, category_id=filters.category_id, duty_id=filters.duty_id)
+        if filters.author_id:
+            shaped.author_id = placeholders["author"] = _AUTHOR
+        if filters.date_from is not None:
+            shaped.date_from = placeholders["from"] = _FROM
+        if filters.date_to is not None:
+            shaped.date_to = placeholders["to"] = _TO
+        queryset = filtered_records(user=user, filters=shaped, flag_content=False)
+        if position is not None:
+            placeholders |= {"day": _DAY, "pk": _DAY_PK}
+            queryset = queryset.filter(Q(date__lt=_DAY) | Q(date=_DAY, id__lt=_DAY_PK))
+        return prepare(queryset.order_by("-date", "-id").values_list("id")[:limit], placeholders)
+
+    prepared = _page_queries.get((reader_for(user), shape), compile_shape) or compile_shape()
+    day, pk = position or (None, None)
+    values = {"author": filters.author_id, "from": filters.date_from, "to": filters.date_to, "day": day, "pk": pk}
+    return [row[0] for row in prepared.rows(values)]
+
+
+# The columns a list shows, as one compiled query per page length (the same for every reader: the ids were chosen
+# through visible_to already). A person row has two dozen columns; building twenty of them, with units and duties,
+# as Django does for select_related, was a list page's largest cost after compiling its SQL.
+_RECORD_COLUMNS = [f.attname for f in WorkRecord._meta.concrete_fields]
+_RELATED_COLUMNS = ("author__full_name", "author__username", "unit__name", "duty__code", "duty__title")
+_listed_queries: dict[tuple[str, int], Prepared] = {}
+_MISSING_ID = 0  # pads the list of ids to the compiled length; no row has it
+
+
+def listed_records(ids: list[int]) -> list[WorkRecord]:
+    """The records with these ids, newest first, with their author, unit, category and duty as lists show them.
+
+    The related rows carry only the shown columns (a name, a code, a title); the caller has decided the records
+    may be listed.
+    """
+    if not ids:
+        return []
+    length = max(len(ids), PAGE_SIZE + 1)
+    key = (connection.vendor, length)
+    prepared = _listed_queries.get(key)
+    if prepared is None:
+        slots = {f"id{i}": -7_391_100_000 - i for i in range(length)}
+        queryset = WorkRecord.objects.filter(id__in=list(slots.values())).order_by("-date", "-id")
+        prepared = _listed_queries[key] = prepare(queryset.values_list(*_RECORD_COLUMNS, *_RELATED_COLUMNS), slots)
+    padded = [*ids, *[_MISSING_ID] * (length - len(ids))]
+    by_id = {c.pk: c for c in categories()}
+    db = connection.alias
+    columns = len(_RECORD_COLUMNS)
+    records = []
+    for row in prepared.rows({f"id{i}": pk for i, pk in enumerate(padded)}):
+        record = WorkRecord.from_db(db, _RECORD_COLUMNS, row[:columns])
+        author_name, username, unit_name, duty_code, duty_title = row[columns:]
+        _AUTHOR_FIELD.set_cached_value(
+            record, _partial(Person, db, id=record.author_id, full_name=author_name, username=username)
+        )
+        _UNIT_FIELD.set_cached_value(record, _partial(Unit, db, id=record.unit_id, name=unit_name))
+        _CATEGORY_FIELD.set_cached_value(record, by_id.get(record.category_id))
+        duty = _partial(Duty, db, id=record.duty_id, code=duty_code, title=duty_title) if record.duty_id else None
+        _DUTY_FIELD.set_cached_value(record, duty)
+        records.append(record)
+    return records
+
+
+_AUTHOR_FIELD = WorkRecord._meta.get_field("author")
+_UNIT_FIELD = WorkRecord._meta.get_field("unit")
+_CATEGORY_FIELD = WorkRecord._meta.get_field("category")
+_DUTY_FIELD = WorkRecord._meta.get_field("duty")
+
+
+def _partial(model: Any, db: str, **values: Any) -> Any:
+    """An instance with only these columns loaded (the others load on first use, as with only())."""
+    ordered = [values[f.attname] for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(db, list(values), ordered)
 
 
 def _union_head(queryset: RecordQuerySet, branches: list[Q], limit: int) -> list[int]:
