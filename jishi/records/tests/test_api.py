@@ -203,3 +203,14 @@ def test_list_pages_are_written_directly_but_still_match_their_schema(api: Clien
     assert {item.content_hidden for item in page.items} == {False}
     dumped = RecordPageOut.model_validate(body).model_dump(mode="json")
     assert dumped["items"][0]["date"] == body["items"][0]["date"]
+
+
+def test_a_listed_record_reads_exactly_as_its_detail(api: Client, org: Org) -> None:
+    """The list writes its JSON itself (times included); the detail goes through django-ninja's schema."""
+    mine = write_record(org.author, participant_ids=[org.colleague.pk])
+    theirs = write_record(org.colleague, is_sensitive=True, duration_minutes=45, start_time=None, end_time=None)
+    listed = {item["id"]: item for item in api.get("/api/v1/records").json()["items"]}
+    for record in (mine, theirs):
+        detail = api.get(f"/api/v1/records/{record.pk}").json()
+        assert listed[record.pk] == detail
+    assert "." in listed[mine.pk]["submitted_at"] and listed[mine.pk]["start_at"].endswith("T09:00:00+08:00")
