@@ -686,8 +686,12 @@ def build_world(
     today: datetime.date | None = None,
     progress: Progress | None = None,
     workers: int = 2,
+    search_index: bool = True,
 ) -> DemoWorld:
     """Build the demo world into an empty database (the caller migrates and empties it first).
+
+    Without `search_index` the world is ready without its full-text index, which the caller then fills while
+    Jishi serves (`jishi search_index --live`, PostgreSQL).
 
     By default the records cover the scale's number of working days up to yesterday; `start`/`end` choose a
     period instead (e.g. 2014-01-01 to 2014-07-15, the original's first six and a half months).
@@ -742,7 +746,16 @@ def build_world(
         )
     report("记实", count, count)
     timings["records"] = time.perf_counter() - started - timings["organisation"]
-    notes = _layers(seed=seed, days=days, today=today, now=now, workers=workers, timings=timings, report=report)
+    notes = _layers(
+        seed=seed,
+        days=days,
+        today=today,
+        now=now,
+        workers=workers,
+        timings=timings,
+        report=report,
+        search_index=search_index,
+    )
     path = _write_manifest(structure, writer, bulk, scale=scale, seed=seed, days=days)
     _refresh_planner_statistics()
     logins = [(u, structure.named[u].full_name, label) for u, label in DEMO_LOGINS if u in structure.named]
@@ -771,11 +784,12 @@ def _layers(
     workers: int,
     timings: dict[str, float],
     report: Progress,
+    search_index: bool,
 ) -> list[str]:
     """What people do with the records (supervision, tasks), then the integrity chain over all of it and the search
     index — each through its app's own set-based writer, timed."""
     from jishi.integrity.services import link_rows
-    from jishi.search.services import index_rebuild
+    from jishi.search.services import index_defer, index_rebuild
     from jishi.supervision.demo import seed as seed_supervision
     from jishi.tasks.demo import seed_tasks
 
@@ -796,12 +810,15 @@ def _layers(
     )
     tasks = phase("督办", "tasks", lambda: seed_tasks(seed=seed, today=today))
     chain = phase("完整性链", "chain", lambda: link_rows(workers=workers))
-    search = phase("检索索引", "search", index_rebuild)
+    if not search_index:
+        index_defer()
+    search = phase("检索索引", "search", index_rebuild) if search_index else None
     return [
         f"监督（最近 {SUPERVISION_DAYS} 天）：浏览 {supervision.views:,}，点评 {supervision.comments:,}，"
         f"质询 {supervision.inquiries:,}，参与确认 {supervision.confirmations:,}，纪检线索 {supervision.flags:,}",
         f"督办：{tasks.tasks:,} 项（逾期 {tasks.overdue}，停滞 {tasks.stuck}），关联记实 {tasks.links:,}",
-        f"完整性链：{chain.total:,} 条；检索索引：{search.records:,} 条记实",
+        f"完整性链：{chain.total:,} 条；"
+        + (f"检索索引：{search.records:,} 条记实" if search else "检索索引：启动后在后台建立"),
     ]
 
 

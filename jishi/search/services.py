@@ -102,8 +102,43 @@ def index_record(record: WorkRecord, *, new: bool = False) -> None:
     _write([(record.pk, document)], replace=not new)
 
 
-def _chunks() -> Iterator[Rows]:
+def _write_beside_live_writes(documents: Documents) -> None:
+    """COPY into a scratch table, then add what no live write has indexed meanwhile, in one statement."""
+    with connection.cursor() as cursor:
+        with cursor.copy("COPY search_load (rowid, terms) FROM STDIN") as copy:
+            for row in documents:
+                copy.write_row(row)
+        cursor.execute("INSERT INTO search_entry SELECT * FROM search_load ON CONFLICT (rowid) DO NOTHING")
+        cursor.execute("TRUNCATE search_load")
+
+
+def index_defer() -> None:
+    """Mark the index as not built (PostgreSQL: drop its GIN index) before a bulk load that a live rebuild will
+    index afterwards; `index_ready` is then False, also if Jishi stops before the rebuild has finished."""
+    if connection.vendor != "postgresql":
+        raise ValueError("Only PostgreSQL's index is built beside live writes.")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX IF EXISTS search_entry_terms")
+
+
+def index_ready() -> bool:
+    """False while a live rebuild has not built PostgreSQL's index yet (searches then miss what is not indexed)."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        # A CONCURRENTLY build that failed leaves an invalid index behind: that is no index.
+        cursor.execute(
+            "SELECT i.indisvalid FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid "
+            "WHERE c.relname = 'search_entry_terms'"
+        )
+        row = cursor.fetchone()
+        return bool(row and row[0])
+
+
+def _chunks(upto: int | None = None) -> Iterator[Rows]:
     records = WorkRecord.objects.order_by("pk").values_list("pk", *SOURCE_FIELDS)
+    if upto is not None:
+        records = records.filter(pk__lte=upto)
     last = 0
     while True:
         fields = list(records.filter(pk__gt=last)[:CHUNK])
@@ -127,20 +162,41 @@ def _ahead(pool: Pool, function: Callable[[Rows], Documents], items: Iterator[Ro
         yield pending.popleft().get()
 
 
-@transaction.atomic
-def index_rebuild(*, parallel: bool = True) -> RebuildReport:
+def index_rebuild(*, parallel: bool = True, live: bool = False) -> RebuildReport:
     """Index every record from scratch, set-based: for the demo build, a bulk import, or after a restore.
 
     Chunks of records are read in id order, turned into terms and written; PostgreSQL builds its GIN index once
     at the end. With `parallel`, forked processes compute the terms of the next chunks while this one writes
     (the workers never touch the database). A thread does not do: the writer then waits for the GIL on every
     row and the whole takes several times longer.
+
+    `live` (PostgreSQL only) fills an empty index while Jishi serves — the demo world is ready before its index
+    (issue 3). Record writes keep indexing themselves meanwhile, so nothing is emptied, only the records that
+    existed when the rebuild began are read, an entry a live write made meanwhile is kept (it is the newer one),
+    and the GIN index is built CONCURRENTLY so that no write waits for it. Until it exists, searches read the
+    table without it: slower, and missing what is not yet indexed (`index_ready` tells the search page).
+    Otherwise the rebuild is one transaction.
     """
+    if live:  # each statement commits on its own, and CREATE INDEX CONCURRENTLY must run outside a transaction
+        return _rebuild(parallel=parallel, live=True)
+    with transaction.atomic():
+        return _rebuild(parallel=parallel, live=False)
+
+
+def _rebuild(*, parallel: bool, live: bool) -> RebuildReport:
     report = RebuildReport()
     started = time.perf_counter()
     postgresql = connection.vendor == "postgresql"
+    if live and not postgresql:
+        raise ValueError("A live rebuild needs PostgreSQL: SQLite's single writer would hold up every record write.")
+    upto = None
     with connection.cursor() as cursor:
-        if postgresql:
+        if live:
+            cursor.execute("SET maintenance_work_mem = '256MB'")
+            cursor.execute("DROP INDEX IF EXISTS search_entry_terms")
+            cursor.execute("CREATE TEMPORARY TABLE IF NOT EXISTS search_load (rowid bigint, terms tsvector)")
+            upto = WorkRecord.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        elif postgresql:
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             cursor.execute("DROP INDEX IF EXISTS search_entry_terms")
             cursor.execute("TRUNCATE search_entry")
@@ -151,15 +207,16 @@ def index_rebuild(*, parallel: bool = True) -> RebuildReport:
             cursor.execute("DROP TABLE IF EXISTS search_entry")
             cursor.execute(SQLITE_CREATE)
     terms = partial(_documents, postgresql=postgresql)
+    write = _write_beside_live_writes if live else partial(_write, replace=False)
     with ExitStack() as stack:
         if parallel:
             # SQLite's writes are done here and keep this process busy: one worker keeps up. PostgreSQL's COPY and
             # index build run in the server, and building tsvector text is the slower part: two workers.
             workers = 2 if postgresql else 1
             pool = stack.enter_context(multiprocessing.get_context("fork").Pool(workers))
-            batches: Iterator[Documents] = _ahead(pool, terms, _chunks(), depth=workers)
+            batches: Iterator[Documents] = _ahead(pool, terms, _chunks(upto), depth=workers)
         else:
-            batches = map(terms, _chunks())
+            batches = map(terms, _chunks(upto))
         while True:
             moment = time.perf_counter()
             documents = next(batches, None)
@@ -167,12 +224,16 @@ def index_rebuild(*, parallel: bool = True) -> RebuildReport:
             if documents is None:
                 break
             moment = time.perf_counter()
-            _write(documents, replace=False)
+            write(documents)
             report.seconds_writing += time.perf_counter() - moment
             report.records += len(documents)
     moment = time.perf_counter()
     with connection.cursor() as cursor:
-        if postgresql:
+        if live:
+            cursor.execute("DROP TABLE search_load")
+            cursor.execute(POSTGRESQL_INDEX.replace("CREATE INDEX", "CREATE INDEX CONCURRENTLY"))
+            cursor.execute("ANALYZE search_entry")
+        elif postgresql:
             cursor.execute(POSTGRESQL_INDEX)
             cursor.execute("ANALYZE search_entry")
         else:

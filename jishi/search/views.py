@@ -11,6 +11,7 @@ from jishi.core.http import int_or_none
 from jishi.records.models import Category
 from jishi.records.views import filters_from
 from jishi.search.selectors import Order, search_records
+from jishi.search.services import index_ready
 
 
 @login_required
@@ -38,6 +39,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "order": order,
         "query": request.GET,
         "categories": Category.objects.filter(is_active=True),
+        "index_building": results is not None and not index_ready(),
     }
     template = (
         "search/_results.html" if getattr(request, "htmx", False) and request.GET.get("more") else "search/search.html"

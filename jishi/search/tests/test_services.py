@@ -67,3 +67,52 @@ def test_the_command_rebuilds_or_reindexes(org: Org) -> None:
     call_command("search_index", "--records", str(record.pk), stdout=out)
     assert "已重建 1 条记实的检索索引" in out.getvalue()
     assert found(org.colleague, "停车") == [record.pk]
+
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="a live rebuild is PostgreSQL's")
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)  # CREATE INDEX CONCURRENTLY cannot run inside a transaction
+def test_a_live_rebuild_fills_the_index_beside_record_writes() -> None:
+    """The demo world on PostgreSQL serves before its index is built: writes meanwhile must not be lost or undone."""
+    from django.test import Client
+
+    from jishi.records.services import RecordInput, record_update
+    from jishi.search.services import index_ready
+    from jishi.testing import build_org
+
+    org = build_org()
+    edited = untimed(org.author, "到区信访办协调群众反映的停车难问题，形成处理意见")
+    untouched = untimed(org.colleague, "接待信访群众，解释预算公开政策并记录诉求")
+    with connection.cursor() as cursor:  # the demo world before its index: no entries, no GIN index
+        cursor.execute("DROP INDEX search_entry_terms")
+        cursor.execute("TRUNCATE search_entry")
+    assert not index_ready()
+    client = Client()
+    client.force_login(org.colleague)
+    assert "检索索引正在建立中" in client.get("/search/", {"q": "信访"}).content.decode()
+    # A record edited while the index is empty indexes itself; the rebuild must keep that newer entry.
+    data = RecordInput.from_record(edited)
+    data.content = "到区住建委协调老旧小区加装电梯事项，形成处理意见"
+    record_update(actor=org.author, record=edited, data=data)
+    report = index_rebuild(live=True, parallel=False)
+    assert report.records == 2 and SearchEntry.objects.count() == 2
+    assert index_ready()
+    assert found(org.colleague, "电梯") == [edited.pk]
+    assert found(org.colleague, "停车") == []
+    assert found(org.colleague, "预算") == [untouched.pk]
+    assert "检索索引正在建立中" not in client.get("/search/", {"q": "信访"}).content.decode()
+
+
+def test_a_live_rebuild_is_refused_on_sqlite(org: Org) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    with pytest.raises(ValueError, match="PostgreSQL"):
+        index_rebuild(live=True)
+    with pytest.raises(CommandError, match="只用于 PostgreSQL"):
+        call_command("search_index", "--live", stdout=StringIO())
