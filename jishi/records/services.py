@@ -264,31 +264,42 @@ def _validate(
         err("participants", "参与者中不必包含您自己。")
     if len(participant_ids) + len(data.partner_units) > MAX_PARTICIPANTS:
         err("participants", f"参与者最多 {MAX_PARTICIPANTS} 个。")
-    found = set(Person.objects.filter(pk__in=participant_ids, is_active=True).values_list("pk", flat=True))
-    if len(found) != len(participant_ids):
-        err("participants", "有参与者不存在或已停用，请从候选名单中选择。")
+    if participant_ids:
+        found = set(Person.objects.filter(pk__in=participant_ids, is_active=True).values_list("pk", flat=True))
+        if len(found) != len(participant_ids):
+            err("participants", "有参与者不存在或已停用，请从候选名单中选择。")
     unit_ids = {u for u, _ in data.partner_units}
-    if len(set(Unit.objects.filter(pk__in=unit_ids).values_list("pk", flat=True))) != len(unit_ids):
+    if unit_ids and len(set(Unit.objects.filter(pk__in=unit_ids).values_list("pk", flat=True))) != len(unit_ids):
         err("participants", "有合作单位不存在，请从候选名单中选择。")
     if any(len(name) > 50 for _, name in data.partner_units):
         err("participants", "联系人姓名不能超过 50 字。")
 
     if start_at and end_at and not errors:
-        overlapping = WorkRecord.objects.filter(author=author, start_at__lt=end_at, end_at__gt=start_at)
-        if exclude_pk is not None:
-            overlapping = overlapping.exclude(pk=exclude_pk)
-        clash = overlapping.first()
-        if clash and clash.start_at and clash.end_at:
-            span = f"{timezone.localtime(clash.start_at):%H:%M}–{timezone.localtime(clash.end_at):%H:%M}"
-            # Shown in the form, so in the reader's language; the other service errors are not translated yet.
-            day = format_date(clash.date, gettext("m月d日"))
-            overlap = gettext("与您 %(day)s %(span)s 的记实“%(content)s”时间重叠。")
-            err("start_time", overlap % {"day": day, "span": span, "content": clash.content[:20]})
+        clash = overlap_error(author=author, start_at=start_at, end_at=end_at, exclude_pk=exclude_pk)
+        if clash:
+            err("start_time", clash)
 
     if errors:
         raise ValidationError(errors)
     assert unit is not None and category is not None
     return _Clean(unit, start_at, end_at, duration, category, duty, participant_ids, list(data.partner_units))
+
+
+def overlap_error(
+    *, author: Person, start_at: datetime.datetime, end_at: datetime.datetime, exclude_pk: int | None = None
+) -> str | None:
+    """The message for a timed record overlapping another of the author's, or None."""
+    overlapping = WorkRecord.objects.filter(author=author, start_at__lt=end_at, end_at__gt=start_at)
+    if exclude_pk is not None:
+        overlapping = overlapping.exclude(pk=exclude_pk)
+    clash = overlapping.first()
+    if clash is None or clash.start_at is None or clash.end_at is None:
+        return None
+    span = f"{timezone.localtime(clash.start_at):%H:%M}–{timezone.localtime(clash.end_at):%H:%M}"
+    # Shown in the form, so in the reader's language; the other service errors are not translated yet.
+    day = format_date(clash.date, gettext("m月d日"))
+    overlap = gettext("与您 %(day)s %(span)s 的记实“%(content)s”时间重叠。")
+    return overlap % {"day": day, "span": span, "content": clash.content[:20]}
 
 
 def participant_rows(clean: _Clean) -> list[dict[str, Any]]:
@@ -363,14 +374,29 @@ def _write_participants(record: WorkRecord, rows: list[dict[str, Any]], *, repla
     )
 
 
-@transaction.atomic
 def record_create(
     *, author: Person, data: RecordInput, now: datetime.datetime | None = None, ask_participants: bool = True
 ) -> WorkRecord:
     """Create a record for `author`; submission time is the server's, late entries are marked. Colleagues it names
-    are asked to confirm — except when the record is itself a confirmation of theirs (`ask_participants=False`)."""
+    are asked to confirm — except when the record is itself a confirmation of theirs (`ask_participants=False`).
+
+    The input is checked before the write transaction begins: on SQLite that transaction holds the database's one
+    write lock (BEGIN IMMEDIATE), and every other person recording waits for it. Only the overlap with the author's
+    other records is checked again inside it, where no other write can come between the check and the insert.
+    """
     now = now or timezone.now()
     clean = _validate(author=author, data=data, submitted_at=now, now=now)
+    with transaction.atomic():
+        if clean.start_at and clean.end_at:
+            clash = overlap_error(author=author, start_at=clean.start_at, end_at=clean.end_at)
+            if clash:
+                raise ValidationError({"start_time": [clash]})
+        return _record_insert(author=author, data=data, clean=clean, now=now, ask_participants=ask_participants)
+
+
+def _record_insert(
+    *, author: Person, data: RecordInput, clean: _Clean, now: datetime.datetime, ask_participants: bool
+) -> WorkRecord:
     record = WorkRecord(author=author, submitted_at=now, updated_at=now, version=1)
     _apply(record, data, clean)
     record.is_late = data.date < day_of(now)

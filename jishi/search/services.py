@@ -103,8 +103,17 @@ def index_record(record: WorkRecord, *, new: bool = False) -> None:
 
 
 def _write_beside_live_writes(documents: Documents) -> None:
-    """COPY into a scratch table, then add what no live write has indexed meanwhile, in one statement."""
+    """COPY straight into the index; if a live write has meanwhile indexed one of these records (an edit of an old
+    record), COPY them into a scratch table instead and add only what is still missing, in one statement."""
     with connection.cursor() as cursor:
+        try:
+            with cursor.copy("COPY search_entry (rowid, terms) FROM STDIN") as copy:
+                for row in documents:
+                    copy.write_row(row)
+            return
+        except Exception as exc:  # psycopg's UniqueViolation: in autocommit only this COPY is undone
+            if getattr(exc, "sqlstate", None) != "23505":
+                raise
         with cursor.copy("COPY search_load (rowid, terms) FROM STDIN") as copy:
             for row in documents:
                 copy.write_row(row)
