@@ -79,6 +79,7 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers carry on while a record is written; IMMEDIATE avoids "database is locked" upgrades.
+    DATABASES["default"]["ENGINE"] = "jishi.core.sqlite"  # Django's, waiting for the write lock in short steps
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
