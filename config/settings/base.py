@@ -67,6 +67,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "jishi.core.context_processors.roles",
             ],
+            # {% url %} reversing each URL name once (jishi/core/urls.py): a list page links forty records and people.
+            "builtins": ["jishi.core.templatetags.urls"],
         },
     },
 ]

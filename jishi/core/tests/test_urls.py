@@ -1,0 +1,70 @@
+"""`reverse_ids` and the {% url %} tag built on it write exactly what Django's reverse() writes."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pytest
+from django.http import HttpResponse
+from django.template import Context, Template
+from django.urls import URLPattern, URLResolver, get_resolver, path, re_path, reverse, set_urlconf
+from django.urls.converters import IntConverter
+
+from jishi.core.urls import reverse_ids
+
+
+def _named(patterns: list[Any], namespace: str = "") -> list[tuple[str, Any]]:
+    found = []
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            found += _named(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            found.append((namespace + entry.name, entry.pattern))
+    return found
+
+
+JISHI_URLS = [(name, p) for name, p in _named(get_resolver().url_patterns) if not name.startswith("admin:")]
+
+
+@pytest.mark.parametrize("name,pattern", JISHI_URLS, ids=[name for name, _ in JISHI_URLS])
+def test_every_url_of_jishi_reads_as_djangos_reverse(name: str, pattern: Any) -> None:
+    converters = list(getattr(pattern, "converters", {}).values())
+    if not all(isinstance(c, IntConverter) for c in converters):
+        pytest.skip("not integers only: {% url %} gives it to Django's reverse")
+    if not converters and getattr(pattern, "regex", None) is not None and pattern.regex.groups:
+        pytest.skip("a regular expression with groups: {% url %} gives it to Django's reverse")
+    for value in (0, 7, 1_234_567):
+        args = [value] * len(converters)
+        assert reverse_ids(name, args) == reverse(name, args=args)
+
+
+def view(request: Any, **kwargs: Any) -> HttpResponse:
+    return HttpResponse()
+
+
+urlpatterns = [
+    re_path(r"^year/(?P<year>[0-9]{4})/$", view, name="year"),
+    path("day/<int:month>/<int:day>/", view, name="day"),
+]
+
+
+def test_a_pattern_that_refuses_the_placeholder_goes_to_djangos_reverse() -> None:
+    set_urlconf(sys.modules[__name__])
+    try:
+        assert reverse_ids("year", [2014]) == "/year/2014/"
+        assert reverse_ids("day", [7, 15]) == "/day/7/15/"
+    finally:
+        set_urlconf(None)
+
+
+@pytest.mark.django_db
+def test_the_url_tag_writes_what_djangos_writes() -> None:
+    rendered = Template(
+        "{% url 'records:detail' 5 %}|{% url 'records:detail' '6' %}|{% url 'records:units' %}|"
+        "{% url 'records:detail' pk=8 %}|{% url 'records:detail' 9 as later %}{{ later }}|{% url 'records:detail' n %}"
+    ).render(Context({"n": 10}))
+    expected = [reverse("records:detail", args=[n]) for n in (5, 6)] + [reverse("records:units")]
+    expected += [reverse("records:detail", args=[n]) for n in (8, 9, 10)]
+    assert rendered.split("|") == expected
