@@ -11,7 +11,8 @@ list of 20, the unit page — and for its floor — a bare Django view inserting
   1. throughput: wrk, 2 threads, 16 connections, `--duration` seconds, requests spread over `--users` people
      with their own API tokens; errors are socket errors plus non-2xx responses;
   2. latency at a fixed rate of half that maximum: bench/openloop.py sends on a schedule whatever the server
-     does (open loop) and counts each latency from the scheduled time, so a stalled server cannot hide its queue.
+     does (open loop) and counts each latency from the scheduled time, so a stalled server cannot hide its queue;
+     "lag ms" is how late the client itself connected (p99) — when it is large, the client was the bottleneck.
 Then the resident memory of each gunicorn worker. The load generators share the two cores with the server: the
 figures are what the server does while a client eats part of the machine, i.e. lower bounds.
 """
@@ -222,7 +223,7 @@ def main() -> None:
         )
         print(
             f"{'surface':<24}{'max req/s':>10}{'errors':>8}{'rate':>7}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}"
-            f"{'errors':>8}  target"
+            f"{'errors':>8}{'lag ms':>8}  target"
         )
         for surface in surfaces:
             wrk(args.port, surface, 3, workdir)  # warm up both workers
@@ -231,7 +232,7 @@ def main() -> None:
             fixed = asyncio.run(run_open_loop("127.0.0.1", args.port, surface.make, rate, args.duration))
             print(
                 f"{surface.name:<24}{top['rps']:>10.0f}{top['errors']:>8}{rate:>7}{fixed.p50:>8.1f}{fixed.p99:>8.1f}"
-                f"{fixed.max:>8.1f}{fixed.errors:>8}  {surface.target}"
+                f"{fixed.max:>8.1f}{fixed.errors:>8}{fixed.send_lag_p99:>8.1f}  {surface.target}"
                 + (f"  (errors by status: {fixed.codes})" if fixed.codes else ""),
                 flush=True,
             )
