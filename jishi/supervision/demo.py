@@ -117,8 +117,18 @@ def _insert_views(views: list[tuple[Any, ...]]) -> None:
         "record_id, viewer_id, day, viewed_at, dimension, viewer_unit_id, by_inspector, record_date, record_unit_id, "
         "record_department_id"
     )
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * 10)}) ON CONFLICT DO NOTHING"
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY into a scratch table and one set-based insert: row-by-row inserts were half the layer's time.
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE view_load ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
+            )
+            with cursor.copy(f"COPY view_load ({columns}) FROM STDIN") as copy:
+                for row in views:
+                    copy.write_row(row)
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM view_load ON CONFLICT DO NOTHING")
+            return
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * 10)}) ON CONFLICT DO NOTHING"
         for start in range(0, len(views), BATCH * 5):
             cursor.executemany(sql, views[start : start + BATCH * 5])
 
