@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils.translation import get_language
 
 _PLACEHOLDER = 987_654_321_000
 _templates: dict[tuple[Any, ...], tuple[str, ...] | None] = {}
@@ -20,7 +21,8 @@ _templates: dict[tuple[Any, ...], tuple[str, ...] | None] = {}
 
 def reverse_ids(view_name: str, args: list[int], current_app: str | None = None) -> str:
     """reverse(view_name, args=args, current_app=current_app) for non-negative integer arguments."""
-    key = (view_name, len(args), current_app, get_urlconf(), get_script_prefix())
+    # Everything reverse() reads besides its arguments; the language too, should URLs ever carry it (i18n_patterns).
+    key = (view_name, len(args), current_app, get_urlconf(), get_script_prefix(), get_language())
     try:
         parts = _templates[key]
     except KeyError:

@@ -691,7 +691,7 @@ def build_world(
     """Build the demo world into an empty database (the caller migrates and empties it first).
 
     Without `search_index` the world is ready without its full-text index, which the caller then fills while
-    Jishi serves (`jishi search_index --live`, PostgreSQL).
+    Jishi serves (`jishi search_index --live`).
 
     By default the records cover the scale's number of working days up to yesterday; `start`/`end` choose a
     period instead (e.g. 2014-01-01 to 2014-07-15, the original's first six and a half months).

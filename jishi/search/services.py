@@ -31,6 +31,7 @@ Documents = list[tuple[int, str]]
 
 SQLITE_CREATE = "CREATE VIRTUAL TABLE search_entry USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0')"
 POSTGRESQL_INDEX = "CREATE INDEX search_entry_terms ON search_entry USING gin (terms)"
+SQLITE_BUILDING = "search_entry_building"  # SQLite's index while a live rebuild builds it beside the live one
 
 
 @dataclass
@@ -121,20 +122,47 @@ def _write_beside_live_writes(documents: Documents) -> None:
         cursor.execute("TRUNCATE search_load")
 
 
-def index_defer() -> None:
-    """Mark the index as not built (PostgreSQL: drop its GIN index) before a bulk load that a live rebuild will
-    index afterwards; `index_ready` is then False, also if Jishi stops before the rebuild has finished."""
-    if connection.vendor != "postgresql":
-        raise ValueError("Only PostgreSQL's index is built beside live writes.")
+def _write_building(documents: Documents) -> None:
+    """SQLite: into the table being built, one transaction per chunk, so live writes wait a moment at most."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {SQLITE_BUILDING} (rowid, terms) VALUES (%s, %s)", documents)
+
+
+def _swap_in_building() -> None:
+    """SQLite: one segment, as in a full rebuild (the live table is not touched meanwhile); then, in one short
+    transaction, the entries live writes made meanwhile (newer) replace the built ones and the table takes the
+    live one's place."""
     with connection.cursor() as cursor:
-        cursor.execute("DROP INDEX IF EXISTS search_entry_terms")
+        cursor.execute(f"INSERT INTO {SQLITE_BUILDING} ({SQLITE_BUILDING}) VALUES ('optimize')")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {SQLITE_BUILDING} WHERE rowid IN (SELECT rowid FROM search_entry)")
+        cursor.execute(f"INSERT INTO {SQLITE_BUILDING} (rowid, terms) SELECT rowid, terms FROM search_entry")
+        cursor.execute("DROP TABLE search_entry")
+        cursor.execute(f"ALTER TABLE {SQLITE_BUILDING} RENAME TO search_entry")
+
+
+def index_defer() -> None:
+    """Empty the index and mark it as not built, before a bulk load that a live rebuild will index afterwards;
+    `index_ready` is then False until that rebuild has finished, also if Jishi stops before it has.
+
+    PostgreSQL: no entries and no GIN index. SQLite: no entries, and the table a live rebuild builds exists.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP INDEX IF EXISTS search_entry_terms")
+            cursor.execute("TRUNCATE search_entry")
+        else:
+            cursor.execute("DROP TABLE IF EXISTS search_entry")
+            cursor.execute(SQLITE_CREATE)
+            cursor.execute(SQLITE_CREATE.replace("search_entry", f"IF NOT EXISTS {SQLITE_BUILDING}", 1))
 
 
 def index_ready() -> bool:
-    """False while a live rebuild has not built PostgreSQL's index yet (searches then miss what is not indexed)."""
-    if connection.vendor != "postgresql":
-        return True
+    """False from `index_defer` until a live rebuild has finished (searches meanwhile miss what is not indexed)."""
     with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE name = %s", [SQLITE_BUILDING])
+            return cursor.fetchone() is None
         # A CONCURRENTLY build that failed leaves an invalid index behind: that is no index.
         cursor.execute(
             "SELECT i.indisvalid FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid "
@@ -179,14 +207,16 @@ def index_rebuild(*, parallel: bool = True, live: bool = False) -> RebuildReport
     (the workers never touch the database). A thread does not do: the writer then waits for the GIL on every
     row and the whole takes several times longer.
 
-    `live` (PostgreSQL only) fills an empty index while Jishi serves — the demo world is ready before its index
-    (issue 3). Record writes keep indexing themselves meanwhile, so nothing is emptied, only the records that
-    existed when the rebuild began are read, an entry a live write made meanwhile is kept (it is the newer one),
-    and the GIN index is built CONCURRENTLY so that no write waits for it. Until it exists, searches read the
-    table without it: slower, and missing what is not yet indexed (`index_ready` tells the search page).
-    Otherwise the rebuild is one transaction.
+    `live` fills an empty index (`index_defer`) while Jishi serves — the demo world is ready before its index
+    (issue 3). Record writes keep indexing themselves meanwhile, and only the records that existed when the rebuild
+    began are read; an entry a live write made meanwhile is kept, as it is the newer one. On PostgreSQL the entries
+    go into the live table (COPY, or through a scratch table where a live write got there first) and the GIN index
+    is built CONCURRENTLY, so that no write waits for it. On SQLite, with its one writer, they go into a second
+    FTS5 table in short transactions, and one short transaction at the end adds the live table's entries to it and
+    puts it in the live table's place. Until then searches miss what is not yet indexed (`index_ready` tells the
+    search page). Otherwise the rebuild is one transaction.
     """
-    if live:  # each statement commits on its own, and CREATE INDEX CONCURRENTLY must run outside a transaction
+    if live:  # short transactions of its own; CREATE INDEX CONCURRENTLY must run outside any
         return _rebuild(parallel=parallel, live=True)
     with transaction.atomic():
         return _rebuild(parallel=parallel, live=False)
@@ -196,11 +226,15 @@ def _rebuild(*, parallel: bool, live: bool) -> RebuildReport:
     report = RebuildReport()
     started = time.perf_counter()
     postgresql = connection.vendor == "postgresql"
-    if live and not postgresql:
-        raise ValueError("A live rebuild needs PostgreSQL: SQLite's single writer would hold up every record write.")
     upto = None
     with connection.cursor() as cursor:
-        if live:
+        if live and not postgresql:
+            cursor.execute("PRAGMA cache_size = -262144")
+            with transaction.atomic():  # the table is never missing: index_ready stays False throughout
+                cursor.execute(f"DROP TABLE IF EXISTS {SQLITE_BUILDING}")
+                cursor.execute(SQLITE_CREATE.replace("search_entry", SQLITE_BUILDING))
+            upto = WorkRecord.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        elif live:
             cursor.execute("SET maintenance_work_mem = '256MB'")
             cursor.execute("DROP INDEX IF EXISTS search_entry_terms")
             cursor.execute("CREATE TEMPORARY TABLE IF NOT EXISTS search_load (rowid bigint, terms tsvector)")
@@ -216,7 +250,9 @@ def _rebuild(*, parallel: bool, live: bool) -> RebuildReport:
             cursor.execute("DROP TABLE IF EXISTS search_entry")
             cursor.execute(SQLITE_CREATE)
     terms = partial(_documents, postgresql=postgresql)
-    write = _write_beside_live_writes if live else partial(_write, replace=False)
+    write: Callable[[Documents], None] = partial(_write, replace=False)
+    if live:
+        write = _write_beside_live_writes if postgresql else _write_building
     with ExitStack() as stack:
         if parallel:
             # SQLite's writes are done here and keep this process busy: one worker keeps up. PostgreSQL's COPY and
@@ -238,7 +274,9 @@ def _rebuild(*, parallel: bool, live: bool) -> RebuildReport:
             report.records += len(documents)
     moment = time.perf_counter()
     with connection.cursor() as cursor:
-        if live:
+        if live and not postgresql:
+            _swap_in_building()
+        elif live:
             cursor.execute("DROP TABLE search_load")
             cursor.execute(POSTGRESQL_INDEX.replace("CREATE INDEX", "CREATE INDEX CONCURRENTLY"))
             cursor.execute("ANALYZE search_entry")

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection
 
 from jishi.demo.world import DEMO_PASSWORD, SCALES, build_world, progress_bar, world_exists
 from jishi.search.services import index_ready, index_rebuild
@@ -59,10 +58,8 @@ class Command(BaseCommand):
             from jishi.records.migrations import _categories
 
             _categories.add_defaults(global_apps, None)
-        # On PostgreSQL the world is ready to use before its search index, which is then filled beside live writes
-        # (issue 3: "indexes that may finish in the background (search) timed separately"). SQLite has one writer:
-        # there the index is built before the world is ready.
-        later_index = connection.vendor == "postgresql"
+        # The world is ready to use before its search index, which is then filled beside live writes (issue 3:
+        # "indexes that may finish in the background (search) timed separately").
         started = time.monotonic()
         if world_exists():
             self.stdout.write("演示数据已存在（加 --rebuild 重新生成）。")
@@ -73,7 +70,7 @@ class Command(BaseCommand):
                 start=start,
                 end=end,
                 progress=self._progress,
-                search_index=not later_index,
+                search_index=False,
             )
             self.stdout.write(
                 self.style.SUCCESS(
@@ -101,7 +98,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {note}")
             self.stdout.write(f"演示数据说明（画像、刻意植入的重复记录、协作与工作量差异）：{world.manifest}")
         self._print_logins()
-        if later_index and not index_ready():
+        if not index_ready():
             if options["no_serve"]:
                 report = index_rebuild(live=True)
                 self.stdout.write(
