@@ -2,6 +2,7 @@
 
 import os
 import sys
+from pathlib import Path
 
 JISHI_PACKAGE = "jishi."  # every app under jishi/ is Jishi's own
 
@@ -25,7 +26,11 @@ def _print_jishi_help() -> None:
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    from django.conf import settings
     from django.core.management import execute_from_command_line
+
+    # A new JISHI_DATA_DIR (the database, the demo manifest, static files) is created rather than refused.
+    Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
 
     argv = list(sys.argv)
     if len(argv) == 1 or argv[1:] in (["--help"], ["-h"], ["help"]):

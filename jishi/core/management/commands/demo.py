@@ -106,7 +106,7 @@ class Command(BaseCommand):
                     f"（从开始生成起共 {time.monotonic() - started:.1f} 秒）。"
                 )
             else:
-                self.stdout.write("检索索引正在后台建立（约半分钟），其间检索结果可能不全。\n")
+                self.stdout.write("检索索引正在后台建立，完成前检索结果可能不全。\n")
                 subprocess.Popen([sys.executable, "-m", "jishi", "search_index", "--live"])
         if not options["no_serve"]:
             call_command("serve", bind=options["bind"])
