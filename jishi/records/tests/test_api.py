@@ -205,6 +205,16 @@ def test_list_pages_are_written_directly_but_still_match_their_schema(api: Clien
     assert dumped["items"][0]["date"] == body["items"][0]["date"]
 
 
+def test_a_created_record_is_answered_as_its_detail(api: Client, org: Org) -> None:
+    from jishi.records.api import RecordOut
+
+    created = api.post("/api/v1/records", payload(participant_ids=[org.colleague.pk]), content_type="application/json")
+    assert created.status_code == 201
+    body = created.json()
+    RecordOut.model_validate(body)
+    assert body == api.get(f"/api/v1/records/{body['id']}").json()
+
+
 def test_a_listed_record_reads_exactly_as_its_detail(api: Client, org: Org) -> None:
     """The list writes its JSON itself (times included); the detail goes through django-ninja's schema."""
     mine = write_record(org.author, participant_ids=[org.colleague.pk])
