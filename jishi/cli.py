@@ -26,11 +26,12 @@ def _print_jishi_help() -> None:
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-    from django.conf import settings
     from django.core.management import execute_from_command_line
 
-    # A new JISHI_DATA_DIR (the database, the demo manifest, static files) is created rather than refused.
-    Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
+    # A new JISHI_DATA_DIR (the database, the demo manifest, static files) is created rather than refused. Read from
+    # the environment, not from the settings: loading them here would ignore a --settings option.
+    if os.environ.get("JISHI_DATA_DIR"):
+        Path(os.environ["JISHI_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
 
     argv = list(sys.argv)
     if len(argv) == 1 or argv[1:] in (["--help"], ["-h"], ["help"]):

@@ -13,6 +13,7 @@ from django.db.models.base import ModelState
 from django.http import Http404
 
 from jishi.core.cache import GenerationCache
+from jishi.core.http import ID_MAX
 from jishi.core.prepared import Prepared, prepare
 from jishi.org.calendar import WorkingCalendar, local_today
 from jishi.org.models import Absence, Assignment, Duty, FilingObligation, Person, Unit
@@ -127,9 +128,10 @@ def parse_cursor(cursor: str | None) -> tuple[datetime.date, int] | None:
         return None
     try:
         day, pk = cursor.split("_", 1)
-        return datetime.date.fromisoformat(day), int(pk)
+        position = datetime.date.fromisoformat(day), int(pk)
     except ValueError:
         return None
+    return position if 0 < position[1] <= ID_MAX else None
 
 
 def record_page(
@@ -188,9 +190,10 @@ _FROM, _TO, _DAY = datetime.date(1001, 1, 1), datetime.date(1002, 1, 1), datetim
 
 
 def _page_ids(user: Any, filters: RecordFilters, position: tuple[datetime.date, int] | None, limit: int) -> list[int]:
+    # The unit's subtree itself, not only its id: the compiled SQL holds that list, and the key must say which.
     shape = (
         bool(filters.author_id),
-        filters.unit_id or None,
+        tuple(subtree_ids(filters.unit_id)) if filters.unit_id else None,
         filters.date_from is not None,
         filters.date_to is not None,
         filters.category_id or None,
@@ -214,6 +217,8 @@ def _page_ids(user: Any, filters: RecordFilters, position: tuple[datetime.date, 
             queryset = queryset.filter(Q(date__lt=_DAY) | Q(date=_DAY, id__lt=_DAY_PK))
         return prepare(queryset.order_by("-date", "-id").values_list("id")[:limit], placeholders)
 
+    if filters.author_id and not 0 < filters.author_id <= ID_MAX:
+        return []  # no person has that id (and SQLite's driver refuses the number)
     prepared = _page_queries.get((reader_for(user), shape), compile_shape) or compile_shape()
     day, pk = position or (None, None)
     values = {"author": filters.author_id, "from": filters.date_from, "to": filters.date_to, "day": day, "pk": pk}

@@ -6,16 +6,19 @@ visibility, and the visibility rule is applied when a reader searches (selectors
 
 from __future__ import annotations
 
+import fcntl
 import multiprocessing
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from multiprocessing.pool import AsyncResult, Pool
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
@@ -32,6 +35,7 @@ Documents = list[tuple[int, str]]
 SQLITE_CREATE = "CREATE VIRTUAL TABLE search_entry USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0')"
 POSTGRESQL_INDEX = "CREATE INDEX search_entry_terms ON search_entry USING gin (terms)"
 SQLITE_BUILDING = "search_entry_building"  # SQLite's index while a live rebuild builds it beside the live one
+REBUILD_LOCK = 7_391_500_001  # PostgreSQL advisory lock key of the live rebuild
 
 
 @dataclass
@@ -120,6 +124,33 @@ def _write_beside_live_writes(documents: Documents) -> None:
                 copy.write_row(row)
         cursor.execute("INSERT INTO search_entry SELECT * FROM search_load ON CONFLICT (rowid) DO NOTHING")
         cursor.execute("TRUNCATE search_load")
+
+
+class RebuildRunning(RuntimeError):
+    """Another live rebuild is filling the index: two would each drop what the other builds."""
+
+
+@contextmanager
+def _one_live_rebuild() -> Iterator[None]:
+    """Hold the rebuild lock: a PostgreSQL advisory lock, or on SQLite a file lock beside the database. Both are
+    released when the process ends, however it ends."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [REBUILD_LOCK])
+            if not cursor.fetchone()[0]:
+                raise RebuildRunning("另一个检索索引重建正在进行。")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [REBUILD_LOCK])
+        return
+    with (Path(settings.DATA_DIR) / "search-rebuild.lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RebuildRunning("另一个检索索引重建正在进行。") from None
+        yield
 
 
 def _write_building(documents: Documents) -> None:
@@ -217,7 +248,8 @@ def index_rebuild(*, parallel: bool = True, live: bool = False) -> RebuildReport
     search page). Otherwise the rebuild is one transaction.
     """
     if live:  # short transactions of its own; CREATE INDEX CONCURRENTLY must run outside any
-        return _rebuild(parallel=parallel, live=True)
+        with _one_live_rebuild():
+            return _rebuild(parallel=parallel, live=True)
     with transaction.atomic():
         return _rebuild(parallel=parallel, live=False)
 
@@ -249,6 +281,7 @@ def _rebuild(*, parallel: bool, live: bool) -> RebuildReport:
             # Emptying an FTS5 table row by row costs as much as filling it; recreating it costs nothing.
             cursor.execute("DROP TABLE IF EXISTS search_entry")
             cursor.execute(SQLITE_CREATE)
+            cursor.execute(f"DROP TABLE IF EXISTS {SQLITE_BUILDING}")  # what a stopped live rebuild left
     terms = partial(_documents, postgresql=postgresql)
     write: Callable[[Documents], None] = partial(_write, replace=False)
     if live:

@@ -40,7 +40,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
                         raw.execute("BEGIN IMMEDIATE")
                         return
                     except sqlite3.OperationalError as exc:
-                        if exc.sqlite_errorname not in ("SQLITE_BUSY", "SQLITE_LOCKED") or time.monotonic() > deadline:
+                        # SQLITE_BUSY or SQLITE_LOCKED, whatever the extended code (SQLITE_BUSY_RECOVERY …)
+                        busy = exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+                        if not busy or time.monotonic() > deadline:
                             raise
                     time.sleep(RETRY_SECONDS)
         finally:

@@ -224,3 +224,11 @@ def test_a_listed_record_reads_exactly_as_its_detail(api: Client, org: Org) -> N
         detail = api.get(f"/api/v1/records/{record.pk}").json()
         assert listed[record.pk] == detail
     assert "." in listed[mine.pk]["submitted_at"] and listed[mine.pk]["start_at"].endswith("T09:00:00+08:00")
+
+
+def test_ids_beyond_any_id_are_no_error(api: Client, org: Org) -> None:
+    write_record(org.author)
+    huge = str(2**64)
+    assert api.get("/api/v1/records", {"author": huge}).json()["items"] == []
+    listed = api.get("/api/v1/records", {"cursor": f"2026-01-01_{huge}"})
+    assert listed.status_code == 200 and len(listed.json()["items"]) == 1  # a bad cursor counts as none

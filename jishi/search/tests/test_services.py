@@ -99,3 +99,39 @@ def test_a_live_rebuild_fills_the_index_beside_record_writes() -> None:
     assert "检索索引正在建立中" not in client.get("/search/", {"q": "信访"}).content.decode()
     later = untimed(org.author, "整理加装电梯的居民意见，报送区住建委")  # written after the swap: indexed as usual
     assert sorted(found(org.colleague, "电梯")) == sorted([later.pk, edited.pk])
+
+
+def test_a_full_rebuild_after_a_stopped_live_one_leaves_the_index_ready(org: Org) -> None:
+    from jishi.search.services import index_defer, index_ready
+
+    record = untimed(org.author, "到区信访办协调群众反映的停车难问题，形成处理意见")
+    index_defer()  # as if a live rebuild had begun and Jishi had stopped
+    assert not index_ready()
+    index_rebuild()
+    assert index_ready() and found(org.colleague, "停车") == [record.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_one_live_rebuild_runs_at_a_time() -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from jishi.search.services import REBUILD_LOCK, RebuildRunning, _one_live_rebuild
+
+    if connection.vendor == "postgresql":  # an advisory lock is re-entrant within a session: hold it from another
+        import psycopg
+
+        other = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+        other.execute("SELECT pg_advisory_lock(%s)", [REBUILD_LOCK])
+        try:
+            with pytest.raises(RebuildRunning):
+                index_rebuild(live=True)
+        finally:
+            other.close()
+        return
+    with _one_live_rebuild():
+        with pytest.raises(RebuildRunning):
+            index_rebuild(live=True)
+        with pytest.raises(CommandError, match="另一个检索索引重建正在进行"):
+            call_command("search_index", "--live", stdout=StringIO())

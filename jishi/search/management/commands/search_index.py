@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jishi.search.services import index_rebuild, index_records
+from jishi.search.services import RebuildRunning, index_rebuild, index_records
 
 
 class Command(BaseCommand):
@@ -29,7 +29,10 @@ class Command(BaseCommand):
             done = index_records(options["records"])
             self.stdout.write(f"已重建 {done} 条记实的检索索引。")
             return
-        report = index_rebuild(live=options["live"])
+        try:
+            report = index_rebuild(live=options["live"])
+        except RebuildRunning as exc:
+            raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"检索索引已重建：{report.records} 条记实，用时 {report.seconds_total:.1f} 秒"
             f"（分词 {report.seconds_terms:.1f} 秒，写入 {report.seconds_writing:.1f} 秒）。"
