@@ -86,6 +86,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
     }
+else:
+    DATABASES["default"]["OPTIONS"] = {
+        # Parameters bound by the server, so that psycopg prepares a statement run again and again (the list pages'
+        # compiled queries) and PostgreSQL plans it once per connection instead of on every request.
+        "server_side_binding": True,
+        # Random reads cost about what sequential ones do on SSDs with the working set cached; at the default 4 the
+        # planner hashed every unit and duty to label twenty records instead of looking up twenty of each.
+        "options": "-c random_page_cost=1.1",
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
