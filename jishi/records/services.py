@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext
@@ -285,6 +285,14 @@ def _validate(
     return _Clean(unit, start_at, end_at, duration, category, duty, participant_ids, list(data.partner_units))
 
 
+def serialise_author(author: Person) -> None:
+    """Make the author's timed writes wait for each other until this transaction ends, so that two at once (a
+    double submit, two tabs) cannot both pass the overlap check. SQLite's one write lock already does this; on
+    PostgreSQL it is the author's row, locked FOR UPDATE."""
+    if connection.vendor == "postgresql":
+        Person.objects.select_for_update().filter(pk=author.pk).values_list("pk").first()
+
+
 def overlap_error(
     *, author: Person, start_at: datetime.datetime, end_at: datetime.datetime, exclude_pk: int | None = None
 ) -> str | None:
@@ -382,12 +390,14 @@ def record_create(
 
     The input is checked before the write transaction begins: on SQLite that transaction holds the database's one
     write lock (BEGIN IMMEDIATE), and every other person recording waits for it. Only the overlap with the author's
-    other records is checked again inside it, where no other write can come between the check and the insert.
+    other records is checked again inside it, where no other write of the author's can come between the check and
+    the insert (`serialise_author`).
     """
     now = now or timezone.now()
     clean = _validate(author=author, data=data, submitted_at=now, now=now)
     with transaction.atomic():
         if clean.start_at and clean.end_at:
+            serialise_author(author)
             clash = overlap_error(author=author, start_at=clean.start_at, end_at=clean.end_at)
             if clash:
                 raise ValidationError({"start_time": [clash]})
@@ -433,6 +443,7 @@ def record_update(
     record = WorkRecord.objects.select_for_update().get(pk=record.pk)
     if record.author_id != actor.pk:
         raise PermissionDenied("只有记录人本人可以修改记实。")
+    serialise_author(actor)
     if now >= record.locks_at:
         raise ValidationError({"__all__": ["该记实已锁定，不能修改；如需更正，请添加补充说明。"]})
     if record.withdrawn_at is not None:

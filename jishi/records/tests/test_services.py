@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from jishi.org.models import CalendarOverride, Duty
 from jishi.records.models import Addendum, RecordVersion, Visibility, WorkRecord
 from jishi.records.services import RecordInput, addendum_create, lock_time, record_create, record_update
-from jishi.testing import GOOD_CONTENT, Org, category, record_input
+from jishi.testing import GOOD_CONTENT, Org, category, record_input, write_record
 
 
 def at(day: str, time: str = "18:00") -> datetime.datetime:
@@ -229,3 +231,51 @@ def test_weekend_work_is_allowed(org: Org) -> None:
     saturday = datetime.date(2026, 9, 26)
     record = create(org, now=at("2026-09-26"), date=saturday, category_id=category("duty_shift").pk)
     assert record.date == saturday and not record.is_late
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's one write lock serialises every write")
+@pytest.mark.django_db(transaction=True)
+def test_two_timed_records_at_once_cannot_both_pass_the_overlap_check() -> None:
+    """A double submit: the second create waits for the first's transaction, then sees its record and is refused."""
+    import threading
+
+    from django.db import connections, transaction
+
+    from jishi.records.services import serialise_author
+    from jishi.testing import build_org
+
+    org = build_org()
+    first_holds_the_lock, first_may_commit = threading.Event(), threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                serialise_author(org.author)  # as record_create does, before its own overlap check
+                first_holds_the_lock.set()
+                first_may_commit.wait(10)
+                write_record(org.author)  # 09:00–10:00
+        finally:
+            connections.close_all()
+
+    def second() -> None:
+        try:
+            write_record(org.author, start_time=datetime.time(9, 30), end_time=datetime.time(10, 30))
+            outcome["second"] = "created"
+        except ValidationError as exc:
+            outcome["second"] = exc.message_dict
+        finally:
+            connections.close_all()
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert first_holds_the_lock.wait(10)
+    two = threading.Thread(target=second)
+    two.start()
+    two.join(0.5)
+    assert two.is_alive()  # waiting for the first create's transaction
+    first_may_commit.set()
+    one.join(10)
+    two.join(10)
+    assert "时间重叠" in outcome["second"]["start_time"][0]
+    assert WorkRecord.objects.filter(author=org.author).count() == 1
