@@ -13,7 +13,7 @@ can be found among the parameters; a placeholder the compiled SQL does not conta
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,3 +83,28 @@ def prepare(queryset: QuerySet[Any], placeholders: Mapping[str, Any] | None = No
         (at, tuple(converters), expression) for at, (converters, expression) in compiler.get_converters(columns).items()
     )
     return Prepared(sql, tuple(params), tuple(slots), frozenset(as_text), converters)
+
+
+# Queries that depend on nothing but their placeholders, compiled once per name and database.
+_compiled: dict[tuple[str, str], Prepared] = {}
+
+
+def compiled(name: str, build: Callable[[], QuerySet[Any]], placeholders: Mapping[str, Any] | None = None) -> Prepared:
+    """`prepare(build(), placeholders)`, done once per `name` and database by each worker."""
+    key = (name, connection.vendor)
+    prepared = _compiled.get(key)
+    if prepared is None:
+        prepared = _compiled[key] = prepare(build(), placeholders)
+    return prepared
+
+
+def rows_for_ids(
+    name: str, build: Callable[[list[int]], QuerySet[Any]], ids: Sequence[int], length: int
+) -> list[list[Any]] | list[tuple[Any, ...]]:
+    """The rows of `build(ids)` — a values_list() query filtering on a list of ids — compiled once per `name` and
+    `length`: the ids are padded to `length` (at least len(ids)) with 0, an id no row has."""
+    length = max(length, len(ids))
+    slots = {f"id{i}": -7_391_900_000 - i for i in range(length)}
+    prepared = compiled(f"{name}, {length} ids", lambda: build(list(slots.values())), slots)
+    padded = [*ids, *[0] * (length - len(ids))]
+    return prepared.rows({f"id{i}": pk for i, pk in enumerate(padded)})

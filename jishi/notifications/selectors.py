@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
-
 from jishi.core.http import int_or_none
-from jishi.core.prepared import Prepared, prepare
+from jishi.core.prepared import compiled
 from jishi.notifications.models import Notification
 from jishi.records.models import WorkRecord
 
@@ -62,12 +60,12 @@ def unread_count(*, person: Any) -> int:
     """
     if not getattr(person, "is_authenticated", False):
         return 0
-    prepared = _unread_queries.get(connection.vendor)
-    if prepared is None:
-        unread = Notification.objects.unread().filter(recipient_id=_RECIPIENT).values_list("id")[:COUNT_CAP]
-        prepared = _unread_queries[connection.vendor] = prepare(unread, {"recipient": _RECIPIENT})
+    prepared = compiled(
+        "unread notifications",
+        lambda: Notification.objects.unread().filter(recipient_id=_RECIPIENT).values_list("id")[:COUNT_CAP],
+        {"recipient": _RECIPIENT},
+    )
     return len(prepared.rows({"recipient": person.pk}))
 
 
-_unread_queries: dict[str, Prepared] = {}
 _RECIPIENT = -7_391_300_001

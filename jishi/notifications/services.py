@@ -11,14 +11,14 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from jishi.core.prepared import Prepared, prepare
+from jishi.core.prepared import compiled
 from jishi.notifications.models import Kind, Notification
 from jishi.org.calendar import WorkingCalendar, is_working_day, local_today
 from jishi.org.models import Person
@@ -240,17 +240,17 @@ def settle_reminder(*, person: Person, day: datetime.date) -> int:
     Most records settle nothing: a compiled look for an unread reminder comes first (jishi.core.prepared), and the
     update is compiled only for the few that find one.
     """
-    prepared = _unread_reminders.get(connection.vendor)
-    if prepared is None:
-        unread = Notification.objects.unread().filter(recipient_id=_RECIPIENT, key=_KEY).values_list("id")
-        prepared = _unread_reminders[connection.vendor] = prepare(unread, {"recipient": _RECIPIENT, "key": _KEY})
+    prepared = compiled(
+        "unread reminder",
+        lambda: Notification.objects.unread().filter(recipient_id=_RECIPIENT, key=_KEY).values_list("id"),
+        {"recipient": _RECIPIENT, "key": _KEY},
+    )
     ids = [row[0] for row in prepared.rows({"recipient": person.pk, "key": reminder_key(day)})]
     if not ids:
         return 0
     return Notification.objects.unread().filter(pk__in=ids).update(read_at=timezone.now())
 
 
-_unread_reminders: dict[str, Prepared] = {}
 _RECIPIENT, _KEY = -7_391_400_001, "reminder:placeholder-7391400002"
 
 

@@ -14,7 +14,7 @@ from django.http import Http404
 
 from jishi.core.cache import GenerationCache
 from jishi.core.http import ID_MAX
-from jishi.core.prepared import Prepared, prepare
+from jishi.core.prepared import Prepared, prepare, rows_for_ids
 from jishi.org.calendar import WorkingCalendar, local_today
 from jishi.org.models import Absence, Assignment, Duty, FilingObligation, Person, Unit
 from jishi.org.rules import reader_for
@@ -103,23 +103,16 @@ def participants_of(records: list[WorkRecord]) -> dict[int, list[Participant]]:
     found: dict[int, list[Participant]] = {r.pk: [] for r in records}
     if not found:
         return found
-    length = max(len(found), PAGE_SIZE)
-    key = (connection.vendor, length)
-    prepared = _participant_queries.get(key)
-    if prepared is None:
-        slots = {f"id{i}": -7_391_200_000 - i for i in range(length)}
-        rows = RecordParticipant.objects.filter(record_id__in=list(slots.values())).order_by("id")
-        columns = ("record_id", "person_id", "person__full_name", "unit_id", "unit__name", "contact_name")
-        prepared = _participant_queries[key] = prepare(rows.values_list(*columns), slots)
-    padded = [*found, *[_MISSING_ID] * (length - len(found))]
-    for record_id, person_id, person_name, unit_id, unit_name, contact_name in prepared.rows(
-        {f"id{i}": pk for i, pk in enumerate(padded)}
-    ):
+    columns = ("record_id", "person_id", "person__full_name", "unit_id", "unit__name", "contact_name")
+    rows = rows_for_ids(
+        "participants",
+        lambda ids: RecordParticipant.objects.filter(record_id__in=ids).order_by("id").values_list(*columns),
+        list(found),
+        PAGE_SIZE,
+    )
+    for record_id, person_id, person_name, unit_id, unit_name, contact_name in rows:
         found[record_id].append(Participant(person_id, person_name or "", unit_id, unit_name or "", contact_name))
     return found
-
-
-_participant_queries: dict[tuple[str, int], Prepared] = {}
 
 
 def parse_cursor(cursor: str | None) -> tuple[datetime.date, int] | None:
@@ -168,7 +161,7 @@ def record_page(
             ids = list(queryset.order_by("-date", "-id").values_list("id", flat=True)[: size + 1])
     # The ids were chosen through visible_to and the filters above; the rows need only their content flag, which
     # rules.can_read_content gives for rows in hand (the same rule as content_q, without compiling it again).
-    rows = listed_records(ids)
+    rows = _listed_records(ids)
     for row in rows:
         row.content_visible = can_read_content(user, row)  # type: ignore[attr-defined]
     more = len(rows) > size
@@ -230,30 +223,30 @@ def _page_ids(user: Any, filters: RecordFilters, position: tuple[datetime.date, 
 # as Django does for select_related, was a list page's largest cost after compiling its SQL.
 _RECORD_COLUMNS = [f.attname for f in WorkRecord._meta.concrete_fields]
 _RELATED_COLUMNS = ("author__full_name", "author__username", "unit__name", "duty__code", "duty__title")
-_listed_queries: dict[tuple[str, int], Prepared] = {}
-_MISSING_ID = 0  # pads the list of ids to the compiled length; no row has it
 
 
-def listed_records(ids: list[int]) -> list[WorkRecord]:
+def _listed_records(ids: list[int]) -> list[WorkRecord]:
     """The records with these ids, newest first, with their author, unit, category and duty as lists show them.
 
-    The related rows carry only the shown columns (a name, a code, a title); the caller has decided the records
-    may be listed.
+    The related rows carry only the shown columns (a name, a code, a title). No visibility rule is applied here:
+    only record_page calls it, with ids it chose through visible_to.
     """
     if not ids:
         return []
-    length = max(len(ids), PAGE_SIZE + 1)
-    key = (connection.vendor, length)
-    prepared = _listed_queries.get(key)
-    if prepared is None:
-        slots = {f"id{i}": -7_391_100_000 - i for i in range(length)}
-        queryset = WorkRecord.objects.filter(id__in=list(slots.values())).order_by("-date", "-id")
-        prepared = _listed_queries[key] = prepare(queryset.values_list(*_RECORD_COLUMNS, *_RELATED_COLUMNS), slots)
-    padded = [*ids, *[_MISSING_ID] * (length - len(ids))]
+    rows = rows_for_ids(
+        "listed records",
+        lambda ids: (
+            WorkRecord.objects.filter(id__in=ids)
+            .order_by("-date", "-id")
+            .values_list(*_RECORD_COLUMNS, *_RELATED_COLUMNS)
+        ),
+        ids,
+        PAGE_SIZE + 1,
+    )
     by_id = {c.pk: c for c in categories()}
     db = connection.alias
     records = []
-    for row in prepared.rows({f"id{i}": pk for i, pk in enumerate(padded)}):
+    for row in rows:
         record = _loaded(WorkRecord, db, dict(zip(_RECORD_COLUMNS, row, strict=False)))
         author_name, username, unit_name, duty_code, duty_title = row[len(_RECORD_COLUMNS) :]
         duty_id = record.duty_id
