@@ -99,12 +99,18 @@ def compiled(name: str, build: Callable[[], QuerySet[Any]], placeholders: Mappin
 
 
 def rows_for_ids(
-    name: str, build: Callable[[list[int]], QuerySet[Any]], ids: Sequence[int], length: int
+    name: str,
+    build: Callable[[list[int]], QuerySet[Any]],
+    ids: Sequence[int],
+    length: int,
+    placeholders: Mapping[str, Any] | None = None,
+    values: Mapping[str, Any] | None = None,
 ) -> list[list[Any]] | list[tuple[Any, ...]]:
     """The rows of `build(ids)` — a values_list() query filtering on a list of ids — compiled once per `name` and
-    `length`: the ids are padded to `length` (at least len(ids)) with 0, an id no row has."""
+    `length`: the ids are padded to `length` (at least len(ids)) with 0, an id no row has. Other `placeholders`,
+    which `build` puts in the query itself, are given their `values` as in Prepared.rows."""
     length = max(length, len(ids))
     slots = {f"id{i}": -7_391_900_000 - i for i in range(length)}
-    prepared = compiled(f"{name}, {length} ids", lambda: build(list(slots.values())), slots)
+    prepared = compiled(f"{name}, {length} ids", lambda: build(list(slots.values())), {**slots, **(placeholders or {})})
     padded = [*ids, *[0] * (length - len(ids))]
-    return prepared.rows({f"id{i}": pk for i, pk in enumerate(padded)})
+    return prepared.rows({**{f"id{i}": pk for i, pk in enumerate(padded)}, **(values or {})})

@@ -18,6 +18,7 @@ from typing import Any
 from django.db.models import Count, Q, TextChoices
 from django.utils.translation import gettext_lazy as _
 
+from jishi.core.prepared import compiled
 from jishi.feeds.models import Follow
 from jishi.org.calendar import local_today
 from jishi.org.models import DEPARTMENT_LEVEL_KINDS, Assignment, Leadership, Unit, UnitKind
@@ -140,3 +141,20 @@ def feed_page(
 def following(user: Any) -> list[Follow]:
     """Whom `user` follows, newest first."""
     return list(Follow.objects.filter(follower_id=user.pk).select_related("person", "unit").order_by("-created_at"))
+
+
+def follows(*, follower: Any, person_id: int | None = None, unit_id: int | None = None) -> bool:
+    """Whether `follower` follows that person (or that unit): the 关注 button of every person and unit page.
+
+    Its query is compiled once per kind of target (jishi.core.prepared).
+    """
+    target = "person_id" if person_id is not None else "unit_id"
+    prepared = compiled(
+        f"follows {target}",
+        lambda: Follow.objects.filter(follower_id=_FOLLOWER, **{target: _TARGET}).values_list("id")[:1],
+        {"follower": _FOLLOWER, "target": _TARGET},
+    )
+    return bool(prepared.rows({"follower": follower.pk, "target": person_id if person_id is not None else unit_id}))
+
+
+_FOLLOWER, _TARGET = -7_391_400_001, -7_391_400_002

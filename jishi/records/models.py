@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
@@ -144,9 +145,13 @@ class WorkRecord(models.Model):
     @property
     def time_span(self) -> str:
         """ "09:00–10:30", "22:00–02:00（次日）" or "45 分钟" — how lists show when the work happened."""
+        return self.time_span_in(timezone.get_current_timezone())
+
+    def time_span_in(self, zone: datetime.tzinfo) -> str:
+        """time_span in a given time zone (a list looks the current zone up once for all its rows)."""
         if not (self.start_at and self.end_at):
             return f"{self.duration_minutes} 分钟"
-        start, end = timezone.localtime(self.start_at), timezone.localtime(self.end_at)
+        start, end = self.start_at.astimezone(zone), self.end_at.astimezone(zone)
         overnight = "（次日）" if end.date() > start.date() else ""
         return f"{start:%H:%M}–{end:%H:%M}{overnight}"
 

@@ -11,7 +11,7 @@ from django.template import Context, Template
 from django.urls import URLPattern, URLResolver, get_resolver, path, re_path, reverse, set_urlconf
 from django.urls.converters import IntConverter
 
-from jishi.core.urls import reverse_ids
+from jishi.core.urls import id_url_writer, reverse_ids
 
 
 def _named(patterns: list[Any], namespace: str = "") -> list[tuple[str, Any]]:
@@ -38,6 +38,8 @@ def test_every_url_of_jishi_reads_as_djangos_reverse(name: str, pattern: Any) ->
     for value in (0, 7, 1_234_567):
         args = [value] * len(converters)
         assert reverse_ids(name, args) == reverse(name, args=args)
+        if len(args) == 1:
+            assert id_url_writer(name)(value) == reverse(name, args=args)
 
 
 def view(request: Any, **kwargs: Any) -> HttpResponse:
@@ -55,6 +57,7 @@ def test_a_pattern_that_refuses_the_placeholder_goes_to_djangos_reverse() -> Non
     try:
         assert reverse_ids("year", [2014]) == "/year/2014/"
         assert reverse_ids("day", [7, 15]) == "/day/7/15/"
+        assert id_url_writer("year")(2014) == "/year/2014/"
     finally:
         set_urlconf(None)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from jishi.feeds.models import Follow
+from jishi.feeds.selectors import follows
 
 register = template.Library()
 
@@ -15,13 +15,14 @@ register = template.Library()
 def follow_button(context: dict[str, Any], person: Any = None, unit: Any = None) -> dict[str, Any]:
     request = context["request"]
     user = request.user
-    target = {"person": person} if person is not None else {"unit": unit}
-    hidden = person is not None and person.pk == user.pk  # nobody follows themselves
+    person_id = person.pk if person is not None else None
+    unit_id = unit.pk if unit is not None else None
+    hidden = person_id == user.pk  # nobody follows themselves
     return {
         "request": request,
         "csrf_token": context.get("csrf_token"),
-        "person_id": person.pk if person is not None else None,
-        "unit_id": unit.pk if unit is not None else None,
-        "followed": not hidden and Follow.objects.filter(follower_id=user.pk, **target).exists(),
+        "person_id": person_id,
+        "unit_id": unit_id,
+        "followed": not hidden and follows(follower=user, person_id=person_id, unit_id=unit_id),
         "hidden": hidden,
     }
