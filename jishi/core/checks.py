@@ -11,7 +11,7 @@ from django.db import connections
 from jishi.core.migrations._generation import trigger_name
 
 # The migrations that install triggers, each with its own WATCHED tables.
-TRIGGER_MIGRATIONS = ("0004_cache_generation", "0005_watch_absences")
+TRIGGER_MIGRATIONS = ("0004_cache_generation", "0005_watch_absences", "0006_watch_duties")
 
 
 def expected_triggers() -> set[str]:

@@ -11,6 +11,7 @@ who may read what.
 
 from __future__ import annotations
 
+import datetime
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from django.db.models import Count, Q, TextChoices
 from django.utils.translation import gettext_lazy as _
 
+from jishi.core.cache import GenerationCache
 from jishi.core.prepared import compiled
 from jishi.feeds.models import Follow
 from jishi.org.calendar import local_today
@@ -56,10 +58,19 @@ def superior_ids(reader: Reader) -> list[int]:
     including the reader's own, and the leaders in charge of any of them."""
     if reader.person_id is None or not reader.unit_ids:
         return []
+    today = local_today()
+    return list(_superiors.get((reader, today), lambda: _superior_ids(reader, today)) or [])
+
+
+# Per worker, while the organisation is unchanged (jishi.core.cache): every 本单位 feed page asks.
+_superiors: GenerationCache[tuple[Reader, datetime.date], list[int]] = GenerationCache(maxsize=20_000)
+
+
+def _superior_ids(reader: Reader, today: datetime.date) -> list[int]:
     paths = Unit.objects.filter(pk__in=reader.unit_ids).values_list("path", flat=True)
     above = {int(part) for path in paths for part in path.strip("/").split("/") if part}
     holders = (
-        Assignment.objects.active_on(local_today())
+        Assignment.objects.active_on(today)
         .filter(
             Q(position__leadership=Leadership.PRINCIPAL, position__unit_id__in=above)
             | Q(position__leadership__in=[Leadership.PRINCIPAL, Leadership.DEPUTY], position__in_charge_of__in=above)

@@ -34,8 +34,19 @@ def duty_serves(duty: Duty, posts: list[Assignment], day: datetime.date) -> bool
 
 
 def duties_for(person: Person, day: datetime.date) -> list[Duty]:
-    """The duties a person's records may serve on `day`: their posts' duties, then their units' functions."""
-    posts = list(Assignment.objects.active_on(day).filter(person=person).select_related("position__unit"))
+    """The duties a person's records may serve on `day`: their posts' duties, then their units' functions.
+
+    Every record form and the feeds' filter offer them; they change with posts and duties only, so each worker
+    keeps them (jishi.core.cache; org_duty is watched from core 0006). A new list each call, of shared duties.
+    """
+    return list(_duties.get((person.pk, day), lambda: _duties_for(person.pk, day)) or [])
+
+
+_duties: GenerationCache[tuple[int, datetime.date], list[Duty]] = GenerationCache(maxsize=20_000)
+
+
+def _duties_for(person_id: int, day: datetime.date) -> list[Duty]:
+    posts = list(Assignment.objects.active_on(day).filter(person_id=person_id).select_related("position__unit"))
     units = {a.position.unit_id for a in posts} | {a.position.unit.department_id for a in posts}
     candidates = Duty.objects.filter(
         Q(position_id__in=[a.position_id for a in posts]) | Q(position__isnull=True, unit_id__in=units - {None})

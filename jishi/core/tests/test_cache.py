@@ -3,6 +3,7 @@ rollback, the next request sees the database as it is."""
 
 from __future__ import annotations
 
+import datetime
 import importlib
 
 import pytest
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.django_db
 WATCHED = {
     **importlib.import_module("jishi.core.migrations.0004_cache_generation").WATCHED,
     **importlib.import_module("jishi.core.migrations.0005_watch_absences").WATCHED,
+    **importlib.import_module("jishi.core.migrations.0006_watch_duties").WATCHED,
 }
 
 
@@ -151,6 +153,34 @@ def test_a_change_rolled_back_inside_a_request_leaves_nothing_behind(org: Org) -
     finally:
         cache._finish()
     assert posts_on(org.unrelated, today)[0].position_id == own
+
+
+def test_a_duty_added_or_retired_behind_jishis_back_is_offered_or_withdrawn_at_once(org: Org) -> None:
+    from jishi.org.models import Duty
+    from jishi.org.selectors import duties_for
+
+    today = timezone.localdate()
+    offered = {d.code for d in duties_for(org.author, today)}
+    assert "CZJ-01" in offered and "CZJ-99" not in offered
+    Duty.objects.create(unit=org.finance, code="CZJ-99", title="政府采购监督管理")
+    assert "CZJ-99" in {d.code for d in duties_for(org.author, today)}
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE org_duty SET retired_on = %s WHERE code = %s", [today, "CZJ-01"])
+    assert "CZJ-01" not in {d.code for d in duties_for(org.author, today)}
+
+
+def test_a_new_head_joins_the_superiors_of_the_unit_feed_at_once(org: Org) -> None:
+    from jishi.feeds.selectors import superior_ids
+    from jishi.org.models import Assignment, Position
+    from jishi.org.rules import reader_for
+
+    before = superior_ids(reader_for(org.author))
+    assert org.section_head.pk in before and org.colleague.pk not in before
+    head = Position.objects.get(unit=org.budget, leadership="principal")
+    Assignment.objects.filter(person=org.section_head).update(end=timezone.localdate() - datetime.timedelta(days=1))
+    Assignment.objects.create(person=org.colleague, position=head, start=timezone.localdate())
+    after = superior_ids(reader_for(org.author))
+    assert org.colleague.pk in after and org.section_head.pk not in after
 
 
 def test_a_missing_trigger_is_reported_by_the_system_check() -> None:
