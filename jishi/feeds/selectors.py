@@ -56,17 +56,18 @@ def leader_ids() -> list[int]:
 def superior_ids(reader: Reader) -> list[int]:
     """The reader's superiors today (org/rules.py's definition, seen from below): heads of the units above and
     including the reader's own, and the leaders in charge of any of them."""
-    if reader.person_id is None or not reader.unit_ids:
+    person_id = reader.person_id
+    if person_id is None or not reader.unit_ids:
         return []
     today = local_today()
-    return list(_superiors.get((reader, today), lambda: _superior_ids(reader, today)) or [])
+    return list(_superiors.get((reader, today), lambda: _superior_ids(reader, person_id, today)) or [])
 
 
 # Per worker, while the organisation is unchanged (jishi.core.cache): every 本单位 feed page asks.
 _superiors: GenerationCache[tuple[Reader, datetime.date], list[int]] = GenerationCache(maxsize=20_000)
 
 
-def _superior_ids(reader: Reader, today: datetime.date) -> list[int]:
+def _superior_ids(reader: Reader, person_id: int, today: datetime.date) -> list[int]:
     paths = Unit.objects.filter(pk__in=reader.unit_ids).values_list("path", flat=True)
     above = {int(part) for path in paths for part in path.strip("/").split("/") if part}
     holders = (
@@ -75,7 +76,7 @@ def _superior_ids(reader: Reader, today: datetime.date) -> list[int]:
             Q(position__leadership=Leadership.PRINCIPAL, position__unit_id__in=above)
             | Q(position__leadership__in=[Leadership.PRINCIPAL, Leadership.DEPUTY], position__in_charge_of__in=above)
         )
-        .exclude(person_id=reader.person_id)
+        .exclude(person_id=person_id)
         .values_list("person_id", flat=True)
         .distinct()
     )
