@@ -144,7 +144,7 @@ def record_page(
     """
     position = parse_cursor(cursor)
     if scope is None and not filters.q.strip():
-        ids = _page_ids(user, filters, position, size + 1)
+        rows = _page_rows(user, filters, position, size + 1)
     else:
         queryset = filtered_records(user=user, filters=filters, flag_content=False)
         if position:
@@ -159,13 +159,14 @@ def record_page(
             # joins in the first query SQLite's planner may sort the whole table instead of walking the (date, id)
             # index.
             ids = list(queryset.order_by("-date", "-id").values_list("id", flat=True)[: size + 1])
-    # The ids were chosen through visible_to and the filters above; the rows need only their content flag, which
+        rows = _listed_rows(ids)
+    # The rows were chosen through visible_to and the filters above; they need only their content flag, which
     # rules.can_read_content gives for rows in hand (the same rule as content_q, without compiling it again).
-    rows = _listed_records(ids)
-    for row in rows:
-        row.content_visible = can_read_content(user, row)  # type: ignore[attr-defined]
-    more = len(rows) > size
-    items = rows[:size]
+    records = _listed_records(rows)
+    for record in records:
+        record.content_visible = can_read_content(user, record)  # type: ignore[attr-defined]
+    more = len(records) > size
+    items = records[:size]
     next_cursor = f"{items[-1].date.isoformat()}_{items[-1].pk}" if more else None
     page = Page(items=items, next_cursor=next_cursor, filters=filters)
     if participants:  # only for rows whose content shows: a hidden record's participants are never listed
@@ -173,16 +174,17 @@ def record_page(
     return page
 
 
-# A list page's ids query, compiled once per reader and shape of filters (jishi.core.prepared): the reader's
-# visibility condition is most of its SQL, and compiling it was a third of the API list's time. The values that
-# differ from page to page — an author, dates, the cursor — are placeholders; the rest (a unit's subtree, a category,
-# a duty, the page size) is part of the key. Entries hold while the organisation is unchanged, as the reader does.
+# A list page's query, compiled once per reader and shape of filters (jishi.core.prepared): the reader's visibility
+# condition is most of its SQL, and compiling it was a third of the API list's time. The values that differ from
+# page to page — an author, dates, the cursor — are placeholders; the rest (a unit's subtree, a category, a duty, the
+# page size) is part of the key. Entries hold while the organisation is unchanged, as the reader does. The page's ids
+# are chosen in a subquery on the record table alone and its rows read in the same statement: one round trip.
 _page_queries: GenerationCache[tuple[Any, ...], Prepared] = GenerationCache(maxsize=2048)
 _AUTHOR, _DAY_PK = -7_391_000_011, -7_391_000_012
 _FROM, _TO, _DAY = datetime.date(1001, 1, 1), datetime.date(1002, 1, 1), datetime.date(1003, 1, 1)
 
 
-def _page_ids(user: Any, filters: RecordFilters, position: tuple[datetime.date, int] | None, limit: int) -> list[int]:
+def _page_rows(user: Any, filters: RecordFilters, position: tuple[datetime.date, int] | None, limit: int) -> list[Any]:
     # The unit's subtree itself, not only its id: the compiled SQL holds that list, and the key must say which.
     shape = (
         bool(filters.author_id),
@@ -208,41 +210,44 @@ def _page_ids(user: Any, filters: RecordFilters, position: tuple[datetime.date, 
         if position is not None:
             placeholders |= {"day": _DAY, "pk": _DAY_PK}
             queryset = queryset.filter(Q(date__lt=_DAY) | Q(date=_DAY, id__lt=_DAY_PK))
-        return prepare(queryset.order_by("-date", "-id").values_list("id")[:limit], placeholders)
+        ids = queryset.order_by("-date", "-id").values("id")[:limit]
+        return prepare(_rows_query(WorkRecord.objects.filter(id__in=ids)), placeholders)
 
     if filters.author_id and not 0 < filters.author_id <= ID_MAX:
         return []  # no person has that id (and SQLite's driver refuses the number)
     prepared = _page_queries.get((reader_for(user), shape), compile_shape) or compile_shape()
     day, pk = position or (None, None)
     values = {"author": filters.author_id, "from": filters.date_from, "to": filters.date_to, "day": day, "pk": pk}
-    return [row[0] for row in prepared.rows(values)]
+    return prepared.rows(values)
 
 
-# The columns a list shows, as one compiled query per page length (the same for every reader: the ids were chosen
-# through visible_to already). A person row has two dozen columns; building twenty of them, with units and duties,
-# as Django does for select_related, was a list page's largest cost after compiling its SQL.
+# The columns a list shows: of the record, and the names of its author, unit and duty. For ids chosen through
+# visible_to by other means (feeds, search), one compiled query per page length, the same for every reader. A person
+# row has two dozen columns; building twenty of them, with units and duties, as Django does for select_related, was
+# a list page's largest cost after compiling its SQL.
 _RECORD_COLUMNS = [f.attname for f in WorkRecord._meta.concrete_fields]
 _RELATED_COLUMNS = ("author__full_name", "author__username", "unit__name", "duty__code", "duty__title")
 
 
-def _listed_records(ids: list[int]) -> list[WorkRecord]:
-    """The records with these ids, newest first, with their author, unit, category and duty as lists show them.
+def _rows_query(records: QuerySet[WorkRecord]) -> QuerySet[Any]:
+    return records.order_by("-date", "-id").values_list(*_RECORD_COLUMNS, *_RELATED_COLUMNS)
 
-    The related rows carry only the shown columns (a name, a code, a title). No visibility rule is applied here:
-    only record_page calls it, with ids it chose through visible_to.
-    """
+
+def _listed_rows(ids: list[int]) -> list[Any]:
+    """The list rows of the records with these ids, newest first. No visibility rule is applied here: only
+    record_page calls it, with ids it chose through visible_to."""
     if not ids:
         return []
-    rows = rows_for_ids(
-        "listed records",
-        lambda ids: (
-            WorkRecord.objects.filter(id__in=ids)
-            .order_by("-date", "-id")
-            .values_list(*_RECORD_COLUMNS, *_RELATED_COLUMNS)
-        ),
-        ids,
-        PAGE_SIZE + 1,
+    return rows_for_ids(
+        "listed records", lambda ids: _rows_query(WorkRecord.objects.filter(id__in=ids)), ids, PAGE_SIZE + 1
     )
+
+
+def _listed_records(rows: list[Any]) -> list[WorkRecord]:
+    """Records from list rows, with their author, unit, category and duty as lists show them.
+
+    The related rows carry only the shown columns (a name, a code, a title).
+    """
     by_id = {c.pk: c for c in categories()}
     db = connection.alias
     records = []
