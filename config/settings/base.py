@@ -72,6 +72,8 @@ TEMPLATES = [
         },
     },
 ]
+# Inputs, selects, textareas, labels and error lists written in Python, as Django's templates write them.
+FORM_RENDERER = "jishi.core.forms.FormRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(

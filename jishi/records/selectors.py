@@ -467,24 +467,34 @@ def unfiled_on(*, unit: Unit, day: datetime.date) -> list[Member]:
     )
     if not owing:
         return []
-    # Compiled once per power of two of the members' number (a unit of 5 and one of 500 need two compilations).
-    rows = rows_for_ids(
-        "filed authors",
-        lambda ids: (
-            WorkRecord.objects.filed()
-            .filter(author_id__in=ids, date=_DAY)
-            .order_by()
-            .values_list("author_id")
-            .distinct()
-        ),
-        [p.pk for p in owing],
-        1 << (len(owing) - 1).bit_length(),
-        {"day": _DAY},
-        {"day": day},
-    )
+    ids = [p.pk for p in owing]
+    rows: Any
+    if len(ids) > MANY_MEMBERS:
+        # A whole town or the jurisdiction: who owes is a subquery, not thousands of parameters (SQLite and
+        # PostgreSQL cap them at 32,766 and 65,535).
+        owing_ids = _owing(day=day, unit=unit).order_by().values("pk")
+        rows = WorkRecord.objects.filed().filter(author_id__in=owing_ids, date=day).order_by().values_list("author_id")
+    else:
+        # Compiled once per power of two of the members' number (a unit of 5 and one of 500 need two compilations).
+        rows = rows_for_ids(
+            "filed authors",
+            lambda ids: (
+                WorkRecord.objects.filed()
+                .filter(author_id__in=ids, date=_DAY)
+                .order_by()
+                .values_list("author_id")
+                .distinct()
+            ),
+            ids,
+            1 << (len(ids) - 1).bit_length(),
+            {"day": _DAY},
+            {"day": day},
+        )
     filed = {author_id for (author_id,) in rows}
     return [p for p in owing if p.pk not in filed]
 
+
+MANY_MEMBERS = 1024  # beyond this, unfiled_on asks who has filed with a subquery instead of a list of ids
 
 # Who owes a record in a unit on a day, per worker, while posts, people and absences are unchanged: a few hundred
 # recent unit-days (a town is 300–500 people), as plain rows. Read-only.

@@ -22,7 +22,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 
 from jishi.core.urls import id_url_writer
-from jishi.records.models import Visibility, WorkRecord
+from jishi.records.models import Category, Visibility, WorkRecord
 
 register = template.Library()
 
@@ -46,13 +46,14 @@ def record_items(records: Iterable[WorkRecord]) -> SafeString:
     """
     zone = timezone.get_current_timezone()
     day_format = gettext("n月j日")
-    late = f'<span class="tag late">{gettext("补记")}</span>'
-    sensitive = f'<span class="tag sensitive">{gettext("敏感")}</span>'
+    # Each tag on its own line, as the template had them: the space between inline blocks is part of the layout.
+    late = f'\n    <span class="tag late">{gettext("补记")}</span>'
+    sensitive = f'\n    <span class="tag sensitive">{gettext("敏感")}</span>'
     withdrawn = f'<span class="tag withdrawn">{gettext("已撤回")}</span>'
     hidden = gettext("（敏感内容，仅本单位、上级和授权人员可见）")
     withdrawn_format = gettext("n月j日 H:i")
     withdrawn_note = gettext("%(when)s 撤回：%(reason)s")
-    visibility_tags = {v: f'<span class="tag">{escape(str(v.label))}</span>' for v in Visibility}
+    visibility_tags = {v.value: f'\n    <span class="tag">{escape(str(v.label))}</span>' for v in Visibility}
     visibility_tags[Visibility.INTERNAL] = ""
     person_url, detail_url = id_url_writer("records:person"), id_url_writer("records:detail")
     days: dict[datetime.date, str] = {}
@@ -61,7 +62,10 @@ def record_items(records: Iterable[WorkRecord]) -> SafeString:
         day = days.get(record.date)
         if day is None:
             day = days[record.date] = escape(format_date(record.date, day_format))
-        tags = (late if record.is_late else "") + (sensitive if record.is_sensitive else "")
+        visibility = visibility_tags.get(record.visibility)
+        if visibility is None:  # a value outside the choices (an old import, say): shown as stored
+            visibility = f'\n    <span class="tag">{escape(record.visibility)}</span>'
+        tags = (late if record.is_late else "") + (sensitive if record.is_sensitive else "") + visibility
         detail = detail_url(record.pk)
         if getattr(record, "content_visible", False):
             body = f'<a href="{detail}">{escape(_shorten(record.content, 120))}</a>'
@@ -78,12 +82,20 @@ def record_items(records: Iterable[WorkRecord]) -> SafeString:
                 unit=escape(record.unit.name),
                 day=day,
                 span=escape(record.time_span_in(zone)),
-                category=escape(record.category.name),
-                tags=tags + visibility_tags[record.visibility],
+                category=escape(_category_name(record)),
+                tags=tags,
                 body=body,
             )
         )
     return mark_safe("".join(items))  # every value above was escaped
+
+
+def _category_name(record: WorkRecord) -> str:
+    """The record's category, as record_page attached it; blank when it is missing (a category added after this
+    request read the worker's categories), as the template showed a missing category."""
+    cached = record._state.fields_cache
+    category = cached["category"] if "category" in cached else Category.objects.filter(pk=record.category_id).first()
+    return category.name if category is not None else ""
 
 
 def _shorten(text: str, limit: int) -> str:

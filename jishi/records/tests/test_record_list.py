@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 from django.test import Client
@@ -50,6 +51,8 @@ def test_tags_for_late_sensitive_and_restricted_records(org: Org) -> None:
     page = page_of(org.colleague, f"/people/{org.author.pk}/")
     item = item_of(page, sensitive.pk)
     assert '<span class="tag sensitive">敏感</span>' in item and '<span class="tag">本单位</span>' in item
+    # Tags are inline blocks: the white space between them is the gap a reader sees.
+    assert re.search(r'</span>\s+<span class="tag sensitive">敏感</span>\s+<span class="tag">本单位</span>', item)
     english = item_of(page_of(org.colleague, f"/people/{org.author.pk}/", "en"), sensitive.pk)
     assert '<span class="tag sensitive">Sensitive</span>' in english
 
@@ -85,3 +88,22 @@ def test_a_withdrawn_record_does_not_count_as_filed_on_the_unit_page(org: Org) -
     page = page_of(org.unit_head, f"/units/{org.finance.pk}/?date={day.isoformat()}")
     unfiled = page.split('id="unfiled"')[1].split("</section>")[0]
     assert org.author.full_name in unfiled and filed.author.full_name not in unfiled
+
+
+def test_a_record_in_a_category_the_worker_has_not_read_yet_still_lists(org: Org) -> None:
+    from jishi.core import cache
+    from jishi.records.models import Category, WorkRecord
+    from jishi.records.selectors import RecordFilters, categories, record_page
+    from jishi.records.templatetags.record_list import record_items
+
+    record = write_record(org.author, content="一条记实，其类别在本次请求读取类别之后才建立")
+    cache._start()  # one request: the worker's categories are read once, at its start
+    try:
+        categories()
+        new = Category.objects.create(name="新类别", code="new-kind")
+        WorkRecord.objects.filter(pk=record.pk).update(category=new, visibility="legacy")
+        page = record_page(user=org.author, filters=RecordFilters(author_id=org.author.pk))
+        html = record_items(page.items)
+    finally:
+        cache._finish()
+    assert '<span class="tag"></span>' in html and '<span class="tag">legacy</span>' in html

@@ -243,3 +243,25 @@ def test_a_leaders_restricted_share_is_shown_to_all_staff(org: Org) -> None:
     share = body.split('id="restricted-share">')[1].split("</p>")[0]
     assert "2 条" in share and "1 条" in share and "50%" in share
     assert 'id="restricted-share"' not in login(org.unrelated).get(f"/people/{org.author.pk}/").content.decode()
+
+
+def test_who_has_not_filed_in_a_unit_too_big_for_a_list_of_ids_is_the_same(org: Org, monkeypatch: Any) -> None:
+    from jishi.records import selectors
+
+    day = datetime.date(2026, 10, 9)
+    now = timezone.make_aware(datetime.datetime(2026, 10, 9, 18))
+    from jishi.records.services import record_create
+    from jishi.testing import record_input
+
+    record_create(author=org.colleague, data=record_input(date=day), now=now)
+    withdrawn = record_create(
+        author=org.author,
+        data=record_input(date=day, start_time=datetime.time(14), end_time=datetime.time(15)),
+        now=now,
+    )
+    record_withdraw(actor=org.author, record=withdrawn, reason="重复", now=now)
+    listed = selectors.unfiled_on(unit=org.finance, day=day)
+    monkeypatch.setattr(selectors, "MANY_MEMBERS", 0)
+    assert selectors.unfiled_on(unit=org.finance, day=day) == listed
+    names = [m.full_name for m in listed]
+    assert org.author.full_name in names and org.colleague.full_name not in names
