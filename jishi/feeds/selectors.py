@@ -41,9 +41,20 @@ class Feed(TextChoices):
 
 
 def leader_ids() -> list[int]:
-    """People holding a leadership post today in the jurisdiction or a department-level unit."""
+    """People holding a leadership post today in the jurisdiction or a department-level unit.
+
+    The same few hundred for everyone, per worker while the organisation is unchanged (jishi.core.cache).
+    """
+    today = local_today()
+    return list(_leaders.get(today, lambda: _leader_ids(today)) or [])
+
+
+_leaders: GenerationCache[datetime.date, list[int]] = GenerationCache(maxsize=4)
+
+
+def _leader_ids(today: datetime.date) -> list[int]:
     return list(
-        Assignment.objects.active_on(local_today())
+        Assignment.objects.active_on(today)
         .filter(
             position__leadership__in=[Leadership.PRINCIPAL, Leadership.DEPUTY],
             position__unit__kind__in=LEADER_UNIT_KINDS,

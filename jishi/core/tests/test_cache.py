@@ -183,6 +183,16 @@ def test_a_new_head_joins_the_superiors_of_the_unit_feed_at_once(org: Org) -> No
     assert org.colleague.pk in after and org.section_head.pk not in after
 
 
+def test_a_new_leader_joins_the_leaders_feed_at_once(org: Org) -> None:
+    from jishi.feeds.selectors import leader_ids
+    from jishi.org.models import Assignment, Position
+
+    assert org.colleague.pk not in leader_ids() and org.unit_head.pk in leader_ids()
+    deputy = Position.objects.create(unit=org.finance, title="副局长（新）", leadership="deputy")
+    Assignment.objects.create(person=org.colleague, position=deputy, start=timezone.localdate())
+    assert org.colleague.pk in leader_ids()
+
+
 def test_a_missing_trigger_is_reported_by_the_system_check() -> None:
     from jishi.core.checks import cache_triggers
 
