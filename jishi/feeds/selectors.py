@@ -12,8 +12,6 @@ who may read what.
 from __future__ import annotations
 
 import datetime
-from functools import reduce
-from operator import or_
 from typing import Any
 
 from django.db.models import Count, Q, TextChoices
@@ -25,6 +23,7 @@ from jishi.feeds.models import Follow
 from jishi.org.calendar import local_today
 from jishi.org.models import DEPARTMENT_LEVEL_KINDS, Assignment, Leadership, Unit, UnitKind
 from jishi.org.rules import Reader, reader_for
+from jishi.org.selectors import subtree_ids
 from jishi.records.rules import NOTHING
 from jishi.records.selectors import Page, RecordFilters, record_page
 
@@ -136,13 +135,13 @@ def feed_scope(feed: str, user: Any, *, units: list[int] | None = None) -> Q | l
     if feed == Feed.LEADERS:
         return Q(author_id__in=leader_ids())  # leaders write a few percent of all records: the date walk is short
     if feed == Feed.FOLLOWING:
-        follows = list(Follow.objects.filter(follower_id=reader.person_id).values_list("person_id", "unit__path"))
+        follows = list(Follow.objects.filter(follower_id=reader.person_id).values_list("person_id", "unit_id"))
         people = sorted(pk for pk, _ in follows if pk)
         branches = [Q(author_id__in=people)] if people else []
-        paths = [path for _, path in follows if path]
-        if paths:
-            below = Unit.objects.filter(reduce(or_, (Q(path__startswith=path) for path in paths)))
-            branches += _unit_branches(set(below.values_list("pk", flat=True)))
+        # A followed unit with the units below it, from the worker's cache of subtrees (org.selectors).
+        below = {pk for _, unit_id in follows if unit_id for pk in subtree_ids(unit_id)}
+        if below:
+            branches += _unit_branches(below)
         return branches
     raise ValueError(f"unknown feed {feed!r}")
 
