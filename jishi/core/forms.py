@@ -3,8 +3,9 @@
 A form is rendered template by template: each widget, each select option, each label and each (usually empty) error
 list is a template of its own. The record form that people fill in every day is thirteen widgets and about 35 such
 renders, a quarter of the page's time (bench/RESULTS.md, fifth session). For the templates below this renderer writes
-exactly what Django's templates write — `core/tests/test_forms.py` renders every field of Jishi's forms both ways and
-compares them — and gives every other template (radio buttons, file inputs, the admin's) to Django's renderer.
+exactly what Django's templates write — `core/tests/test_forms.py` renders every kind of widget, and every page of
+Jishi's with a form, both ways and compares them — and gives every other template (radio buttons, file inputs, the
+admin's) to Django's renderer.
 Escaping follows the template engine: values escaped unless already safe, translations and labels as Django built them.
 """
 
@@ -19,8 +20,10 @@ from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeData
 from django.utils.timezone import template_localtime
 
-INPUTS = ("checkbox", "color", "date", "datetime", "email", "hidden", "number", "password", "search", "tel", "text")
-INPUTS += ("time", "url")
+INPUTS = (
+    *("checkbox", "color", "date", "datetime", "email", "hidden", "number", "password", "search", "tel", "text"),
+    *("time", "url"),
+)
 
 
 class FormRenderer(DjangoTemplates):
@@ -28,9 +31,12 @@ class FormRenderer(DjangoTemplates):
 
     def render(self, template_name: str, context: Mapping[str, Any], request: Any = None) -> str:
         write = _WRITERS.get(template_name)
-        if write is None:
-            return super().render(template_name, context, request)
-        return write(context).strip()  # as BaseRenderer.render strips what a template gives
+        if write is not None:
+            try:
+                return write(context).strip()  # as BaseRenderer.render strips what a template gives
+            except _Unwritten:
+                pass
+        return super().render(template_name, context, request)
 
 
 def _value(value: Any) -> str:
@@ -113,22 +119,9 @@ class _Unwritten(Exception):
     """A case this renderer does not write (an option with a template of its own): Django's renderer writes it."""
 
 
-_django = DjangoTemplates()
-
-
-def _or_django(write: Callable[[Mapping[str, Any]], str], template_name: str) -> Callable[[Mapping[str, Any]], str]:
-    def render(context: Mapping[str, Any]) -> str:
-        try:
-            return write(context)
-        except _Unwritten:
-            return _django.render(template_name, context)
-
-    return render
-
-
 _WRITERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     **{f"django/forms/widgets/{kind}.html": _input for kind in INPUTS},
-    "django/forms/widgets/select.html": _or_django(_select, "django/forms/widgets/select.html"),
+    "django/forms/widgets/select.html": _select,
     "django/forms/widgets/textarea.html": _textarea,
     "django/forms/label.html": _label,
     "django/forms/errors/list/default.html": _errors,

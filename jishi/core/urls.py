@@ -22,12 +22,7 @@ _templates: dict[tuple[Any, ...], tuple[str, ...] | None] = {}
 
 def reverse_ids(view_name: str, args: list[int], current_app: str | None = None) -> str:
     """reverse(view_name, args=args, current_app=current_app) for non-negative integer arguments."""
-    # Everything reverse() reads besides its arguments; the language too, should URLs ever carry it (i18n_patterns).
-    key = (view_name, len(args), current_app, get_urlconf(), get_script_prefix(), get_language())
-    try:
-        parts = _templates[key]
-    except KeyError:
-        parts = _templates[key] = _template(view_name, len(args), current_app)
+    parts = _parts(view_name, len(args), current_app)
     if parts is None:
         return reverse(view_name, args=args, current_app=current_app)
     pieces = [parts[0]]
@@ -39,15 +34,22 @@ def reverse_ids(view_name: str, args: list[int], current_app: str | None = None)
 def id_url_writer(view_name: str) -> Callable[[int], str]:
     """A function giving reverse(view_name, args=[pk]) for each pk: for a loop over many rows, which then looks up
     the URL's parts (and the request's prefix and language) once instead of once per row."""
-    key = (view_name, 1, None, get_urlconf(), get_script_prefix(), get_language())
-    try:
-        parts = _templates[key]
-    except KeyError:
-        parts = _templates[key] = _template(view_name, 1, None)
+    parts = _parts(view_name, 1, None)
     if parts is None:
         return lambda pk: reverse(view_name, args=[pk])
     before, after = parts
     return lambda pk: f"{before}{pk}{after}"
+
+
+def _parts(view_name: str, count: int, current_app: str | None) -> tuple[str, ...] | None:
+    """The URL's text around its `count` arguments, or None where Django's reverse must write it each time."""
+    # Everything reverse() reads besides its arguments; the language too, should URLs ever carry it (i18n_patterns).
+    key = (view_name, count, current_app, get_urlconf(), get_script_prefix(), get_language())
+    try:
+        return _templates[key]
+    except KeyError:
+        parts = _templates[key] = _template(view_name, count, current_app)
+        return parts
 
 
 def _template(view_name: str, count: int, current_app: str | None) -> tuple[str, ...] | None:

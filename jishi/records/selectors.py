@@ -468,12 +468,12 @@ def unfiled_on(*, unit: Unit, day: datetime.date) -> list[Member]:
     if not owing:
         return []
     ids = [p.pk for p in owing]
-    rows: Any
     if len(ids) > MANY_MEMBERS:
         # A whole town or the jurisdiction: who owes is a subquery, not thousands of parameters (SQLite and
         # PostgreSQL cap them at 32,766 and 65,535).
         owing_ids = _owing(day=day, unit=unit).order_by().values("pk")
-        rows = WorkRecord.objects.filed().filter(author_id__in=owing_ids, date=day).order_by().values_list("author_id")
+        filed_rows = WorkRecord.objects.filed().filter(author_id__in=owing_ids, date=day).order_by()
+        filed = set(filed_rows.values_list("author_id", flat=True))
     else:
         # Compiled once per power of two of the members' number (a unit of 5 and one of 500 need two compilations).
         rows = rows_for_ids(
@@ -490,7 +490,7 @@ def unfiled_on(*, unit: Unit, day: datetime.date) -> list[Member]:
             {"day": _DAY},
             {"day": day},
         )
-    filed = {author_id for (author_id,) in rows}
+        filed = {row[0] for row in rows}
     return [p for p in owing if p.pk not in filed]
 
 
