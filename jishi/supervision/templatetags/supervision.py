@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from django import template
-from django.urls import reverse
+from typing import Any
 
+from django import template
+
+from jishi.core.urls import reverse_ids
 from jishi.org.rules import reader_for
 from jishi.supervision.rules import can_see_overview
 
@@ -13,12 +15,15 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def overview_url(context: template.Context) -> str:
+    return overview_href(context.get("user"))
+
+
+def overview_href(user: Any) -> str:
     """The jurisdiction's overview for those who may see it, else the overview of their own 本单位 (which the rule
-    always grants); "" for someone who holds no post and may see neither."""
-    user = context.get("user")
+    always grants); "" for someone who holds no post and may see neither. The page header's menu links it too."""
     if can_see_overview(user, None):
-        return reverse("supervision:overview")
+        return reverse_ids("supervision:overview", [])
     departments = reader_for(user).department_ids
     if not departments:
         return ""
-    return reverse("supervision:unit_overview", args=[min(departments)])
+    return reverse_ids("supervision:unit_overview", [min(departments)])
