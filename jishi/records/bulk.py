@@ -22,7 +22,7 @@ from jishi.core.models import ReadableJSONEncoder
 from jishi.org.calendar import WorkingCalendar, day_of
 from jishi.records.models import Category, RecordParticipant, RecordVersion, WorkRecord
 from jishi.records.services import MAX_DURATION_MINUTES, content_errors, lock_time, record_snapshot
-from jishi.search.services import index_records
+from jishi.search.services import index_new_records
 
 RECORD_COLUMNS = [
     "id",
@@ -379,5 +379,5 @@ def write_records(
     writer.finish()
     # One preparer with stride 1: the new records are the next `written` ids. They enter the search index in the
     # caller's transaction (the demo build, which writes through BulkRecordWriter, rebuilds the index once).
-    index_records(range(first_ids[0], first_ids[0] + writer.written))
+    index_new_records(first_ids[0], first_ids[0] + writer.written - 1)
     return writer

@@ -195,3 +195,24 @@ def test_overnight_duty_needs_the_next_day_column(people: Org) -> None:
     night["次日结束"] = "是"
     report = import_records(actor=people.admin, data=to_csv([night]), filename="n2.csv")
     assert report.ok and WorkRecord.objects.get().duration_minutes == 12 * 60
+
+
+def test_imported_records_are_found_by_search_and_a_stale_entry_under_a_new_id_is_replaced(people: Org) -> None:
+    from django.db import connection
+
+    from jishi.search.selectors import search_records
+    from jishi.search.terms import index_text, tsvector_literal
+
+    next_id = (WorkRecord.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    stale = index_text("旧系统残留的索引条目")  # an entry left under the id the import will take
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO search_entry (rowid, terms) VALUES (%s, %s)",
+            [next_id, tsvector_literal(stale) if connection.vendor == "postgresql" else stale],
+        )
+    data = to_csv([row(工作内容="研究鲈鱼养殖补贴的发放办法，形成初步意见")])
+    report = import_records(actor=people.admin, data=data, filename="search.csv")
+    assert report.ok and report.imported == 1
+    record = WorkRecord.objects.get(author=people.author)
+    assert [hit.record.pk for hit in search_records(user=people.author, text="鲈鱼养殖").hits] == [record.pk]
+    assert not search_records(user=people.admin, text="残留").hits
