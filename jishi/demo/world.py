@@ -17,6 +17,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.connection import wait as wait_for_any
 from pathlib import Path
 from typing import Any
 
@@ -544,13 +545,8 @@ class _Writer:
         return text
 
     def part(self, index: int, parts: int) -> _Writer:
-        """This writer's share of the people, with its own random stream. Share 0 is prepared by the process that
-        also inserts every batch: inserting costs about a tenth of composing (bench/RESULTS.md), so share 0 is
-        nine parts to the others' ten and both cores finish together."""
-        slots = 9 + 10 * (parts - 1)
-        first = 0 if index == 0 else 9 + 10 * (index - 1)
-        mine = set(range(first, first + (9 if index == 0 else 10)))
-        self.members = [m for i, m in enumerate(self.s.members) if i % slots in mine]
+        """This writer's share of the people (every `parts`-th member), with its own random stream."""
+        self.members = self.s.members[index::parts]
         self.rng = random.Random(f"{self.seed}-{index}-{parts}")
         return self
 
@@ -825,49 +821,42 @@ def _layers(
 def _write_in_parallel(
     writer: _Writer, weekends: list[datetime.date], calendar: WorkingCalendar, bulk: BulkRecordWriter, *, workers: int
 ) -> None:
-    """Compose and prepare rows in `workers` processes (one per core), each for its share of the people; this
-    process also inserts every batch, as SQLite takes one writer. Ids are interleaved by share, so the world is
-    the same whatever order the batches arrive in."""
+    """Compose and prepare rows in `workers` forked processes, each for an equal share of the people, while this
+    process inserts every batch as it arrives (SQLite takes one writer). Composing costs several times what inserting
+    does, so the inserting process would hold back its core if it composed a share too: the operating system gives
+    the composers the time it does not use. Ids are interleaved by share, so the world is the same whatever order the
+    batches arrive in."""
     first = next_ids()
     names = category_names()
-
-    def preparer(index: int) -> RowPreparer:
-        return RowPreparer(
+    context = multiprocessing.get_context("fork")
+    composers: dict[Any, Any] = {}
+    for index in range(workers):
+        receiver, sender = context.Pipe(duplex=False)
+        preparer = RowPreparer(
             calendar=calendar,
             category_names=names,
             stride=workers,
             first_ids=(first[0] + index, first[1] + index, first[2] + index),
         )
-
-    context = multiprocessing.get_context("fork")
-    pipes = []
-    for index in range(1, workers):
-        receiver, sender = context.Pipe(duplex=False)
         child = context.Process(
-            target=_prepare_share, args=(writer, index, workers, weekends, preparer(index), sender), daemon=True
+            target=_prepare_share, args=(writer, index, workers, weekends, preparer, sender), daemon=True
         )
         child.start()
         sender.close()
-        pipes.append((receiver, child))
-
-    def drain(block: bool) -> None:
-        for receiver, child in list(pipes):
-            while block or receiver.poll():
+        composers[receiver] = child
+    try:
+        while composers:
+            for receiver in wait_for_any(list(composers)):
                 message = receiver.recv()
                 if message is None:
-                    pipes.remove((receiver, child))
-                    child.join()
-                    break
-                if isinstance(message, Exception):
+                    composers.pop(receiver).join()
+                elif isinstance(message, Exception):
                     raise message
-                bulk.insert(message)
-
-    own = writer.part(0, workers)
-    for batch in preparer(0).prepare(own.all_records(weekends)):
-        bulk.insert(batch)
-        drain(block=False)
-    while pipes:
-        drain(block=True)
+                else:
+                    bulk.insert(message)
+    finally:
+        for child in composers.values():  # only after a failure: stop the others
+            child.terminate()
 
 
 def _prepare_share(
