@@ -830,21 +830,21 @@ def _write_in_parallel(
     names = category_names()
     context = multiprocessing.get_context("fork")
     composers: dict[Any, Any] = {}
-    for index in range(workers):
-        receiver, sender = context.Pipe(duplex=False)
-        preparer = RowPreparer(
-            calendar=calendar,
-            category_names=names,
-            stride=workers,
-            first_ids=(first[0] + index, first[1] + index, first[2] + index),
-        )
-        child = context.Process(
-            target=_prepare_share, args=(writer, index, workers, weekends, preparer, sender), daemon=True
-        )
-        child.start()
-        sender.close()
-        composers[receiver] = child
     try:
+        for index in range(workers):
+            receiver, sender = context.Pipe(duplex=False)
+            preparer = RowPreparer(
+                calendar=calendar,
+                category_names=names,
+                stride=workers,
+                first_ids=(first[0] + index, first[1] + index, first[2] + index),
+            )
+            child = context.Process(
+                target=_prepare_share, args=(writer, index, workers, weekends, preparer, sender), daemon=True
+            )
+            child.start()
+            sender.close()
+            composers[receiver] = child
         while composers:
             for receiver in wait_for_any(list(composers)):
                 message = receiver.recv()
@@ -857,6 +857,7 @@ def _write_in_parallel(
     finally:
         for child in composers.values():  # only after a failure: stop the others
             child.terminate()
+            child.join()
 
 
 def _prepare_share(

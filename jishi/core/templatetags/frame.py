@@ -30,7 +30,7 @@ def page_header(context: template.Context) -> SafeString:
     """The <header>; for a visitor who is not signed in, only the brand."""
     request = context.get("request")
     user = context.get("user")
-    brand = f'<a class="brand" href="{reverse_ids("records:today", [])}">{gettext("记实")}</a>'
+    brand = f'<a class="brand" href="{_url("records:today")}">{gettext("记实")}</a>'
     if not getattr(user, "is_authenticated", False):
         return mark_safe(f'  <header class="topbar">\n    {brand}\n  </header>\n')
     match = getattr(request, "resolver_match", None)
@@ -46,13 +46,16 @@ def page_header(context: template.Context) -> SafeString:
         ("tasks:list", gettext("督办"), app == "tasks"),
         ("records:units", gettext("单位"), False),
     ]
-    links = "\n".join(
-        f'      <a href="{reverse_ids(name, [])}"{_CURRENT if on else ""}>{label}</a>' for name, label, on in nav
-    )
+    links = "\n".join(f'      <a href="{_url(name)}"{_CURRENT if on else ""}>{label}</a>' for name, label, on in nav)
     return mark_safe(
         f'  <header class="topbar">\n    {brand}\n    <nav class="nav">\n{links}\n    </nav>\n'
         f"    {inbox_link_html(user)}\n{_account_menu(context, request, user)}  </header>\n"
     )
+
+
+def _url(name: str) -> str:
+    """The URL of a view without arguments, escaped as {% url %} escapes it (a script prefix may hold any text)."""
+    return escape(reverse_ids(name, []))
 
 
 def _account_menu(context: template.Context, request: Any, user: Any) -> str:
@@ -83,11 +86,11 @@ def _account_menu(context: template.Context, request: Any, user: Any) -> str:
         f"      <summary>{escape(user.full_name or user.username)}</summary>\n"
         '      <div class="menu">\n'
         f"{links}"
-        f'        <form method="post" action="{reverse_ids("set_language", [])}">{csrf}\n'
+        f'        <form method="post" action="{_url("set_language")}">{csrf}\n'
         f'          <input type="hidden" name="next" value="{here}">\n'
         f"          {language}\n"
         "        </form>\n"
-        f'        <form method="post" action="{reverse_ids("logout", [])}">{csrf}'
+        f'        <form method="post" action="{_url("logout")}">{csrf}'
         f'<button class="link">{gettext("退出")}</button></form>\n'
         "      </div>\n"
         "    </details>\n"

@@ -6,6 +6,7 @@ sends it again, out of band, so that the count in the header follows.
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from django import template
@@ -32,7 +33,7 @@ def inbox_link_html(user: Any) -> SafeString:
     if unread:  # the numbers are integers and the translations text: nothing here needs escaping
         label = ' aria-label="{}"'.format(gettext("通知（%(unread)s 条未读）") % {"unread": unread})
         badge = ' <span class="badge">{}</span>'.format("99+" if unread >= COUNT_CAP else unread)
+    href = escape(reverse_ids("notifications:inbox", []))
     return mark_safe(
-        f'<a id="inbox-link" class="inbox-link" href="{reverse_ids("notifications:inbox", [])}" hx-swap-oob="true"'
-        f"{label}>{gettext('通知')}{badge}</a>"
+        f'<a id="inbox-link" class="inbox-link" href="{href}" hx-swap-oob="true"{label}>{gettext("通知")}{badge}</a>'
     )
