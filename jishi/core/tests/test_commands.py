@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -149,3 +150,17 @@ def test_records_are_distinct_and_near_duplicates_are_only_the_planted_copies() 
     planted = set(manifest()["planted_near_duplicates"]["record_ids"])
     assert planted, "the small world plants some copy-paste"
     assert all(later in planted for _, later in quality.near_duplicate_pairs)
+
+
+@pytest.mark.django_db
+def test_a_composer_that_fails_fails_the_build_and_writes_no_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jishi.demo import world
+
+    def broken(self: Any, weekends: Any) -> Any:
+        yield from []
+        raise RuntimeError("作文进程出错")
+
+    monkeypatch.setattr(world._Writer, "all_records", broken)
+    with pytest.raises(RuntimeError, match="作文进程出错"):
+        build_world(scale="tiny", seed=7)
+    assert not WorkRecord.objects.exists()
