@@ -216,3 +216,19 @@ def test_imported_records_are_found_by_search_and_a_stale_entry_under_a_new_id_i
     record = WorkRecord.objects.get(author=people.author)
     assert [hit.record.pk for hit in search_records(user=people.author, text="鲈鱼养殖").hits] == [record.pk]
     assert not search_records(user=people.admin, text="残留").hits
+
+
+def test_every_imported_record_is_indexed_across_chunk_boundaries(people: Org, monkeypatch: Any) -> None:
+    from jishi.search import services
+    from jishi.search.selectors import search_records
+
+    monkeypatch.setattr(services, "CHUNK", 2)  # five records: chunks of 2, 2 and 1
+    days = ["2025-03-03", "2025-03-04", "2025-03-05", "2025-03-06", "2025-03-07"]
+    data = to_csv(
+        [row(日期=day, 提交时间=f"{day} 18:00", 工作内容=f"核对鲈鱼养殖补贴台账第{n}册") for n, day in enumerate(days)]
+    )
+    report = import_records(actor=people.admin, data=data, filename="chunks.csv")
+    assert report.ok and report.imported == 5
+    found = {hit.record.pk for hit in search_records(user=people.author, text="鲈鱼养殖").hits}
+    assert found == set(WorkRecord.objects.filter(author=people.author).values_list("pk", flat=True))
+    assert len(found) == 5
