@@ -17,7 +17,9 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_for_any
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -829,7 +831,7 @@ def _write_in_parallel(
     first = next_ids()
     names = category_names()
     context = multiprocessing.get_context("fork")
-    composers: dict[Any, Any] = {}
+    composers: dict[Connection, BaseProcess] = {}  # each composer's end of its pipe, and the composer
     try:
         for index in range(workers):
             receiver, sender = context.Pipe(duplex=False)
