@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.urls import include, path
 
 from jishi.accounts.urls import auth_urlpatterns
@@ -22,7 +21,5 @@ urlpatterns = [
     *auth_urlpatterns,
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploads are never served from MEDIA_URL, whatever DEBUG says: only records:attachment hands them out, after the
+# record's visibility check, as a download.

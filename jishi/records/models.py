@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jishi.core.models import ReadableJSONEncoder
+from jishi.records.attachments import stored_name
 
 
 class Category(models.Model):
@@ -256,7 +257,7 @@ class Attachment(models.Model):
     """附件 — a file attached to a record while it is still editable."""
 
     record = models.ForeignKey(WorkRecord, on_delete=models.PROTECT, related_name="attachments")
-    file = models.FileField(_("文件"), upload_to="attachments/%Y/%m/")
+    file = models.FileField(_("文件"), upload_to=stored_name)  # never under the uploader's file name
     original_name = models.CharField(_("文件名"), max_length=200)
     size = models.PositiveBigIntegerField(_("大小"))
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -26,6 +26,7 @@ from jishi.notifications.services import settle_reminder
 from jishi.org.calendar import WorkingCalendar, at, day_of, next_working_day
 from jishi.org.models import Assignment, Duty, Person, Unit
 from jishi.org.selectors import by_precedence, duties_for
+from jishi.records.attachments import REFUSED_MESSAGE, first_bytes, is_active
 from jishi.records.models import (
     Addendum,
     Attachment,
@@ -559,6 +560,8 @@ def attachment_add(*, actor: Person, record: WorkRecord, upload: UploadedFile) -
     if size > settings.JISHI_ATTACHMENT_MAX_BYTES:
         raise ValidationError({"file": [f"文件不能超过 {settings.JISHI_ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB。"]})
     name = (upload.name or "附件")[-200:]
+    if is_active(name=name, declared_type=upload.content_type, head=first_bytes(upload)):
+        raise ValidationError({"file": [REFUSED_MESSAGE.format(name=name)]})
     attachment = Attachment.objects.create(
         record=record,
         file=upload,

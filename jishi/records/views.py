@@ -19,11 +19,13 @@ from django.views.decorators.http import require_POST
 
 from jishi.core.http import AuthedRequest, date_or_none, int_or_none
 from jishi.core.tables import template as sheet_template
+from jishi.core.throttling import rate_limited
 from jishi.org.calendar import local_today, missing_days
 from jishi.org.models import Person, Unit
 from jishi.org.rules import can_see_filing_status, can_see_person_filing
 from jishi.org.selectors import current_posts, duties_for, unit_family
 from jishi.records import exports, imports
+from jishi.records.attachments import download_type
 from jishi.records.forms import AddendumForm, AttachmentForm, RecordForm, initial_from_record
 from jishi.records.models import Category, WorkRecord
 from jishi.records.rules import can_add_addendum, can_edit
@@ -222,7 +224,16 @@ def attachment_download(request: AuthedRequest, pk: int, attachment_id: int) -> 
     if not record.content_visible:  # type: ignore[attr-defined]
         raise Http404("附件不存在或无权查看。")
     attachment = get_object_or_404(record.attachments, pk=attachment_id)
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=download_type(attachment.original_name),
+    )
+    # Saved, never opened on Jishi's origin: no sniffing into a page, and no script even if a browser renders it.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
 
 
 def filters_from(request: HttpRequest) -> RecordFilters:
@@ -352,6 +363,7 @@ def person_page(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@rate_limited("export")
 def export(request: AuthedRequest) -> HttpResponseBase:
     """Download what the list shows (same filters), as CSV, Excel or Parquet — only records the reader may see."""
     kind = request.GET.get("format", "csv")
