@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
 
 from jishi.accounts.services import token_authenticate
+from jishi.core.outage import is_database_unavailable, unavailable_response
 
 
 class BearerToken(HttpBearer):
@@ -43,6 +45,15 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc) or "无权执行此操作"}, status=403)
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def on_database_error(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
+    # Ninja answers an unhandled error itself under DEBUG (a traceback): a database outage is a 503 in every mode.
+    if is_database_unavailable(exc):
+        return unavailable_response(request)
+    raise exc
 
 
 def register_routers() -> None:

@@ -8,4 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("基础")
 
     def ready(self) -> None:
+        from django.core.signals import got_request_exception
+
         from jishi.core import checks  # noqa: F401  (registers the system checks)
+        from jishi.core.outage import mark_database_unavailable
+
+        got_request_exception.connect(mark_database_unavailable, dispatch_uid="jishi.core.outage")
