@@ -8,8 +8,24 @@ import subprocess
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+def child_environment() -> dict[str, str]:
+    """The server's and the worker's environment: DEBUG off whatever the settings module (no URL list on a 404, no
+    traceback on a 500) — `jishi runserver` is the development server."""
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    env["JISHI_DEBUG"] = "0"
+    return env
+
+
+def control_socket_arguments() -> list[str]:
+    """gunicorn's control socket in the data directory: at its default path (one per user) a second server on the
+    machine took it over, and stopping either deleted the other's."""
+    return ["--control-socket", str(settings.DATA_DIR / "gunicorn.ctl")]
 
 
 class Command(BaseCommand):
@@ -29,8 +45,7 @@ class Command(BaseCommand):
             raise CommandError("--workers 至少为 1。")
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
-        env = dict(os.environ)
-        env.setdefault("DJANGO_SETTINGS_MODULE", os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.dev"))
+        env = child_environment()
         children: list[subprocess.Popen[bytes]] = []
         if not options["no_worker"]:
             children.append(
@@ -50,6 +65,7 @@ class Command(BaseCommand):
                 str(options["workers"]),
                 "--access-logfile",
                 "-",
+                *control_socket_arguments(),
             ],
             env=env,
         )
