@@ -21,7 +21,7 @@ from jishi.core.cache import GenerationCache
 from jishi.core.prepared import compiled
 from jishi.feeds.models import Follow
 from jishi.org.calendar import local_today
-from jishi.org.models import DEPARTMENT_LEVEL_KINDS, Assignment, Leadership, Unit, UnitKind
+from jishi.org.models import DEPARTMENT_LEVEL_KINDS, Assignment, Leadership, Unit, UnitKind, path_unit_ids
 from jishi.org.rules import Reader, reader_for
 from jishi.org.selectors import subtree_ids
 from jishi.records.rules import NOTHING
@@ -79,7 +79,7 @@ _superiors: GenerationCache[tuple[Reader, datetime.date], list[int]] = Generatio
 
 def _superior_ids(reader: Reader, person_id: int, today: datetime.date) -> list[int]:
     paths = Unit.objects.filter(pk__in=reader.unit_ids).values_list("path", flat=True)
-    above = {int(part) for path in paths for part in path.strip("/").split("/") if part}
+    above = {pk for path in paths for pk in path_unit_ids(path)}
     holders = (
         Assignment.objects.active_on(today)
         .filter(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime
+from typing import ClassVar
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,25 @@ class UnitKind(models.TextChoices):
 
 
 DEPARTMENT_LEVEL_KINDS = {UnitKind.DEPARTMENT, UnitKind.TOWN}
+
+# A unit's path is its parent's path and one segment of its own: 排序, the first characters of the name and the id,
+# each as fixed-width digits. Ordering by path lists the tree depth first with siblings by 排序, then name, then id,
+# in any collation (digits compare alike in C, glibc and ICU; an unpadded "/1/10/" came before "/1/2/"), and
+# `path__startswith` still selects a subtree, as every segment ends in its own id.
+PATH_NAME_CHARS = 8
+PATH_SEGMENT_LENGTH = 10 + 5 * PATH_NAME_CHARS + 10 + 1
+PATH_MAX_LENGTH = 800  # 13 levels
+
+
+def unit_path_segment(*, sort_order: int, name: str, pk: int) -> str:
+    """One unit's part of the path, "/" included; a character beyond 99999 (rare CJK extensions) sorts last."""
+    name_key = "".join(f"{min(ord(c), 99_999):05d}" for c in name[:PATH_NAME_CHARS])
+    return f"{sort_order:010d}{name_key.ljust(5 * PATH_NAME_CHARS, '0')}{pk:010d}/"
+
+
+def path_unit_ids(path: str) -> list[int]:
+    """The ids of the units on a path, root first."""
+    return [int(segment[-10:]) for segment in path.strip("/").split("/") if segment]
 
 
 class Unit(models.Model):
@@ -46,7 +66,7 @@ class Unit(models.Model):
         related_name="+",
     )
     tier = models.PositiveSmallIntegerField(_("层级"), default=1, editable=False)
-    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    path = models.CharField(max_length=PATH_MAX_LENGTH, db_index=True, editable=False, default="")
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
     valid_from = models.DateField(_("生效日期"), default=datetime.date(2000, 1, 1))
     valid_to = models.DateField(_("撤销日期"), null=True, blank=True)
@@ -54,7 +74,7 @@ class Unit(models.Model):
     class Meta:
         verbose_name = _("单位")
         verbose_name_plural = _("单位")
-        ordering = ["path", "sort_order"]
+        ordering = ["path"]  # the tree, siblings by 排序 then name (unit_path_segment)
 
     def __str__(self) -> str:
         return self.name
@@ -123,8 +143,27 @@ class FilingObligation(models.TextChoices):
     OPTIONAL = "optional", _("自愿填报")
 
 
+class PersonManager(UserManager["Person"]):
+    """People; `create_superuser` (so `jishi createsuperuser`) makes a working Jishi administrator."""
+
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra_fields: object
+    ) -> Person:
+        from jishi.org.services import administrator_create  # services build on these models
+
+        return administrator_create(
+            username=username,
+            full_name=str(extra_fields.get("full_name") or ""),
+            email=email or "",
+            password=password,
+        )
+
+
 class Person(AbstractUser):
     """人员 — a government staff account; every account is staff for the 政府内部 level."""
+
+    # `jishi createsuperuser` asks for the name (and the email address) after the username.
+    REQUIRED_FIELDS = ["full_name", "email"]
 
     full_name = models.CharField(_("姓名"), max_length=50)
     employee_number = models.CharField(_("工号"), max_length=30, unique=True, null=True, blank=True)
@@ -138,6 +177,8 @@ class Person(AbstractUser):
     # Search keys for the participant autocomplete: full pinyin and initials ("zhangwei", "zw").
     name_pinyin = models.CharField(max_length=120, blank=True, editable=False, db_index=True)
     name_initials = models.CharField(max_length=20, blank=True, editable=False, db_index=True)
+
+    objects: ClassVar[PersonManager] = PersonManager()
 
     class Meta:
         verbose_name = _("人员")

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet, Subquery
 
 from jishi.core.cache import GenerationCache
 from jishi.org.calendar import local_today
-from jishi.org.models import Assignment, AssignmentKind, Duty, Person, Unit
+from jishi.org.models import Assignment, AssignmentKind, Duty, Person, Unit, path_unit_ids
 
 PRECEDENCE = {AssignmentKind.SECONDMENT: 0, AssignmentKind.PRIMARY: 1, AssignmentKind.CONCURRENT: 2}
 
@@ -106,10 +106,10 @@ def unit_family(unit_id: int) -> UnitFamily | None:
         unit = Unit.objects.filter(pk=unit_id).first()
         if unit is None:
             return None
-        above = [int(x) for x in unit.path.strip("/").split("/") if x and int(x) != unit.pk]
+        above = [pk for pk in path_unit_ids(unit.path) if pk != unit.pk]
         return UnitFamily(
             unit=unit,
-            ancestors=sorted(Unit.objects.filter(pk__in=above), key=lambda u: u.tier),
+            ancestors=sorted(Unit.objects.filter(pk__in=above), key=lambda u: len(u.path)),
             children=list(unit.children.filter(valid_to__isnull=True)),
         )
 

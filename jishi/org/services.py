@@ -10,7 +10,21 @@ from django.db import transaction
 from django.db.models import Q
 
 from jishi.core.services import audit
-from jishi.org.models import DEPARTMENT_LEVEL_KINDS, Assignment, AssignmentKind, Person, Unit, UnitKind
+from jishi.org.calendar import local_today
+from jishi.org.models import (
+    DEPARTMENT_LEVEL_KINDS,
+    PATH_MAX_LENGTH,
+    PATH_SEGMENT_LENGTH,
+    Assignment,
+    AssignmentKind,
+    FilingObligation,
+    Person,
+    Role,
+    RoleGrant,
+    Unit,
+    UnitKind,
+    unit_path_segment,
+)
 
 
 def name_search_keys(full_name: str) -> tuple[str, str]:
@@ -53,7 +67,8 @@ def unit_tree_fields(unit: Unit) -> None:
 
 @transaction.atomic
 def unit_save(unit: Unit) -> Unit:
-    """Save a unit with its derived tree fields; a department-level unit or village is its own 本单位."""
+    """Save a unit with its derived tree fields (本单位, tier, path); a department-level unit or village is its own
+    本单位."""
     if unit.pk and unit.parent_id and Unit.objects.filter(pk=unit.parent_id, path__startswith=unit.path).exists():
         raise ValidationError({"parent": "上级单位不能是本单位或其下级单位。"})
     unit_tree_fields(unit)
@@ -61,8 +76,13 @@ def unit_save(unit: Unit) -> Unit:
     unit.save()
     if unit.department_id is None and unit.kind != UnitKind.JURISDICTION:
         unit.department = unit
-    unit.path = f"{unit.parent.path if unit.parent else '/'}{unit.pk}/"
+    unit.path = (unit.parent.path if unit.parent else "/") + unit_path_segment(
+        sort_order=unit.sort_order, name=unit.name, pk=unit.pk
+    )
+    if len(unit.path) > PATH_MAX_LENGTH:
+        raise ValidationError({"parent": f"单位层级过深：最多 {PATH_MAX_LENGTH // PATH_SEGMENT_LENGTH} 层。"})
     unit.save(update_fields=["department", "path"])
+    # A new 排序 or name moves the unit among its siblings, and so every unit below it.
     if old_path and old_path != unit.path:
         for child in Unit.objects.filter(parent=unit):
             unit_save(child)
@@ -151,3 +171,38 @@ def move_person(*, actor: Person | None, person: Person, position_id: int, on: d
         actor=actor,
         assignment=Assignment(person=person, position_id=position_id, kind=AssignmentKind.PRIMARY, start=on),
     )
+
+
+@transaction.atomic
+def administrator_create(
+    *, username: str, full_name: str, email: str = "", password: str | None, actor: Person | None = None
+) -> Person:
+    """A system administrator's account (`jishi createsuperuser`): named, granted the administrator role — which the
+    admin site and the imports ask for — and not owing records, since the account holds no post of its own."""
+    if not full_name.strip():
+        raise ValidationError({"full_name": "请填写管理员的姓名。"})
+    if Person.objects.filter(username=username).exists():
+        raise ValidationError({"username": f"用户名“{username}”已被使用。"})
+    person = Person(
+        username=username,
+        email=Person.objects.normalize_email(email),
+        is_staff=True,
+        is_superuser=True,
+        filing_obligation=FilingObligation.OPTIONAL,
+    )
+    person_set_name(person, full_name)
+    if password:
+        person.set_password(password)
+    else:
+        person.set_unusable_password()
+    person.save()
+    grant = RoleGrant.objects.create(
+        person=person, role=Role.ADMIN, granted_on=local_today(), note="系统管理员（jishi createsuperuser）"
+    )
+    audit(
+        actor=actor or person,
+        verb="role.grant",
+        target=grant,
+        data={"person": person.pk, "role": Role.ADMIN, "username": username, "full_name": person.full_name},
+    )
+    return person

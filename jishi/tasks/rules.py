@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Q
 
-from jishi.org.models import Unit
+from jishi.org.models import Unit, path_unit_ids
 from jishi.org.rules import Reader, reader_for
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def member_unit_ids(user: Any) -> frozenset[int]:
     cached = getattr(user, "_jishi_member_units", None)
     if cached is None:
         paths = Unit.objects.filter(pk__in=reader.unit_ids).values_list("path", flat=True)
-        cached = frozenset(int(part) for path in paths for part in path.strip("/").split("/") if part)
+        cached = frozenset(pk for path in paths for pk in path_unit_ids(path))
         user._jishi_member_units = cached
     return cached
 

@@ -47,7 +47,11 @@ def test_a_new_section_gets_its_tree_fields_and_an_audit_event(org: Org) -> None
     )
     assert response.status_code == 302
     unit = Unit.objects.get(code="CZJ-3")
-    assert unit.department == org.finance and unit.path == f"{org.finance.path}{unit.pk}/"
+    assert (
+        unit.department == org.finance
+        and unit.path.startswith(org.finance.path)
+        and unit.path.endswith(f"{unit.pk:010d}/")
+    )
     assert AuditEvent.objects.filter(verb="unit.create", target_id=str(unit.pk)).exists()
 
 
