@@ -106,3 +106,10 @@ def test_serve_under_dev_settings_shows_no_debug_pages_and_keeps_its_control_soc
     finally:
         os.killpg(os.getpgid(server.pid), signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def test_error_pages_follow_the_interface_language(db) -> None:
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/no-such-page/").content.decode()
+    assert "Page not found" in page and ERROR_PAGES[404] not in page
