@@ -25,6 +25,7 @@ import datetime
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -127,9 +128,10 @@ def main() -> None:
         sys.exit("give --world FILE.sqlite3 or set DATABASE_URL")
     os.environ.update(
         DJANGO_SETTINGS_MODULE="bench.settings",
-        JISHI_SECRET_KEY="bench-" + os.urandom(8).hex(),
+        JISHI_SECRET_KEY=secrets.token_urlsafe(50),  # production settings refuse a short one
         JISHI_ALLOWED_HOSTS="127.0.0.1",
         JISHI_SECURE_COOKIES="0",
+        JISHI_SSL_REDIRECT="0",  # wrk speaks plain HTTP to 127.0.0.1
     )
     import django
 

@@ -3,6 +3,8 @@
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env, env_bool, env_list
@@ -18,6 +20,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
     "ninja",
     "django_tasks",
     "django_tasks_db",
@@ -36,6 +39,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "jishi.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside every middleware that reads the database (sessions, users, lockouts): a lost connection answers 503.
     "jishi.core.outage.DatabaseUnavailableMiddleware",
@@ -143,6 +148,52 @@ DEFAULT_FROM_EMAIL = env("JISHI_EMAIL_FROM", "记实 <jishi@localhost>") or "jis
 JISHI_SITE_URL = env("JISHI_SITE_URL", "http://127.0.0.1:8000") or "http://127.0.0.1:8000"
 
 ALLOWED_HOSTS = env_list("JISHI_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+
+# A sign-in lasts one working day from the moment it was made (not renewed by activity), then asks again.
+SESSION_COOKIE_AGE = round(float(env("JISHI_SESSION_HOURS", "10") or 10) * 3600)
+if SESSION_COOKIE_AGE <= 0:
+    raise ImproperlyConfigured("JISHI_SESSION_HOURS must be a positive number of hours.")
+
+# Security headers (docs/architecture.md, "Security headers"). Every script and style is a file from this origin:
+# no inline <script>, handler, style attribute or eval anywhere, htmx included (base.html's htmx-config).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Sent by jishi.core.middleware.PermissionsPolicyMiddleware: Jishi uses none of these browser features, so a page that
+# tried (an injected script, an uploaded file opened in the browser) gets none of them.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
 
 # Jishi's own rules (PRODUCT.md, "Time rules"). Changing them changes behaviour for everyone.
 JISHI_LATE_ENTRY_DAYS = int(env("JISHI_LATE_ENTRY_DAYS", "7") or 7)

@@ -1,4 +1,5 @@
-// Jishi's only script: participant chips and the unsent-entry draft. No build step.
+// Jishi's only script: participant chips, suggested duties, the unsent-entry draft. No build step, and no inline
+// script or handler anywhere: the Content-Security-Policy allows scripts from this origin's files only.
 (function () {
   "use strict";
 
@@ -47,6 +48,17 @@
       var search = form.querySelector('[data-search-for="' + kind + '"]');
       if (search) { search.value = ""; search.focus(); }
       saveDraft(form);
+      return;
+    }
+    // A suggested duty (duties/_suggestions.html) fills the form's duty select, as if chosen there.
+    var duty = event.target.closest(".duty-pick[data-duty]");
+    if (duty && duty.form) {
+      var select = duty.form.elements.namedItem("duty");
+      select.value = duty.dataset.duty;
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+      Array.prototype.forEach.call(duty.parentNode.querySelectorAll(".duty-pick"), function (b) {
+        b.setAttribute("aria-pressed", String(b === duty));
+      });
       return;
     }
     var remove = event.target.closest(".chip button");
@@ -99,6 +111,11 @@
     if (form && form.dataset.draft) saveDraft(form);
   });
   document.addEventListener("change", function (event) {
+    // A date picker that opens its day at once (the unit page): no inline handler, the policy forbids them.
+    if (event.target.matches("[data-autosubmit]") && event.target.form) {
+      event.target.form.requestSubmit();
+      return;
+    }
     var form = event.target.form;
     if (form && form.dataset.draft) saveDraft(form);
   });
