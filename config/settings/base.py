@@ -1,5 +1,6 @@
 """Settings shared by every environment. Environment-specific modules import * from here."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -24,6 +25,7 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "jishi.core",
     "jishi.org",
     "jishi.records",
@@ -52,6 +54,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a login refused for too many failures into the lockout page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -214,4 +218,56 @@ LOGGING = {
 }
 
 # Signed-in people are cached per worker while their accounts are unchanged (jishi.core.cache).
-AUTHENTICATION_BACKENDS = ["jishi.accounts.backends.CachedModelBackend"]
+# django-axes first: it refuses a locked-out login before any password is checked (jishi/accounts/lockout.py).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "jishi.accounts.backends.CachedModelBackend"]
+
+# Login lockout (django-axes, jishi/accounts/lockout.py). An account is locked after JISHI_LOGIN_FAILURE_LIMIT wrong
+# passwords, an address after JISHI_LOGIN_ADDRESS_FAILURE_LIMIT (higher: a whole office may sit behind one NAT
+# address), each until JISHI_LOGIN_LOCKOUT_MINUTES have passed since its last failure; the right password does not
+# open a locked account. Administrators unlock with `jishi unlock` or the admin's 登录失败 list.
+AXES_FAILURE_LIMIT = int(env("JISHI_LOGIN_FAILURE_LIMIT", "5") or 5)
+JISHI_LOGIN_ADDRESS_FAILURE_LIMIT = int(env("JISHI_LOGIN_ADDRESS_FAILURE_LIMIT", "50") or 50)
+_lockout_minutes = int(env("JISHI_LOGIN_LOCKOUT_MINUTES", "15") or 15)
+if min(AXES_FAILURE_LIMIT, JISHI_LOGIN_ADDRESS_FAILURE_LIMIT, _lockout_minutes) < 1:
+    raise ImproperlyConfigured("JISHI_LOGIN_FAILURE_LIMIT, …_ADDRESS_FAILURE_LIMIT, …_LOCKOUT_MINUTES: at least 1.")
+AXES_COOLOFF_TIME = timedelta(minutes=_lockout_minutes)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "jishi.accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "jishi.accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True  # the account's own failures only (LockoutHandler.reset_user_attempts)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lockout ends when it said it would
+AXES_ENABLE_ADMIN = False  # shown on Jishi's admin site instead (jishi/accounts/admin.py)
+# Behind a reverse proxy, the number of proxies that append to X-Forwarded-For; without it every client would share
+# the proxy's address. Unset: the address the connection comes from.
+_proxy_count = env("JISHI_PROXY_COUNT", "") or ""
+if _proxy_count:
+    AXES_IPWARE_PROXY_COUNT = int(_proxy_count)
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+
+# Request rate limits (jishi/core/throttling.py), "count/period" per fixed window: `api` every API call per person
+# (per address without a sign-in), `search` and `export` per person on the page and the API alike, `bad_token`
+# wrong API tokens per address. Over a limit: 429 with Retry-After (JSON on the API, a short page otherwise).
+JISHI_RATE_LIMITS = {
+    "api": env("JISHI_RATE_API", "600/min"),
+    "search": env("JISHI_RATE_SEARCH", "30/min"),
+    "export": env("JISHI_RATE_EXPORT", "10/10min"),
+    "bad_token": env("JISHI_RATE_BAD_TOKEN", "20/min"),
+}
+
+# Shared by every gunicorn worker (the rate limits are counted here): Redis when JISHI_CACHE_URL is given
+# (redis://…, needs the `redis` package), otherwise files under the data directory. Reference data is cached per
+# worker apart from this (jishi/core/cache.py).
+_cache_url = env("JISHI_CACHE_URL", "") or ""
+CACHES: dict[str, dict[str, object]]
+if _cache_url.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+elif _cache_url:
+    raise ImproperlyConfigured("JISHI_CACHE_URL must be a redis:// address (or unset: files under JISHI_DATA_DIR).")
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }

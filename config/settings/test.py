@@ -19,3 +19,11 @@ MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa:
 
 # Files the code writes beside the database (the demo manifest) go to a scratch directory, not the checkout.
 DATA_DIR = Path(tempfile.mkdtemp(prefix="jishi-test-"))
+
+# One process: the cache is memory, emptied before each test (jishi/conftest.py).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The rate limits are counted in every test, but only tests about them set limits anyone reaches.
+JISHI_RATE_LIMITS = {scope: "100000/min" for scope in JISHI_RATE_LIMITS}  # noqa: F405
+# The test client's login() calls authenticate() without a request, which django-axes refuses; the lockout tests
+# switch it on (jishi/accounts/tests/test_throttling.py).
+AXES_ENABLED = False

@@ -1,5 +1,6 @@
-"""API tokens for `Authorization: Bearer …`. Only a hash of the secret is stored."""
+"""API tokens for `Authorization: Bearer …` (only a hash of the secret is stored); failed logins for the admin."""
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -24,3 +25,12 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class LoginFailure(AccessAttempt):
+    """登录失败 — django-axes' count of failed logins per account, address and browser; locks come from these."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("登录失败")
+        verbose_name_plural = _("登录失败与锁定")

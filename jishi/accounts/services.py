@@ -94,3 +94,41 @@ def password_link(*, actor: Person | None, person: Person) -> str:
     )
     audit(actor=actor, verb="account.password_link", target=person, data={"username": person.username})
     return settings.JISHI_SITE_URL.rstrip("/") + path
+
+
+@transaction.atomic
+def login_unlock(*, actor: Person | None, username: str = "", ip_address: str = "") -> int:
+    """Lift a login lockout (jishi.accounts.lockout): forget the failed logins of an account, of an address, or both.
+
+    Returns how many failure records were removed; an unlock that removed any is audited.
+    """
+    from axes.models import AccessAttempt
+    from axes.utils import reset
+    from django.core.validators import validate_ipv46_address
+
+    username, ip_address = username.strip(), ip_address.strip()
+    if not username and not ip_address:
+        raise ValidationError({"username": ["请指定要解除锁定的账户（用户名）或网络地址。"]})
+    if ip_address:
+        try:
+            validate_ipv46_address(ip_address)
+        except ValidationError:
+            raise ValidationError({"ip_address": [f"“{ip_address}”不是有效的 IP 地址。"]}) from None
+    attempts = AccessAttempt.objects.none()
+    if username:
+        attempts |= AccessAttempt.objects.filter(username=username)
+    if ip_address:
+        attempts |= AccessAttempt.objects.filter(ip_address=ip_address)
+    first = attempts.order_by("pk").first()
+    if first is None:
+        return 0
+    failures = sum(attempts.values_list("failures_since_start", flat=True))
+    removed = (reset(username=username) if username else 0) + (reset(ip=ip_address) if ip_address else 0)
+    person = Person.objects.filter(username=username).first() if username else None
+    audit(
+        actor=actor,
+        verb="account.unlock",
+        target=person or first,
+        data={"username": username, "ip_address": ip_address, "records": removed, "failures": failures},
+    )
+    return removed

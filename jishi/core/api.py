@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import Throttled
 from ninja.security import HttpBearer, django_auth
 
 from jishi.accounts.services import token_authenticate
+from jishi.core import throttling
 from jishi.core.outage import is_database_unavailable, unavailable_response
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
+        # An address that keeps presenting wrong tokens waits, whatever token it sends next: the right one too, so
+        # that guessing learns nothing until the window is over.
+        address = throttling.client_address(request)
+        wait = throttling.over("bad_token", address)
+        if wait is not None:
+            raise Throttled(wait)
         person = token_authenticate(token)
-        if person is not None:
-            request.user = person
+        if person is None:
+            throttling.count("bad_token", address)
+            return None
+        request.user = person
         return person
 
 
@@ -28,6 +39,7 @@ api = NinjaAPI(
     description="工作记实接口。认证：Authorization: Bearer <令牌>（在“接口令牌”页面或 `jishi token create` 生成）。",
     urls_namespace="api-v1",
     auth=[BearerToken(), django_auth],
+    throttle=throttling.API,
 )
 
 
@@ -40,6 +52,16 @@ def validation_errors(exc: ValidationError) -> dict[str, list[str]]:
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(request, {"detail": "输入有误", "errors": validation_errors(exc)}, status=400)
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    wait = max(1, math.ceil(exc.wait or 1))
+    response = api.create_response(
+        request, {"detail": f"请求过于频繁，请 {wait} 秒后再试。", "retry_after": wait}, status=429
+    )
+    response["Retry-After"] = str(wait)
+    return response
 
 
 @api.exception_handler(PermissionDenied)

@@ -13,6 +13,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.responses import NinjaJSONEncoder
 from pydantic import Field
 
+from jishi.core import throttling
 from jishi.core.http import AuthedRequest
 from jishi.records import exports
 from jishi.records.models import Category, Visibility, WorkRecord
@@ -299,7 +300,10 @@ def list_records(
 
 
 @router.get(
-    "/export", summary="导出记实（csv / xlsx / parquet，只含您有权阅读的记实）", response={200: None, 400: ErrorOut}
+    "/export",
+    summary="导出记实（csv / xlsx / parquet，只含您有权阅读的记实）",
+    response={200: None, 400: ErrorOut},
+    throttle=throttling.EXPORT,
 )
 def export_records(
     request: HttpRequest,

@@ -11,6 +11,7 @@ from django.urls import reverse
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from jishi.core import throttling
 from jishi.records.selectors import RecordFilters, active_category
 from jishi.search.selectors import Hit, search_records
 
@@ -81,7 +82,12 @@ def hit_out(hit: Hit) -> dict[str, Any]:
     }
 
 
-@router.get("", response={200: SearchOut, 400: ErrorOut}, summary="全文检索记实（只匹配您有权阅读的内容）")
+@router.get(
+    "",
+    response={200: SearchOut, 400: ErrorOut},
+    summary="全文检索记实（只匹配您有权阅读的内容）",
+    throttle=throttling.SEARCH,
+)
 def search(
     request: HttpRequest,
     q: str = Query(..., description="检索词；多个词用空格分开，须同时出现；一个字的词也可以"),

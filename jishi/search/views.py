@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from jishi.core import throttling
 from jishi.core.http import int_or_none
 from jishi.records.models import Category
 from jishi.records.views import filters_from
@@ -22,6 +23,10 @@ def search(request: HttpRequest) -> HttpResponse:
     order: Order = "newest" if request.GET.get("order") == "newest" else "relevance"
     results = error = None
     if text.strip():
+        # Each search counts against the person's limit; opening the empty page does not.
+        wait = throttling.count("search", throttling.requester(request))
+        if wait is not None:
+            return throttling.too_many_requests(request, wait)
         try:
             results = search_records(
                 user=request.user,
