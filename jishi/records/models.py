@@ -109,6 +109,13 @@ class WorkRecord(models.Model):
         related_name="records",
         help_text=_("从旧系统迁移的记实：保留原提交时间，导入即锁定"),
     )
+    # 旧系统内容: imported with the importer's explicit leave, its content failing the substance rule as it stands.
+    legacy_content = models.BooleanField(
+        _("旧系统内容"),
+        default=False,
+        db_default=False,
+        help_text=_("导入时按管理员的选择原样保留，未经内容规则校验"),
+    )
     # 撤回: the author takes a record back within its edit window; a tombstone stays, its versions too.
     withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
     withdrawal_reason = models.CharField(_("撤回原因"), max_length=200, blank=True, default="", db_default="")
