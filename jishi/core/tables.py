@@ -12,8 +12,9 @@ import csv
 import datetime
 import io
 import re
+import unicodedata
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,9 @@ class Sheet:
     required: tuple[str, ...]
     example: dict[str, str]  # header label → the template's example value
     notes: dict[str, Any] = field(default_factory=dict)  # header label → what it accepts (lazily translated)
+    # Headers accepted and ignored: what an export adds for people to read (编号, 记录人 …), so that an export
+    # imports again unchanged. Not in templates.
+    ignored: tuple[str, ...] = ()
 
     def label(self, column: str) -> str:
         """The Chinese header of a canonical column, as error reports and templates show it."""
@@ -75,6 +79,8 @@ class ImportReport:
     unchanged: int = 0
     batch: Any = None
     dry_run: bool = False
+    # What the administrator should look at, counted (records: 补记, non-working days …): label → count.
+    tallies: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -91,8 +97,19 @@ class ImportKind:
 
     label: Any  # what a row is, for headings: 记实, 单位 … (lazily translated)
     sheet: Sheet
-    run: Callable[..., ImportReport]  # (*, actor, data, filename, dry_run) -> ImportReport
+    run: Callable[..., ImportReport]  # (*, actor, data, filename, dry_run, **options) -> ImportReport
     summary: Any  # one line for the page: what the file holds and how it is applied (lazily translated)
+    options: tuple[str, ...] = ()  # keyword flags `run` takes besides dry_run (records: legacy_content)
+
+    def columns_help(self) -> str:
+        """The columns, one a line (required ones marked), for `jishi import --help` and the like: derived from
+        the same declaration the importer reads the file with."""
+        lines = []
+        for header, required, _example, note in self.sheet.described():
+            lines.append(f"  {header}{'（必填）' if required else ''}{'：' + str(note) if note else ''}")
+        if self.sheet.ignored:
+            lines.append(f"  （导出文件中的 {'、'.join(self.sheet.ignored)} 列可以保留，导入时忽略）")
+        return "\n".join(lines)
 
 
 def _blank(value: Any) -> bool:
@@ -123,11 +140,12 @@ def read_table(
     if not table or all(_blank(c) for c in table[0]):
         raise ImportFileError("文件没有表头行。请使用导入模板。")
     lookup = {alias.lower(): key for key, aliases in sheet.columns.items() for alias in aliases}
+    ignored = {header.lower() for header in sheet.ignored}
     mapping: dict[int, str] = {}
     unknown = []
     for index, cell in enumerate(table[0]):
         header = str(cell if cell is not None else "").strip()
-        if not header:
+        if not header or header.lower() in ignored:
             continue
         key = lookup.get(header.lower())
         if key is None:
@@ -147,7 +165,7 @@ def read_table(
     for number, row in enumerate(table[1:], start=2):
         if all(_blank(c) for c in row):
             continue
-        values: dict[str, Any] = {key: (row[i] if i < len(row) else None) for i, key in mapping.items()}
+        values: dict[str, Any] = {key: unescape(row[i] if i < len(row) else None) for i, key in mapping.items()}
         values["_row"] = number
         rows.append(values)
     if not rows:
@@ -195,26 +213,81 @@ def _read_xlsx(data: bytes, max_rows: int) -> list[list[Any]]:
 
 
 def template(sheet: Sheet, kind: str) -> bytes:
-    """A downloadable template (csv with a BOM for Excel, or xlsx) with the headers and one example row."""
+    """A downloadable template (csv with a BOM for Excel, or xlsx) with the headers and one example row; the xlsx
+    explains every column on a second sheet."""
     headers = sheet.headers
     example = [sheet.example.get(h, "") for h in headers]
     if kind == "csv":
         buffer = io.StringIO()
         buffer.write("\ufeff")
         writer = csv.writer(buffer)
-        writer.writerow(headers)
-        writer.writerow(example)
+        writer.writerow(csv_row(headers))
+        writer.writerow(csv_row(example))
         return buffer.getvalue().encode("utf-8")
     from openpyxl import Workbook
 
-    book = Workbook()
-    worksheet = book.active
-    worksheet.title = sheet.title
-    worksheet.append(headers)
-    worksheet.append(example)
+    book = Workbook(write_only=True)
+    worksheet = book.create_sheet(sheet.title)
+    worksheet.append(xlsx_row(worksheet, headers))
+    worksheet.append(xlsx_row(worksheet, example))
+    # The columns explained on a second sheet (the importer reads only the first).
+    notes = book.create_sheet("各列说明")
+    notes.append(xlsx_row(notes, ["列", "必填", "示例", "说明"]))
+    for header, required, value, note in sheet.described():
+        notes.append(xlsx_row(notes, [header, "是" if required else "", value, str(note)]))
+    if sheet.ignored:
+        notes.append(xlsx_row(notes, ["", "", "", f"导出文件中的 {'、'.join(sheet.ignored)} 列可以保留，导入时忽略。"]))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# Spreadsheet formula injection (OWASP "CSV injection"): Excel, WPS and LibreOffice evaluate a cell whose text starts
+# with one of these (=HYPERLINK("http://…"&A1, …), +cmd|…, @SUM(…); a leading tab or CR survives a paste). Every
+# spreadsheet Jishi writes — exports, import templates — goes through csv_row or xlsx_row, so no text from a record
+# is ever evaluated by the spreadsheet that opens it. Parquet is for analysis tools, not spreadsheets: left as is.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_ESCAPE = "'"
+
+
+def csv_cell(value: Any) -> Any:
+    """A value for a CSV cell: dates as ISO text; text that a spreadsheet would take for a formula gets a leading
+    apostrophe, which keeps it text (OWASP's advice); numbers and other values unchanged."""
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return CSV_ESCAPE + value
+    return value
+
+
+def csv_row(values: Iterable[Any]) -> list[Any]:
+    return [csv_cell(value) for value in values]
+
+
+def xlsx_row(worksheet: Any, values: Iterable[Any]) -> list[Any]:
+    """A row for `worksheet.append`: every piece of text is a string cell, never a formula, whatever it starts with
+    (openpyxl would otherwise store text starting with "=" as a live formula). Other values go in as they are."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cells: list[Any] = []
+    for value in values:
+        if isinstance(value, str):
+            cell = WriteOnlyCell(worksheet, value)
+            cell.data_type = "s"  # after the value: assigning the value is what made it a formula
+            cells.append(cell)
+        else:
+            cells.append(value)
+    return cells
+
+
+def unescape(value: Any) -> Any:
+    """A cell as imported: Jishi's own escape (an apostrophe before text that starts like a formula, as csv_cell
+    writes it) is taken off, so an export imports unchanged. Any other apostrophe is kept: it is the writer's."""
+    if isinstance(value, str) and value.startswith(CSV_ESCAPE) and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
 
 
 # Cell parsers: each raises ValueError (or TypeError) for a value it cannot read; the importer words the message.
@@ -229,32 +302,99 @@ def text(value: Any) -> str:
     return str(value).strip()
 
 
-def parse_date(value: Any) -> datetime.date:
+# Dates and times as people and earlier systems write them: 2026-11-02, 2026/11/2, 2026.11.2, 2026年11月2日,
+# 20261102; 9:00, 09:00:00, 9：00, 9时30分, 9点; a date and a time together (a space, "T" or nothing between
+# them), optionally with a UTC offset. Full-width digits and colons read as their ASCII forms (NFKC).
+_WHEN = re.compile(
+    r"(?:(?P<year>\d{4})[-/.年](?P<month>\d{1,2})[-/.月](?P<day>\d{1,2})日?|(?P<compact>\d{8}))?"
+    r"(?:[T\s]*(?P<hour>\d{1,2})(?::|时|点)(?P<minute>\d{1,2})?分?(?::(?P<second>\d{1,2})(?:\.\d+)?)?秒?)?"
+    r"\s*(?P<offset>Z|[+-]\d{2}:?\d{2})?"
+)
+_EXCEL_EPOCH = datetime.datetime(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug makes 1 March 1900 day 61)
+_EXCEL_LAST_DAY = 2_958_465  # 9999-12-31
+
+
+def _from_serial(serial: float) -> tuple[datetime.date | None, datetime.time | None]:
+    """An Excel serial number: whole days since 1899-12-30, the fraction a time of day (0.5 is 12:00)."""
+    if not 0 <= serial <= _EXCEL_LAST_DAY:
+        raise ValueError(serial)
+    moment = _EXCEL_EPOCH + datetime.timedelta(seconds=round(serial * 86400))
+    day = moment.date() if serial >= 1 else None
+    clock = moment.time() if serial != int(serial) or day is None else None
+    return day, clock
+
+
+def parse_when(value: Any) -> tuple[datetime.date | None, datetime.time | None]:
+    """The date and the time of day in a cell, either of which may be absent (never both); the time carries the
+    cell's UTC offset, if it gave one. The one reader of dates and times for every importer.
+
+    Reads text in the forms above, Excel's datetime, date, time and duration cells, and Excel serial numbers (a
+    number in the cell, or text that is only a number). Raises ValueError for anything else.
+    """
     if isinstance(value, datetime.datetime):
-        return value.date()
+        return value.date(), value.timetz()
     if isinstance(value, datetime.date):
-        return value
-    cleaned = text(value).replace("/", "-").replace(".", "-")
-    return datetime.date.fromisoformat("-".join(part.zfill(2) for part in cleaned.split("-")))
+        return value, None
+    if isinstance(value, datetime.time):
+        return None, value
+    if isinstance(value, datetime.timedelta):  # a time typed into a cell formatted as a duration
+        if not datetime.timedelta(0) <= value < datetime.timedelta(days=1):
+            raise ValueError(value)
+        return None, (datetime.datetime.min + value).time()
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int | float):
+        return _from_serial(float(value))
+    cleaned = unicodedata.normalize("NFKC", text(value))
+    if re.fullmatch(r"\d+\.\d+|\d{1,7}", cleaned):
+        return _from_serial(float(cleaned))
+    found = _WHEN.fullmatch(cleaned)
+    if not cleaned or found is None or not (found["year"] or found["compact"] or found["hour"]):
+        raise ValueError(value)
+    day = None
+    if found["compact"]:
+        compact = found["compact"]
+        day = datetime.date(int(compact[:4]), int(compact[4:6]), int(compact[6:]))
+    elif found["year"]:
+        day = datetime.date(int(found["year"]), int(found["month"]), int(found["day"]))
+    clock = None
+    if found["hour"]:
+        zone = None
+        if found["offset"]:
+            offset = found["offset"].replace(":", "")
+            minutes = 0 if offset == "Z" else int(offset[1:3]) * 60 + int(offset[3:5])
+            zone = datetime.timezone(datetime.timedelta(minutes=-minutes if offset.startswith("-") else minutes))
+        clock = datetime.time(int(found["hour"]), int(found["minute"] or 0), int(found["second"] or 0), tzinfo=zone)
+    elif found["offset"]:
+        raise ValueError(value)
+    return day, clock
+
+
+def parse_date(value: Any) -> datetime.date:
+    """A date; Excel's date cells (a datetime at midnight) too. A time of day other than 00:00 is refused."""
+    day, clock = parse_when(value)
+    if day is None or (clock is not None and clock.replace(tzinfo=None) != datetime.time.min):
+        raise ValueError(value)
+    return day
 
 
 def parse_time(value: Any) -> datetime.time | None:
+    """A time of day, or None for an empty cell; the date of a full date and time is set aside (earlier systems
+    write 开始 as 2014-03-05 09:00)."""
     if value is None or text(value) == "":
         return None
-    if isinstance(value, datetime.time):
-        return value
-    if isinstance(value, datetime.datetime):
-        return value.time()
-    hours, _, minutes = text(value).partition(":")
-    return datetime.time(int(hours), int(minutes[:2] or 0))
+    _, clock = parse_when(value)
+    if clock is None:
+        raise ValueError(value)
+    return clock.replace(tzinfo=None)
 
 
 def parse_moment(value: Any) -> datetime.datetime:
-    """A date and time; a naive one is read in the jurisdiction's time zone."""
-    if isinstance(value, datetime.datetime):
-        moment = value
-    else:
-        moment = datetime.datetime.fromisoformat(text(value).replace("/", "-").replace("T", " "))
+    """A date and a time (both required); a naive one is read in the jurisdiction's time zone."""
+    day, clock = parse_when(value)
+    if day is None or clock is None:
+        raise ValueError(value)
+    moment = datetime.datetime.combine(day, clock)
     if timezone.is_naive(moment):
         return moment.replace(tzinfo=timezone.get_default_timezone())
     return moment

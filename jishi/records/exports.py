@@ -1,7 +1,8 @@
 """Export records to CSV, Excel and Parquet — only what the caller may read, content hidden where it must be.
 
 CSV is UTF-8 with a byte-order mark, so that Excel on a government PC opens the Chinese correctly; Parquet is the
-columnar format Spark, Trino, ClickHouse and DuckDB read.
+columnar format Spark, Trino, ClickHouse and DuckDB read. The CSV and Excel columns are the records import's, so an
+export imports again (participants included); text a spreadsheet would evaluate is written as text (core.tables).
 """
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ import datetime
 import io
 import tempfile
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 
+from jishi.core.tables import csv_row, xlsx_row
 from jishi.org.calendar import local_today
-from jishi.records.models import Visibility
+from jishi.records.models import RecordParticipant, Visibility
 from jishi.records.selectors import RecordFilters, filtered_records
 
 FORMATS = {
@@ -29,12 +32,14 @@ FORMATS = {
 EXCEL_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header row
 HIDDEN = "（敏感内容）"
 
-# (header, English key, value getter's field) — headers are what the import accepts too.
+# (header, English key): the headers are the records import's (imports.SHEET), so an export imports again; the
+# columns only people read (编号, 记录人, 单位 …) are the import's ignored ones.
 COLUMNS = [
     ("编号", "id"),
     ("日期", "date"),
     ("开始", "start"),
     ("结束", "end"),
+    ("次日结束", "ends_next_day"),
     ("时长（分钟）", "duration_minutes"),
     ("工号", "employee_number"),
     ("记录人", "author"),
@@ -43,9 +48,12 @@ COLUMNS = [
     ("类别", "category"),
     ("工作内容", "content"),
     ("地点", "place"),
+    ("参与人员", "participants"),
+    ("合作单位", "partner_units"),
     ("职责编码", "duty_code"),
     ("对应职责", "duty"),
     ("结果/进展", "result"),
+    ("体会/反思", "reflection"),
     ("可见范围", "visibility"),
     ("敏感", "sensitive"),
     ("补记", "late"),
@@ -59,6 +67,7 @@ _VALUES = [
     "end_at",
     "duration_minutes",
     "author__employee_number",
+    "author__username",
     "author__full_name",
     "unit__name",
     "department__name",
@@ -68,6 +77,7 @@ _VALUES = [
     "duty__code",
     "duty__title",
     "result",
+    "reflection",
     "visibility",
     "is_sensitive",
     "is_late",
@@ -76,79 +86,103 @@ _VALUES = [
     "content_visible",
 ]
 _VISIBILITY = dict(Visibility.choices)
+_CHUNK = 2000  # rows read at a time; their participants come in one query per chunk
+
+
+def _participants(ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Each record's (参与人员, 合作单位) cells as the import reads them: 工号 (the username for an account without
+    one), and 单位代码 or 单位代码/联系人, separated by 、."""
+    people: dict[int, list[str]] = {}
+    partners: dict[int, list[str]] = {}
+    found = (
+        RecordParticipant.objects.filter(record_id__in=ids)
+        .order_by("id")
+        .values_list("record_id", "person__employee_number", "person__username", "unit__code", "contact_name")
+    )
+    for record_id, number, username, code, contact in found:
+        if number or username:
+            people.setdefault(record_id, []).append(number or username)
+        elif code:
+            partners.setdefault(record_id, []).append(f"{code}/{contact}" if contact else code)
+    return {pk: ("、".join(people.get(pk, [])), "、".join(partners.get(pk, []))) for pk in ids}
 
 
 def rows(*, user: Any, filters: RecordFilters) -> Iterator[list[Any]]:
-    """Export rows, oldest first, as typed values (dates, ints, booleans)."""
+    """Export rows, oldest first, as typed values (dates, ints, booleans), in the order of COLUMNS."""
     queryset = filtered_records(user=user, filters=filters).order_by("date", "id").values_list(*_VALUES)
     zone = timezone.get_default_timezone()
 
     def clock(moment: datetime.datetime | None) -> str:
         return moment.astimezone(zone).strftime("%H:%M") if moment else ""
 
-    for (
-        pk,
-        day,
-        start,
-        end,
-        minutes,
-        number,
-        author,
-        unit,
-        department,
-        category,
-        content,
-        place,
-        duty_code,
-        duty,
-        result,
-        visibility,
-        sensitive,
-        late,
-        submitted,
-        version,
-        shown,
-    ) in queryset.iterator(chunk_size=5000):
-        yield [
+    found = queryset.iterator(chunk_size=5000)
+    while chunk := list(islice(found, _CHUNK)):
+        # Who took part is shown where the content is (as on the record's page and in the API).
+        parts = _participants([values[0] for values in chunk if values[-1]])
+        for (
             pk,
             day,
-            clock(start),
-            clock(end),
+            start,
+            end,
             minutes,
-            number or "",
+            number,
+            username,
             author,
             unit,
             department,
             category,
-            content if shown else HIDDEN,
-            place if shown else "",
-            duty_code or "",
-            duty or "",
-            result if shown else "",
-            str(_VISIBILITY.get(visibility, visibility)),
-            "是" if sensitive else "否",
-            "是" if late else "否",
-            submitted.astimezone(zone).replace(tzinfo=None),
+            content,
+            place,
+            duty_code,
+            duty,
+            result,
+            reflection,
+            visibility,
+            sensitive,
+            late,
+            submitted,
             version,
-        ]
-
-
-def _as_text(value: Any) -> Any:
-    if isinstance(value, datetime.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return value
+            shown,
+        ) in chunk:
+            overnight = bool(start and end and end.astimezone(zone).date() > start.astimezone(zone).date())
+            people, partners = parts.get(pk, ("", ""))
+            yield [
+                pk,
+                day,
+                clock(start),
+                clock(end),
+                "是" if overnight else "否",
+                minutes,
+                number or username,  # the import finds an account without a 工号 by its username
+                author,
+                unit,
+                department,
+                category,
+                content if shown else HIDDEN,
+                place if shown else "",
+                people,
+                partners,
+                duty_code or "",
+                duty or "",
+                result if shown else "",
+                reflection if shown else "",
+                str(_VISIBILITY.get(visibility, visibility)),
+                "是" if sensitive else "否",
+                "是" if late else "否",
+                submitted.astimezone(zone).replace(tzinfo=None),
+                version,
+            ]
 
 
 def csv_chunks(*, user: Any, filters: RecordFilters) -> Iterator[str]:
-    """The CSV as a stream of text chunks (for a streaming response or a file)."""
+    """The CSV as a stream of text chunks (for a streaming response or a file); text that a spreadsheet would take
+    for a formula is escaped (core.tables.csv_row)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
-    writer.writerow([header for header, _ in COLUMNS])
+    writer.writerow(csv_row(header for header, _ in COLUMNS))
     for n, row in enumerate(rows(user=user, filters=filters), start=1):
-        writer.writerow([_as_text(v) for v in row])
+        writer.writerow(csv_row(row))
         if n % 2000 == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -162,11 +196,11 @@ def xlsx_file(*, user: Any, filters: RecordFilters) -> tempfile._TemporaryFileWr
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("工作记实")
-    sheet.append([header for header, _ in COLUMNS])
+    sheet.append(xlsx_row(sheet, [header for header, _ in COLUMNS]))
     for n, row in enumerate(rows(user=user, filters=filters), start=1):
         if n > EXCEL_MAX_ROWS:
             raise ValueError(f"超过 Excel 的最大行数（{EXCEL_MAX_ROWS:,}），请缩小日期范围或改用 CSV / Parquet。")
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))  # text stays text: never a live formula
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 — the caller streams and closes it
     book.save(handle.name)
     handle.seek(0)
@@ -184,6 +218,7 @@ def parquet_file(*, user: Any, filters: RecordFilters) -> tempfile._TemporaryFil
             ("date", pa.date32()),
             ("start", pa.string()),
             ("end", pa.string()),
+            ("ends_next_day", pa.string()),
             ("duration_minutes", pa.int32()),
             ("employee_number", pa.string()),
             ("author", pa.string()),
@@ -192,9 +227,12 @@ def parquet_file(*, user: Any, filters: RecordFilters) -> tempfile._TemporaryFil
             ("category", pa.string()),
             ("content", pa.string()),
             ("place", pa.string()),
+            ("participants", pa.string()),
+            ("partner_units", pa.string()),
             ("duty_code", pa.string()),
             ("duty", pa.string()),
             ("result", pa.string()),
+            ("reflection", pa.string()),
             ("visibility", pa.string()),
             ("sensitive", pa.string()),
             ("late", pa.string()),

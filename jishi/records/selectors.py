@@ -377,6 +377,7 @@ def record_detail(*, user: Any, pk: int) -> WorkRecord:
     """One record `user` may read, with its history; a hidden record and a missing one are the same 404."""
     record = (
         _with_related(WorkRecord.objects.visible_to(user))
+        .select_related("import_batch__imported_by")
         .prefetch_related("versions__changed_by", "addenda__author", "attachments")
         .filter(pk=pk)
         .first()

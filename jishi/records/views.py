@@ -396,10 +396,18 @@ def import_page(request: AuthedRequest) -> HttpResponse:
                     data=upload.read(),
                     filename=upload.name or "",
                     dry_run=bool(request.POST.get("dry_run")),
+                    **{name: True for name in kind.options if request.POST.get(name)},  # the page's checkboxes
                 )
             except imports.ImportFileError as exc:
                 error = str(exc)
-    context = {"kinds": imports.KINDS, "what": what, "kind": kind, "report": report, "error": error}
+    context = {
+        "kinds": imports.KINDS,
+        "what": what,
+        "kind": kind,
+        "report": report,
+        "error": error,
+        "legacy_content": bool(request.POST.get("legacy_content")),
+    }
     return render(request, "records/import.html", context)
 
 
