@@ -19,6 +19,7 @@ from django.http import Http404
 from jishi.duties.suggest import CatalogueIndex, DutyText, History, PastRecord, Ranked, rank
 from jishi.org.calendar import local_today
 from jishi.org.models import DEPARTMENT_LEVEL_KINDS, Assignment, Duty, Person, Position, Unit
+from jishi.org.rules import refuse
 from jishi.org.selectors import duties_for, subtree_ids
 from jishi.records.models import RecordQuerySet, WorkRecord
 from jishi.supervision.rules import min_group_size
@@ -355,7 +356,7 @@ def coverage_for(
         kind, subject = "person", Person.objects.filter(pk=pk).first() or _missing()
         allowed = rules.can_view_person_coverage(viewer, subject)
     if not allowed:
-        _missing()
+        refuse(viewer)  # a 404, or for an administrator without a reading grant a 403 that says so
     return duty_coverage(viewer=viewer, kind=kind, subject=subject, start=first, end=last, min_authors=min_authors)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jishi.accounts.services import login_unlock, password_link
 from jishi.core.admin import AdministratorAdmin, jishi_admin_site
-from jishi.org.models import Absence, Assignment, CalendarOverride, Duty, Person, Position, RoleGrant, Unit
+from jishi.org.models import Absence, Assignment, CalendarOverride, Duty, Person, Position, Role, RoleGrant, Unit
 from jishi.org.services import assignment_validate, person_set_name, unit_save, unit_tree_fields
 
 
@@ -136,8 +137,24 @@ class DutyAdmin(AdministratorAdmin):
     autocomplete_fields = ["unit", "position"]
 
 
+class RoleGrantForm(forms.ModelForm):
+    """A reading grant (inspection, HR) needs a scope; without one it would read nothing (docs/architecture.md, "Roles
+    and what each sees")."""
+
+    class Meta:
+        model = RoleGrant
+        fields = ["person", "role", "all_units", "units", "granted_on", "revoked_on", "note"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("role") in (Role.INSPECTOR, Role.HR) and not data.get("all_units") and not data.get("units"):
+            self.add_error("units", "纪检监察和组织人事授权须选择范围单位（含下级单位），或勾选“全区范围”。")
+        return data
+
+
 @admin.register(RoleGrant, site=jishi_admin_site)
 class RoleGrantAdmin(AdministratorAdmin):
+    form = RoleGrantForm
     list_display = ["person", "role", "all_units", "granted_on", "revoked_on"]
     list_filter = ["role", "all_units"]
     autocomplete_fields = ["person", "units"]

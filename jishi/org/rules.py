@@ -14,9 +14,11 @@ import datetime
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
-from typing import Any
+from typing import Any, NoReturn
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import Http404
 
 from jishi.core.cache import GenerationCache
 from jishi.org.models import Assignment, Leadership, Role, RoleGrant, Unit
@@ -47,6 +49,11 @@ class Reader:
     @property
     def is_administrator(self) -> bool:
         return Role.ADMIN in self.roles
+
+    @property
+    def has_reading_grant(self) -> bool:
+        """Inspection or HR: the grants that widen what one reads (an administrator's does not)."""
+        return Role.INSPECTOR in self.roles or Role.HR in self.roles
 
     def is_superior_for(self, unit_id: int) -> bool:
         return self.superior_of_all or unit_id in self.superior_unit_ids
@@ -147,3 +154,19 @@ def can_import(user: Any) -> bool:
     """Only administrators and organisation/HR import — records and organisation data (PRODUCT.md, "Time rules")."""
     reader = reader_for(user)
     return reader.is_administrator or Role.HR in reader.roles
+
+
+NEEDS_READING_GRANT = (
+    "需要纪检监察或组织人事授权：系统管理员管理组织数据，不因此查看记实及其统计。"
+    "如工作需要，请在系统管理的“角色授权”中授予纪检监察或组织人事角色（全区或指定单位）。"
+)
+
+
+def refuse(user: Any) -> NoReturn:
+    """Refuse a page or figures drawn from records. An administrator without an inspection or HR grant is told why
+    (403): the role manages the organisation and reads no more than any staff member (PRODUCT.md, "Roles with wider
+    reading scope"). Anyone else gets a 404, as for a missing object — nothing said about why."""
+    reader = reader_for(user)
+    if reader.is_administrator and not reader.has_reading_grant:
+        raise PermissionDenied(NEEDS_READING_GRANT)
+    raise Http404("没有找到，或您无权查看。")

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from jishi.org.calendar import local_today
 from jishi.org.models import Assignment, Person, Unit
-from jishi.org.rules import reader_for
+from jishi.org.rules import reader_for, refuse
 from jishi.records.models import RecordQuerySet, WorkRecord
 from jishi.records.rules import content_q
 from jishi.supervision import rules
@@ -472,7 +472,7 @@ def overview_for(
         if unit is None:
             raise Http404("没有找到，或您无权查看。")
     if not rules.can_see_overview(viewer, unit):
-        raise Http404("没有找到，或您无权查看。")
+        refuse(viewer)  # a 404, or for an administrator without a reading grant a 403 that says so
     return supervision_overview(start=start, end=end, unit=unit, today=today)
 
 
