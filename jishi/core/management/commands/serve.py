@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jishi.core.worker import SupervisedProcess
+
 
 def child_environment() -> dict[str, str]:
     """The server's and the worker's environment: DEBUG off whatever the settings module (no URL list on a 404, no
@@ -46,13 +48,13 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         env = child_environment()
-        children: list[subprocess.Popen[bytes]] = []
+        # The worker waits out database outages itself; if it exits anyway it is reaped and restarted (with backoff).
+        worker: SupervisedProcess | None = None
         if not options["no_worker"]:
-            children.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "jishi", "db_worker", "--no-reload", "--interval", "2"], env=env
-                )
+            worker = SupervisedProcess(
+                [sys.executable, "-m", "jishi", "worker", "--interval", "2"], name="worker", env=env
             )
+            worker.start()
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -69,20 +71,28 @@ class Command(BaseCommand):
             ],
             env=env,
         )
-        children.append(server)
         self.stdout.write(self.style.SUCCESS(f"记实已启动：http://{bind}/  （Ctrl+C 停止）"))
+        stopping = False
 
         def stop(*_: Any) -> None:
-            for child in children:
-                if child.poll() is None:
-                    child.terminate()
+            nonlocal stopping
+            stopping = True
+            if server.poll() is None:
+                server.terminate()
 
         signal.signal(signal.SIGTERM, stop)
         try:
-            server.wait()
+            while not stopping:
+                try:
+                    server.wait(timeout=1)
+                    break
+                except subprocess.TimeoutExpired:
+                    if worker is not None:
+                        worker.check()
         except KeyboardInterrupt:
             pass
         finally:
             stop()
-            for child in children:
-                child.wait(timeout=10)
+            if worker is not None:
+                worker.stop()
+            server.wait(timeout=10)
