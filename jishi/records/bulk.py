@@ -21,7 +21,13 @@ from django.db import connection
 from jishi.core.models import ReadableJSONEncoder
 from jishi.org.calendar import WorkingCalendar, day_of
 from jishi.records.models import Category, RecordParticipant, RecordVersion, WorkRecord
-from jishi.records.services import MAX_DURATION_MINUTES, content_errors, lock_time, record_snapshot
+from jishi.records.services import (
+    CONTENT_MAX_CHARS,
+    MAX_DURATION_MINUTES,
+    content_errors,
+    lock_time,
+    record_snapshot,
+)
 from jishi.search.services import index_new_records
 
 RECORD_COLUMNS = [
@@ -47,6 +53,7 @@ RECORD_COLUMNS = [
     "locks_at",
     "version",
     "import_batch_id",
+    "legacy_content",
 ]
 
 
@@ -72,6 +79,8 @@ class BulkRecord:
     is_sensitive: bool = False
     participants: list[tuple[int | None, int | None, str]] = field(default_factory=list)
     copied: bool = False  # planted by the demo builder as a copy of the author's previous record
+    # An import's legacy content (旧系统内容): the substance rule is waived for it and the record is marked.
+    legacy_content: bool = False
 
 
 class RecordRuleError(ValueError):
@@ -86,7 +95,8 @@ def check(record: BulkRecord, *, category_names: list[str], enforce_late_window:
     """The record rules that need no database lookup, as {field: message}; fills in the duration."""
     errors: dict[str, str] = {}
     found = content_errors(record.content, category_names)
-    if found:
+    waived = record.legacy_content and record.content.strip() and len(record.content) <= CONTENT_MAX_CHARS
+    if found and not waived:  # legacy content is spared the substance rule only: never empty or too long
         errors["content"] = found[0]
     if record.start_at and record.end_at:
         if record.end_at <= record.start_at:
@@ -238,6 +248,7 @@ class RowPreparer:
                     locks_at,
                     1,
                     import_batch,
+                    record.legacy_content,
                 )
             )
             parts = [{"person": p, "unit": u, "contact_name": c} for p, u, c in record.participants]

@@ -3,6 +3,13 @@
 An import is an administrator's (or HR's) act: the records keep their dates, times and original submission
 times, are marked with the import batch (who, which file), are locked at once, and enter the history at the
 import. The late-entry window binds people writing today, not a migration. The same file never imports twice.
+
+What an earlier system may hold but Jishi cannot take is refused row by row: a submission time in the future or
+before the work ended (the history would claim the record was written before the work was done), and the
+00:00–23:59 "whole day" placeholder (not a time anyone worked). Content that fails the substance rule is refused
+unless the importer asks for legacy content (`legacy_content`): then it is imported and each such record is marked
+(WorkRecord.legacy_content). The report counts late entries (补记), records on non-working days and rows dated
+before the person's first post — what an administrator should look at after a migration.
 """
 
 from __future__ import annotations
@@ -11,9 +18,11 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import translation
+from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from jishi.core.services import audit
@@ -29,18 +38,20 @@ from jishi.core.tables import (
     parse_moment,
     parse_time,
     read_table,
+    split_list,
     text,
 )
 from jishi.core.tables import template as sheet_template
 from jishi.integrity.services import link_rows
 from jishi.org import imports as org_imports
-from jishi.org.calendar import WorkingCalendar, at, local_today
-from jishi.org.models import Assignment, Duty, Person
+from jishi.org.calendar import WorkingCalendar, at, day_of, local_today
+from jishi.org.models import Assignment, Duty, Person, Unit
 from jishi.org.rules import can_import
 from jishi.org.selectors import by_precedence, duty_serves, held_on
 from jishi.records.batches import batch_create, fingerprint, refuse_repeat
 from jishi.records.bulk import BulkRecord, RecordRuleError, category_names, check, next_ids, write_records
 from jishi.records.models import Category, Visibility, WorkRecord
+from jishi.records.services import MAX_PARTICIPANTS, content_errors
 
 __all__ = ["KINDS", "MAX_BYTES", "ImportFileError", "ImportReport", "RowError", "can_import", "import_records"]
 
@@ -59,6 +70,8 @@ SHEET = Sheet(
         "category": ("类别", "category"),
         "content": ("工作内容", "内容", "content"),
         "place": ("地点", "place"),
+        "participants": ("参与人员", "participants"),
+        "partner_units": ("合作单位", "partner_units"),
         "duty_code": ("职责编码", "duty_code"),
         "result": ("结果/进展", "结果", "result"),
         "reflection": ("体会/反思", "reflection"),
@@ -77,6 +90,8 @@ SHEET = Sheet(
         "类别": "会议",
         "工作内容": "参加区财政局预算执行分析会，汇报本科室一季度支出进度",
         "地点": "区政府第一会议室",
+        "参与人员": "JD000124、JD000125",
+        "合作单位": "GKK/李明",
         "职责编码": "",
         "结果/进展": "会议明确三项整改任务",
         "体会/反思": "",
@@ -84,6 +99,24 @@ SHEET = Sheet(
         "敏感": "否",
         "提交时间": "2014-03-05 17:42",
     },
+    notes={
+        "工号": _("记录人的工号（没有工号的账户填用户名）"),
+        "日期": _("2014-03-05、2014/3/5 或 2014年3月5日；不能晚于今天，须在此人的任职期间"),
+        "开始": _("HH:MM；与“结束”同填，或都留空并填写时长；00:00–23:59 这类“全天”不接受"),
+        "结束": _("HH:MM"),
+        "次日结束": _("是、否；跨夜值班结束在次日时填“是”"),
+        "时长（分钟）": _("没有起止时间时填写，1 到 1440"),
+        "类别": _("类别名称或代码"),
+        "工作内容": _("须写明做了什么（内容规则）；旧内容不合规则时可选择“按旧系统内容导入”"),
+        "参与人员": _("同事的工号（或用户名），多个用顿号或分号分隔；不含记录人本人"),
+        "合作单位": _("单位代码，或“单位代码/联系人”，多个用顿号或分号分隔"),
+        "职责编码": _("此人当天岗位或单位的职责编码，可留空"),
+        "可见范围": _("公开、政府内部（留空同）、本单位、仅上级"),
+        "敏感": _("是、否"),
+        "提交时间": _("日期和时间，如 2014-03-05 17:42；不能早于工作结束，不能晚于现在"),
+    },
+    # Columns an export adds for people to read; accepted and ignored, so that an export imports again.
+    ignored=("编号", "记录人", "单位", "本单位", "对应职责", "补记", "版本"),
 )
 COLUMNS = SHEET.columns
 EXAMPLE = SHEET.example
@@ -96,18 +129,28 @@ with translation.override("zh-hans"):  # the file is Chinese whatever language i
 class _Context:
     """What validation needs, read once for the whole file."""
 
-    def __init__(self, rows: list[dict[str, Any]]) -> None:
+    def __init__(self, rows: list[dict[str, Any]], *, legacy_content: bool = False) -> None:
+        self.legacy_content = legacy_content
+        self.now = timezone.now()
+        self.before_start: set[int] = set()  # rows dated before the person's first post
         numbers = {text(r.get("employee_number")) for r in rows}
-        self.people = {p.employee_number: p for p in Person.objects.filter(employee_number__in=numbers)}
+        numbers |= {n for r in rows for n in split_list(r.get("participants"))}
+        self.people = _people_by_number(numbers)
         self.posts: dict[int, list[Assignment]] = {}
         for a in Assignment.objects.filter(person__in=self.people.values()).select_related("position__unit"):
             self.posts.setdefault(a.person_id, []).append(a)
+        codes = {_partner(item)[0] for r in rows for item in split_list(r.get("partner_units"))}
+        self.units = dict(Unit.objects.filter(code__in=codes).values_list("code", "pk"))
         categories = list(Category.objects.filter(is_active=True))
         self.categories = {c.name: c.pk for c in categories} | {c.code: c.pk for c in categories}
         self.duties: dict[str, list[Duty]] = {}
         for duty in Duty.objects.all():
             self.duties.setdefault(duty.code, []).append(duty)
         self.names = category_names()
+
+    def first_start(self, person: Person) -> datetime.date | None:
+        """The start of the person's first post (任职日期)."""
+        return min((a.start for a in self.posts.get(person.pk, [])), default=None)
 
     def post_on(self, person: Person, day: datetime.date) -> Assignment | None:
         held = by_precedence(held_on(self.posts.get(person.pk, []), day))
@@ -116,6 +159,23 @@ class _Context:
     def duty_for(self, code: str, day: datetime.date, person: Person) -> Duty | None:
         held = held_on(self.posts.get(person.pk, []), day)
         return next((d for d in self.duties.get(code, []) if duty_serves(d, held, day)), None)
+
+
+def _people_by_number(numbers: set[str]) -> dict[str, Person]:
+    """People by 工号, or by username for an account without one (an administrator made by hand)."""
+    numbers.discard("")
+    found = Person.objects.filter(Q(employee_number__in=numbers) | Q(username__in=numbers))
+    by_username = {p.username: p for p in found}
+    return by_username | {p.employee_number: p for p in by_username.values() if p.employee_number}
+
+
+def _partner(item: str) -> tuple[str, str]:
+    """A 合作单位 item: "单位代码" or "单位代码/联系人"."""
+    code, _, contact = item.replace("／", "/").partition("/")
+    return code.strip(), contact.strip()
+
+
+WHOLE_DAY_ENDS = (datetime.time(23, 59), datetime.time(0, 0))  # 00:00–23:59 or 00:00–00:00 (next day)
 
 
 def _row_to_record(
@@ -142,6 +202,8 @@ def _row_to_record(
     except (ValueError, TypeError):
         fail("submitted_at", f"提交时间“{text(row.get('submitted_at'))}”无法识别，应为 YYYY-MM-DD HH:MM。")
         submitted = None
+    if submitted and submitted > ctx.now:
+        fail("submitted_at", f"提交时间 {timezone.localtime(submitted):%Y-%m-%d %H:%M} 晚于现在。")
     category = ctx.categories.get(text(row.get("category")))
     if category is None:
         fail("category", f"类别“{text(row.get('category'))}”不存在。")
@@ -158,6 +220,12 @@ def _row_to_record(
             fail("duration_minutes", "时长应为分钟数。")
         if duration is None and not any(e.column == HEADER_LABEL["duration_minutes"] for e in errors):
             fail("duration_minutes", "请填写开始和结束时间，或者填写时长。")
+    elif start == datetime.time.min and end in WHOLE_DAY_ENDS:
+        fail(
+            "start",
+            f"{start:%H:%M}–{end:%H:%M} 是“全天”占位，不是实际工作时间：请填写实际起止时间，"
+            "或清空开始和结束并在“时长（分钟）”中填写实际时长。",
+        )
     visibility = _VISIBILITY.get(text(row.get("visibility")) or "政府内部")
     if visibility is None:
         fail("visibility", "可见范围应为：公开、政府内部、本单位、仅上级。")
@@ -166,7 +234,12 @@ def _row_to_record(
         fail("sensitive", "敏感应填“是”或“否”。")
     post = ctx.post_on(person, day) if person and day else None
     if person and day and post is None:
-        fail("date", f"{person.full_name}在 {day} 没有在职岗位。")
+        first = ctx.first_start(person)
+        if first and day < first:
+            ctx.before_start.add(number)
+            fail("date", f"早于{person.full_name}的任职日期（{first}）：请先导入此人当时的任职（人员导入的调动）。")
+        else:
+            fail("date", f"{person.full_name}在 {day} 没有在职岗位。")
     duty = None
     code = text(row.get("duty_code"))
     if code and person and day:
@@ -176,6 +249,7 @@ def _row_to_record(
     for column, limit in (("place", 200), ("result", 2000), ("reflection", 2000)):
         if len(text(row.get(column))) > limit:
             fail(column, f"不能超过 {limit} 字。")
+    participants = _participants(row, ctx, person, fail)
     if errors or person is None or day is None or submitted is None or post is None or category is None:
         return None, errors
     overnight = text(row.get("ends_next_day")).lower()
@@ -200,12 +274,70 @@ def _row_to_record(
         reflection=text(row.get("reflection")),
         visibility=visibility or "internal",
         is_sensitive=sensitive_text in SENSITIVE_TRUE,
+        participants=participants,
     )
+    if record.end_at and submitted < record.end_at:
+        fail(
+            "submitted_at",
+            f"提交时间 {timezone.localtime(submitted):%Y-%m-%d %H:%M} 早于工作结束"
+            f"（{timezone.localtime(record.end_at):%Y-%m-%d %H:%M}）：记实只能记录已经做完的工作。",
+        )
+        return None, errors
+    if ctx.legacy_content:  # the substance rule is waived for this record, and the record says so
+        record.legacy_content = bool(content_errors(record.content, ctx.names))
     rules = check(record, category_names=ctx.names, enforce_late_window=False)
     for column, message in rules.items():
         key = {"end_time": "end", "start_time": "start"}.get(column, column)
         errors.append(RowError(number, HEADER_LABEL.get(key, column), message))
     return (None if rules else record), errors
+
+
+def _participants(
+    row: dict[str, Any], ctx: _Context, author: Person | None, fail: Any
+) -> list[tuple[int | None, int | None, str]]:
+    """The row's 参与人员 and 合作单位 as BulkRecord participants; each unknown one is a row error. People who have
+    since left are accepted: they did take part then."""
+    found: list[tuple[int | None, int | None, str]] = []
+    for item in dict.fromkeys(split_list(row.get("participants"))):
+        person = ctx.people.get(item)
+        if person is None:
+            fail("participants", f"参与人员工号“{item}”不存在。")
+        elif author is not None and person.pk == author.pk:
+            fail("participants", f"参与人员“{item}”是记录人本人。")
+        elif all(p != person.pk for p, _, _ in found):
+            found.append((person.pk, None, ""))
+    for item in dict.fromkeys(split_list(row.get("partner_units"))):
+        code, contact = _partner(item)
+        unit = ctx.units.get(code)
+        if unit is None:
+            fail("partner_units", f"合作单位代码“{code}”不存在。")
+        elif len(contact) > 50:
+            fail("partner_units", "联系人姓名不能超过 50 字。")
+        else:
+            found.append((None, unit, contact))
+    if len(found) > MAX_PARTICIPANTS:
+        fail("participants", f"参与者最多 {MAX_PARTICIPANTS} 个（现有 {len(found)} 个）。")
+    return found
+
+
+def _tally(report: ImportReport, good: list[tuple[int, BulkRecord]], ctx: _Context) -> None:
+    """What an administrator should look at after a migration, counted over the rows that import (and the rows
+    refused for a date before the person's first post)."""
+    window = settings.JISHI_LATE_ENTRY_DAYS
+    late = [(day_of(r.submitted_at) - r.date).days for _, r in good]
+    counts = {
+        "补记（提交晚于工作当天）": sum(1 for days in late if days > 0),
+        f"其中超过 {window} 天补记期限": sum(1 for days in late if days > window),
+    }
+    if good:
+        dates = [r.date for _, r in good]
+        calendar = WorkingCalendar(min(dates), max(dates))
+        counts["非工作日（节假日、周末）"] = sum(1 for _, r in good if not calendar.is_working_day(r.date))
+    else:
+        counts["非工作日（节假日、周末）"] = 0
+    counts["早于任职日期（未导入）"] = len(ctx.before_start)
+    counts["按旧系统内容导入（未经内容规则）"] = sum(1 for _, r in good if r.legacy_content)
+    report.tallies = counts
 
 
 def _overlaps(records: list[tuple[int, BulkRecord]]) -> list[RowError]:
@@ -236,8 +368,13 @@ def _overlaps(records: list[tuple[int, BulkRecord]]) -> list[RowError]:
     return errors
 
 
-def import_records(*, actor: Person, data: bytes, filename: str, dry_run: bool = False) -> ImportReport:
-    """Validate every row; if all are good (and not a dry run), write them all in one transaction."""
+def import_records(
+    *, actor: Person, data: bytes, filename: str, dry_run: bool = False, legacy_content: bool = False
+) -> ImportReport:
+    """Validate every row; if all are good (and not a dry run), write them all in one transaction.
+
+    `legacy_content`: import content that fails the substance rule as it stands, marking each such record.
+    """
     if not can_import(actor):
         raise PermissionDenied("只有系统管理员和组织人事可以导入记实。")
     digest = fingerprint(data)
@@ -245,7 +382,7 @@ def import_records(*, actor: Person, data: bytes, filename: str, dry_run: bool =
     rows = read_table(data, filename, SHEET, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
     if "start" not in rows[0] and "duration_minutes" not in rows[0]:
         raise ImportFileError("需要“开始/结束”两列或“时长（分钟）”一列。")
-    ctx = _Context(rows)
+    ctx = _Context(rows, legacy_content=legacy_content)
     today = local_today()
     report = ImportReport(rows=len(rows), dry_run=dry_run)
     good: list[tuple[int, BulkRecord]] = []
@@ -256,6 +393,7 @@ def import_records(*, actor: Person, data: bytes, filename: str, dry_run: bool =
             good.append((row["_row"], record))
     report.errors += _overlaps(good)
     report.errors.sort(key=lambda e: (e.row, e.column))
+    _tally(report, good, ctx)
     if report.errors or dry_run:
         return report
     dates = [r.date for _, r in good]
@@ -277,7 +415,12 @@ def import_records(*, actor: Person, data: bytes, filename: str, dry_run: bool =
             actor=actor,
             verb="records.import",
             target=batch,
-            data={"file": filename, "sha256": digest, "records": writer.written},
+            data={
+                "file": filename,
+                "sha256": digest,
+                "records": writer.written,
+                "legacy_content": report.tallies["按旧系统内容导入（未经内容规则）"],
+            },
         )
     report.imported, report.batch = writer.written, batch
     return report
@@ -296,6 +439,7 @@ RECORDS = ImportKind(
     label=_("记实"),
     sheet=SHEET,
     run=import_records,
+    options=("legacy_content",),
     summary=_("从旧系统迁移的记实：保留原日期、时间和提交时间，导入后立即锁定，并记录导入人和文件。"),
 )
 
