@@ -248,3 +248,20 @@ def test_a_new_window_starts_afresh(org: Org, limits: dict[str, str], monkeypatc
     assert bearer(secret).get("/api/v1/records").status_code == 429
     monkeypatch.setattr(throttling, "clock", lambda: 1_000_020.0)
     assert bearer(secret).get("/api/v1/records").status_code == 200
+
+
+def test_the_lockout_and_limit_pages_follow_the_interface_language(
+    org: Org, lockout: Any, limits: dict[str, str]
+) -> None:
+    from django.conf import settings
+
+    limits["search"] = "1/min"
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    for _ in range(5):
+        response = login(client, "author", "wrong")
+    page = response.content.decode()
+    assert "Too many failed logins to this account" in page and "Locked for about 15 minutes" in page
+    client.force_login(org.colleague)
+    client.get("/search/", {"q": "预算"})
+    assert "Try again in 20 seconds" in client.get("/search/", {"q": "预算"}).content.decode()
