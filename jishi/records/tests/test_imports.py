@@ -380,7 +380,7 @@ def test_the_page_offers_legacy_content_and_shows_the_counts(people: Org) -> Non
     client = Client()
     client.force_login(people.admin)
     page = client.get("/records/import/").content.decode()
-    assert 'name="legacy_content"' in page and "需登录" in page
+    assert 'name="legacy_content"' in page and "需要先登录" in page
     assert 'name="legacy_content"' not in client.get("/records/import/?kind=units").content.decode()
     data = to_csv([row(工作内容=SHORT)])
     refused = client.post("/records/import/", {"file": SimpleUploadedFile("l.csv", data)}).content.decode()
@@ -423,3 +423,19 @@ def test_formula_like_text_imports_as_text(people: Org) -> None:
     assert report.ok, report.errors
     record = WorkRecord.objects.get()
     assert record.content.startswith('=HYPERLINK("http://x"') and record.place == "'abc"  # only Jishi's escape goes
+
+
+def test_template_links_need_a_login(people: Org) -> None:
+    for what in ("records", "units", "people"):
+        response = Client().get(f"/records/import/{what}/template.xlsx")
+        assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_organisation_imports_take_formula_like_text_as_text(people: Org) -> None:
+    from jishi.org.imports import import_units
+    from jishi.org.models import Unit
+
+    data = "单位代码,单位名称,类型,上级单位代码\nCZJ-9,'=1+2 专项组,科室,CZJ\n".encode()
+    report = import_units(actor=people.admin, data=data, filename="units.csv")
+    assert report.ok, report.errors
+    assert Unit.objects.get(code="CZJ-9").name == "=1+2 专项组"
