@@ -9,7 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import clear_url_caches
@@ -144,3 +148,24 @@ def test_a_hidden_records_attachment_is_404_for_an_outsider(org: Org, visibility
     assert login(org.unrelated).get(url).status_code == 404
     assert Client().get(url).status_code == 302  # to the login page
     assert login(org.author).get(url).status_code == 200
+
+
+@pytest.mark.parametrize("storage", ["django.core.files.storage.FileSystemStorage", "in-memory"])
+def test_files_stored_under_their_old_names_move_to_random_ones(
+    org: Org, tmp_path: Path, storage: str, django_capture_on_commit_callbacks: Any
+) -> None:
+    stores = {"default": {"BACKEND": storage}} if storage != "in-memory" else {}
+    with override_settings(MEDIA_ROOT=tmp_path, STORAGES={**settings.STORAGES, **stores}):
+        record = write_record(org.author)
+        attachment = attachment_add(actor=org.author, record=record, upload=SimpleUploadedFile("x.txt", b"x"))
+        old = default_storage.save("attachments/2026/12/预算方案.txt", ContentFile("预算方案正文".encode()))
+        Attachment.objects.filter(pk=attachment.pk).update(file=old)
+        migration = importlib.import_module("jishi.records.migrations.0009_attachment_rename_stored_files")
+        with django_capture_on_commit_callbacks(execute=True):
+            migration.rename_stored_files(django_apps, None)
+        moved = Attachment.objects.get(pk=attachment.pk)
+        assert re.fullmatch(r"attachments/[0-9a-f]{32}", moved.file.name)
+        assert moved.file.open("rb").read() == "预算方案正文".encode()
+        assert not default_storage.exists(old)
+        response = login(org.author).get(f"/records/{record.pk}/attachments/{attachment.pk}/")
+        assert b"".join(response.streaming_content) == "预算方案正文".encode()
