@@ -86,8 +86,13 @@ class DatabaseUnavailableMiddleware:
         return None
 
 
+def one_line(error: BaseException) -> str:
+    """A driver's message on one log line (psycopg's span several)."""
+    return " ".join(str(error).split()) or type(error).__name__
+
+
 def _answer(request: HttpRequest, error: BaseException) -> HttpResponse:
-    logger.warning("database unavailable, answered 503 to %s %s: %s", request.method, request.path, error)
+    logger.warning("database unavailable, answered 503 to %s %s: %s", request.method, request.path, one_line(error))
     return unavailable_response(request)
 
 

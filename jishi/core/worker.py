@@ -20,6 +20,8 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from jishi.core.outage import one_line
+
 logger = logging.getLogger(__name__)
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)
@@ -38,10 +40,6 @@ def backoff(first: float, most: float) -> Iterator[float]:
     while True:
         yield delay
         delay = min(delay * 2, most)
-
-
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
 
 
 def close_database_connections() -> None:
@@ -115,7 +113,7 @@ class ResilientWorker(Worker):
         while self.running:
             close_database_connections()
             delay = next(delays)
-            logger.warning("database unavailable (%s); the worker retries in %.1f s", _one_line(error), delay)
+            logger.warning("database unavailable (%s); the worker retries in %.1f s", one_line(error), delay)
             self.sleep(delay)
             try:
                 connections[self.database].ensure_connection()
