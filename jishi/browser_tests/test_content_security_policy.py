@@ -118,3 +118,24 @@ def test_the_main_pages_run_under_the_policy_and_htmx_still_works(
     assert "核对预算执行进度" in page.locator("main").inner_text()
     assert page.locator("input[type=date][data-autosubmit]").input_value() == day.isoformat()
     watched.assert_clean("unit page")
+
+
+def test_the_admin_and_the_api_docs_run_under_the_policy(
+    live_server: Any,
+    watched: Watch,
+    world: Org,  # noqa: F811
+) -> None:
+    page, server = watched.page, live_server.url
+    page.goto(f"{server}/login/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "pw")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    person = f"/admin/org/person/{world.author.pk}/change/"
+    for path in ("/admin/", "/admin/org/person/", person, "/admin/org/unit/add/"):
+        assert page.goto(f"{server}{path}").status == 200 and page.url == f"{server}{path}"
+        watched.assert_clean(path)
+    # Swagger UI (django-ninja's, served from static files) draws every operation without inline script or eval.
+    page.goto(f"{server}/api/v1/docs")
+    page.wait_for_selector(".swagger-ui .opblock")
+    watched.assert_clean("API docs")
