@@ -1,5 +1,6 @@
 """Settings shared by every environment. Environment-specific modules import * from here."""
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -253,6 +254,9 @@ JISHI_RATE_LIMITS = {
     "export": env("JISHI_RATE_EXPORT", "10/10min"),
     "bad_token": env("JISHI_RATE_BAD_TOKEN", "20/min"),
 }
+for _scope, _rate in JISHI_RATE_LIMITS.items():  # an empty value: no limit
+    if _rate and not re.fullmatch(r"\d+/\d*(s|sec|min|h|hour|d|day)", _rate):
+        raise ImproperlyConfigured(f"JISHI_RATE_{_scope.upper()} must read like 30/min or 10/10min, not {_rate!r}.")
 
 # Shared by every gunicorn worker (the rate limits are counted here): Redis when JISHI_CACHE_URL is given
 # (redis://…, needs the `redis` package), otherwise files under the data directory. Reference data is cached per

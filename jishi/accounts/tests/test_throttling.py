@@ -265,3 +265,11 @@ def test_the_lockout_and_limit_pages_follow_the_interface_language(
     client.force_login(org.colleague)
     client.get("/search/", {"q": "预算"})
     assert "Try again in 20 seconds" in client.get("/search/", {"q": "预算"}).content.decode()
+
+
+def test_limits_read_like_ninjas_and_an_empty_one_is_no_limit(settings: Any) -> None:
+    settings.JISHI_RATE_LIMITS = {"search": "10/10min", "export": "5/hour", "api": ""}
+    assert throttling.rate("search") == throttling.Rate(count=10, seconds=600)
+    assert throttling.rate("export") == throttling.Rate(count=5, seconds=3600)
+    assert throttling.rate("api") is None
+    assert all(throttling.count("api", "person:1") is None for _ in range(1000))
