@@ -10,6 +10,7 @@ organisation services. What the world plants for analytics to find is written to
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
 import multiprocessing
 import os
@@ -715,6 +716,9 @@ def build_world(
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    from jishi.integrity.services import chained_max_ids
+
+    before = chained_max_ids()  # what the build writes past these is registered as its bulk load, then sealed
     structure = _Structure(size, rng, days[0])
     with transaction.atomic():
         structure.build()
@@ -753,6 +757,7 @@ def build_world(
         timings=timings,
         report=report,
         search_index=search_index,
+        before=before,
     )
     path = _write_manifest(structure, writer, bulk, scale=scale, seed=seed, days=days)
     _refresh_planner_statistics()
@@ -783,10 +788,12 @@ def _layers(
     timings: dict[str, float],
     report: Progress,
     search_index: bool,
+    before: dict[str, int],
 ) -> list[str]:
     """What people do with the records (supervision, tasks), then the integrity chain over all of it and the search
-    index — each through its app's own set-based writer, timed."""
-    from jishi.integrity.services import link_rows
+    index — each through its app's own set-based writer, timed. The chain seals what the build registers: every
+    history row it wrote past the ids `before` it began."""
+    from jishi.integrity.services import chained_max_ids, link_rows, load_register
     from jishi.search.services import index_defer, index_rebuild
     from jishi.supervision.demo import seed as seed_supervision
     from jishi.tasks.demo import seed_tasks
@@ -807,7 +814,13 @@ def _layers(
         ),
     )
     tasks = phase("督办", "tasks", lambda: seed_tasks(seed=seed, today=today))
-    chain = phase("完整性链", "chain", lambda: link_rows(workers=workers))
+
+    def seal() -> Any:
+        written = {name: [(before.get(name, 0) + 1, top)] for name, top in chained_max_ids().items()}
+        load = load_register(actor=None, source="demo.build", runs=written)
+        return link_rows(loads=[load], workers=workers)
+
+    chain = phase("完整性链", "chain", seal)
     if not search_index:
         index_defer()
     search = phase("检索索引", "search", index_rebuild) if search_index else None
@@ -838,8 +851,11 @@ def _write_in_parallel(
             preparer = RowPreparer(
                 calendar=calendar,
                 category_names=names,
-                stride=workers,
-                first_ids=(first[0] + index, first[1] + index, first[2] + index),
+                ids=(
+                    itertools.count(first[0] + index, workers),
+                    itertools.count(first[1] + index, workers),
+                    itertools.count(first[2] + index, workers),
+                ),
             )
             child = context.Process(
                 target=_prepare_share, args=(writer, index, workers, weekends, preparer, sender), daemon=True

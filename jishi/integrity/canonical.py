@@ -297,6 +297,14 @@ KINDS: dict[str, Kind] = {
             time="written_at",
             record="comment__record_id",
         ),
+        # 批量写入登记: what a bulk load wrote; sealed when registered, so that one inserted by hand is not trusted.
+        Kind(
+            "load",
+            "integrity.BulkLoad",
+            ("source", "registered_by_id", "registered_at", "rows", "signature"),
+            actor="registered_by_id",
+            time="registered_at",
+        ),
     )
 }
 

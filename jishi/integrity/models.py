@@ -83,3 +83,41 @@ class Verification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} {self.problems}"
+
+
+class BulkLoad(models.Model):
+    """批量写入登记 — the rows one bulk load of Jishi's own wrote (an import, the demo build, a re-seal).
+
+    Rows are sealed as they are written, except those of a bulk load: they are sealed afterwards, and only when a
+    registration names them. The registration is itself sealed into the chain when it is made (and signed when
+    JISHI_CHAIN_KEY is set), so a registration inserted into the database by hand is not trusted.
+    """
+
+    source = models.CharField(_("来源"), max_length=100)
+    registered_by = models.ForeignKey(
+        "org.Person",
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    registered_at = models.DateTimeField(_("登记时间"))
+    # {kind: {"runs": [[first id, last id], ...], "count": rows of that kind the load wrote}}
+    rows = models.JSONField(_("写入的行"))
+    signature = models.CharField(_("签名"), max_length=128, blank=True)
+
+    class Meta:
+        verbose_name = _("批量写入登记")
+        verbose_name_plural = _("批量写入登记")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.source}"
+
+    def runs(self, kind: str) -> list[tuple[int, int]]:
+        """The id runs (first, last — both included) of `kind` this load wrote."""
+        return [(int(first), int(last)) for first, last in self.rows.get(kind, {}).get("runs", [])]
+
+    def count(self, kind: str) -> int:
+        return int(self.rows.get(kind, {}).get("count", 0))

@@ -1,7 +1,8 @@
 """Writes to the chain: seal rows as they are written, seal rows written in bulk, export daily digests.
 
 `link` is called by `jishi.core.services.audit` for every audit event (and the history rows passed to it);
-nothing else needs to call it. `link_rows` is the set-based path for rows written by the bulk writer.
+nothing else needs to call it. `link_rows` is the set-based path for rows a bulk load wrote: it seals only what a
+registration (`load_register`, made by the load in its own transaction) names, never whatever it finds unsealed.
 """
 
 from __future__ import annotations
@@ -11,19 +12,20 @@ import hmac
 import json
 import multiprocessing
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, models, transaction
-from django.db.models import Exists, Max, Min, OuterRef
+from django.db.models import Exists, Max, Min, OuterRef, Q
 from django.utils import timezone
 
 from jishi.integrity import conf
 from jishi.integrity.canonical import GENESIS, KINDS, Kind, Row, _utc, chained_kinds, entry_text, hasher, kind_of
-from jishi.integrity.models import ChainEntry, ChainHead, Digest, Verification
+from jishi.integrity.models import BulkLoad, ChainEntry, ChainHead, Digest, Verification
+from jishi.org.models import Person
 
 DIGEST_FORMAT = "jishi-digest/1"
 
@@ -95,8 +97,8 @@ def link(*, actor_id: int | None, instances: Sequence[models.Model]) -> None:
         return
     shard = shard_for(actor_id)
     rows = [kind_of(instance).row_of(instance, actor_id) for instance in instances]
-    now = timezone.now()
     head = _locked_head(shard)
+    now = timezone.now()  # after the lock: along one chain, entries' times never go backwards
     entries = _seal(rows, shard=shard, head=head, now=now)
     moment = connection.ops.adapt_datetimefield_value(now)
     _insert_entries(
@@ -113,22 +115,165 @@ def link(*, actor_id: int | None, instances: Sequence[models.Model]) -> None:
 
 @dataclass
 class LinkReport:
-    """What link_rows sealed, per kind, and how long it took."""
+    """What link_rows sealed, per kind; the loads it refused and why; the unsealed rows no load names."""
 
     linked: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    loads: list[BulkLoad] = field(default_factory=list)  # the loads whose rows it sealed
+    refused: list[tuple[BulkLoad, str]] = field(default_factory=list)
+    stray: dict[str, tuple[int, list[int]]] = field(default_factory=dict)  # kind: (how many, the first ids)
 
     @property
     def total(self) -> int:
         return sum(self.linked.values())
 
 
-def _unlinked(kind: Kind, min_id: int) -> models.QuerySet[Any]:
-    rows = kind.model._default_manager.filter(pk__gte=min_id)
-    sealed = ChainEntry.objects.filter(kind=kind.name, object_id__gte=min_id)
-    if not sealed.exists():  # the usual case after a bulk load: no anti-join over the whole table
+# A service seals what it writes in the same transaction, moments after the row's own time. A row sealed longer
+# than this after the time it claims was sealed afterwards: by a bulk load's sealing, or by someone laundering it.
+SEAL_GRACE = datetime.timedelta(minutes=10)
+
+Runs = list[tuple[int, int]]  # id runs, first and last included
+
+
+def _merge(runs: Iterable[tuple[int, int]]) -> Runs:
+    """Sorted, non-empty, non-overlapping runs."""
+    merged: Runs = []
+    for first, last in sorted((int(a), int(b)) for a, b in runs if a <= b):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
+
+
+def runs_of(ids: Iterable[int]) -> Runs:
+    """The runs that cover exactly `ids`."""
+    return _merge((i, i) for i in ids)
+
+
+def _in_runs(runs: Runs, name: str = "pk") -> Q:
+    query = Q(pk__in=[])
+    for first, last in runs:
+        query |= Q(**{f"{name}__range": (first, last)})
+    return query
+
+
+def _unsealed(kind: Kind, runs: Runs) -> models.QuerySet[Any]:
+    """The rows of `kind` in `runs` that no entry covers."""
+    rows = kind.model._default_manager.filter(_in_runs(runs))
+    sealed = ChainEntry.objects.filter(_in_runs(runs, "object_id"), kind=kind.name)
+    if not sealed.exists():  # the usual case just after a bulk load: no anti-join
         return rows
-    return rows.filter(~Exists(sealed.filter(object_id=OuterRef("pk"))))
+    return rows.filter(~Exists(ChainEntry.objects.filter(kind=kind.name, object_id=OuterRef("pk"))))
+
+
+def chained_max_ids() -> dict[str, int]:
+    """The highest id of each chained kind now: a bulk load notes them before it writes, to register what it wrote."""
+    return {
+        kind.name: kind.model._default_manager.aggregate(top=Max("pk"))["top"] or 0
+        for kind in chained_kinds()
+        if kind.name != "load"
+    }
+
+
+def load_text(load: BulkLoad) -> bytes:
+    """What a registration's signature covers."""
+    body = {
+        "id": load.pk,
+        "source": load.source,
+        "registered_by": load.registered_by_id,
+        "registered_at": _utc(load.registered_at),
+        "rows": load.rows,
+    }
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def load_signature(load: BulkLoad, key: bytes) -> str:
+    return hmac.new(key, load_text(load), conf.algorithm()).hexdigest()
+
+
+def load_register(*, actor: Person | None, source: str, runs: Mapping[str, Iterable[tuple[int, int]]]) -> BulkLoad:
+    """Register the rows a bulk load of Jishi's own has just written — call it in the load's transaction, with the
+    ids it chose. Only registered rows are ever sealed after they were written (link_rows); the registration is
+    sealed at once with its audit event, and signed when JISHI_CHAIN_KEY is set."""
+    from jishi.core.services import audit  # integrity builds on core; imported here as core's audit imports us
+
+    with transaction.atomic(savepoint=False):
+        rows: dict[str, dict[str, Any]] = {}
+        for name, kind_runs in runs.items():
+            merged = _merge(kind_runs)
+            if merged:
+                count = _unsealed(KINDS[name], merged).count()
+                rows[name] = {"runs": [list(run) for run in merged], "count": count}
+        load = BulkLoad.objects.create(source=source, registered_by=actor, registered_at=timezone.now(), rows=rows)
+        key = conf.signing_key()
+        if key:
+            load.signature = load_signature(load, key)
+            load.save(update_fields=["signature"])
+        counts = {name: body["count"] for name, body in rows.items()}
+        audit(actor=actor, verb="integrity.load", target=load, data={"source": source, "rows": counts}, history=[load])
+    return load
+
+
+def load_problem(load: BulkLoad, row: Row, sealed_hash: str | None, *, require_signature: bool) -> str | None:
+    """Why a registration is not to be trusted, or None: it must be in the chain as it was sealed, and carry a valid
+    signature when a key is set (`require_signature`: also refuse one registered before the key was set)."""
+    if sealed_hash is None:
+        return "登记不在链中：不是记实登记的，而是直接写入了数据库。"
+    if hasher()(row.text()).hexdigest() != sealed_hash:
+        return "登记在入链后被改动。"
+    key = conf.signing_key()
+    if key and load.signature and not hmac.compare_digest(load.signature, load_signature(load, key)):
+        return "登记的签名不符：不是用本系统的密钥（JISHI_CHAIN_KEY）登记的。"
+    if key and require_signature and not load.signature:
+        return "登记没有签名，而系统配置了签名密钥（JISHI_CHAIN_KEY）。"
+    return None
+
+
+def _linked_entry(shard: int, seq: int) -> ChainEntry | None:
+    """The entry at (shard, seq) if it follows from its predecessor and lies within the chain's head."""
+    entry = ChainEntry.objects.filter(shard=shard, seq=seq).first()
+    head = ChainHead.objects.filter(shard=shard).first()
+    if entry is None or head is None or head.seq < seq:
+        return None
+    prev = ChainEntry.objects.filter(shard=shard, seq=seq - 1).values_list("entry_hash", flat=True).first()
+    text = entry_text(
+        prev=prev or GENESIS,
+        shard=shard,
+        seq=seq,
+        kind=entry.kind,
+        object_id=entry.object_id,
+        record_id=entry.record_id,
+        created_at=_utc(entry.created_at) or "",
+        content_hash=entry.content_hash,
+    )
+    if (prev is None and seq != 1) or hasher()(text).hexdigest() != entry.entry_hash:
+        return None
+    return entry
+
+
+def trusted_loads(loads: Iterable[BulkLoad] | None = None) -> tuple[list[BulkLoad], list[tuple[BulkLoad, str]]]:
+    """The registrations `link_rows` may act on, and those it refuses with the reason (signature required)."""
+    by_id = {load.pk: load for load in (loads if loads is not None else BulkLoad.objects.order_by("pk"))}
+    trusted: list[BulkLoad] = []
+    refused: list[tuple[BulkLoad, str]] = []
+    if not by_id:
+        return trusted, refused
+    positions = {
+        object_id: (shard, seq)
+        for object_id, shard, seq in ChainEntry.objects.filter(kind="load", object_id__in=by_id).values_list(
+            "object_id", "shard", "seq"
+        )
+    }
+    for row in KINDS["load"].rows(BulkLoad.objects.filter(pk__in=by_id)):
+        load = by_id[row.object_id]
+        entry = _linked_entry(*positions[load.pk]) if load.pk in positions else None
+        problem = load_problem(load, row, entry.content_hash if entry else None, require_signature=True)
+        if problem:
+            refused.append((load, problem))
+        else:
+            trusted.append(load)
+    return trusted, refused
 
 
 def _insert_entries(rows: list[tuple[Any, ...]], *, many: bool = True) -> None:
@@ -152,27 +297,25 @@ def _insert_entries(rows: list[tuple[Any, ...]], *, many: bool = True) -> None:
 ContentHash = tuple[int, int | None, int | None, str]  # object id, record id, actor id, content hash
 
 
-def _content_hashes(kind_name: str, min_id: int, low: int = 0, high: int | None = None) -> list[ContentHash]:
-    """The content hashes of the unsealed rows of one kind in an id range, in id order (runs in a worker too)."""
+def _content_hashes(kind_name: str, low: int, high: int) -> list[ContentHash]:
+    """The content hashes of the unsealed rows of one kind with low ≤ id ≤ high, in id order (runs in a worker too)."""
     kind = KINDS[kind_name]
-    rows = _unlinked(kind, max(min_id, low))
-    if high is not None:
-        rows = rows.filter(pk__lt=high)
     digest = hasher()
+    rows = _unsealed(kind, [(low, high)])
     return [(row.object_id, row.record_id, row.actor_id, digest(row.text()).hexdigest()) for row in kind.rows(rows)]
 
 
-def _hashes_in_parallel(pool: Any, kind: Kind, min_id: int, step: int = 40_000) -> Iterator[ContentHash]:
-    bounds = kind.model._default_manager.filter(pk__gte=min_id).aggregate(low=Min("pk"), high=Max("pk"))
-    if bounds["low"] is None:
-        return
-    starts = range(bounds["low"], bounds["high"] + 1, step)
-    tasks = [(kind.name, min_id, low, low + step) for low in starts]
+def _chunks(runs: Runs, step: int) -> list[tuple[int, int]]:
+    return [(low, min(low + step - 1, last)) for first, last in runs for low in range(first, last + 1, step)]
+
+
+def _hashes_in_parallel(pool: Any, kind: Kind, runs: Runs, step: int = 40_000) -> Iterator[ContentHash]:
+    tasks = [(kind.name, low, high) for low, high in _chunks(runs, step)]
     for chunk in pool.imap(_content_hashes_task, tasks):  # in order: the chain follows the ids
         yield from chunk
 
 
-def _content_hashes_task(task: tuple[str, int, int, int]) -> list[ContentHash]:
+def _content_hashes_task(task: tuple[str, int, int]) -> list[ContentHash]:
     return _content_hashes(*task)
 
 
@@ -184,14 +327,21 @@ def _workers_possible(workers: int) -> bool:
 
 
 def link_rows(
-    *, kinds: Iterable[str] | None = None, min_id: int = 0, batch: int = 20_000, workers: int = 1
+    *,
+    loads: Sequence[BulkLoad] | None = None,
+    batch: int = 20_000,
+    workers: int = 1,
+    find_stray: bool = False,
 ) -> LinkReport:
-    """Seal every row of the chained kinds (id ≥ `min_id`) that no entry covers yet — set-based.
+    """Seal the rows that registered bulk loads wrote and that no entry covers yet — set-based — and nothing else.
 
-    For rows written by the bulk writer: an import calls it inside its own transaction; the demo build calls it
-    after the load has committed, with `workers=2`, so that two processes read and hash the rows while this one
-    links and inserts. Call it only for rows Jishi itself has just written: whatever it finds unsealed it seals
-    as genuine.
+    `loads`: these registrations (an import passes its own); by default every one. A registration is acted on only if
+    it is in the chain as sealed (and signed, with a key set), and if the unsealed rows in its id runs are exactly as
+    many as it wrote: a row added in its runs, or one taken away, and the load is refused, not sealed. Rows no
+    registration names stay unsealed whatever happens; `find_stray` counts them (verify reports each as inserted).
+
+    The demo build calls it after the load has committed, with `workers=2`, so that two processes read and hash the
+    rows while this one links and inserts.
     """
     started = time.perf_counter()
     pool = None
@@ -200,7 +350,7 @@ def link_rows(
         pool = multiprocessing.get_context("fork").Pool(workers)
     try:
         with transaction.atomic():
-            report = _link_all(kinds=kinds, min_id=min_id, batch=batch, pool=pool)
+            report = _link_loads(loads=loads, batch=batch, pool=pool, find_stray=find_stray)
     finally:
         if pool is not None:
             pool.close()
@@ -209,9 +359,40 @@ def link_rows(
     return report
 
 
-def _link_all(*, kinds: Iterable[str] | None, min_id: int, batch: int, pool: Any) -> LinkReport:
+def _link_loads(*, loads: Sequence[BulkLoad] | None, batch: int, pool: Any, find_stray: bool) -> LinkReport:
     report = LinkReport()
-    wanted = set(kinds) if kinds is not None else None
+    trusted, report.refused = trusted_loads(loads)
+    pending: dict[str, Runs] = {}
+    for load in trusted:
+        unsealed = {name: _unsealed(KINDS[name], load.runs(name)).count() for name in load.rows}
+        if not any(unsealed.values()):
+            continue  # sealed before
+        wrong = [
+            f"{name} 登记 {load.count(name)} 行，未入链 {found} 行"
+            for name, found in unsealed.items()
+            if found != load.count(name)
+        ]
+        if wrong:
+            report.refused.append((load, "编号范围内的行与登记不符（" + "；".join(wrong) + "）：有行被插入或删除。"))
+            continue
+        report.loads.append(load)
+        for name in load.rows:
+            pending.setdefault(name, []).extend(load.runs(name))
+    if find_stray:
+        for kind in chained_kinds():
+            named = [run for load in trusted for run in load.runs(kind.name)]
+            rows = kind.model._default_manager.filter(
+                ~Exists(ChainEntry.objects.filter(kind=kind.name, object_id=OuterRef("pk")))
+            ).exclude(_in_runs(_merge(named)))
+            count = rows.count()
+            if count:
+                report.stray[kind.name] = (count, list(rows.order_by("pk").values_list("pk", flat=True)[:20]))
+    if pending:
+        _link_all(pending={name: _merge(runs) for name, runs in pending.items()}, batch=batch, pool=pool, report=report)
+    return report
+
+
+def _link_all(*, pending: dict[str, Runs], batch: int, pool: Any, report: LinkReport) -> None:
     now = timezone.now()
     created = _utc(now) or ""
     adapted_now = connection.ops.adapt_datetimefield_value(now)
@@ -232,11 +413,15 @@ def _link_all(*, kinds: Iterable[str] | None, min_id: int, batch: int, pool: Any
         with connection.cursor() as cursor:
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(lookup_index.name)}")
     for kind in chained_kinds():
-        if wanted is not None and kind.name not in wanted:
+        runs = pending.get(kind.name)
+        if not runs:
             continue
         count = 0
-        pending: list[tuple[Any, ...]] = []
-        found = _hashes_in_parallel(pool, kind, min_id) if pool else iter(_content_hashes(kind.name, min_id))
+        rows: list[tuple[Any, ...]] = []
+        if pool:
+            found: Iterable[ContentHash] = _hashes_in_parallel(pool, kind, runs)
+        else:
+            found = (hashed for low, high in runs for hashed in _content_hashes(kind.name, low, high))
         for object_id, record_id, actor_id, content_hash in found:
             shard = (actor_id or 0) % n_shards
             seq = seqs[shard] + 1
@@ -253,13 +438,13 @@ def _link_all(*, kinds: Iterable[str] | None, min_id: int, batch: int, pool: Any
                 )
             ).hexdigest()
             seqs[shard], hashes[shard] = seq, entry_hash
-            pending.append((shard, seq, kind.name, object_id, record_id, content_hash, entry_hash, adapted_now))
+            rows.append((shard, seq, kind.name, object_id, record_id, content_hash, entry_hash, adapted_now))
             count += 1
-            if len(pending) >= batch:
-                _insert_entries(pending)
-                pending = []
-        if pending:
-            _insert_entries(pending)
+            if len(rows) >= batch:
+                _insert_entries(rows)
+                rows = []
+        if rows:
+            _insert_entries(rows)
         report.linked[kind.name] = count
     if rebuild:
         with connection.cursor() as cursor:
@@ -267,7 +452,24 @@ def _link_all(*, kinds: Iterable[str] | None, min_id: int, batch: int, pool: Any
     for shard, seq in seqs.items():
         if seq != heads[shard].seq:
             ChainHead.objects.filter(shard=shard).update(seq=seq, entry_hash=hashes[shard])
-    return report
+
+
+def chain_reseal(*, actor: Person | None = None, workers: int = 1) -> LinkReport:
+    """Seal every row into an empty chain: after moving the database to the other engine, or to another algorithm.
+
+    Refused while the chain has any entry — it would seal whatever is in the database as genuine. Digests exported
+    before no longer match the new chain; that is what they are for: a re-seal nobody announced shows up there.
+    """
+    if ChainEntry.objects.exists():
+        raise ValidationError({"chain": ["链不为空：只能在清空的链上重新入链（换数据库或换算法之后）。"]})
+    with transaction.atomic():
+        runs = {}
+        for kind in chained_kinds():
+            bounds = kind.model._default_manager.aggregate(low=Min("pk"), high=Max("pk"))
+            if bounds["low"] is not None:
+                runs[kind.name] = [(bounds["low"], bounds["high"])]
+        load = load_register(actor=actor, source="chain.reseal", runs=runs)
+    return link_rows(loads=[load], workers=workers)
 
 
 # ---- daily digests ------------------------------------------------------------------------------------

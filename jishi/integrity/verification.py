@@ -8,10 +8,15 @@ Four passes, each one streaming rows in index order (no per-row query):
    submission time against its first;
 4. given exported digests: their signatures, and each chain head they name against the database — this is what
    catches a restored older copy (entries missing) and a chain recomputed by someone without the key.
+
+Besides, in passes 1–3: a row sealed long after the time it claims (SEAL_GRACE) must lie in the id runs of a trusted
+bulk-load registration (integrity.models.BulkLoad) — else it was sealed afterwards by someone laundering it — and
+along one chain the entries' times never go back (an entry appended by hand with an earlier time).
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import hmac
 import json
@@ -41,14 +46,22 @@ from jishi.integrity.canonical import (
     hasher,
     parse_json,
 )
-from jishi.integrity.models import ChainEntry, ChainHead
-from jishi.integrity.services import DIGEST_FORMAT, sign
+from jishi.integrity.models import BulkLoad, ChainEntry, ChainHead
+from jishi.integrity.services import DIGEST_FORMAT, SEAL_GRACE, load_problem, sign
 
-CHANGED, DELETED, INSERTED, CHAIN, DIGEST = "changed", "deleted", "inserted", "chain", "digest"
-LABELS = {CHANGED: "改动", DELETED: "删除", INSERTED: "插入", CHAIN: "链", DIGEST: "摘要"}
-Sealed = tuple[str, int | None, Any]  # content hash, record id, sealed at
+CHANGED, DELETED, INSERTED, CHAIN, DIGEST, LATE = "changed", "deleted", "inserted", "chain", "digest", "late"
+LABELS = {CHANGED: "改动", DELETED: "删除", INSERTED: "插入", CHAIN: "链", DIGEST: "摘要", LATE: "补入链"}
+# content hash, record id, sealed at, and (canonical UTC text) the earliest row time that is not sealed late
+Sealed = tuple[str, int | None, Any, str]
 
-KIND_NAMES = {"version": "记实版本", "addendum": "补充说明", "event": "审计事件", "comment": "点评", "record": "记实"}
+KIND_NAMES = {
+    "version": "记实版本",
+    "addendum": "补充说明",
+    "event": "审计事件",
+    "comment": "点评",
+    "record": "记实",
+    "load": "批量写入登记",
+}
 
 
 @dataclass
@@ -163,13 +176,26 @@ def _walk_chains(report: Report, pins: dict[tuple[int, int], list[tuple[str, str
     rows = ChainEntry.objects.order_by("shard", "seq").values_list(
         "shard", "seq", "kind", "object_id", "record_id", "content_hash", "entry_hash", "created_at"
     )
-    raw_time, created, moment = None, "", None
+    raw_time, created, moment, cutoff = None, "", None, ""
+    latest, floor = "", ""  # along the chain: the latest time sealed so far, and that time less SEAL_GRACE
     for s, seq, kind, object_id, record_id, content_hash, entry_hash, created_at in _raw(rows):
         if created_at != raw_time:  # entries sealed together share their time: convert it once
             raw_time, created, moment = created_at, _utc(created_at) or "", _aware(created_at)
+            cutoff = (_utc(moment - SEAL_GRACE) or "") if moment else ""
         created_at = moment
         if s != shard:
-            shard, prev, expected = s, GENESIS, 1
+            shard, prev, expected, latest, floor = s, GENESIS, 1, "", ""
+        if created < floor:
+            report.add(
+                CHAIN,
+                kind,
+                object_id,
+                record_id,
+                created_at,
+                f"链 #{s} 序号 {seq} 的入链时间早于它之前的链节：链节是后来按倒填的时间补写的。",
+            )
+        elif created > latest:
+            latest, floor = created, cutoff
         if seq != expected:
             report.add(
                 CHAIN,
@@ -217,7 +243,7 @@ def _walk_chains(report: Report, pins: dict[tuple[int, int], list[tuple[str, str
         by_kind = sealed.setdefault(kind, {})
         if object_id in by_kind:
             report.add(CHAIN, kind, object_id, record_id, created_at, "同一行在链中出现两次。")
-        by_kind[object_id] = (content_hash, record_id, created_at)
+        by_kind[object_id] = (content_hash, record_id, created_at, cutoff)
     for (s, seq), pinned_by in pins.items():
         if seq > last.get(s, (0, ""))[0]:
             for file, _ in pinned_by:
@@ -244,18 +270,88 @@ def _walk_chains(report: Report, pins: dict[tuple[int, int], list[tuple[str, str
     return sealed
 
 
+class _Loads:
+    """The id runs of the trusted bulk-load registrations, per kind: where a row may be sealed after its time."""
+
+    def __init__(self, loads: list[BulkLoad]) -> None:
+        self.by_kind: dict[str, tuple[list[int], list[tuple[int, int, int, datetime.datetime]], list[int]]] = {}
+        spans: dict[str, list[tuple[int, int, int, datetime.datetime]]] = {}
+        for load in loads:
+            for name in load.rows:
+                for first, last in load.runs(name):
+                    spans.setdefault(name, []).append((first, last, load.pk, load.registered_at))
+        for name, runs in spans.items():
+            runs.sort()
+            reach, reaches = 0, []
+            for run in runs:
+                reach = max(reach, run[1])
+                reaches.append(reach)
+            self.by_kind[name] = ([run[0] for run in runs], runs, reaches)
+
+    def load_of(self, kind: str, object_id: int, sealed_at: datetime.datetime | None = None) -> int | None:
+        """The registration naming this row (and made before `sealed_at`, when given), or None."""
+        found = self.by_kind.get(kind)
+        if found is None:
+            return None
+        starts, runs, reaches = found
+        i = bisect.bisect_right(starts, object_id) - 1
+        while i >= 0 and reaches[i] >= object_id:
+            first, last, pk, registered_at = runs[i]
+            if first <= object_id <= last and (sealed_at is None or registered_at <= sealed_at):
+                return pk
+            i -= 1
+        return None
+
+
+# The trusted registrations, set before worker processes fork (like _SEALED_VERSIONS).
+_LOADS = _Loads([])
+
+
 def _check_row(report: Report, kind: Kind, row: Row, entries: dict[int, Sealed], digest: Any) -> None:
     entry = entries.pop(row.object_id, None)
     when = row.canonical.get(kind.time)
     if entry is None:
-        report.add(INSERTED, kind.name, row.object_id, row.record_id, when, "这一行不在链中：绕过记实直接写入。")
+        load = _LOADS.load_of(kind.name, row.object_id)
+        detail = (
+            f"这一行属于批量写入登记 #{load}，尚未入链：运行 jishi chain build。"
+            if load
+            else "这一行不在链中：绕过记实直接写入。"
+        )
+        report.add(INSERTED, kind.name, row.object_id, row.record_id, when, detail)
     elif digest(row.text()).hexdigest() != entry[0] or row.record_id != entry[1]:
         report.add(CHANGED, kind.name, row.object_id, row.record_id, when, "内容与入链时不同：被直接改动。")
+    elif when is not None and when < entry[3] and _LOADS.load_of(kind.name, row.object_id, entry[2]) is None:
+        sealed_at = timezone.localtime(entry[2]).strftime("%Y-%m-%d %H:%M:%S")
+        report.add(
+            LATE,
+            kind.name,
+            row.object_id,
+            row.record_id,
+            when,
+            f"这一行 {sealed_at} 才入链，远晚于它记载的写入时间，又不属于任何登记的批量写入："
+            "不是写入时入链的，可能是直接写入数据库后被补入了链。",
+        )
+
+
+def _trusted_loads(report: Report, sealed: dict[str, dict[int, Sealed]]) -> list[BulkLoad]:
+    """The registrations in the chain as sealed, with a valid signature if they carry one; a wrong signature is
+    reported here (an unsealed or changed registration is reported by pass 2, like any row)."""
+    entries = sealed.get("load", {})
+    loads = {load.pk: load for load in BulkLoad.objects.all()}
+    trusted = []
+    for row in KINDS["load"].rows():
+        entry = entries.get(row.object_id)
+        problem = load_problem(loads[row.object_id], row, entry[0] if entry else None, require_signature=False)
+        if problem is None:
+            trusted.append(loads[row.object_id])
+        elif entry is not None and "签名" in problem:
+            report.add(CHANGED, "load", row.object_id, None, row.canonical.get("registered_at"), problem)
+    return trusted
 
 
 def _report_deleted(report: Report, name: str, entries: dict[int, Sealed]) -> None:
     label = "" if name in KINDS else f"（未知类型 {name}，其表已不可用）"
-    for object_id, (_, record_id, created_at) in sorted(entries.items()):
+    for object_id, (_, record_id, created_at, _) in sorted(entries.items()):
         report.add(
             DELETED, name, object_id, record_id, created_at, f"链中有这一行，数据库中已没有：被直接删除。{label}"
         )
@@ -517,11 +613,12 @@ def verify(*, digests: list[tuple[Path, dict[str, Any]]] | None = None, workers:
     With `workers` > 1 (outside a transaction), pass 3 — versions and records, most of the work — runs in that
     many processes over ranges of record ids while this one checks the other kinds.
     """
-    global _SEALED_VERSIONS
+    global _SEALED_VERSIONS, _LOADS
     report = Report()
     started = time.perf_counter()
     pins = _check_digest_documents(report, digests) if digests else {}
     sealed = _walk_chains(report, pins)
+    _LOADS = _Loads(_trusted_loads(report, sealed))
     report.seconds["chain"] = time.perf_counter() - started
     mark = time.perf_counter()
     entries = sealed.pop("version", {})
@@ -551,5 +648,6 @@ def verify(*, digests: list[tuple[Path, dict[str, Any]]] | None = None, workers:
     report.seconds["records"] = time.perf_counter() - mark - report.seconds["rows"]
     for name, entries in sealed.items():  # kinds no longer installed
         _report_deleted(report, name, entries)
+    _LOADS = _Loads([])
     report.seconds["total"] = time.perf_counter() - started
     return report

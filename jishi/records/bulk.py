@@ -9,6 +9,7 @@ between a person's records are the caller's to avoid (the demo never produces th
 from __future__ import annotations
 
 import datetime
+import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -157,11 +158,15 @@ class Batch:
     copied_ids: list[int] = field(default_factory=list)
 
 
-class RowPreparer:
-    """Turn BulkRecords into rows, applying the record rules; touches no database, so it can run in a worker.
+Ids = tuple[Iterator[int], Iterator[int], Iterator[int]]  # of records, participants, versions
 
-    Ids come from arithmetic progressions (first + n * stride), so that several preparers can work on separate
-    parts of one load and still give every row a fixed id.
+
+class RowPreparer:
+    """Turn BulkRecords into rows, applying the record rules.
+
+    Ids come from `ids`: reserved from the sequences as they are needed (write_records, reserve_ids), or arithmetic
+    progressions (`itertools.count(first, stride)`) — then the preparer touches no database and can run in a worker,
+    and several preparers can work on separate parts of one load and still give every row a fixed id (the demo).
     """
 
     def __init__(
@@ -169,8 +174,7 @@ class RowPreparer:
         *,
         calendar: WorkingCalendar,
         category_names: list[str],
-        first_ids: tuple[int, int, int],
-        stride: int = 1,
+        ids: Ids,
         enforce_late_window: bool = True,
         batch: int = 20_000,
         imported: tuple[int, int, datetime.datetime] | None = None,
@@ -180,8 +184,7 @@ class RowPreparer:
         self.calendar = calendar
         self.imported = imported
         self.category_names = category_names
-        self.next_record, self.next_participant, self.next_version = first_ids
-        self.stride = stride
+        self.record_ids, self.participant_ids, self.version_ids = ids
         self.enforce_late_window = enforce_late_window
         self.batch = batch
         self.ops = connection.ops
@@ -200,7 +203,8 @@ class RowPreparer:
     def prepare(self, records: Iterable[BulkRecord]) -> Iterator[Batch]:
         """Batches of rows; raises RecordRuleError at the first record that breaks a rule."""
         batch = Batch()
-        stride, ops = self.stride, self.ops
+        ops = self.ops
+        record_ids, participant_ids, version_ids = self.record_ids, self.participant_ids, self.version_ids
         import_batch = import_lock = versioned_by = None
         # One encoder for the whole load: building one per row (as JSONField does) doubled the cost of the JSON.
         encode = ReadableJSONEncoder().encode
@@ -211,8 +215,7 @@ class RowPreparer:
             errors = check(record, category_names=self.category_names, enforce_late_window=self.enforce_late_window)
             if errors:
                 raise RecordRuleError(errors)
-            pk = self.next_record
-            self.next_record += stride
+            pk = next(record_ids)
             if record.copied:
                 batch.copied_ids.append(pk)
             submitted_day = day_of(record.submitted_at)
@@ -253,13 +256,11 @@ class RowPreparer:
             )
             parts = [{"person": p, "unit": u, "contact_name": c} for p, u, c in record.participants]
             for person_id, unit_id, contact in record.participants:
-                batch.participants.append((self.next_participant, pk, person_id, unit_id, contact))
-                self.next_participant += stride
+                batch.participants.append((next(participant_ids), pk, person_id, unit_id, contact))
             snapshot = encode(record_snapshot(record, parts))
             batch.versions.append(
-                (self.next_version, pk, 1, snapshot, versioned_by or record.author_id, import_lock or submitted)
+                (next(version_ids), pk, 1, snapshot, versioned_by or record.author_id, import_lock or submitted)
             )
-            self.next_version += stride
             if len(batch.records) >= self.batch:
                 yield batch
                 batch = Batch()
@@ -267,12 +268,58 @@ class RowPreparer:
             yield batch
 
 
+ID_TABLES = (WorkRecord, RecordParticipant, RecordVersion)
+
+
+def _first_free(model: type[Any]) -> int:
+    """One past the highest id the table has held: past its rows and past its sequence (ids handed out, even to a
+    transaction that rolled back; on SQLite, AUTOINCREMENT's record of the highest id ever used)."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(table)}")
+        top = cursor.fetchone()[0] or 0
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            sequence = cursor.fetchone()[0]  # a name PostgreSQL gives, quoted where it needs to be
+            cursor.execute(f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {sequence}")
+        else:
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        found = cursor.fetchone()
+    return max(top, (found[0] or 0) if found else 0) + 1
+
+
 def next_ids() -> tuple[int, int, int]:
-    """The first free id of records, participants and versions."""
-    return tuple(  # type: ignore[return-value]
-        (model.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
-        for model in (WorkRecord, RecordParticipant, RecordVersion)
-    )
+    """The first free id of records, participants and versions, for a load that numbers its rows itself (the demo's
+    arithmetic progressions), in the caller's transaction. Nobody else may insert into these tables until it ends —
+    on SQLite its write lock sees to that, on PostgreSQL a table lock taken here — and finish() then moves the
+    sequences past the rows written."""
+    if connection.vendor == "postgresql":
+        names = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in ID_TABLES)
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE")
+    return tuple(_first_free(model) for model in ID_TABLES)  # type: ignore[return-value]
+
+
+def reserve_ids(model: type[Any]) -> Iterator[int]:
+    """Ids for a bulk load that no other writer can be given while it runs, taken as they are needed.
+
+    On PostgreSQL they come from the table's own sequence (nextval, a growing chunk at a time), exactly as a record
+    created meanwhile takes its id, so the two never meet and nobody waits; ids left over are a gap, as after a
+    rollback. On SQLite the caller's transaction holds the one write lock (Jishi begins every write transaction
+    IMMEDIATE), so the next free ids are the load's until it commits; AUTOINCREMENT then continues past them.
+    """
+    if connection.vendor != "postgresql":
+        yield from itertools.count(_first_free(model))
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
+        sequence = cursor.fetchone()[0]
+    chunk = 1000
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, chunk])
+            yield from sorted(value for (value,) in cursor.fetchall())
+        chunk = min(chunk * 4, 64_000)
 
 
 def category_names() -> list[str]:
@@ -288,9 +335,21 @@ class BulkRecordWriter:
 
     TABLES = (WorkRecord, RecordVersion, RecordParticipant)
 
-    def __init__(self, *, defer_indexes: bool = True, progress: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        defer_indexes: bool = True,
+        progress: Callable[[int], None] | None = None,
+        reserved_ids: bool = False,
+    ) -> None:
+        """`reserved_ids`: the rows' ids came from reserve_ids — the sequences are past them already, and finish()
+        must not set them back to the highest id this transaction sees (others may hold higher ones); the writer then
+        also keeps the ids it wrote (`record_ids`, `version_ids`) for the caller to index and register."""
         self.progress = progress or (lambda done: None)
         self.written = 0
+        self.reserved_ids = reserved_ids
+        self.record_ids: list[int] = []
+        self.version_ids: list[int] = []
         self.copied_ids: list[int] = []
         self.seconds_indexing = 0.0
         self.seconds_inserting = 0.0
@@ -341,12 +400,16 @@ class BulkRecordWriter:
             batch.versions,
         )
         self.written += len(batch.records)
+        if self.reserved_ids:
+            self.record_ids += [row[0] for row in batch.records]
+            self.version_ids += [row[0] for row in batch.versions]
         self.copied_ids += batch.copied_ids
         self.seconds_inserting += time.perf_counter() - started
         self.progress(self.written)
 
     def finish(self) -> int:
-        """Rebuild the dropped indexes and move the id sequences past the rows written."""
+        """Rebuild the dropped indexes and (unless the ids were reserved from them) move the id sequences past the
+        rows written."""
         started = time.perf_counter()
         with connection.cursor() as cursor:
             if self.dropped and connection.vendor == "postgresql":
@@ -360,8 +423,9 @@ class BulkRecordWriter:
                 # for the demo world's 1.7 M rows that was 16.5 s of the build.
                 cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition} NOT VALID")
                 cursor.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
-            for statement in connection.ops.sequence_reset_sql(no_style(), list(self.TABLES)):
-                cursor.execute(statement)
+            if not self.reserved_ids:
+                for statement in connection.ops.sequence_reset_sql(no_style(), list(self.TABLES)):
+                    cursor.execute(statement)
         self.seconds_indexing = time.perf_counter() - started
         return self.written
 
@@ -375,20 +439,33 @@ def write_records(
     progress: Callable[[int], None] | None = None,
     imported: tuple[int, int, datetime.datetime] | None = None,
 ) -> BulkRecordWriter:
-    """Prepare and insert in this process (imports; the demo builder splits preparation over two)."""
-    writer = BulkRecordWriter(defer_indexes=defer_indexes, progress=progress)
-    first_ids = next_ids()
+    """Prepare and insert in this process (imports; the demo builder splits preparation over two), with ids reserved
+    so that records created meanwhile by people at work take others. Call it in a transaction (on SQLite that
+    transaction's write lock is what keeps the ids the load's)."""
+    writer = BulkRecordWriter(defer_indexes=defer_indexes, progress=progress, reserved_ids=True)
     preparer = RowPreparer(
         calendar=calendar,
         category_names=category_names(),
-        first_ids=first_ids,
+        ids=(reserve_ids(WorkRecord), reserve_ids(RecordParticipant), reserve_ids(RecordVersion)),
         enforce_late_window=enforce_late_window,
         imported=imported,
     )
     for batch in preparer.prepare(records):
         writer.insert(batch)
     writer.finish()
-    # One preparer with stride 1: the new records are the next `written` ids. They enter the search index in the
-    # caller's transaction (the demo build, which writes through BulkRecordWriter, rebuilds the index once).
-    index_new_records(first_ids[0], first_ids[0] + writer.written - 1)
+    # The new records enter the search index in the caller's transaction, run by run of ids (a run ends only where a
+    # record created meanwhile took an id); the demo build, which writes through BulkRecordWriter, rebuilds it once.
+    for first, last in id_runs(writer.record_ids):
+        index_new_records(first, last)
     return writer
+
+
+def id_runs(ids: Iterable[int]) -> list[tuple[int, int]]:
+    """The runs (first, last — both included) that cover exactly `ids`."""
+    runs: list[tuple[int, int]] = []
+    for pk in sorted(ids):
+        if runs and pk == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], pk)
+        else:
+            runs.append((pk, pk))
+    return runs

@@ -42,14 +42,14 @@ from jishi.core.tables import (
     text,
 )
 from jishi.core.tables import template as sheet_template
-from jishi.integrity.services import link_rows
+from jishi.integrity.services import link_rows, load_register
 from jishi.org import imports as org_imports
 from jishi.org.calendar import WorkingCalendar, at, day_of, local_today
 from jishi.org.models import Assignment, Duty, Person, Unit
 from jishi.org.rules import can_import
 from jishi.org.selectors import by_precedence, duty_serves, held_on
 from jishi.records.batches import batch_create, fingerprint, refuse_repeat
-from jishi.records.bulk import BulkRecord, RecordRuleError, category_names, check, next_ids, write_records
+from jishi.records.bulk import BulkRecord, RecordRuleError, category_names, check, id_runs, write_records
 from jishi.records.models import Category, Visibility, WorkRecord
 from jishi.records.services import MAX_PARTICIPANTS, content_errors
 
@@ -400,7 +400,6 @@ def import_records(
     calendar = WorkingCalendar(min(dates), max(dates) + datetime.timedelta(days=60))
     with transaction.atomic():
         batch = batch_create(actor=actor, digest=digest, filename=filename, rows=len(good))
-        first_version = next_ids()[2]
         try:
             writer = write_records(
                 _records(good),
@@ -410,7 +409,10 @@ def import_records(
             )
         except RecordRuleError as exc:  # validated above; kept as a guard against a rule added in one place only
             raise ImportFileError(str(exc)) from exc
-        link_rows(kinds=["version"], min_id=first_version)  # the imported versions join the integrity chain
+        # The imported versions join the integrity chain: registered as this import's load, then sealed — the chain
+        # seals nothing after its time that no load of Jishi's own registered.
+        load = load_register(actor=actor, source="records.import", runs={"version": id_runs(writer.version_ids)})
+        link_rows(loads=[load])
         audit(
             actor=actor,
             verb="records.import",

@@ -9,18 +9,18 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from jishi.integrity.models import ChainEntry
-from jishi.integrity.services import link_rows
+from jishi.integrity.models import BulkLoad, ChainEntry
+from jishi.integrity.services import link_rows, load_register
 from jishi.integrity.verification import INSERTED, verify
 from jishi.org.calendar import WorkingCalendar
-from jishi.records.bulk import BulkRecord, write_records
+from jishi.records.bulk import BulkRecord, BulkRecordWriter, id_runs, write_records
 from jishi.records.imports import import_records
 from jishi.records.models import RecordVersion
 from jishi.records.tests.test_imports import row, to_csv
 from jishi.testing import GOOD_CONTENT, Org, build_org, category
 
 
-def _bulk(org: Org, n: int) -> None:
+def _bulk(org: Org, n: int) -> BulkRecordWriter:
     today = timezone.localdate()
     day = today - datetime.timedelta(days=1)
     records = [
@@ -37,17 +37,21 @@ def _bulk(org: Org, n: int) -> None:
         )
         for i in range(n)
     ]
-    write_records(
+    return write_records(
         records, calendar=WorkingCalendar(day - datetime.timedelta(days=10), today + datetime.timedelta(days=30))
     )
 
 
-def test_bulk_rows_are_unsealed_until_link_rows_seals_them(org: Org) -> None:
-    _bulk(org, 25)
+def test_bulk_rows_are_sealed_only_once_their_load_is_registered(org: Org) -> None:
+    writer = _bulk(org, 25)
     report = verify()
     assert len([p for p in report.problems if p.what == INSERTED and p.kind == "version"]) == 25
+    unregistered = link_rows(find_stray=True)
+    assert unregistered.total == 0 and unregistered.stray["version"][0] == 25  # found, listed, not sealed
+    load = load_register(actor=org.admin, source="test.bulk", runs={"version": id_runs(writer.version_ids)})
+    assert load.rows == {"version": {"runs": [[min(writer.version_ids), max(writer.version_ids)]], "count": 25}}
     linked = link_rows()
-    assert linked.linked["version"] == 25 and linked.total == 25
+    assert linked.linked["version"] == 25 and linked.total == 25 and linked.loads == [load]
     assert verify().ok
     assert link_rows().total == 0  # nothing left to seal
     assert ChainEntry.objects.filter(kind="version").count() == RecordVersion.objects.count() == 25
@@ -60,6 +64,13 @@ def test_an_import_seals_its_versions(org: Org) -> None:
     assert report.ok and report.imported == 1
     result: Any = verify()
     assert result.ok, [p.line() for p in result.problems]
+    [load] = BulkLoad.objects.all()
+    version = RecordVersion.objects.get()
+    assert (load.source, load.registered_by, load.rows["version"]["runs"]) == (
+        "records.import",
+        org.admin,
+        [[version.pk, version.pk]],
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -69,6 +80,18 @@ def test_sealing_and_verifying_with_worker_processes_outside_a_transaction() -> 
     in-memory test database workers are off and it runs inline."""
     org = build_org()
     with transaction.atomic():
-        _bulk(org, 30)
+        writer = _bulk(org, 30)
+        load_register(actor=None, source="test.bulk", runs={"version": id_runs(writer.version_ids)})
     assert link_rows(workers=2).linked["version"] == 30
     assert verify(workers=2).ok
+
+
+@pytest.mark.django_db
+def test_a_demo_world_is_sealed_as_its_registered_load_and_verifies() -> None:
+    from jishi.demo.world import build_world
+
+    build_world(scale="tiny", seed=5)
+    [load] = BulkLoad.objects.filter(source="demo.build")
+    assert load.count("version") == RecordVersion.objects.count() > 200
+    report = verify()
+    assert report.ok, [p.line() for p in report.problems[:5]]

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from jishi.core.models import AuditEvent
 from jishi.integrity.models import ChainEntry, ChainHead, Digest, Verification
-from jishi.integrity.services import digest_export, link_rows
+from jishi.integrity.services import chain_reseal, digest_export
 from jishi.integrity.verification import DIGEST, load_digests, verify
 from jishi.records.models import RecordParticipant, RecordVersion, WorkRecord
 from jishi.testing import Org, write_record
@@ -77,12 +77,12 @@ def test_a_chain_recomputed_without_the_key_disagrees_with_signed_digests(
 ) -> None:
     signed = tmp_path / "signed"
     assert export(signed)["signature"]
-    # Someone edits a version and rebuilds the whole chain in the database, as Jishi's own code would.
+    # Someone edits a version and rebuilds the whole chain in the database, with Jishi's own re-seal.
     version = RecordVersion.objects.get(record=history["first"], number=1)
     RecordVersion.objects.filter(pk=version.pk).update(data=dict(version.data, content="改写过的内容改写过的内容"))
     ChainEntry.objects.all().delete()
     ChainHead.objects.all().delete()
-    link_rows()
+    chain_reseal()
     WorkRecord.objects.filter(pk=history["first"].pk).update(content="改写过的内容改写过的内容")
     assert verify().ok  # the database agrees with itself …
     assert any("重算" in p for p in digest_problems(signed))  # … not with the digest kept outside

@@ -209,12 +209,12 @@ def test_writers_of_different_chains_lock_different_heads(org: Org) -> None:
 def test_sm3_is_a_setting(history: dict[str, Any]) -> None:
     from django.test import override_settings
 
-    from jishi.integrity.services import link_rows
+    from jishi.integrity.services import chain_reseal
 
     with override_settings(JISHI_CHAIN_ALGORITHM="sm3"):
         ChainEntry.objects.all().delete()
         ChainHead.objects.all().delete()
-        link_rows()
+        chain_reseal()
         assert verify().ok
     assert not verify().ok  # sealed with SM3, checked with SHA-256: nothing matches
 
