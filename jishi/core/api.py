@@ -74,7 +74,7 @@ def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRes
 def on_database_error(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
     # Ninja answers an unhandled error itself under DEBUG (a traceback): a database outage is a 503 in every mode.
     if is_database_unavailable(exc):
-        return unavailable_response(request)
+        return unavailable_response(request, exc)
     raise exc
 
 

@@ -47,8 +47,15 @@ def is_database_unavailable(error: BaseException | None) -> bool:
     return isinstance(errorname, str) and errorname.startswith(SQLITE_UNAVAILABLE)
 
 
-def unavailable_response(request: HttpRequest) -> HttpResponse:
-    """The answer while the database is away; it reads neither the database, the session nor the user."""
+def one_line(error: BaseException) -> str:
+    """A driver's message on one log line (psycopg's span several)."""
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def unavailable_response(request: HttpRequest, error: BaseException) -> HttpResponse:
+    """The answer while the database is away (logged on one line); it reads neither the database, the session nor
+    the user."""
+    logger.warning("database unavailable, answered 503 to %s %s: %s", request.method, request.path, one_line(error))
     response: HttpResponse
     if request.path_info.startswith(API_PREFIX):
         detail = _("暂时无法连接数据库，请稍后重试")
@@ -77,23 +84,13 @@ class DatabaseUnavailableMiddleware:
         response = self.get_response(request)
         error = getattr(request, REQUEST_ATTRIBUTE, None)
         if error is not None and response.status_code == 500:
-            return _answer(request, error)
+            return unavailable_response(request, error)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if is_database_unavailable(exception):
-            return _answer(request, exception)
+            return unavailable_response(request, exception)
         return None
-
-
-def one_line(error: BaseException) -> str:
-    """A driver's message on one log line (psycopg's span several)."""
-    return " ".join(str(error).split()) or type(error).__name__
-
-
-def _answer(request: HttpRequest, error: BaseException) -> HttpResponse:
-    logger.warning("database unavailable, answered 503 to %s %s: %s", request.method, request.path, one_line(error))
-    return unavailable_response(request)
 
 
 def mark_database_unavailable(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
