@@ -15,7 +15,7 @@ before the person's first post — what an administrator should look at after a 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -293,7 +293,7 @@ def _row_to_record(
 
 
 def _participants(
-    row: dict[str, Any], ctx: _Context, author: Person | None, fail: Any
+    row: dict[str, Any], ctx: _Context, author: Person | None, fail: Callable[[str, str], None]
 ) -> list[tuple[int | None, int | None, str]]:
     """The row's 参与人员 and 合作单位 as BulkRecord participants; each unknown one is a row error. People who have
     since left are accepted: they did take part then."""
