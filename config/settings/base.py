@@ -272,6 +272,7 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(DATA_DIR / "cache"),
-            "OPTIONS": {"MAX_ENTRIES": 20_000},
+            # It lists its directory on every write (0.6 ms for 300 files, 27 ms for 20,000 here): keep it small.
+            "OPTIONS": {"MAX_ENTRIES": 500},
         }
     }

@@ -45,11 +45,15 @@ def rate(scope: str) -> Rate | None:
     return Rate(count=int(count), seconds=multiple * PERIODS[unit])
 
 
-def _window(limit: Rate, scope: str, ident: str) -> tuple[str, float]:
-    """The cache key of the current window and the seconds left in it."""
+def _key(scope: str, ident: str, index: int) -> str:
+    return f"jishi:rate:{scope}:{ident}:{index}"
+
+
+def _window(limit: Rate) -> tuple[int, float]:
+    """The number of the current window and the seconds left in it."""
     now = clock()
     index = int(now // limit.seconds)
-    return f"jishi:rate:{scope}:{ident}:{index}", (index + 1) * limit.seconds - now
+    return index, (index + 1) * limit.seconds - now
 
 
 def over(scope: str, ident: str) -> int | None:
@@ -58,8 +62,8 @@ def over(scope: str, ident: str) -> int | None:
     limit = rate(scope)
     if limit is None:
         return None
-    key, left = _window(limit, scope, ident)
-    return math.ceil(left) if (cache.get(key) or 0) >= limit.count else None
+    index, left = _window(limit)
+    return math.ceil(left) if (cache.get(_key(scope, ident, index)) or 0) >= limit.count else None
 
 
 def count(scope: str, ident: str) -> int | None:
@@ -67,11 +71,14 @@ def count(scope: str, ident: str) -> int | None:
     limit = rate(scope)
     if limit is None:
         return None
-    key, left = _window(limit, scope, ident)
+    index, left = _window(limit)
+    key = _key(scope, ident, index)
     try:
         used = cache.incr(key)
     except ValueError:  # the window's first request
         used = 1 if cache.add(key, 1, timeout=limit.seconds + 1) else cache.incr(key)
+        # The file cache lists its directory on every write: the last window's counter goes now, not when culled.
+        cache.delete(_key(scope, ident, index - 1))
     return max(1, math.ceil(left)) if used > limit.count else None
 
 
