@@ -239,7 +239,9 @@ def backup_check(source: Path) -> dict[str, Any]:
     try:
         manifest = json.loads((source / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise BackupError(f"{source} 中没有备份清单 {MANIFEST}：这不是记实的备份目录（或备份没有完成）。") from exc
+        inside = sorted(path for path in source.glob("jishi-backup-*") if (path / MANIFEST).is_file())
+        hint = f"它下面有 {len(inside)} 份备份，最新的是 {inside[-1]}。" if inside else "或备份没有完成。"
+        raise BackupError(f"{source} 中没有备份清单 {MANIFEST}，不是一份记实的备份：{hint}") from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BackupError(f"备份清单 {MANIFEST} 无法读取：{exc}") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
@@ -289,7 +291,7 @@ def database_occupants() -> dict[str, int]:
 
 
 def _media_occupied(media_root: Path) -> bool:
-    return media_root.is_dir() and any(media_root.rglob("*"))
+    return media_root.is_dir() and any(path.is_file() for path in media_root.rglob("*"))
 
 
 def restore_preflight(source: Path) -> dict[str, Any]:

@@ -99,6 +99,11 @@ def test_a_missing_directory(db: None, tmp_path: Path) -> None:
 def test_a_directory_without_a_manifest(db: None, tmp_path: Path) -> None:
     (tmp_path / "half").mkdir()
     assert "没有备份清单" in restore_refused(tmp_path / "half")
+    # The directory the backups are written to, given instead of one of them: the newest is named.
+    for name in ("jishi-backup-20261201-021500", "jishi-backup-20261202-021500"):
+        handmade_backup(tmp_path / "backups" / name)
+    said = restore_refused(tmp_path / "backups")
+    assert "有 2 份备份" in said and "jishi-backup-20261202-021500" in said
 
 
 @pytest.mark.parametrize(
@@ -147,6 +152,20 @@ def test_another_kind_of_database_or_a_newer_jishi(db: None, tmp_path: Path) -> 
 def test_a_database_in_use_is_never_restored_into(org: Org, tmp_path: Path) -> None:
     said = restore_refused(handmade_backup(tmp_path / "b"), "--dry-run")
     assert "目标数据库不是空的" in said and "单位 8" in said
+
+
+def test_uploads_are_never_restored_over_others(db: None, tmp_path: Path, settings: Any) -> None:
+    source = handmade_backup(tmp_path / "b")
+    (source / "media").mkdir()
+    (source / "media" / "a").write_bytes(b"upload")
+    manifest = json.loads((source / MANIFEST).read_text(encoding="utf-8"))
+    manifest["files"]["media/a"] = sha256(b"upload")
+    (source / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    settings.MEDIA_ROOT = tmp_path / "media"
+    (tmp_path / "media" / "attachments").mkdir(parents=True)
+    call_command("restore", str(source), "--dry-run", stdout=_Output())  # empty folders hold nothing
+    (tmp_path / "media" / "attachments" / "someone-elses").write_bytes(b"x")
+    assert "上传文件目录" in restore_refused(source, "--dry-run")
 
 
 def test_a_dry_run_checks_everything_and_writes_nothing(db: None, tmp_path: Path) -> None:
