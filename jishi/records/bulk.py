@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.color import no_style
-from django.db import connection
+from django.db import connection, transaction
 
 from jishi.core.models import ReadableJSONEncoder
 from jishi.org.calendar import WorkingCalendar, day_of
@@ -440,23 +440,24 @@ def write_records(
     imported: tuple[int, int, datetime.datetime] | None = None,
 ) -> BulkRecordWriter:
     """Prepare and insert in this process (imports; the demo builder splits preparation over two), with ids reserved
-    so that records created meanwhile by people at work take others. Call it in a transaction (on SQLite that
-    transaction's write lock is what keeps the ids the load's)."""
-    writer = BulkRecordWriter(defer_indexes=defer_indexes, progress=progress, reserved_ids=True)
-    preparer = RowPreparer(
-        calendar=calendar,
-        category_names=category_names(),
-        ids=(reserve_ids(WorkRecord), reserve_ids(RecordParticipant), reserve_ids(RecordVersion)),
-        enforce_late_window=enforce_late_window,
-        imported=imported,
-    )
-    for batch in preparer.prepare(records):
-        writer.insert(batch)
-    writer.finish()
-    # The new records enter the search index in the caller's transaction, run by run of ids (a run ends only where a
-    # record created meanwhile took an id); the demo build, which writes through BulkRecordWriter, rebuilds it once.
-    for first, last in id_runs(writer.record_ids):
-        index_new_records(first, last)
+    so that records created meanwhile by people at work take others. It runs in the caller's transaction (one of its
+    own if there is none): on SQLite that transaction's write lock is what keeps the ids the load's."""
+    with transaction.atomic(savepoint=False):  # the caller's, or one of its own: SQLite's lock is held throughout
+        writer = BulkRecordWriter(defer_indexes=defer_indexes, progress=progress, reserved_ids=True)
+        preparer = RowPreparer(
+            calendar=calendar,
+            category_names=category_names(),
+            ids=(reserve_ids(WorkRecord), reserve_ids(RecordParticipant), reserve_ids(RecordVersion)),
+            enforce_late_window=enforce_late_window,
+            imported=imported,
+        )
+        for batch in preparer.prepare(records):
+            writer.insert(batch)
+        writer.finish()
+        # The new records enter the search index in the same transaction, run by run of ids (a run ends only where a
+        # record created meanwhile took an id); the demo build, which writes through BulkRecordWriter, rebuilds it once.
+        for first, last in id_runs(writer.record_ids):
+            index_new_records(first, last)
     return writer
 
 

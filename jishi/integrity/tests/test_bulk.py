@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
@@ -95,3 +97,6 @@ def test_a_demo_world_is_sealed_as_its_registered_load_and_verifies() -> None:
     assert load.count("version") == RecordVersion.objects.count() > 200
     report = verify()
     assert report.ok, [p.line() for p in report.problems[:5]]
+    out = StringIO()
+    call_command("chain", "build", stdout=out)  # nothing left to seal, nothing suspicious: exit 0
+    assert "未入链任何行" in out.getvalue()

@@ -14,7 +14,8 @@ from jishi.integrity.verification import DigestError, load_digests, verify
 class Command(BaseCommand):
     help = (
         "校验完整性：重算哈希链和每一条历史记录（版本、补充说明、点评、审计事件），对照导出的每日摘要；"
-        "发现被直接改动、删除或插入的行时逐条列出（记实编号、时间），并以非零状态退出。"
+        "发现被直接改动、删除或插入的行，以及写入很久之后才入链、又不属于任何登记的批量写入的行时，"
+        "逐条列出（记实编号、时间），并以非零状态退出。"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
