@@ -238,12 +238,10 @@ AXES_LOCKOUT_CALLABLE = "jishi.accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True  # the account's own failures only (LockoutHandler.reset_user_attempts)
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lockout ends when it said it would
 AXES_ENABLE_ADMIN = False  # shown on Jishi's admin site instead (jishi/accounts/admin.py)
-# Behind a reverse proxy, the number of proxies that append to X-Forwarded-For; without it every client would share
-# the proxy's address. Unset: the address the connection comes from.
-_proxy_count = env("JISHI_PROXY_COUNT", "") or ""
-if _proxy_count:
-    AXES_IPWARE_PROXY_COUNT = int(_proxy_count)
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+# Behind reverse proxies, how many append to X-Forwarded-For (else every client shares the proxy's address); 0: the
+# address the connection comes from. The lockout and the rate limits read it the same way (core.throttling).
+JISHI_PROXY_COUNT = int(env("JISHI_PROXY_COUNT", "0") or 0)
+AXES_CLIENT_IP_CALLABLE = "jishi.core.throttling.client_address"
 
 # Request rate limits (jishi/core/throttling.py), "count/period" per fixed window: `api` every API call per person
 # (per address without a sign-in), `search` and `export` per person on the page and the API alike, `bad_token`

@@ -21,7 +21,7 @@ class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         # An address that keeps presenting wrong tokens waits, whatever token it sends next: the right one too, so
         # that guessing learns nothing until the window is over.
-        address = throttling.client_address(request)
+        address = throttling.client_address(request) or "unknown"
         wait = throttling.over("bad_token", address)
         if wait is not None:
             raise Throttled(wait)

@@ -7,6 +7,7 @@ the window (Retry-After). Limits come from settings.JISHI_RATE_LIMITS, read on e
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import threading
 import time
@@ -15,7 +16,6 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -82,9 +82,23 @@ def count(scope: str, ident: str) -> int | None:
     return max(1, math.ceil(left)) if used > limit.count else None
 
 
-def client_address(request: HttpRequest) -> str:
-    """The address a request comes from, as the login lockout sees it (AXES_IPWARE_* settings)."""
-    return get_client_ip_address(request) or "unknown"
+def client_address(request: HttpRequest) -> str | None:
+    """The address a request comes from, for the rate limits and the login lockout (AXES_CLIENT_IP_CALLABLE).
+
+    Behind JISHI_PROXY_COUNT proxies it is the address the first of them saw, counted from the right of
+    X-Forwarded-For: whatever stands further left the client wrote itself.
+    """
+    remote: str | None = request.META.get("REMOTE_ADDR")
+    proxies = settings.JISHI_PROXY_COUNT
+    if not proxies:
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    if len(hops) < proxies:
+        return remote
+    try:
+        return str(ipaddress.ip_address(hops[-proxies]))
+    except ValueError:
+        return remote
 
 
 def requester(request: HttpRequest) -> str:
@@ -92,7 +106,7 @@ def requester(request: HttpRequest) -> str:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"person:{user.pk}"
-    return f"address:{client_address(request)}"
+    return f"address:{client_address(request) or 'unknown'}"
 
 
 def too_many_requests(request: HttpRequest, wait: int) -> HttpResponse:

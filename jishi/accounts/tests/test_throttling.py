@@ -273,3 +273,25 @@ def test_limits_read_like_ninjas_and_an_empty_one_is_no_limit(settings: Any) -> 
     assert throttling.rate("export") == throttling.Rate(count=5, seconds=3600)
     assert throttling.rate("api") is None
     assert all(throttling.count("api", "person:1") is None for _ in range(1000))
+
+
+def test_behind_a_proxy_the_address_is_the_one_the_proxy_saw(org: Org, lockout: Any, settings: Any) -> None:
+    settings.JISHI_PROXY_COUNT = 1
+    settings.JISHI_LOGIN_ADDRESS_FAILURE_LIMIT = 3
+    proxy = "127.0.0.1"
+
+    def via_proxy(username: str, password: str, seen: str, sent: str = "") -> Any:
+        forwarded = f"{sent}, {seen}" if sent else seen  # the proxy appends the address it saw
+        return Client().post(
+            "/login/",
+            {"username": username, "password": password},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    # Writing another address into X-Forwarded-For does not dodge the address limit.
+    for n, username in enumerate(["author", "colleague", "sibling"]):
+        via_proxy(username, "wrong", seen=OFFICE, sent=f"192.0.2.{n}")
+    assert via_proxy("unit_head", "pw", seen=OFFICE, sent="192.0.2.99").status_code == 429
+    # Everyone else behind the same proxy is another address.
+    assert via_proxy("unit_head", "pw", seen=ELSEWHERE).status_code == 302
