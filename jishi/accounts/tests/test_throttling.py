@@ -295,3 +295,21 @@ def test_behind_a_proxy_the_address_is_the_one_the_proxy_saw(org: Org, lockout: 
     assert via_proxy("unit_head", "pw", seen=OFFICE, sent="192.0.2.99").status_code == 429
     # Everyone else behind the same proxy is another address.
     assert via_proxy("unit_head", "pw", seen=ELSEWHERE).status_code == 302
+
+
+def test_the_file_cache_keeps_a_count_for_a_whole_window(
+    tmp_path: Any, limits: dict[str, str], settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Production's file cache (config/settings/base.py) rewrites an entry on incr() with its default timeout: that
+    must outlast the window, or a ten-minute limit forgets its count after five quiet minutes."""
+    import time
+
+    from config.settings import base
+
+    settings.CACHES = {"default": {**base.CACHES["default"], "LOCATION": str(tmp_path)}}
+    limits["export"] = "2/10min"
+    assert throttling.count("export", "person:1") is None
+    assert throttling.count("export", "person:1") is None
+    later = time.time() + 400  # seven quiet minutes, still in the same window (the throttling clock stands still)
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert throttling.count("export", "person:1") is not None
