@@ -121,3 +121,7 @@ class BulkLoad(models.Model):
 
     def count(self, kind: str) -> int:
         return int(self.rows.get(kind, {}).get("count", 0))
+
+    def adopted(self, kind: str) -> bool:
+        """Runs that vouch for rows already sealed when the registration was made (an upgrade), never sealing any."""
+        return bool(self.rows.get(kind, {}).get("adopted", False))

@@ -192,17 +192,24 @@ def load_signature(load: BulkLoad, key: bytes) -> str:
     return hmac.new(key, load_text(load), conf.algorithm()).hexdigest()
 
 
-def load_register(*, actor: Person | None, source: str, runs: Mapping[str, Iterable[tuple[int, int]]]) -> BulkLoad:
+def load_register(
+    *, actor: Person | None, source: str, runs: Mapping[str, Iterable[tuple[int, int]]], adopt: bool = False
+) -> BulkLoad:
     """Register the rows a bulk load of Jishi's own has just written — call it in the load's transaction, with the
     ids it chose. Only registered rows are ever sealed after they were written (link_rows); the registration is
-    sealed at once with its audit event, and signed when JISHI_CHAIN_KEY is set."""
+    sealed at once with its audit event, and signed when JISHI_CHAIN_KEY is set.
+
+    `adopt`: vouch instead for the rows in `runs` that are sealed already (adopt_sealed_rows); such a registration
+    never lets anything be sealed."""
     from jishi.core.services import audit  # integrity builds on core; imported here as core's audit imports us
 
     with transaction.atomic(savepoint=False):
         rows: dict[str, dict[str, Any]] = {}
         for name, kind_runs in runs.items():
             merged = _merge(kind_runs)
-            if merged:
+            if merged and adopt:
+                rows[name] = {"runs": [list(run) for run in merged], "count": 0, "adopted": True}
+            elif merged:
                 count = _unsealed(KINDS[name], merged).count()
                 rows[name] = {"runs": [list(run) for run in merged], "count": count}
         load = BulkLoad.objects.create(source=source, registered_by=actor, registered_at=timezone.now(), rows=rows)
@@ -364,7 +371,8 @@ def _link_loads(*, loads: Sequence[BulkLoad] | None, batch: int, pool: Any, find
     trusted, report.refused = trusted_loads(loads)
     pending: dict[str, Runs] = {}
     for load in trusted:
-        unsealed = {name: _unsealed(KINDS[name], load.runs(name)).count() for name in load.rows}
+        kinds = [name for name in load.rows if not load.adopted(name)]
+        unsealed = {name: _unsealed(KINDS[name], load.runs(name)).count() for name in kinds}
         if not any(unsealed.values()):
             continue  # sealed before
         wrong = [
@@ -376,11 +384,11 @@ def _link_loads(*, loads: Sequence[BulkLoad] | None, batch: int, pool: Any, find
             report.refused.append((load, "编号范围内的行与登记不符（" + "；".join(wrong) + "）：有行被插入或删除。"))
             continue
         report.loads.append(load)
-        for name in load.rows:
+        for name in kinds:
             pending.setdefault(name, []).extend(load.runs(name))
     if find_stray:
         for kind in chained_kinds():
-            named = [run for load in trusted for run in load.runs(kind.name)]
+            named = [run for load in trusted if not load.adopted(kind.name) for run in load.runs(kind.name)]
             rows = kind.model._default_manager.filter(
                 ~Exists(ChainEntry.objects.filter(kind=kind.name, object_id=OuterRef("pk")))
             ).exclude(_in_runs(_merge(named)))
@@ -452,6 +460,23 @@ def _link_all(*, pending: dict[str, Runs], batch: int, pool: Any, report: LinkRe
     for shard, seq in seqs.items():
         if seq != heads[shard].seq:
             ChainHead.objects.filter(shard=shard).update(seq=seq, entry_hash=hashes[shard])
+
+
+def adopt_sealed_rows() -> BulkLoad | None:
+    """On upgrading to registered bulk loads: vouch for every row sealed so far (integrity migration 0003).
+
+    Until then imports and the demo build sealed their rows afterwards without a registration, and verify would now
+    report each of them as sealed late. What was sealed before the upgrade is accepted as it was — verify cannot tell,
+    after the fact, a row sealed by an import from one laundered by the old `chain build`; nothing unsealed is
+    adopted, and nothing is sealed by this registration ever."""
+    runs = {}
+    for kind in chained_kinds():
+        bounds = ChainEntry.objects.filter(kind=kind.name).aggregate(low=Min("object_id"), high=Max("object_id"))
+        if bounds["low"] is not None:
+            runs[kind.name] = [(bounds["low"], bounds["high"])]
+    if not runs:
+        return None
+    return load_register(actor=None, source="upgrade", runs=runs, adopt=True)
 
 
 def chain_reseal(*, actor: Person | None = None, workers: int = 1) -> LinkReport:

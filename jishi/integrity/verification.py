@@ -274,12 +274,13 @@ class _Loads:
     """The id runs of the trusted bulk-load registrations, per kind: where a row may be sealed after its time."""
 
     def __init__(self, loads: list[BulkLoad]) -> None:
-        self.by_kind: dict[str, tuple[list[int], list[tuple[int, int, int, datetime.datetime]], list[int]]] = {}
-        spans: dict[str, list[tuple[int, int, int, datetime.datetime]]] = {}
+        Span = tuple[int, int, int, datetime.datetime, bool]  # first, last, registration, registered at, adopted
+        self.by_kind: dict[str, tuple[list[int], list[Span], list[int]]] = {}
+        spans: dict[str, list[Span]] = {}
         for load in loads:
             for name in load.rows:
                 for first, last in load.runs(name):
-                    spans.setdefault(name, []).append((first, last, load.pk, load.registered_at))
+                    spans.setdefault(name, []).append((first, last, load.pk, load.registered_at, load.adopted(name)))
         for name, runs in spans.items():
             runs.sort()
             reach, reaches = 0, []
@@ -289,16 +290,20 @@ class _Loads:
             self.by_kind[name] = ([run[0] for run in runs], runs, reaches)
 
     def load_of(self, kind: str, object_id: int, sealed_at: datetime.datetime | None = None) -> int | None:
-        """The registration naming this row (and made before `sealed_at`, when given), or None."""
+        """The registration naming this row, or None: one made before it was sealed at `sealed_at` — or, for one
+        that adopted sealed rows, after. Without `sealed_at` (a row not sealed yet): one that may still seal it."""
         found = self.by_kind.get(kind)
         if found is None:
             return None
         starts, runs, reaches = found
         i = bisect.bisect_right(starts, object_id) - 1
         while i >= 0 and reaches[i] >= object_id:
-            first, last, pk, registered_at = runs[i]
-            if first <= object_id <= last and (sealed_at is None or registered_at <= sealed_at):
-                return pk
+            first, last, pk, registered_at, adopted = runs[i]
+            if first <= object_id <= last:
+                if sealed_at is None and not adopted:
+                    return pk
+                if sealed_at is not None and (sealed_at <= registered_at if adopted else registered_at <= sealed_at):
+                    return pk
             i -= 1
         return None
 

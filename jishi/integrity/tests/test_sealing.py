@@ -183,3 +183,25 @@ def test_reseal_is_only_for_an_empty_chain(org: Org, reseal_twice: bool) -> None
     assert report.linked["version"] == RecordVersion.objects.count() == 1
     assert [load.source for load in report.loads] == ["chain.reseal"]
     assert verify().ok  # every row is inside the re-seal's registered runs
+
+
+def test_an_upgrade_adopts_what_was_sealed_before_and_nothing_unsealed(org: Org) -> None:
+    """Before registrations, imports and demo builds sealed their rows afterwards: the upgrade (migration 0003)
+    vouches for the rows sealed so far — and for nothing that was not sealed, which chain build still refuses."""
+    record = write_record(org.author)
+    _, old_import = forge_copy(record, days_earlier=30)  # stands for an import sealed by the old link_rows
+    report = services.LinkReport()
+    services._link_all(pending={"version": [(old_import, old_import)]}, batch=100, pool=None, report=report)
+    _, unsealed = forge_copy(record, days_earlier=30)
+    assert {(p.what, p.object_id) for p in verify().problems if p.kind == "version"} == {
+        (LATE, old_import),
+        (INSERTED, unsealed),
+    }
+
+    load = services.adopt_sealed_rows()
+    assert load is not None and load.adopted("version") and load.source == "upgrade"
+    assert {(p.what, p.object_id) for p in verify().problems if p.kind == "version"} == {(INSERTED, unsealed)}
+    assert link_rows().total == 0
+    # A row sealed late after the upgrade is not covered by it.
+    services._link_all(pending={"version": [(unsealed, unsealed)]}, batch=100, pool=None, report=report)
+    assert {(p.what, p.object_id) for p in verify().problems if p.kind == "version"} == {(LATE, unsealed)}
