@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from jishi.core.schemas import Id, answers
 from jishi.duties.selectors import Coverage, DutyLine, coverage_for, suggest_duties
 
 router = Router(tags=["职责"])
@@ -30,7 +31,7 @@ class SuggestOut(Schema):
     suggestions: list[SuggestionOut]
 
 
-@router.post("/suggest", response=SuggestOut, summary="按工作内容推荐对应职责（由本人选择，不自动填写）")
+@router.post("/suggest", response=answers(SuggestOut, 403), summary="按工作内容推荐对应职责（由本人选择，不自动填写）")
 def suggest(request: HttpRequest, payload: SuggestIn) -> dict[str, object]:
     found = suggest_duties(person=request.user, content=payload.content, day=payload.date)  # type: ignore[arg-type]
     return {
@@ -42,9 +43,9 @@ def suggest(request: HttpRequest, payload: SuggestIn) -> dict[str, object]:
 
 
 class CoverageFilters(Schema):
-    person: int | None = None
-    unit: int | None = None
-    position: int | None = None
+    person: Id | None = None
+    unit: Id | None = None
+    position: Id | None = None
     start: str | None = Field(None, description="YYYY-MM-DD，默认本季度第一天")
     end: str | None = Field(None, description="YYYY-MM-DD，默认今天")
 
@@ -88,7 +89,11 @@ def _line(line: DutyLine) -> dict[str, object]:
     }
 
 
-@router.get("/coverage", response=CoverageOut, summary="职责覆盖：各职责的记实数和工时、无记实的职责、未对应职责的工作")
+@router.get(
+    "/coverage",
+    response=answers(CoverageOut, 400, 403, 404),
+    summary="职责覆盖：各职责的记实数和工时、无记实的职责、未对应职责的工作",
+)
 def coverage(request: HttpRequest, filters: Query[CoverageFilters]) -> dict[str, object]:
     result: Coverage = coverage_for(
         viewer=request.user,

@@ -8,9 +8,10 @@ from django.http import HttpResponse
 from ninja import Query, Router, Schema, Status
 
 from jishi.core.http import AuthedRequest
+from jishi.core.schemas import Id, answers
 from jishi.feeds.selectors import Feed, feed_page, following
 from jishi.feeds.services import follow, unfollow
-from jishi.records.api import ErrorOut, RecordPageOut, record_page_out
+from jishi.records.api import RecordPageOut, record_page_out
 from jishi.records.selectors import RecordFilters
 
 router = Router(tags=["动态"])
@@ -18,8 +19,8 @@ UNITS = Query([], description="跨部门动态：只看这些单位")
 
 
 class FollowIn(Schema):
-    person_id: int | None = None
-    unit_id: int | None = None
+    person_id: Id | None = None
+    unit_id: Id | None = None
 
 
 class FollowOut(Schema):
@@ -32,7 +33,7 @@ class FollowOut(Schema):
 
 @router.get(
     "/feeds/{feed}",
-    response=RecordPageOut,
+    response=answers(RecordPageOut, 400, 404),
     summary="动态（unit 本单位 / cross 跨部门 / leaders 领导 / following 关注）",
 )
 def read_feed(
@@ -40,9 +41,9 @@ def read_feed(
     feed: Feed,
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
-    category_id: int | None = None,
-    duty_id: int | None = None,
-    units: list[int] = UNITS,
+    category_id: Id | None = None,
+    duty_id: Id | None = None,
+    units: list[Id] = UNITS,
     cursor: str | None = None,
 ) -> HttpResponse:
     filters = RecordFilters(date_from=date_from, date_to=date_to, category_id=category_id, duty_id=duty_id)
@@ -50,7 +51,7 @@ def read_feed(
     return record_page_out(page, request.user)
 
 
-@router.get("/follows", response=list[FollowOut], summary="我关注的人和单位")
+@router.get("/follows", response=answers(list[FollowOut]), summary="我关注的人和单位")
 def list_follows(request: AuthedRequest) -> list[FollowOut]:
     rows = following(request.user)
     return [
@@ -65,13 +66,13 @@ def list_follows(request: AuthedRequest) -> list[FollowOut]:
     ]
 
 
-@router.post("/follows", response={201: None, 400: ErrorOut}, summary="关注一个人或一个单位")
+@router.post("/follows", response=answers(None, 400, 403, status=201), summary="关注一个人或一个单位")
 def create_follow(request: AuthedRequest, payload: FollowIn) -> Status:
     follow(follower=request.user, person_id=payload.person_id, unit_id=payload.unit_id)
     return Status(201, None)
 
 
-@router.delete("/follows", response={204: None}, summary="取消关注")
-def delete_follow(request: AuthedRequest, person_id: int | None = None, unit_id: int | None = None) -> Status:
+@router.delete("/follows", response=answers(None, 400, 403, status=204), summary="取消关注")
+def delete_follow(request: AuthedRequest, person_id: Id | None = None, unit_id: Id | None = None) -> Status:
     unfollow(follower=request.user, person_id=person_id, unit_id=unit_id)
     return Status(204, None)

@@ -7,6 +7,7 @@ import datetime
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema
 
+from jishi.core.schemas import answers
 from jishi.integrity.rules import can_see_integrity
 from jishi.integrity.selectors import integrity_status
 
@@ -29,7 +30,11 @@ class StatusOut(Schema):
     digest_dates: list[datetime.date]
 
 
-@router.get("/status", response=StatusOut, summary="完整性状态：最近一次校验和已导出的每日摘要（纪检监察、管理员）")
+@router.get(
+    "/status",
+    response=answers(StatusOut, 404),
+    summary="完整性状态：最近一次校验和已导出的每日摘要（纪检监察、管理员）",
+)
 def status(request: HttpRequest) -> StatusOut:
     if not can_see_integrity(request.user):
         raise Http404

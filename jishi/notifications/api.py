@@ -9,6 +9,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 from pydantic import Field
 
+from jishi.core.schemas import Id, answers
 from jishi.notifications.models import Kind, Notification
 from jishi.notifications.selectors import inbox_page, unread_count, with_record_access
 from jishi.notifications.services import mark_all_read, mark_read
@@ -68,24 +69,26 @@ def notification_out(notification: Notification) -> NotificationOut:
     )
 
 
-@router.get("", response=NotificationPageOut, summary="我的通知（新的在前，游标分页，每页 20 条）")
+@router.get("", response=answers(NotificationPageOut), summary="我的通知（新的在前，游标分页，每页 20 条）")
 def list_notifications(request: HttpRequest, unread: bool = False, cursor: str | None = None) -> NotificationPageOut:
     page = inbox_page(person=_me(request), cursor=cursor, unread_only=unread)
     return NotificationPageOut(items=[notification_out(n) for n in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/unread-count", response=CountOut, summary="未读通知数（超过 99 时返回 100）")
+@router.get("/unread-count", response=answers(CountOut), summary="未读通知数（超过 99 时返回 100）")
 def get_unread_count(request: HttpRequest) -> CountOut:
     return CountOut(count=unread_count(person=_me(request)))
 
 
-@router.post("/read-all", response=CountOut, summary="全部标为已读（返回本次标记的条数）")
+@router.post("/read-all", response=answers(CountOut, 403), summary="全部标为已读（返回本次标记的条数）")
 def post_read_all(request: HttpRequest) -> CountOut:
     return CountOut(count=mark_all_read(person=_me(request)))
 
 
-@router.post("/{notification_id}/read", response=NotificationOut, summary="标为已读（他人的通知返回 404）")
-def post_read(request: HttpRequest, notification_id: int) -> NotificationOut:
+@router.post(
+    "/{notification_id}/read", response=answers(NotificationOut, 403, 404), summary="标为已读（他人的通知返回 404）"
+)
+def post_read(request: HttpRequest, notification_id: Id) -> NotificationOut:
     me = _me(request)
     [notification] = with_record_access(person=me, items=[mark_read(person=me, notification_id=notification_id)])
     return notification_out(notification)

@@ -6,8 +6,9 @@ import datetime
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
+from jishi.core.schemas import Id, answers
 from jishi.org.calendar import local_today
 from jishi.org.models import Assignment, Duty, Person, Position, Unit
 from jishi.org.selectors import name_matches
@@ -88,8 +89,8 @@ def _person_out(person: Person, posts: list[Assignment]) -> PersonOut:
     )
 
 
-@router.get("/units", response=list[UnitOut], summary="单位列表")
-def list_units(request: HttpRequest, parent: int | None = None, kind: str | None = None) -> list[Unit]:
+@router.get("/units", response=answers(list[UnitOut]), summary="单位列表")
+def list_units(request: HttpRequest, parent: Id | None = None, kind: str | None = None) -> list[Unit]:
     units = Unit.objects.all()
     if parent is not None:
         units = units.filter(parent_id=parent)
@@ -98,13 +99,13 @@ def list_units(request: HttpRequest, parent: int | None = None, kind: str | None
     return list(units[:2000])
 
 
-@router.get("/units/{unit_id}", response=UnitOut, summary="单位详情")
-def get_unit(request: HttpRequest, unit_id: int) -> Unit:
+@router.get("/units/{unit_id}", response=answers(UnitOut, 404), summary="单位详情")
+def get_unit(request: HttpRequest, unit_id: Id) -> Unit:
     return get_object_or_404(Unit, pk=unit_id)
 
 
-@router.get("/positions", response=list[PositionOut], summary="岗位列表")
-def list_positions(request: HttpRequest, unit: int | None = None) -> list[PositionOut]:
+@router.get("/positions", response=answers(list[PositionOut]), summary="岗位列表")
+def list_positions(request: HttpRequest, unit: Id | None = None) -> list[PositionOut]:
     positions = Position.objects.prefetch_related("in_charge_of")
     if unit is not None:
         positions = positions.filter(unit_id=unit)
@@ -121,8 +122,13 @@ def list_positions(request: HttpRequest, unit: int | None = None) -> list[Positi
     ]
 
 
-@router.get("/people", response=list[PersonOut], summary="人员列表（按单位或姓名/拼音检索）")
-def list_people(request: HttpRequest, unit: int | None = None, q: str = "", limit: int = 50) -> list[PersonOut]:
+@router.get("/people", response=answers(list[PersonOut]), summary="人员列表（按单位，或按姓名、拼音、工号检索）")
+def list_people(
+    request: HttpRequest,
+    unit: Id | None = None,
+    q: str = Query("", description="姓名、拼音或拼音首字母的开头，或工号（开头）、登录用户名"),
+    limit: int = Query(50, description="最多返回的人数（1–200）"),
+) -> list[PersonOut]:
     today = local_today()
     people = Person.objects.filter(is_active=True)
     if unit is not None:
@@ -136,15 +142,15 @@ def list_people(request: HttpRequest, unit: int | None = None, q: str = "", limi
     return [_person_out(p, posts.get(p.pk, [])) for p in chosen]
 
 
-@router.get("/people/{person_id}", response=PersonOut, summary="人员详情")
-def get_person(request: HttpRequest, person_id: int) -> PersonOut:
+@router.get("/people/{person_id}", response=answers(PersonOut, 404), summary="人员详情")
+def get_person(request: HttpRequest, person_id: Id) -> PersonOut:
     person = get_object_or_404(Person, pk=person_id, is_active=True)
     posts = list(Assignment.objects.active_on(local_today()).filter(person=person).select_related("position__unit"))
     return _person_out(person, posts)
 
 
-@router.get("/duties", response=list[DutyOut], summary="职责目录")
-def list_duties(request: HttpRequest, unit: int | None = None, position: int | None = None) -> list[Duty]:
+@router.get("/duties", response=answers(list[DutyOut]), summary="职责目录")
+def list_duties(request: HttpRequest, unit: Id | None = None, position: Id | None = None) -> list[Duty]:
     duties = Duty.objects.all()
     if unit is not None:
         duties = duties.filter(unit_id=unit)

@@ -56,9 +56,12 @@ def _duties_for(person_id: int, day: datetime.date) -> list[Duty]:
 
 
 def name_matches(query: str) -> Q:
-    """People whose name, full pinyin or pinyin initials start with `query` ("张", "zhangwei", "zw")."""
+    """People whose name, full pinyin or pinyin initials start with `query` ("张", "zhangwei", "zw"), whose 工号
+    starts with it ("JD0001"), or whose username it is: an administrator migrating a district looks people up by the
+    numbers the earlier system gave them."""
     key = query.strip().lower()
-    return Q(full_name__startswith=key) | Q(name_pinyin__startswith=key) | Q(name_initials__startswith=key)
+    by_name = Q(full_name__startswith=key) | Q(name_pinyin__startswith=key) | Q(name_initials__startswith=key)
+    return by_name | Q(employee_number__istartswith=key) | Q(username__iexact=key)
 
 
 def people_lookup(query: str, *, limit: int = 12) -> list[tuple[Person, list[Assignment]]]:

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from jishi.core import throttling
 from jishi.core.http import AuthedRequest
+from jishi.core.schemas import Id, UnitAndBelow, answers
 from jishi.records import exports
 from jishi.records.models import Category, Visibility, WorkRecord
 from jishi.records.rules import can_edit
@@ -35,8 +36,8 @@ router = Router(tags=["工作记实"])
 
 
 class PartnerIn(Schema):
-    unit_id: int
-    contact_name: str = ""
+    unit_id: Id
+    contact_name: str = Field("", description="对方联系人（可省略）")
 
 
 class RecordIn(Schema):
@@ -48,13 +49,13 @@ class RecordIn(Schema):
     ends_next_day: bool = False
     duration_minutes: int | None = None
     place: str = ""
-    duty_id: int | None = None
+    duty_id: Id | None = None
     result: str = ""
     reflection: str = ""
     visibility: Visibility = Visibility.INTERNAL
     is_sensitive: bool = False
-    unit_id: int | None = None
-    participant_ids: list[int] = []
+    unit_id: Id | None = None
+    participant_ids: list[Id] = []
     partner_units: list[PartnerIn] = []
 
 
@@ -67,13 +68,13 @@ class RecordPatch(Schema):
     ends_next_day: bool | None = None
     duration_minutes: int | None = None
     place: str | None = None
-    duty_id: int | None = None
+    duty_id: Id | None = None
     result: str | None = None
     reflection: str | None = None
     visibility: Visibility | None = None
     is_sensitive: bool | None = None
-    unit_id: int | None = None
-    participant_ids: list[int] | None = None
+    unit_id: Id | None = None
+    participant_ids: list[Id] | None = None
     partner_units: list[PartnerIn] | None = None
 
 
@@ -153,11 +154,6 @@ class AddendumOut(Schema):
     id: int
     created_at: datetime.datetime
     content: str
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]] = {}
 
 
 def _moment(value: datetime.datetime | None, zone: datetime.tzinfo) -> str | None:
@@ -251,8 +247,9 @@ def _input_from(payload: RecordIn | RecordPatch, base: RecordInput | None) -> Re
     values = payload.dict(exclude_unset=True)
     if "category" in values:
         values["category_id"] = _category_id(values.pop("category"))
-    if "partner_units" in values and values["partner_units"] is not None:
-        values["partner_units"] = [(p["unit_id"], p["contact_name"]) for p in values["partner_units"]]
+    if payload.partner_units is not None and "partner_units" in values:
+        # From the schema objects, not the dict: exclude_unset would drop a contact name left to its default.
+        values["partner_units"] = [(p.unit_id, p.contact_name) for p in payload.partner_units]
     if base is None:
         return RecordInput(**values)
     for name, value in values.items():
@@ -268,20 +265,20 @@ def _input_from(payload: RecordIn | RecordPatch, base: RecordInput | None) -> Re
     return base
 
 
-@router.get("/categories", response=list[CategoryOut], summary="记实类别")
+@router.get("/categories", response=answers(list[CategoryOut]), summary="记实类别")
 def list_categories(request: HttpRequest) -> list[Category]:
     return list(Category.objects.filter(is_active=True))
 
 
-@router.get("", response=RecordPageOut, summary="记实列表（按日期倒序，游标分页，每页 20 条）")
+@router.get("", response=answers(RecordPageOut, 400), summary="记实列表（按日期倒序，游标分页，每页 20 条）")
 def list_records(
     request: HttpRequest,
-    author: int | None = None,
-    unit: int | None = Query(None, description="含下级科室"),
+    author: Id | None = None,
+    unit: UnitAndBelow = None,
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
     category: str | None = None,
-    duty: int | None = None,
+    duty: Id | None = None,
     q: str = Query("", description="检索内容（只匹配您有权阅读的内容）"),
     cursor: str | None = None,
 ) -> HttpResponse:
@@ -302,14 +299,14 @@ def list_records(
 @router.get(
     "/export",
     summary="导出记实（csv / xlsx / parquet，只含您有权阅读的记实）",
-    response={200: None, 400: ErrorOut},
+    response=answers(None, 400),
     throttle=throttling.EXPORT,
 )
 def export_records(
     request: HttpRequest,
     format: str = Query("csv", pattern="^(csv|xlsx|parquet)$"),
-    author: int | None = None,
-    unit: int | None = None,
+    author: Id | None = None,
+    unit: Id | None = None,
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
     category: str | None = None,
@@ -326,7 +323,7 @@ def export_records(
     return exports.download(format, user=request.user, filters=filters)
 
 
-@router.post("", response={201: RecordOut, 400: ErrorOut}, summary="新建记实")
+@router.post("", response=answers(RecordOut, 400, 403, status=201), summary="新建记实")
 def create_record(request: AuthedRequest, payload: RecordIn) -> HttpResponse:
     data = _input_from(payload, None)
     record = record_create(author=request.user, data=data)
@@ -336,8 +333,8 @@ def create_record(request: AuthedRequest, payload: RecordIn) -> HttpResponse:
     return _json(record_out(record, request.user, named), status=201)
 
 
-@router.get("/{record_id}", response=RecordOut, summary="记实详情")
-def get_record(request: AuthedRequest, record_id: int) -> dict[str, Any]:
+@router.get("/{record_id}", response=answers(RecordOut, 404), summary="记实详情")
+def get_record(request: AuthedRequest, record_id: Id) -> dict[str, Any]:
     record = record_detail(user=request.user, pk=record_id)
     view_log(viewer=request.user, record=record)  # the API detail is a view too (PRODUCT.md), once a day
     return record_out(record, request.user)
@@ -345,18 +342,18 @@ def get_record(request: AuthedRequest, record_id: int) -> dict[str, Any]:
 
 @router.patch(
     "/{record_id}",
-    response={200: RecordOut, 400: ErrorOut, 403: ErrorOut},
+    response=answers(RecordOut, 400, 403, 404),
     summary="修改记实（锁定前，本人）",
 )
-def update_record(request: AuthedRequest, record_id: int, payload: RecordPatch) -> dict[str, Any]:
+def update_record(request: AuthedRequest, record_id: Id, payload: RecordPatch) -> dict[str, Any]:
     record = record_detail(user=request.user, pk=record_id)
     data = _input_from(payload, RecordInput.from_record(record))
     record_update(actor=request.user, record=record, data=data)
     return record_out(record_detail(user=request.user, pk=record_id), request.user)
 
 
-@router.get("/{record_id}/versions", response=list[VersionOut], summary="记实的全部版本")
-def list_versions(request: HttpRequest, record_id: int) -> list[VersionOut]:
+@router.get("/{record_id}/versions", response=answers(list[VersionOut], 404), summary="记实的全部版本")
+def list_versions(request: HttpRequest, record_id: Id) -> list[VersionOut]:
     record = record_detail(user=request.user, pk=record_id)
     if not record.content_visible:  # type: ignore[attr-defined]
         return []
@@ -373,10 +370,10 @@ def list_versions(request: HttpRequest, record_id: int) -> list[VersionOut]:
 
 @router.post(
     "/{record_id}/addenda",
-    response={201: AddendumOut, 400: ErrorOut, 403: ErrorOut},
+    response=answers(AddendumOut, 400, 403, 404, status=201),
     summary="为已锁定的记实添加补充说明",
 )
-def add_addendum(request: HttpRequest, record_id: int, payload: AddendumIn) -> Status[AddendumOut]:
+def add_addendum(request: HttpRequest, record_id: Id, payload: AddendumIn) -> Status[AddendumOut]:
     record = record_detail(user=request.user, pk=record_id)
     addendum = addendum_create(actor=request.user, record=record, content=payload.content)  # type: ignore[arg-type]
     return Status(201, AddendumOut(id=addendum.pk, created_at=addendum.created_at, content=addendum.content))
@@ -384,10 +381,10 @@ def add_addendum(request: HttpRequest, record_id: int, payload: AddendumIn) -> S
 
 @router.post(
     "/{record_id}/withdrawal",
-    response={200: RecordOut, 400: ErrorOut, 403: ErrorOut},
+    response=answers(RecordOut, 400, 403, 404),
     summary="撤回记实（锁定前，本人，须写明原因；不删除，留下撤回记录）",
 )
-def withdraw_record(request: HttpRequest, record_id: int, payload: WithdrawIn) -> dict[str, Any]:
+def withdraw_record(request: HttpRequest, record_id: Id, payload: WithdrawIn) -> dict[str, Any]:
     record = record_detail(user=request.user, pk=record_id)
     record_withdraw(actor=request.user, record=record, reason=payload.reason)  # type: ignore[arg-type]
     return record_out(record_detail(user=request.user, pk=record_id), request.user)

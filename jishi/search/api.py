@@ -12,6 +12,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from jishi.core import throttling
+from jishi.core.schemas import Id, UnitAndBelow, answers
 from jishi.records.selectors import RecordFilters, active_category
 from jishi.search.selectors import Hit, search_records
 
@@ -52,11 +53,6 @@ class SearchOut(Schema):
     next_cursor: str | None = Field(description="按时间排序时的下一页游标")
 
 
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]] = {}
-
-
 def hit_out(hit: Hit) -> dict[str, Any]:
     record = hit.record
     return {
@@ -83,21 +79,18 @@ def hit_out(hit: Hit) -> dict[str, Any]:
 
 
 @router.get(
-    "",
-    response={200: SearchOut, 400: ErrorOut},
-    summary="全文检索记实（只匹配您有权阅读的内容）",
-    throttle=throttling.SEARCH,
+    "", response=answers(SearchOut, 400), summary="全文检索记实（只匹配您有权阅读的内容）", throttle=throttling.SEARCH
 )
 def search(
     request: HttpRequest,
     q: str = Query(..., description="检索词；多个词用空格分开，须同时出现；一个字的词也可以"),
     order: Literal["relevance", "newest"] = "relevance",
-    author: int | None = None,
-    unit: int | None = Query(None, description="含下级科室"),
+    author: Id | None = None,
+    unit: UnitAndBelow = None,
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
     category: str | None = Query(None, description="类别代码"),
-    duty: int | None = None,
+    duty: Id | None = None,
     page: int = Query(1, ge=1),
     cursor: str | None = None,
 ) -> dict[str, Any]:

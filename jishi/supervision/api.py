@@ -10,7 +10,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from jishi.core.http import Id
+from jishi.core.schemas import Id, answers
 from jishi.org.calendar import local_today
 from jishi.supervision import rules, selectors, services
 from jishi.supervision.models import Comment, Confirmation, Flag, Inquiry, RecordView
@@ -21,11 +21,6 @@ router = Router(tags=["监督"])
 class Ref(Schema):
     id: int
     name: str
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]] = {}
 
 
 class CommentIn(Schema):
@@ -231,8 +226,8 @@ def _viewer_out(v: RecordView) -> ViewerOut:
     )
 
 
-@router.get("/records/{record_id}/comments", response=list[CommentOut], summary="记实的点评")
-def list_comments(request: HttpRequest, record_id: int) -> list[CommentOut]:
+@router.get("/records/{record_id}/comments", response=answers(list[CommentOut], 404), summary="记实的点评")
+def list_comments(request: HttpRequest, record_id: Id) -> list[CommentOut]:
     record = selectors.readable_record(request.user, record_id)
     if not rules.can_discuss(record):
         return []
@@ -241,10 +236,10 @@ def list_comments(request: HttpRequest, record_id: int) -> list[CommentOut]:
 
 @router.post(
     "/records/{record_id}/comments",
-    response={201: CommentOut, 400: ErrorOut, 403: ErrorOut},
+    response=answers(CommentOut, 400, 403, 404, status=201),
     summary="发表点评（@姓名 提醒能看到该记实的同事）",
 )
-def create_comment(request: HttpRequest, record_id: int, payload: CommentIn) -> Status[CommentOut]:
+def create_comment(request: HttpRequest, record_id: Id, payload: CommentIn) -> Status[CommentOut]:
     record = selectors.readable_record(request.user, record_id)
     comment = services.comment_create(
         actor=request.user,  # type: ignore[arg-type]
@@ -257,10 +252,10 @@ def create_comment(request: HttpRequest, record_id: int, payload: CommentIn) -> 
 
 @router.patch(
     "/comments/{comment_id}",
-    response={200: CommentOut, 400: ErrorOut, 403: ErrorOut},
+    response=answers(CommentOut, 400, 403, 404),
     summary="修改自己的点评（发表后短时间内；旧文保留）",
 )
-def edit_comment(request: HttpRequest, comment_id: int, payload: CommentIn) -> CommentOut:
+def edit_comment(request: HttpRequest, comment_id: Id, payload: CommentIn) -> CommentOut:
     comment = selectors.comment_for(request.user, comment_id)
     comment = services.comment_edit(
         actor=request.user,  # type: ignore[arg-type]
@@ -271,8 +266,8 @@ def edit_comment(request: HttpRequest, comment_id: int, payload: CommentIn) -> C
     return comment_out(Comment.objects.select_related("author").get(pk=comment.pk))
 
 
-@router.get("/records/{record_id}/inquiries", response=list[InquiryOut], summary="记实的质询")
-def list_record_inquiries(request: HttpRequest, record_id: int) -> list[InquiryOut]:
+@router.get("/records/{record_id}/inquiries", response=answers(list[InquiryOut], 404), summary="记实的质询")
+def list_record_inquiries(request: HttpRequest, record_id: Id) -> list[InquiryOut]:
     record = selectors.readable_record(request.user, record_id)
     if not rules.can_discuss(record):
         return []
@@ -282,10 +277,10 @@ def list_record_inquiries(request: HttpRequest, record_id: int) -> list[InquiryO
 
 @router.post(
     "/records/{record_id}/inquiries",
-    response={201: InquiryOut, 400: ErrorOut, 403: ErrorOut},
+    response=answers(InquiryOut, 400, 403, 404, status=201),
     summary="提出质询（记录人须在期限内答复）",
 )
-def ask_inquiry(request: HttpRequest, record_id: int, payload: InquiryIn) -> Status[InquiryOut]:
+def ask_inquiry(request: HttpRequest, record_id: Id, payload: InquiryIn) -> Status[InquiryOut]:
     record = selectors.readable_record(request.user, record_id)
     inquiry = services.inquiry_ask(
         actor=request.user,  # type: ignore[arg-type]
@@ -298,16 +293,18 @@ def ask_inquiry(request: HttpRequest, record_id: int, payload: InquiryIn) -> Sta
 
 @router.post(
     "/inquiries/{inquiry_id}/answer",
-    response={200: InquiryOut, 400: ErrorOut, 403: ErrorOut},
+    response=answers(InquiryOut, 400, 403, 404),
     summary="答复质询（仅记录人本人，一次）",
 )
-def answer_inquiry(request: HttpRequest, inquiry_id: int, payload: AnswerIn) -> InquiryOut:
+def answer_inquiry(request: HttpRequest, inquiry_id: Id, payload: AnswerIn) -> InquiryOut:
     inquiry = selectors.inquiry_for(request.user, inquiry_id)
     inquiry = services.inquiry_answer(actor=request.user, inquiry=inquiry, answer=payload.answer)  # type: ignore[arg-type]
     return inquiry_out(inquiry, local_today())
 
 
-@router.get("/inquiries", response=list[InquiryOut], summary="我的质询：待我答复（to_answer）或我提出的（asked）")
+@router.get(
+    "/inquiries", response=answers(list[InquiryOut]), summary="我的质询：待我答复（to_answer）或我提出的（asked）"
+)
 def my_inquiries(
     request: HttpRequest, role: str = Query("to_answer", pattern="^(to_answer|asked)$")
 ) -> list[InquiryOut]:
@@ -319,7 +316,7 @@ def my_inquiries(
     return [inquiry_out(q, today) for q in rows]
 
 
-@router.get("/confirmations/pending", response=list[PendingOut], summary="把我列为参与者、待我确认的记实")
+@router.get("/confirmations/pending", response=answers(list[PendingOut]), summary="把我列为参与者、待我确认的记实")
 def pending_confirmations(request: HttpRequest) -> list[PendingOut]:
     rows = selectors.pending_confirmations(person=request.user)[:200]  # type: ignore[arg-type]
     return [
@@ -337,10 +334,10 @@ def pending_confirmations(request: HttpRequest) -> list[PendingOut]:
 
 @router.get(
     "/records/{record_id}/confirmations",
-    response=list[ParticipantStateOut],
+    response=answers(list[ParticipantStateOut], 404),
     summary="参与者的确认情况（记录人本人可见）",
 )
-def record_confirmations(request: HttpRequest, record_id: int) -> list[ParticipantStateOut]:
+def record_confirmations(request: HttpRequest, record_id: Id) -> list[ParticipantStateOut]:
     record = selectors.readable_record(request.user, record_id)
     if record.author_id != request.user.pk:
         return []
@@ -352,10 +349,10 @@ def record_confirmations(request: HttpRequest, record_id: int) -> list[Participa
 
 @router.post(
     "/records/{record_id}/confirm",
-    response={201: ConfirmationOut, 400: ErrorOut, 403: ErrorOut},
+    response=answers(ConfirmationOut, 400, 403, 404, status=201),
     summary="确认参与，并生成自己的记实",
 )
-def confirm(request: HttpRequest, record_id: int) -> Status[ConfirmationOut]:
+def confirm(request: HttpRequest, record_id: Id) -> Status[ConfirmationOut]:
     record = selectors.readable_record(request.user, record_id)
     confirmation = services.confirmation_confirm(actor=request.user, record=record)  # type: ignore[arg-type]
     return Status(201, _confirmation_out(confirmation))
@@ -363,10 +360,10 @@ def confirm(request: HttpRequest, record_id: int) -> Status[ConfirmationOut]:
 
 @router.post(
     "/records/{record_id}/reject",
-    response={201: ConfirmationOut, 400: ErrorOut, 403: ErrorOut},
+    response=answers(ConfirmationOut, 400, 403, 404, status=201),
     summary="表示未参与（须说明理由，记录人可见）",
 )
-def reject(request: HttpRequest, record_id: int, payload: ReasonIn) -> Status[ConfirmationOut]:
+def reject(request: HttpRequest, record_id: Id, payload: ReasonIn) -> Status[ConfirmationOut]:
     record = selectors.readable_record(request.user, record_id)
     confirmation = services.confirmation_reject(
         actor=request.user,  # type: ignore[arg-type]
@@ -378,17 +375,19 @@ def reject(request: HttpRequest, record_id: int, payload: ReasonIn) -> Status[Co
 
 @router.post(
     "/records/{record_id}/flags",
-    response={201: FlagOut, 400: ErrorOut, 403: ErrorOut},
+    response=answers(FlagOut, 400, 403, 404, status=201),
     summary="提请纪检关注（保密：仅纪检监察人员和本人可见）",
 )
-def create_flag(request: HttpRequest, record_id: int, payload: ReasonIn) -> Status[FlagOut]:
+def create_flag(request: HttpRequest, record_id: Id, payload: ReasonIn) -> Status[FlagOut]:
     record = selectors.readable_record(request.user, record_id)
     flag = services.flag_create(actor=request.user, record=record, reason=payload.reason)  # type: ignore[arg-type]
     flag = Flag.objects.select_related("unit", "flagger").get(pk=flag.pk)
     return Status(201, _flag_out(flag, _inspection_scope(request)))
 
 
-@router.get("/flags", response=list[FlagOut], summary="纪检关注：纪检监察人员看其范围内全部，其他人只看自己提出的")
+@router.get(
+    "/flags", response=answers(list[FlagOut]), summary="纪检关注：纪检监察人员看其范围内全部，其他人只看自己提出的"
+)
 def list_flags(request: HttpRequest) -> list[FlagOut]:
     scope = _inspection_scope(request)
     rows = selectors.flags_visible_to(request.user).order_by("-created_at", "-id")[:200]
@@ -397,10 +396,10 @@ def list_flags(request: HttpRequest) -> list[FlagOut]:
 
 @router.post(
     "/flags/{flag_id}/close",
-    response={200: FlagOut, 400: ErrorOut, 403: ErrorOut},
+    response=answers(FlagOut, 400, 403, 404),
     summary="办结纪检关注（负责该单位的纪检监察人员，写明处理意见）",
 )
-def close_flag(request: HttpRequest, flag_id: int, payload: NoteIn) -> FlagOut:
+def close_flag(request: HttpRequest, flag_id: Id, payload: NoteIn) -> FlagOut:
     flag = selectors.flag_for(request.user, flag_id)
     services.flag_close(actor=request.user, flag=flag, note=payload.note)  # type: ignore[arg-type]
     return _flag_out(selectors.flag_for(request.user, flag_id), _inspection_scope(request))
@@ -408,10 +407,10 @@ def close_flag(request: HttpRequest, flag_id: int, payload: NoteIn) -> FlagOut:
 
 @router.get(
     "/records/{record_id}/viewers",
-    response=list[ViewerOut],
+    response=answers(list[ViewerOut], 404),
     summary="谁看过我的记实（记录人本人可见；纪检监察人员的查看不显示）",
 )
-def record_viewers(request: HttpRequest, record_id: int) -> list[ViewerOut]:
+def record_viewers(request: HttpRequest, record_id: Id) -> list[ViewerOut]:
     record = selectors.readable_record(request.user, record_id)
     return [_viewer_out(v) for v in selectors.viewers_of(user=request.user, record=record)]
 
@@ -434,7 +433,7 @@ def _group_out(g: selectors.GroupFigures) -> GroupOut:
 
 @router.get(
     "/supervision/overview",
-    response={200: OverviewOut, 400: ErrorOut},
+    response=answers(OverviewOut, 400, 403, 404),
     summary="监督概况：全区（按本单位）或某单位（按科室）在一段时间内的记实被查看、点评、质询情况",
     description="某单位的概况：本单位人员、其上级、区领导和范围内的纪检监察、组织人事可看；"
     "全区概况：区领导和全区范围的纪检监察、组织人事可看。其他人得到 404。",
@@ -443,7 +442,7 @@ def overview(
     request: HttpRequest,
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
-    unit: int | None = None,
+    unit: Id | None = None,
 ) -> OverviewOut:
     today = local_today()
     end = min(date_to or today, today)

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from jishi.core.http import Id
+from jishi.core.schemas import Id, UnitAndBelow, answers
 from jishi.records.models import WorkRecord
 from jishi.records.selectors import record_detail
 from jishi.tasks.models import Status as TaskStatus
@@ -28,15 +28,15 @@ class Ref(Schema):
 class TaskIn(Schema):
     title: str
     deadline: datetime.date | None = None
-    owner_unit_id: int | None = Field(None, description="承办单位；指定承办人时可省略")
-    owner_person_id: int | None = Field(None, description="承办人（可选）")
+    owner_unit_id: Id | None = Field(None, description="承办单位；指定承办人时可省略")
+    owner_person_id: Id | None = Field(None, description="承办人（可选）")
     collaborating_unit_ids: list[Id] = []
-    duty_id: int | None = None
+    duty_id: Id | None = None
     description: str = ""
 
 
 class InstructionIn(TaskIn):
-    record_id: int
+    record_id: Id
 
 
 class TransitionIn(Schema):
@@ -46,7 +46,7 @@ class TransitionIn(Schema):
 
 
 class LinkIn(Schema):
-    record_id: int
+    record_id: Id
 
 
 class LinkOut(Schema):
@@ -96,11 +96,6 @@ class TaskDetailOut(TaskOut):
 class TaskPageOut(Schema):
     items: list[TaskOut]
     next_cursor: str | None
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]] = {}
 
 
 def _ref(obj: Any) -> Ref | None:
@@ -164,14 +159,14 @@ def _input(payload: TaskIn) -> TaskInput:
     )
 
 
-@router.get("", response=TaskPageOut, summary="督办列表（按办结时限，游标分页，每页 20 条）")
+@router.get("", response=answers(TaskPageOut, 400), summary="督办列表（按办结时限，游标分页，每页 20 条）")
 def list_tasks(
     request: HttpRequest,
     status: TaskStatus | None = None,
     overdue: bool = False,
     stuck: bool = False,
     mine: bool = Query(False, description="只看与我有关的（下达、承办、协办）"),
-    unit: int | None = Query(None, description="含下级科室"),
+    unit: UnitAndBelow = None,
     relation: str = Query("", pattern="^(|owned|collaborating|issued)$", description="与 unit 配合：承办/协办/下达"),
     cursor: str | None = None,
 ) -> TaskPageOut:
@@ -187,7 +182,7 @@ def list_tasks(
     return TaskPageOut(items=[TaskOut(**task_out(t)) for t in page.items], next_cursor=page.next_cursor)
 
 
-@router.post("", response={201: TaskDetailOut, 400: ErrorOut, 403: ErrorOut}, summary="下达督办")
+@router.post("", response=answers(TaskDetailOut, 400, 403, 404, status=201), summary="下达督办")
 def create_task(request: HttpRequest, payload: TaskIn) -> Status[TaskDetailOut]:
     task = task_create(issuer=request.user, data=_input(payload))  # type: ignore[arg-type]
     return Status(201, _detail(request, task.pk))
@@ -195,7 +190,7 @@ def create_task(request: HttpRequest, payload: TaskIn) -> Status[TaskDetailOut]:
 
 @router.post(
     "/instructions",
-    response={201: TaskDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response=answers(TaskDetailOut, 400, 403, 404, status=201),
     summary="对记实批示（生成督办）",
 )
 def create_instruction(request: HttpRequest, payload: InstructionIn) -> Status[TaskDetailOut]:
@@ -203,17 +198,17 @@ def create_instruction(request: HttpRequest, payload: InstructionIn) -> Status[T
     return Status(201, _detail(request, task.pk))
 
 
-@router.get("/{task_id}", response=TaskDetailOut, summary="督办详情（含办理过程）")
-def get_task(request: HttpRequest, task_id: int) -> TaskDetailOut:
+@router.get("/{task_id}", response=answers(TaskDetailOut, 404), summary="督办详情（含办理过程）")
+def get_task(request: HttpRequest, task_id: Id) -> TaskDetailOut:
     return _detail(request, task_id)
 
 
 @router.post(
     "/{task_id}/transitions",
-    response={200: TaskDetailOut, 400: ErrorOut, 403: ErrorOut},
+    response=answers(TaskDetailOut, 400, 403, 404),
     summary="变更状态：接收、开始办理、报告办结、确认或退回",
 )
-def transition_task(request: HttpRequest, task_id: int, payload: TransitionIn) -> TaskDetailOut:
+def transition_task(request: HttpRequest, task_id: Id, payload: TransitionIn) -> TaskDetailOut:
     task = task_detail(user=request.user, pk=task_id)
     task_transition(
         actor=request.user,  # type: ignore[arg-type]
@@ -227,10 +222,10 @@ def transition_task(request: HttpRequest, task_id: int, payload: TransitionIn) -
 
 @router.post(
     "/{task_id}/records",
-    response={201: LinkOut, 400: ErrorOut, 403: ErrorOut},
+    response=answers(LinkOut, 400, 403, 404, status=201),
     summary="把本人的记实关联到督办",
 )
-def link_record(request: HttpRequest, task_id: int, payload: LinkIn) -> Status[LinkOut]:
+def link_record(request: HttpRequest, task_id: Id, payload: LinkIn) -> Status[LinkOut]:
     task = task_detail(user=request.user, pk=task_id)
     record: WorkRecord = record_detail(user=request.user, pk=payload.record_id)
     link = task_link_record(actor=request.user, task=task, record=record)  # type: ignore[arg-type]

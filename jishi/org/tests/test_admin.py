@@ -104,3 +104,10 @@ def test_staff_without_the_admin_role_cannot_change_organisation_data(org: Org) 
         },
     )
     assert not Unit.objects.filter(code="X").exists()
+
+
+def test_the_people_list_finds_a_person_by_employee_number(org: Org) -> None:
+    org.colleague.employee_number = "JD000123"
+    org.colleague.save(update_fields=["employee_number"])
+    page = admin_client(org).get("/admin/org/person/", {"q": "JD000123"}).content.decode()
+    assert "李娜" in page and "张伟" not in page
