@@ -5,7 +5,8 @@ for who watches whose filing (org/rules.py): a unit's coverage is for its own �
 jurisdiction leaders and scoped roles (inspection, HR) within their scope — colleagues see a unit's figures only
 when its records come from at least the minimum group size of people (JISHI_MIN_GROUP_SIZE); a person's or a
 post's coverage is for the person (the holder), their superiors and scoped roles. Whoever may not see it gets a
-404, as for a missing one. The figures count only the records the viewer may read (WorkRecord.objects.visible_to).
+404, as for a missing one — except an administrator without an inspection or HR grant, told so by a 403
+(org.rules.refuse). The figures count only the records the viewer may read (WorkRecord.objects.visible_to).
 """
 
 from __future__ import annotations

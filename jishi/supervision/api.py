@@ -436,7 +436,8 @@ def _group_out(g: selectors.GroupFigures) -> GroupOut:
     response=answers(OverviewOut, 400, 403, 404),
     summary="监督概况：全区（按本单位）或某单位（按科室）在一段时间内的记实被查看、点评、质询情况",
     description="某单位的概况：本单位人员、其上级、区领导和范围内的纪检监察、组织人事可看；"
-    "全区概况：区领导和全区范围的纪检监察、组织人事可看。其他人得到 404。",
+    "全区概况：区领导和全区范围的纪检监察、组织人事可看。"
+    "没有纪检监察或组织人事授权的系统管理员得到 403（说明需要授权），其他人得到 404。",
 )
 def overview(
     request: HttpRequest,

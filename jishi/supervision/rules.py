@@ -22,7 +22,8 @@ Permissions (decided from PRODUCT.md, which wants supervision to run up, down an
             record's unit (not the author, not leaders, not HR).
   overview  监督概况 follows the rule for who has not filed (org/rules.py, can_see_filing_status): a unit's for its
             本单位, its superiors, scoped inspection/HR and the jurisdiction leaders; the jurisdiction's for the
-            jurisdiction leaders and inspection/HR over the whole jurisdiction. Anyone else gets a 404.
+            jurisdiction leaders and inspection/HR over the whole jurisdiction. Anyone else gets a 404; an
+            administrator without an inspection or HR grant a 403 that says so (org.rules.refuse).
 On a sensitive record, comments and inquiries are part of its content: readers who see only who/when/category
 neither see nor post them. A locked record stays open to supervision: locking freezes what the author wrote,
 not what others say about it.
