@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import socket
 from dataclasses import dataclass
 from typing import Any
 
 import factory
+from django.db import connection
 from django.utils import timezone
 
 from jishi.org.models import (
@@ -205,6 +207,33 @@ def build_org() -> Org:
     return org
 
 
+def connect_to_nowhere() -> None:
+    """Connect as Django does to a database that is not there (PostgreSQL stopped, SQLite's disk gone): raises the
+    OperationalError Django raises then, with the driver's error as its cause."""
+    params = connection.get_connection_params()
+    if connection.vendor == "sqlite":
+        params.update(database="file:/nonexistent-jishi-disk/jishi.sqlite3?mode=rw", uri=True)
+    else:
+        with socket.socket() as sock:  # a port nothing listens on
+            sock.bind(("127.0.0.1", 0))
+            params.update(host="127.0.0.1", port=sock.getsockname()[1])
+    with connection.wrap_database_errors:
+        connection.get_new_connection(params)
+
+
+def terminate_this_connection() -> None:
+    """PostgreSQL only: end this thread's database connection from another one, as a server restart does."""
+    import psycopg
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    params = connection.get_connection_params()
+    keys = {"dbname", "user", "host", "port", "password"}
+    with psycopg.connect(**{k: v for k, v in params.items() if k in keys}, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
 __all__ = [
     "GOOD_CONTENT",
     "Org",
@@ -212,8 +241,10 @@ __all__ = [
     "Visibility",
     "build_org",
     "category",
+    "connect_to_nowhere",
     "make_post",
     "make_unit",
     "record_input",
+    "terminate_this_connection",
     "write_record",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from typing import Any
 from unittest import mock
@@ -14,27 +13,9 @@ from django.test import Client, override_settings
 
 from jishi.core.outage import is_database_unavailable
 from jishi.org.models import Person
-from jishi.testing import Org, write_record
+from jishi.testing import Org, PersonFactory, connect_to_nowhere, terminate_this_connection, write_record
 
 pytestmark = pytest.mark.django_db
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def connect_to_nowhere() -> None:
-    """Connect as Django does, to a database that is not there: a stopped PostgreSQL, an SQLite file whose disk is
-    gone. Raises the OperationalError Django raises then (the driver's error as its cause)."""
-    params = connection.get_connection_params()
-    if connection.vendor == "sqlite":
-        params.update(database="file:/nonexistent-jishi-disk/jishi.sqlite3?mode=rw", uri=True)
-    else:
-        params.update(host="127.0.0.1", port=_closed_port())
-    with connection.wrap_database_errors:
-        connection.get_new_connection(params)
 
 
 def database_away() -> Any:
@@ -154,23 +135,11 @@ def test_only_connection_errors_count_as_the_database_being_away(org: Org) -> No
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_terminate_backend is PostgreSQL's")
 def test_a_connection_terminated_by_postgresql_is_a_503_then_the_next_request_reconnects() -> None:
-    import psycopg
-
-    from jishi.testing import PersonFactory
-
     person = PersonFactory()
     client = Client()
     client.force_login(person)
     assert client.get("/api/v1/records").status_code == 200
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    params = connection.get_connection_params()
-    with psycopg.connect(
-        **{k: v for k, v in params.items() if k in {"dbname", "user", "host", "port", "password"}},
-        autocommit=True,
-    ) as other:
-        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    terminate_this_connection()
     response = client.get("/api/v1/records")
     assert response.status_code == 503
     assert response["Retry-After"] == "5"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from typing import Any
 from unittest import mock
@@ -16,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from jishi.core.worker import ResilientWorker
 from jishi.notifications import services
 from jishi.notifications.models import Kind, Notification
-from jishi.testing import Org, write_record
+from jishi.testing import Org, connect_to_nowhere, terminate_this_connection, write_record
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the worker closes and reopens its connection
 
@@ -26,23 +25,6 @@ DATABASE_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "Q
 @pytest.fixture(autouse=True)
 def _database_backend(settings: Any) -> None:
     settings.TASKS = DATABASE_BACKEND
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def connect_to_nowhere() -> None:
-    """Connect as Django does to a database that is not there; raises Django's OperationalError."""
-    params = connection.get_connection_params()
-    if connection.vendor == "sqlite":
-        params.update(database="file:/nonexistent-jishi-disk/jishi.sqlite3?mode=rw", uri=True)
-    else:
-        params.update(host="127.0.0.1", port=_closed_port())
-    with connection.wrap_database_errors:
-        connection.get_new_connection(params)
 
 
 class Outage:
@@ -151,17 +133,9 @@ def test_a_task_that_keeps_failing_on_the_database_stops_after_five_attempts(org
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_terminate_backend is PostgreSQL's")
 def test_a_worker_whose_postgresql_connection_is_terminated_recovers_and_delivers(org_with_email: Org) -> None:
-    import psycopg
-
     org = org_with_email
     task = _queue_a_comment_notification(org)
-    with connection.cursor() as cursor:  # the connection the worker will poll on
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    params = connection.get_connection_params()
-    keys = {"dbname", "user", "host", "port", "password"}
-    with psycopg.connect(**{k: v for k, v in params.items() if k in keys}, autocommit=True) as other:
-        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    terminate_this_connection()  # the connection the worker will poll on
     outage = Outage(waits=1)
     _worker(outage).run()
     assert outage.slept == [0.5]
