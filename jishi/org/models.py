@@ -190,6 +190,10 @@ class Person(AbstractUser):
     def get_full_name(self) -> str:
         return self.full_name or self.username
 
+    def get_short_name(self) -> str:
+        """The name the admin greets with ("欢迎，王磊"), not the empty first_name Django's user keeps."""
+        return self.full_name or self.username
+
 
 class AssignmentKind(models.TextChoices):
     PRIMARY = "primary", _("主职")

@@ -46,6 +46,7 @@ def test_createsuperuser_makes_a_named_administrator_that_the_admin_site_accepts
     assert client.login(username="sysadmin", password="a-long-and-unusual-passphrase")
     page = client.get("/admin/")
     assert page.status_code == 200 and "组织与设置" in page.content.decode()
+    assert "系统管理员 王磊" in page.content.decode()  # greeted by name
     assert client.get("/admin/org/rolegrant/add/").status_code == 200
 
 
