@@ -103,7 +103,7 @@ class ResilientWorker(Worker):
                     traceback="",
                 )
                 logger.warning("task %s was interrupted by the database and is queued again", pk)
-            elif result.status == TaskResultStatus.RUNNING and error is not None:
+            elif error is not None:  # the row still says RUNNING: record the failure the outage kept from it
                 result.set_failed(error)
             del self.interrupted[pk]
 

@@ -131,6 +131,24 @@ def test_a_task_that_keeps_failing_on_the_database_stops_after_five_attempts(org
     assert not Notification.objects.exists()
 
 
+def test_a_task_the_database_interrupts_every_time_is_failed_after_five_attempts(org_with_email: Org) -> None:
+    task = _queue_a_comment_notification(org_with_email)
+    outage = Outage(waits=1)
+    deliver = services.deliver
+
+    def the_database_goes_away_each_time(**kwargs: Any) -> int:
+        outage.down = True
+        return deliver(**kwargs)
+
+    with outage.patch(), mock.patch.object(services, "deliver", side_effect=the_database_goes_away_each_time):
+        _worker(outage).run()
+    task.refresh_from_db()
+    assert task.status == TaskResultStatus.FAILED  # not left RUNNING for ever
+    assert task.exception_class_path == "django.db.utils.OperationalError"
+    assert len(task.worker_ids) == 5 and len(outage.slept) == 5
+    assert not Notification.objects.exists()
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_terminate_backend is PostgreSQL's")
 def test_a_worker_whose_postgresql_connection_is_terminated_recovers_and_delivers(org_with_email: Org) -> None:
     org = org_with_email
