@@ -80,3 +80,27 @@ def test_an_administrator_needs_a_name_and_a_free_username(db: None) -> None:
     with pytest.raises(ValidationError):
         administrator_create(username="x", full_name="乙", password=None)
     assert Person.objects.get(username="x").role_grants.get().role == Role.ADMIN
+
+
+def test_superusers_made_before_become_administrators(org: Org) -> None:
+    """org 0004: a superuser `jishi createsuperuser` made before it gave the role gets it, and a name."""
+    from importlib import import_module
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = import_module("jishi.org.migrations.0004_superusers_become_administrators")
+    old = Person.objects.create(username="root", is_superuser=True, is_staff=True)  # as Django's manager made it
+    posted = Person.objects.create(username="it-clerk", full_name="赵敏", is_superuser=True)
+    make_post(posted, org.relief)
+    assert not reader_for(old).is_administrator
+    migration.promote(apps, SimpleNamespace(connection=connection))
+    migration.promote(apps, SimpleNamespace(connection=connection))  # once is enough: no second grant
+    old.refresh_from_db()
+    posted.refresh_from_db()
+    assert old.full_name == "root" and old.filing_obligation == FilingObligation.OPTIONAL
+    assert posted.full_name == "赵敏" and posted.filing_obligation == FilingObligation.REQUIRED  # its post is real
+    for person in (old, posted):
+        assert person.role_grants.filter(role=Role.ADMIN).count() == 1
+    assert not org.admin.role_grants.filter(note__contains="升级").exists()  # not a superuser: untouched
