@@ -100,6 +100,12 @@ class ParticipantOut(Schema):
     contact_name: str
 
 
+class ImportOut(Schema):
+    filename: str
+    imported_by: Ref
+    imported_at: datetime.datetime
+
+
 class RecordOut(Schema):
     id: int
     author: Ref
@@ -128,6 +134,10 @@ class RecordOut(Schema):
     withdrawn: bool = Field(default=False, description="已撤回：内容不再返回，撤回时间和原因照常返回")
     withdrawn_at: datetime.datetime | None = None
     withdrawal_reason: str | None = None
+    legacy_content: bool = Field(default=False, description="旧系统内容：导入时按管理员选择原样保留，未经内容规则校验")
+    imported: ImportOut | None = Field(
+        default=None, description="从旧系统导入的记实：文件、导入人和时间（记实详情中返回；列表中为 null）"
+    )
 
 
 class RecordPageOut(Schema):
@@ -167,12 +177,17 @@ def _moment(value: datetime.datetime | None, zone: datetime.tzinfo) -> str | Non
 
 
 def record_out(
-    record: WorkRecord, user: Any, participants: list[Participant] | None = None, zone: datetime.tzinfo | None = None
+    record: WorkRecord,
+    user: Any,
+    participants: list[Participant] | None = None,
+    zone: datetime.tzinfo | None = None,
+    *,
+    detail: bool = False,
 ) -> dict[str, Any]:
     """The API view of a record, shaped as RecordOut; times are given in the jurisdiction's time zone.
 
     A page passes the participants it fetched for all its records; otherwise they come from the record's prefetched
-    rows (record_detail).
+    rows (record_detail). `detail`: the record came from record_detail, which also read its import batch.
     """
     zone = zone or timezone.get_current_timezone()
     shown = bool(getattr(record, "content_visible", False))
@@ -214,6 +229,19 @@ def record_out(
         "withdrawn": record.withdrawn_at is not None,
         "withdrawn_at": _moment(record.withdrawn_at, zone),
         "withdrawal_reason": record.withdrawal_reason if record.withdrawn_at else None,
+        "legacy_content": record.legacy_content,
+        "imported": _imported(record, zone) if detail and record.import_batch_id else None,
+    }
+
+
+def _imported(record: WorkRecord, zone: datetime.tzinfo) -> dict[str, Any]:
+    batch = record.import_batch
+    assert batch is not None  # the caller checked import_batch_id
+    who = batch.imported_by
+    return {
+        "filename": batch.filename,
+        "imported_by": {"id": who.pk, "name": who.full_name},
+        "imported_at": _moment(batch.imported_at, zone),
     }
 
 
@@ -337,7 +365,7 @@ def create_record(request: AuthedRequest, payload: RecordIn) -> HttpResponse:
 def get_record(request: AuthedRequest, record_id: Id) -> dict[str, Any]:
     record = record_detail(user=request.user, pk=record_id)
     view_log(viewer=request.user, record=record)  # the API detail is a view too (PRODUCT.md), once a day
-    return record_out(record, request.user)
+    return record_out(record, request.user, detail=True)
 
 
 @router.patch(
@@ -349,7 +377,7 @@ def update_record(request: AuthedRequest, record_id: Id, payload: RecordPatch) -
     record = record_detail(user=request.user, pk=record_id)
     data = _input_from(payload, RecordInput.from_record(record))
     record_update(actor=request.user, record=record, data=data)
-    return record_out(record_detail(user=request.user, pk=record_id), request.user)
+    return record_out(record_detail(user=request.user, pk=record_id), request.user, detail=True)
 
 
 @router.get("/{record_id}/versions", response=answers(list[VersionOut], 404), summary="记实的全部版本")
@@ -387,4 +415,4 @@ def add_addendum(request: HttpRequest, record_id: Id, payload: AddendumIn) -> St
 def withdraw_record(request: HttpRequest, record_id: Id, payload: WithdrawIn) -> dict[str, Any]:
     record = record_detail(user=request.user, pk=record_id)
     record_withdraw(actor=request.user, record=record, reason=payload.reason)  # type: ignore[arg-type]
-    return record_out(record_detail(user=request.user, pk=record_id), request.user)
+    return record_out(record_detail(user=request.user, pk=record_id), request.user, detail=True)

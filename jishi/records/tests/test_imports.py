@@ -439,3 +439,19 @@ def test_organisation_imports_take_formula_like_text_as_text(people: Org) -> Non
     report = import_units(actor=people.admin, data=data, filename="units.csv")
     assert report.ok, report.errors
     assert Unit.objects.get(code="CZJ-9").name == "=1+2 专项组"
+
+
+def test_the_api_detail_names_the_import_and_marks_legacy_content(people: Org) -> None:
+    from jishi.accounts.services import token_create
+
+    data = to_csv([row(工作内容=SHORT)])
+    report = import_records(actor=people.admin, data=data, filename="旧.csv", legacy_content=True)
+    record = WorkRecord.objects.get()
+    _, secret = token_create(person=people.author, name="x")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    body = api.get(f"/api/v1/records/{record.pk}").json()
+    assert body["legacy_content"] is True
+    assert body["imported"]["filename"] == "旧.csv" and body["imported"]["imported_by"]["name"] == "郭刚"
+    assert body["imported"]["imported_at"].startswith(f"{timezone.localtime(report.batch.imported_at):%Y-%m-%dT%H:%M}")
+    own = write_record(people.author)
+    assert api.get(f"/api/v1/records/{own.pk}").json()["imported"] is None
