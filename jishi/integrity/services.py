@@ -368,27 +368,33 @@ def link_rows(
 
 def _link_loads(*, loads: Sequence[BulkLoad] | None, batch: int, pool: Any, find_stray: bool) -> LinkReport:
     report = LinkReport()
-    trusted, report.refused = trusted_loads(loads)
+    # Only registrations with rows still to seal are looked at: one sealed long ago (or an upgrade's, which adopts
+    # sealed rows) has nothing to be trusted for — even if, say, it predates the key and is unsigned.
+    unsealed: dict[int, dict[str, int]] = {}
+    for load in loads if loads is not None else BulkLoad.objects.order_by("pk"):
+        kinds = [name for name in load.rows if not load.adopted(name)]
+        counts = {name: _unsealed(KINDS[name], load.runs(name)).count() for name in kinds}
+        if any(counts.values()):
+            unsealed[load.pk] = counts
+    found = loads or BulkLoad.objects.filter(pk__in=unsealed).order_by("pk")
+    candidates = [load for load in found if load.pk in unsealed]
+    trusted, report.refused = trusted_loads(candidates)
     pending: dict[str, Runs] = {}
     for load in trusted:
-        kinds = [name for name in load.rows if not load.adopted(name)]
-        unsealed = {name: _unsealed(KINDS[name], load.runs(name)).count() for name in kinds}
-        if not any(unsealed.values()):
-            continue  # sealed before
         wrong = [
             f"{name} 登记 {load.count(name)} 行，未入链 {found} 行"
-            for name, found in unsealed.items()
+            for name, found in unsealed[load.pk].items()
             if found != load.count(name)
         ]
         if wrong:
             report.refused.append((load, "编号范围内的行与登记不符（" + "；".join(wrong) + "）：有行被插入或删除。"))
             continue
         report.loads.append(load)
-        for name in kinds:
+        for name in unsealed[load.pk]:
             pending.setdefault(name, []).extend(load.runs(name))
     if find_stray:
         for kind in chained_kinds():
-            named = [run for load in trusted if not load.adopted(kind.name) for run in load.runs(kind.name)]
+            named = [run for load in report.loads for run in load.runs(kind.name)]
             rows = kind.model._default_manager.filter(
                 ~Exists(ChainEntry.objects.filter(kind=kind.name, object_id=OuterRef("pk")))
             ).exclude(_in_runs(_merge(named)))

@@ -308,8 +308,10 @@ class _Loads:
         return None
 
 
-# The trusted registrations, set before worker processes fork (like _SEALED_VERSIONS).
+# The trusted registrations, and (with a key set) the unsigned ones no digest vouches for; set before worker
+# processes fork (like _SEALED_VERSIONS).
 _LOADS = _Loads([])
+_UNPROVEN = _Loads([])
 
 
 def _check_row(report: Report, kind: Kind, row: Row, entries: dict[int, Sealed], digest: Any) -> None:
@@ -327,31 +329,57 @@ def _check_row(report: Report, kind: Kind, row: Row, entries: dict[int, Sealed],
         report.add(CHANGED, kind.name, row.object_id, row.record_id, when, "内容与入链时不同：被直接改动。")
     elif when is not None and when < entry[3] and _LOADS.load_of(kind.name, row.object_id, entry[2]) is None:
         sealed_at = timezone.localtime(entry[2]).strftime("%Y-%m-%d %H:%M:%S")
+        unproven = _UNPROVEN.load_of(kind.name, row.object_id, entry[2])
+        why = (
+            f"它所属的批量写入登记 #{unproven} 没有签名（已配置 JISHI_CHAIN_KEY），也没有导出的摘要证明它早已入链"
+            "（用 --digests 核对）"
+            if unproven
+            else "又不属于任何登记的批量写入"
+        )
         report.add(
             LATE,
             kind.name,
             row.object_id,
             row.record_id,
             when,
-            f"这一行 {sealed_at} 才入链，远晚于它记载的写入时间，又不属于任何登记的批量写入："
+            f"这一行 {sealed_at} 才入链，远晚于它记载的写入时间，{why}："
             "不是写入时入链的，可能是直接写入数据库后被补入了链。",
         )
 
 
-def _trusted_loads(report: Report, sealed: dict[str, dict[int, Sealed]]) -> list[BulkLoad]:
-    """The registrations in the chain as sealed, with a valid signature if they carry one; a wrong signature is
-    reported here (an unsealed or changed registration is reported by pass 2, like any row)."""
+def _trusted_loads(
+    report: Report, sealed: dict[str, dict[int, Sealed]], pins: dict[tuple[int, int], list[tuple[str, str]]]
+) -> tuple[list[BulkLoad], list[BulkLoad]]:
+    """The registrations to trust: in the chain as sealed, with a valid signature if they carry one — and, when a
+    key is set, an unsigned one (registered before the key was) only if a digest given pins a later point of its chain,
+    proving it existed then (else anyone who computes a chain entry by hand could vouch for rows claiming any time).
+    Returns (trusted, unsigned ones no digest vouches for). A wrong signature is reported here; an unsealed or
+    changed registration is reported by pass 2, like any row."""
     entries = sealed.get("load", {})
     loads = {load.pk: load for load in BulkLoad.objects.all()}
-    trusted = []
+    if not loads:
+        return [], []
+    key = conf.signing_key()
+    reach: dict[int, int] = {}  # per chain, the furthest seq a digest pins
+    for shard, seq in pins:
+        reach[shard] = max(reach.get(shard, 0), seq)
+    positions = {
+        object_id: (shard, seq)
+        for object_id, shard, seq in ChainEntry.objects.filter(kind="load").values_list("object_id", "shard", "seq")
+    }
+    trusted: list[BulkLoad] = []
+    unproven: list[BulkLoad] = []
     for row in KINDS["load"].rows():
-        entry = entries.get(row.object_id)
-        problem = load_problem(loads[row.object_id], row, entry[0] if entry else None, require_signature=False)
-        if problem is None:
-            trusted.append(loads[row.object_id])
+        load, entry = loads[row.object_id], entries.get(row.object_id)
+        problem = load_problem(load, row, entry[0] if entry else None, require_signature=False)
+        if problem is None and key and not load.signature:
+            shard, seq = positions[load.pk]
+            (trusted if reach.get(shard, 0) >= seq else unproven).append(load)
+        elif problem is None:
+            trusted.append(load)
         elif entry is not None and "签名" in problem:
             report.add(CHANGED, "load", row.object_id, None, row.canonical.get("registered_at"), problem)
-    return trusted
+    return trusted, unproven
 
 
 def _report_deleted(report: Report, name: str, entries: dict[int, Sealed]) -> None:
@@ -618,12 +646,13 @@ def verify(*, digests: list[tuple[Path, dict[str, Any]]] | None = None, workers:
     With `workers` > 1 (outside a transaction), pass 3 — versions and records, most of the work — runs in that
     many processes over ranges of record ids while this one checks the other kinds.
     """
-    global _SEALED_VERSIONS, _LOADS
+    global _SEALED_VERSIONS, _LOADS, _UNPROVEN
     report = Report()
     started = time.perf_counter()
     pins = _check_digest_documents(report, digests) if digests else {}
     sealed = _walk_chains(report, pins)
-    _LOADS = _Loads(_trusted_loads(report, sealed))
+    trusted, unproven = _trusted_loads(report, sealed, pins)
+    _LOADS, _UNPROVEN = _Loads(trusted), _Loads(unproven)
     report.seconds["chain"] = time.perf_counter() - started
     mark = time.perf_counter()
     entries = sealed.pop("version", {})
@@ -653,6 +682,6 @@ def verify(*, digests: list[tuple[Path, dict[str, Any]]] | None = None, workers:
     report.seconds["records"] = time.perf_counter() - mark - report.seconds["rows"]
     for name, entries in sealed.items():  # kinds no longer installed
         _report_deleted(report, name, entries)
-    _LOADS = _Loads([])
+    _LOADS = _UNPROVEN = _Loads([])
     report.seconds["total"] = time.perf_counter() - started
     return report

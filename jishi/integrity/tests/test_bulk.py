@@ -100,3 +100,17 @@ def test_a_demo_world_is_sealed_as_its_registered_load_and_verifies() -> None:
     out = StringIO()
     call_command("chain", "build", stdout=out)  # nothing left to seal, nothing suspicious: exit 0
     assert "未入链任何行" in out.getvalue()
+
+
+def test_a_key_set_after_an_import_does_not_make_chain_build_fail(org: Org) -> None:
+    """The import before the key registered its load unsigned and sealed it; chain build under the key has nothing
+    to seal, so it has nothing to refuse either."""
+    from django.test import override_settings
+
+    org.author.employee_number = "E-AUTHOR"
+    org.author.save()
+    assert import_records(actor=org.admin, data=to_csv([row()]), filename="old.csv").ok
+    with override_settings(JISHI_CHAIN_KEY="a-key-set-later"):
+        out = StringIO()
+        call_command("chain", "build", stdout=out)
+        assert "未入链任何行" in out.getvalue() and "不予入链" not in out.getvalue()

@@ -205,3 +205,29 @@ def test_an_upgrade_adopts_what_was_sealed_before_and_nothing_unsealed(org: Org)
     # A row sealed late after the upgrade is not covered by it.
     services._link_all(pending={"version": [(unsealed, unsealed)]}, batch=100, pool=None, report=report)
     assert {(p.what, p.object_id) for p in verify().problems if p.kind == "version"} == {(LATE, unsealed)}
+
+
+@override_settings(JISHI_CHAIN_KEY="the-key-kept-in-settings")
+def test_with_a_key_an_unsigned_registration_vouches_only_behind_a_digest(org: Org, tmp_path: Path) -> None:
+    """Someone without the key computes a chain entry for a registration by hand and seals their row behind it: the
+    registration is in the chain, but unsigned, and no digest says it existed before — verify does not accept it.
+    A registration made before the key was set, and pinned by a signed digest since, still vouches for its rows."""
+    record = write_record(org.author)
+    _, forged_version = forge_copy(record, days_earlier=3)
+    unsigned = BulkLoad.objects.create(
+        source="records.import",
+        registered_at=timezone.now(),
+        rows={"version": {"runs": [[forged_version, forged_version]], "count": 1}},
+    )
+    link(actor_id=None, instances=[unsigned])  # stands for the entry computed by hand
+    report = services.LinkReport()
+    services._link_all(pending={"version": [(forged_version, forged_version)]}, batch=100, pool=None, report=report)
+
+    [late] = [p for p in verify().problems if p.what == LATE]
+    assert late.object_id == forged_version and f"批量写入登记 #{unsigned.pk} 没有签名" in late.detail
+
+    # Had it been a real registration from before the key, a signed digest exported since would prove it.
+    digest_export(day=timezone.localdate(), out_dir=tmp_path)
+    from jishi.integrity.verification import load_digests
+
+    assert not [p for p in verify(digests=load_digests(tmp_path)).problems if p.what == LATE]
