@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Annotated
 
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django_htmx.middleware import HtmxDetails
 from pydantic import Field
 
@@ -37,6 +37,20 @@ def int_or_none(value: str | None) -> int | None:
 def ids(values: list[str]) -> list[int]:
     """The valid ids among repeated form values (`?mention=1&mention=2`); the rest are dropped."""
     return [number for number in (int_or_none(v.strip()) for v in values) if number is not None]
+
+
+# A period is `date_from` / `date_to` in every page, API and command. Links written before (`from`/`to`; `start`/`end`
+# on the coverage page) still work until the next release.
+DEPRECATED_PERIOD_NAMES = {"date_from": ("from", "start"), "date_to": ("to", "end")}
+
+
+def period_param(query: QueryDict, name: str) -> str | None:
+    """`date_from` or `date_to` of a query string as given (possibly empty or malformed), or under its earlier name."""
+    for key in (name, *DEPRECATED_PERIOD_NAMES[name]):
+        value = query.get(key)
+        if value:
+            return value
+    return None
 
 
 def date_or_none(value: str | None) -> datetime.date | None:

@@ -46,8 +46,11 @@ class CoverageFilters(Schema):
     person: Id | None = None
     unit: Id | None = None
     position: Id | None = None
-    start: str | None = Field(None, description="YYYY-MM-DD，默认本季度第一天")
-    end: str | None = Field(None, description="YYYY-MM-DD，默认今天")
+    date_from: str | None = Field(None, description="YYYY-MM-DD，默认本季度第一天")
+    date_to: str | None = Field(None, description="YYYY-MM-DD，默认今天")
+    # The period's earlier names, kept until the next release (core.http.DEPRECATED_PERIOD_NAMES).
+    start: str | None = Field(None, description="已弃用：即 date_from", json_schema_extra={"deprecated": True})
+    end: str | None = Field(None, description="已弃用：即 date_to", json_schema_extra={"deprecated": True})
 
 
 class DutyLineOut(Schema):
@@ -100,8 +103,8 @@ def coverage(request: HttpRequest, filters: Query[CoverageFilters]) -> dict[str,
         person_id=filters.person,
         unit_id=filters.unit,
         position_id=filters.position,
-        start=filters.start,
-        end=filters.end,
+        start=filters.date_from or filters.start,
+        end=filters.date_to or filters.end,
     )
     return {
         "kind": result.kind,

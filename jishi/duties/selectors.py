@@ -145,11 +145,12 @@ def quarter_start(day: datetime.date) -> datetime.date:
 def parse_period(
     start: str | None, end: str | None, *, today: datetime.date | None = None
 ) -> tuple[datetime.date, datetime.date]:
-    """A period from two YYYY-MM-DD strings; by default this quarter up to today. Bad input is a ValidationError."""
+    """A period from two YYYY-MM-DD strings; by default this quarter up to today. Bad input is a ValidationError,
+    keyed by the query parameters' names (date_from, date_to)."""
     today = today or local_today()
     errors: dict[str, str] = {}
     parsed: dict[str, datetime.date | None] = {}
-    for name, value in (("start", start), ("end", end)):
+    for name, value in (("date_from", start), ("date_to", end)):
         value = (value or "").strip()
         try:
             parsed[name] = datetime.date.fromisoformat(value) if value else None
@@ -157,12 +158,12 @@ def parse_period(
             errors[name] = f"日期“{value[:20]}”无法识别，请按 YYYY-MM-DD 填写，如 {today:%Y-%m-%d}。"
     if errors:
         raise ValidationError(errors)
-    first = parsed["start"] or quarter_start(today)
-    last = parsed["end"] or max(today, first)
+    first = parsed["date_from"] or quarter_start(today)
+    last = parsed["date_to"] or max(today, first)
     if last < first:
-        raise ValidationError({"end": f"结束日期（{last:%Y-%m-%d}）不能早于开始日期（{first:%Y-%m-%d}）。"})
+        raise ValidationError({"date_to": f"结束日期（{last:%Y-%m-%d}）不能早于开始日期（{first:%Y-%m-%d}）。"})
     if (last - first).days > 3 * 366:
-        raise ValidationError({"end": "统计期间最长三年，请缩短期间。"})
+        raise ValidationError({"date_to": "统计期间最长三年，请缩短期间。"})
     return first, last
 
 

@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jishi.core.http import date_or_none, int_or_none
+from jishi.core.http import date_or_none, int_or_none, period_param
 from jishi.duties.selectors import coverage_for, quarter_start, suggest_duties
 from jishi.org.calendar import local_today
 
@@ -40,7 +40,8 @@ def coverage(request: HttpRequest) -> HttpResponse:
         (_("今年"), datetime.date(today.year, 1, 1), today),
     ]
     shortcuts = [
-        (label, "?" + urlencode(subject | {"start": a.isoformat(), "end": b.isoformat()})) for label, a, b in periods
+        (label, "?" + urlencode(subject | {"date_from": a.isoformat(), "date_to": b.isoformat()}))
+        for label, a, b in periods
     ]
     try:
         result = coverage_for(
@@ -48,8 +49,8 @@ def coverage(request: HttpRequest) -> HttpResponse:
             person_id=int_or_none(query.get("person")),
             unit_id=int_or_none(query.get("unit")),
             position_id=int_or_none(query.get("position")),
-            start=query.get("start"),
-            end=query.get("end"),
+            start=period_param(query, "date_from"),
+            end=period_param(query, "date_to"),
         )
     except ValidationError as exc:
         errors = [str(m) for messages in exc.message_dict.values() for m in messages]

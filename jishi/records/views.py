@@ -17,7 +17,7 @@ from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jishi.core.http import AuthedRequest, date_or_none, int_or_none
+from jishi.core.http import AuthedRequest, date_or_none, int_or_none, period_param
 from jishi.core.tables import template as sheet_template
 from jishi.core.throttling import rate_limited
 from jishi.org.calendar import local_today, missing_days
@@ -240,8 +240,8 @@ def filters_from(request: HttpRequest) -> RecordFilters:
     return RecordFilters(
         author_id=int_or_none(request.GET.get("author")),
         unit_id=int_or_none(request.GET.get("unit")),
-        date_from=date_or_none(request.GET.get("from")),
-        date_to=date_or_none(request.GET.get("to")),
+        date_from=date_or_none(period_param(request.GET, "date_from")),
+        date_to=date_or_none(period_param(request.GET, "date_to")),
         category_id=int_or_none(request.GET.get("category")),
         duty_id=int_or_none(request.GET.get("duty")),
         q=request.GET.get("q", "")[:100],

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from jishi.core.http import AuthedRequest, date_or_none, ids
+from jishi.core.http import AuthedRequest, date_or_none, ids, period_param
 from jishi.org.calendar import local_today
 from jishi.org.models import Person
 from jishi.org.selectors import unit_family
@@ -230,8 +230,8 @@ def flag_close(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def _period(request: AuthedRequest) -> tuple[datetime.date, datetime.date]:
     today = local_today()
-    end = min(date_or_none(request.GET.get("to")) or today, today)
-    start = date_or_none(request.GET.get("from")) or end.replace(day=1)
+    end = min(date_or_none(period_param(request.GET, "date_to")) or today, today)
+    start = date_or_none(period_param(request.GET, "date_from")) or end.replace(day=1)
     if start > end:
         start = end
     if (end - start).days > 366:

@@ -62,13 +62,23 @@ def test_coverage_errors(org: Org, duties: Duties, records: Records) -> None:
     assert stranger.get("/api/v1/duties/coverage", {"unit": org.finance.pk}).status_code == 404
     assert stranger.get("/api/v1/duties/coverage", {"person": org.author.pk}).status_code == 404
     mine = api_for(org.author)
-    backwards = mine.get("/api/v1/duties/coverage", {"start": "2026-06-30", "end": "2026-04-01"})
+    backwards = mine.get("/api/v1/duties/coverage", {"date_from": "2026-06-30", "date_to": "2026-04-01"})
     assert backwards.status_code == 400
-    assert "不能早于开始日期" in backwards.json()["errors"]["end"][0]
-    assert mine.get("/api/v1/duties/coverage", {"start": "abc"}).status_code == 400
+    assert "不能早于开始日期" in backwards.json()["errors"]["date_to"][0]
+    assert mine.get("/api/v1/duties/coverage", {"date_from": "abc"}).json()["errors"].keys() == {"date_from"}
     two = mine.get("/api/v1/duties/coverage", {"person": org.author.pk, "unit": org.budget.pk})
     assert two.status_code == 400
     assert mine.get("/api/v1/duties/coverage").json()["subject_id"] == org.author.pk
+
+
+def test_the_period_is_date_from_and_date_to_and_start_end_still_work(org: Org, duties: Duties) -> None:
+    mine = api_for(org.author)
+    period = mine.get("/api/v1/duties/coverage", {"date_from": "2026-04-01", "date_to": "2026-06-30"}).json()
+    assert (period["start"], period["end"]) == ("2026-04-01", "2026-06-30")
+    old = mine.get("/api/v1/duties/coverage", {"start": "2026-04-01", "end": "2026-06-30"}).json()  # deprecated names
+    assert (old["start"], old["end"]) == ("2026-04-01", "2026-06-30")
+    parameters = mine.get("/api/v1/openapi.json").json()["paths"]["/api/v1/duties/coverage"]["get"]["parameters"]
+    assert {p["name"] for p in parameters if p.get("deprecated")} == {"start", "end"}
 
 
 def test_small_groups_are_withheld_from_colleagues(org: Org, duties: Duties, records: Records, settings) -> None:

@@ -156,10 +156,10 @@ def test_who_may_see_coverage(org: Org, duties: Duties, records: Records) -> Non
 def test_bad_periods_are_refused_in_chinese() -> None:
     with pytest.raises(ValidationError) as caught:
         parse_period("2026-03-31", "2026-01-01")
-    assert "不能早于开始日期" in caught.value.message_dict["end"][0]
+    assert "不能早于开始日期" in caught.value.message_dict["date_to"][0]
     with pytest.raises(ValidationError) as caught:
         parse_period("2026-13-01", None)
-    assert "无法识别" in caught.value.message_dict["start"][0]
+    assert "无法识别" in caught.value.message_dict["date_from"][0]
     with pytest.raises(ValidationError):
         parse_period("2020-01-01", "2026-01-01")
     assert parse_period(None, None, today=datetime.date(2026, 5, 17)) == (

@@ -91,11 +91,13 @@ def test_unrelated_people_get_404(org: Org, duties: Duties, records: Records) ->
 
 def test_a_bad_period_is_explained_in_chinese(org: Org) -> None:
     client = client_for(org.author)
-    backwards = client.get(reverse("duties:coverage"), {"start": "2026-06-30", "end": "2026-04-01"})
+    backwards = client.get(reverse("duties:coverage"), {"date_from": "2026-06-30", "date_to": "2026-04-01"})
     assert backwards.status_code == 400
     assert "结束日期（2026-04-01）不能早于开始日期（2026-06-30）" in backwards.content.decode()
-    nonsense = client.get(reverse("duties:coverage"), {"start": "上个月"})
+    nonsense = client.get(reverse("duties:coverage"), {"date_from": "上个月"})
     assert nonsense.status_code == 400 and "无法识别" in nonsense.content.decode()
+    bookmarked = client.get(reverse("duties:coverage"), {"start": "2026-06-30", "end": "2026-04-01"})  # old names
+    assert bookmarked.status_code == 400 and "不能早于开始日期" in bookmarked.content.decode()
 
 
 def test_person_and_unit_pages_link_to_coverage_for_those_who_may_see_it(org: Org, duties: Duties) -> None:
@@ -110,7 +112,7 @@ def test_person_and_unit_pages_link_to_coverage_for_those_who_may_see_it(org: Or
 def test_coverage_offers_the_usual_periods_for_the_same_subject(org: Org, duties: Duties) -> None:
     html = client_for(org.unit_head).get(reverse("duties:coverage"), {"unit": org.finance.pk}).content.decode()
     today = timezone.localdate()
-    assert f"unit={org.finance.pk}&amp;start={today.year}-01-01" in html
+    assert f"unit={org.finance.pk}&amp;date_from={today.year}-01-01" in html
     assert "上季度" in html
 
 

@@ -88,7 +88,9 @@ def test_the_api_and_the_command_line_export_the_same(org: Org, records, tmp_pat
     with pytest.raises(CommandError, match="没有用户名"):
         call_command("export", "--as", "nobody", "-o", str(out))
     with pytest.raises(CommandError, match="日期应为"):
-        call_command("export", "--as", "unrelated", "-o", str(out), "--from", "yesterday")
+        call_command("export", "--as", "unrelated", "-o", str(out), "--date-from", "yesterday")
+    with pytest.raises(CommandError, match="日期应为"):
+        call_command("export", "--as", "unrelated", "-o", str(out), "--from", "yesterday")  # the earlier name
     with pytest.raises(CommandError, match="没有代码"):
         call_command("export", "--as", "unrelated", "-o", str(out), "--unit", "NOPE")
     with pytest.raises(CommandError, match="目录不存在"):

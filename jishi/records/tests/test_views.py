@@ -265,3 +265,19 @@ def test_who_has_not_filed_in_a_unit_too_big_for_a_list_of_ids_is_the_same(org: 
     assert selectors.unfiled_on(unit=org.finance, day=day) == listed
     names = [m.full_name for m in listed]
     assert org.author.full_name in names and org.colleague.full_name not in names
+
+
+def test_the_list_takes_its_period_as_date_from_and_date_to(org: Org) -> None:
+    today = timezone.localdate()
+    write_record(org.author, content="今天与区民政局召开养老服务协调会，明确三项分工")
+    write_record(org.author, date=today - datetime.timedelta(days=3), content="三天前到马陆镇调研村级财务管理情况")
+    client = login(org.author)
+
+    def listed(**query: str) -> str:
+        return client.get("/records/", query).content.decode()
+
+    page = listed(date_from=today.isoformat(), date_to=today.isoformat())
+    assert "今天与区民政局" in page and "三天前到马陆镇" not in page
+    assert f'name="date_from" value="{today.isoformat()}"' in page  # the form keeps the period
+    bookmarked = listed(**{"from": today.isoformat()})  # the earlier name still works until the next release
+    assert "今天与区民政局" in bookmarked and "三天前到马陆镇" not in bookmarked

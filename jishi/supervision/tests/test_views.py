@@ -149,6 +149,15 @@ def test_overview_pages(org: Org, settings: Any, django_assert_max_num_queries: 
     assert "预算科" in unit_html.content.decode()
 
 
+def test_the_overview_period_is_date_from_and_date_to(org: Org) -> None:
+    client = client_for(org.district_deputy)
+    html = client.get(reverse("supervision:overview"), {"date_from": "2026-10-01", "date_to": "2026-10-31"}).content
+    assert 'name="date_from" value="2026-10-01"' in html.decode() and 'value="2026-10-31"' in html.decode()
+    assert "?date_from=2026-10-01&amp;date_to=2026-10-31" in html.decode()  # the links to each unit keep it
+    bookmarked = client.get(reverse("supervision:overview"), {"from": "2026-10-01", "to": "2026-10-31"}).content
+    assert 'name="date_from" value="2026-10-01"' in bookmarked.decode()  # the earlier names, until the next release
+
+
 def test_small_groups_are_hidden(org: Org, settings: Any) -> None:
     settings.JISHI_MIN_GROUP_SIZE = 5
     untimed(org.author)
@@ -190,9 +199,10 @@ def test_who_may_open_each_overview_page(org: Org, who: str) -> None:
 
 def test_a_sections_overview_opens_as_its_departments(org: Org) -> None:
     client = client_for(org.colleague)
-    response = client.get(reverse("supervision:unit_overview", args=[org.budget.pk]), {"from": "2026-10-01"})
+    response = client.get(reverse("supervision:unit_overview", args=[org.budget.pk]), {"date_from": "2026-10-01"})
     assert response.status_code == 302
-    assert response["Location"] == reverse("supervision:unit_overview", args=[org.finance.pk]) + "?from=2026-10-01"
+    target = reverse("supervision:unit_overview", args=[org.finance.pk]) + "?date_from=2026-10-01"
+    assert response["Location"] == target
 
 
 def test_a_role_scoped_to_one_section_does_not_open_its_departments_overview(org: Org) -> None:

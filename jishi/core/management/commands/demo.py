@@ -34,8 +34,9 @@ class Command(BaseCommand):
             help="size of the world: jiading (default: 5,270 filers, ~725,000 records over the 133 "
             "working days up to yesterday), medium, small, tiny",
         )
-        parser.add_argument("--start", type=_date, help="first day of records (YYYY-MM-DD), e.g. 2014-01-01")
-        parser.add_argument("--end", type=_date, help="last day of records (YYYY-MM-DD), e.g. 2014-07-15")
+        # --start/--end: the options' earlier names, accepted until the next release.
+        parser.add_argument("--date-from", "--start", dest="start", type=_date, help="first day of records, 2014-01-01")
+        parser.add_argument("--date-to", "--end", dest="end", type=_date, help="last day of records, e.g. 2014-07-15")
         parser.add_argument("--seed", type=int, default=2014, help="random seed; the same seed gives the same world")
         parser.add_argument("--no-serve", action="store_true", help="only build; do not start the server")
         parser.add_argument("--rebuild", action="store_true", help="empty the database and build again")
@@ -46,9 +47,9 @@ class Command(BaseCommand):
             raise CommandError("--seed must be zero or a positive number.")
         start, end = options["start"], options["end"]
         if (start is None) != (end is None):
-            raise CommandError("--start 和 --end 须同时给出。")
+            raise CommandError("--date-from 和 --date-to 须同时给出。")
         if start and end and (start > end or end >= datetime.date.today()):
-            raise CommandError("--start 须早于 --end，且 --end 须早于今天。")
+            raise CommandError("--date-from 须早于 --date-to，且 --date-to 须早于今天。")
         call_command("migrate", interactive=False, verbosity=0)
         if options["rebuild"]:
             self.stdout.write("清空数据库…")

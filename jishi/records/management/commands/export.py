@@ -1,4 +1,7 @@
-"""`jishi export --as USERNAME --format csv|xlsx|parquet -o FILE [--unit CODE] [--from DATE] [--to DATE]`."""
+"""`jishi export --as USERNAME --format csv|xlsx|parquet -o FILE [--unit CODE] [--date-from D] [--date-to D]`.
+
+--from/--to, the options' earlier names, still work until the next release.
+"""
 
 from __future__ import annotations
 
@@ -29,8 +32,8 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=list(exports.FORMATS), default="csv")
         parser.add_argument("-o", "--output", required=True, help="file to write")
         parser.add_argument("--unit", help="unit code (its sections included)")
-        parser.add_argument("--from", dest="date_from", help="first date, YYYY-MM-DD")
-        parser.add_argument("--to", dest="date_to", help="last date, YYYY-MM-DD")
+        parser.add_argument("--date-from", "--from", dest="date_from", help="first date, YYYY-MM-DD")
+        parser.add_argument("--date-to", "--to", dest="date_to", help="last date, YYYY-MM-DD")
 
     def handle(self, *args: Any, **options: Any) -> None:
         person = Person.objects.filter(username=options["username"], is_active=True).first()
