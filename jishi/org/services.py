@@ -45,6 +45,8 @@ def person_set_name(person: Person, full_name: str) -> None:
 def unit_tree_fields(unit: Unit) -> None:
     """Set tier and 本单位 from the unit's kind and parent (the path needs the pk; see unit_save)."""
     parent = unit.parent
+    if parent is not None and len(parent.path) + PATH_SEGMENT_LENGTH > PATH_MAX_LENGTH:
+        raise ValidationError({"parent": f"单位层级过深：最多 {PATH_MAX_LENGTH // PATH_SEGMENT_LENGTH} 层。"})
     if unit.kind == UnitKind.JURISDICTION:
         if parent is not None:
             raise ValidationError({"parent": "区（辖区）必须是根单位，不能有上级单位。"})

@@ -7,7 +7,9 @@ import io
 import re
 from types import SimpleNamespace
 
+import pytest
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 
@@ -121,3 +123,13 @@ def test_the_migration_writes_the_paths_unit_save_writes(org: Org) -> None:
     assert old[org.budget.pk] == f"/{org.root.pk}/{org.finance.pk}/{org.budget.pk}/"
     migration.rewrite(migration.segment)(apps, editor)
     assert dict(Unit.objects.values_list("pk", "path")) == saved
+
+
+def test_a_tree_deeper_than_a_path_holds_is_refused_with_a_reason(org: Org) -> None:
+    parent = org.budget  # the third level
+    for depth in range(4, 14):
+        parent = make_unit(f"第{depth}层", UnitKind.SECTION, parent, code=f"L{depth}")
+    with pytest.raises(ValidationError) as refused:
+        make_unit("第14层", UnitKind.SECTION, parent, code="L14")
+    assert "最多 13 层" in refused.value.message_dict["parent"][0]
+    assert not Unit.objects.filter(code="L14").exists()
