@@ -117,3 +117,20 @@ def test_a_record_created_while_an_import_writes_takes_an_id_of_its_own(org_in_p
     assert later not in imported and later != outcome["record"]
     result = verify()
     assert result.ok, [p.line() for p in result.problems[:5]]
+
+
+def test_an_import_never_reuses_the_id_of_a_record_removed_behind_jishi(org: Any) -> None:
+    """Ids are never handed out twice (SQLite's AUTOINCREMENT, PostgreSQL's sequence): max(id) + 1 gave the next
+    import the id of a record deleted by hand, and its new version the id of the deleted one's — whose chain entries
+    verify then matched against the stranger's rows."""
+    org.author.employee_number = "E-AUTHOR"
+    org.author.save()
+    removed = record_create(author=org.colleague, data=record_input())
+    version = RecordVersion.objects.get(record=removed).pk
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {RecordVersion._meta.db_table} WHERE record_id = %s", [removed.pk])
+        cursor.execute(f"DELETE FROM {WorkRecord._meta.db_table} WHERE id = %s", [removed.pk])
+    report = import_records(actor=org.admin, data=to_csv([row()]), filename="old.csv")
+    imported = WorkRecord.objects.get(import_batch=report.batch)
+    assert imported.pk > removed.pk
+    assert RecordVersion.objects.get(record=imported).pk > version
