@@ -407,15 +407,15 @@ def _link_loads(*, loads: Sequence[BulkLoad] | None, batch: int, pool: Any, find
 
 
 def _link_all(*, pending: dict[str, Runs], batch: int, pool: Any, report: LinkReport) -> None:
-    now = timezone.now()
-    created = _utc(now) or ""
-    adapted_now = connection.ops.adapt_datetimefield_value(now)
     digest = hasher()
     n_shards = conf.shards()
     heads = {h.shard: h for h in ChainHead.objects.select_for_update().order_by("shard")}
     for shard in range(n_shards):
         if shard not in heads:
             heads[shard] = ChainHead.objects.create(shard=shard, entry_hash=GENESIS)
+    now = timezone.now()  # after the locks, as in link(): along a chain, entries' times never go back
+    created = _utc(now) or ""
+    adapted_now = connection.ops.adapt_datetimefield_value(now)
     seqs = {shard: head.seq for shard, head in heads.items()}
     hashes = {shard: head.entry_hash for shard, head in heads.items()}
     # Sealing a whole world into an empty chain: build the object index once at the end, not row by row.
