@@ -33,7 +33,7 @@ class FollowOut(Schema):
 
 @router.get(
     "/feeds/{feed}",
-    response=answers(RecordPageOut, 400, 404),
+    response=answers(RecordPageOut),
     summary="动态（unit 本单位 / cross 跨部门 / leaders 领导 / following 关注）",
 )
 def read_feed(

@@ -159,7 +159,7 @@ def _input(payload: TaskIn) -> TaskInput:
     )
 
 
-@router.get("", response=answers(TaskPageOut, 400), summary="督办列表（按办结时限，游标分页，每页 20 条）")
+@router.get("", response=answers(TaskPageOut), summary="督办列表（按办结时限，游标分页，每页 20 条）")
 def list_tasks(
     request: HttpRequest,
     status: TaskStatus | None = None,
