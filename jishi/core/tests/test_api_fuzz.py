@@ -1,13 +1,14 @@
 """Generated requests against every API operation (schemathesis): no 5xx, no undocumented status, bodies as documented.
 
 The schema is read from /api/v1/openapi.json through the WSGI application, as a client would read it, and each
-operation gets a few derandomized examples (valid and invalid input) sent by a realistic caller: a 科员 with a bearer
-token and records of their own. Every example runs in a savepoint that is rolled back, so examples do not see each
-other's writes and a database error in one cannot poison the next.
+operation gets a few derandomized examples (valid and invalid input) sent by realistic callers with a bearer token: a
+科员 with records of their own, and an inspector. Every example runs in a savepoint that is rolled back, so examples
+do not see each other's writes and a database error in one cannot poison the next.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,11 +32,13 @@ from jishi.testing import Org, write_record
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
-@pytest.fixture
-def bearer(org: Org) -> Iterator[dict[str, str]]:
-    write_record(org.author)
-    write_record(org.colleague)
-    _, secret = token_create(person=org.author, name="schemathesis")
+# Two callers: a 科员 (their own records, 404 on what they may not see) and an inspector of the whole jurisdiction
+# (who also gets the integrity status, overviews and coverage of every unit, so those answers are checked too).
+@pytest.fixture(params=["author", "inspector"])
+def bearer(org: Org, request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    write_record(org.author, participant_ids=[org.colleague.pk])
+    write_record(org.colleague, is_sensitive=True, start_time=datetime.time(11), end_time=datetime.time(12))
+    _, secret = token_create(person=getattr(org, request.param), name="schemathesis")
     # The WSGI handler closes "old" connections around each request, which on PostgreSQL would close the test's
     # connection in the middle of its transaction; Django's test client disconnects the same receivers.
     request_started.disconnect(close_old_connections)
