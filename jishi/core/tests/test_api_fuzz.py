@@ -106,3 +106,18 @@ def test_every_id_a_request_takes_is_bounded_to_a_bigint() -> None:
                     )
                     assert bounded or name in NOT_IDS, f"{method.upper()} {path}: {name} is an id without bounds"
     assert {"unit_id", "participant_ids", "record_id", "parent", "units"} <= set(found)
+
+
+def test_every_operation_documents_its_refusals() -> None:
+    """The OpenAPI listed only successes (and some 400s): a client could not know a missing record is a 404 or a bad
+    value a 422 with pydantic's list of errors."""
+    for path, operations in schema.raw_schema["paths"].items():
+        for method, operation in operations.items():
+            statuses = set(operation["responses"])
+            assert {"401", "422", "429", "503"} <= statuses, f"{method.upper()} {path}"
+            if "{" in path and not path.startswith("/api/v1/feeds/"):  # a path id: missing or hidden is a 404
+                assert "404" in statuses, f"{method.upper()} {path}"
+            if method in {"post", "patch", "delete"}:  # a session write without the CSRF token
+                assert "403" in statuses, f"{method.upper()} {path}"
+    invalid = schema.raw_schema["paths"]["/api/v1/records/{record_id}"]["get"]["responses"]["422"]
+    assert invalid["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/InvalidOut"}
