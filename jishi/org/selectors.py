@@ -65,7 +65,8 @@ def name_matches(query: str) -> Q:
 
 
 def people_lookup(query: str, *, limit: int = 12) -> list[tuple[Person, list[Assignment]]]:
-    """People whose name, pinyin or initials start with `query`, with their current posts (namesakes are common)."""
+    """People `name_matches` finds (name, pinyin, initials, 工号, username), with their current posts (namesakes are
+    common)."""
     query = query.strip().lower()
     if not query:
         return []

@@ -187,6 +187,9 @@ def test_people_lookup_by_name_pinyin_or_initials_shows_unit_and_post(org: Org) 
         assert "张伟" in body and "预算科" in body, query
     assert "没有找到" in client.get("/lookup/people/", {"q": "不存在的人"}).content.decode()
     assert "区民政局" in client.get("/lookup/units/", {"q": "民政"}).content.decode()
+    org.author.employee_number = "JD000123"
+    org.author.save(update_fields=["employee_number"])
+    assert "张伟" in client.get("/lookup/people/", {"q": "JD000123"}).content.decode()  # by 工号 too
 
 
 def test_person_page_shows_missing_days_only_to_self_and_superiors(org: Org) -> None:
