@@ -17,6 +17,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
+from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -26,7 +27,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from jishi.accounts.services import token_create
+from jishi.core import throttling
 from jishi.core.http import ID_MAX
+from jishi.core.schemas import ThrottledOut
 from jishi.testing import Org, write_record
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -121,3 +124,15 @@ def test_every_operation_documents_its_refusals() -> None:
                 assert "403" in statuses, f"{method.upper()} {path}"
     invalid = schema.raw_schema["paths"]["/api/v1/records/{record_id}"]["get"]["responses"]["422"]
     assert invalid["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/InvalidOut"}
+
+
+def test_a_throttled_answer_reads_as_documented(org: Org, settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The generated requests never reach a rate limit (the test settings raise them): check the 429 body here."""
+    monkeypatch.setattr(throttling, "clock", lambda: 1_000_000.0)  # one window for both requests
+    settings.JISHI_RATE_LIMITS = {**settings.JISHI_RATE_LIMITS, "api": "1/min"}
+    _, secret = token_create(person=org.author, name="schemathesis")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert client.get("/api/v1/units").status_code == 200
+    refused = client.get("/api/v1/units")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert ThrottledOut.model_validate(refused.json()).retry_after == int(refused["Retry-After"])
