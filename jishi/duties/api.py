@@ -31,7 +31,9 @@ class SuggestOut(Schema):
     suggestions: list[SuggestionOut]
 
 
-@router.post("/suggest", response=answers(SuggestOut, 403), summary="按工作内容推荐对应职责（由本人选择，不自动填写）")
+@router.post(
+    "/suggest", response=answers(SuggestOut, 400, 403), summary="按工作内容推荐对应职责（由本人选择，不自动填写）"
+)
 def suggest(request: HttpRequest, payload: SuggestIn) -> dict[str, object]:
     found = suggest_duties(person=request.user, content=payload.content, day=payload.date)  # type: ignore[arg-type]
     return {

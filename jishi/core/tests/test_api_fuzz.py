@@ -122,6 +122,8 @@ def test_every_operation_documents_its_refusals() -> None:
                 assert "404" in statuses, f"{method.upper()} {path}"
             if method in {"post", "patch", "delete"}:  # a session write without the CSRF token
                 assert "403" in statuses, f"{method.upper()} {path}"
+            if "requestBody" in operation:  # a body that is no JSON at all
+                assert "400" in statuses, f"{method.upper()} {path}"
     invalid = schema.raw_schema["paths"]["/api/v1/records/{record_id}"]["get"]["responses"]["422"]
     assert invalid["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/InvalidOut"}
 
