@@ -110,14 +110,17 @@ def test_content_without_substance_is_rejected_with_a_hint(org: Org, content: st
 
 
 def test_content_with_substance_is_accepted_however_it_is_phrased(org: Org) -> None:
-    for n, content in enumerate(
-        [
-            "召开预算科例会，布置2027年预算编制任务",
-            "赴马陆镇调研老旧小区改造进展",
-            "审核政府采购项目3个，退回1个",
-        ]
-    ):
+    contents = [
+        "召开预算科例会，布置2027年预算编制任务",
+        "赴马陆镇调研老旧小区改造进展",
+        "审核政府采购项目3个，退回1个",
+    ]
+    for n, content in enumerate(contents):
         create(org, content=content, start_time=datetime.time(8 + n, 0), end_time=datetime.time(8 + n, 30))
+    # Each was stored as written, by its author, with its first version.
+    stored = WorkRecord.objects.filter(author=org.author).order_by("start_at")
+    assert list(stored.values_list("content", flat=True)) == contents
+    assert [record.versions.get().data["content"] for record in stored] == contents
 
 
 def test_too_long_content_is_rejected(org: Org) -> None:
