@@ -1,4 +1,5 @@
-"""The bar at the top of every page (`{% page_header %}`): what each reader is offered, in their language."""
+"""The bar at the top of every page (`{% page_header %}`, core/_header.html): what each reader is offered, in their
+language, read from the pages as a browser gets them."""
 
 from __future__ import annotations
 
@@ -91,8 +92,12 @@ def test_the_language_switch_in_the_header_works_with_csrf_checks_on(org: Org) -
 
 
 def test_english_readers_get_the_english_menu(org: Org) -> None:
-    header = header_of(org.author, "/", language="en")
+    header = header_of(org.admin, "/", language="en")
     assert '<a href="/" aria-current="page">Today</a>' in header
+    nav = re.findall(r'<a href="[^"]+"(?: aria-current="page")?>([^<]+)</a>', nav_of(header))
+    assert nav == ["Today", "My records", "My unit", "Feed", "Confirmations & inquiries", "Search", "Tasks", "Units"]
+    assert menu_labels(header) == ["My page", "API tokens", "Supervision overview", "Administration", "Import"]
+    assert '<button class="link">Log out</button>' in header and ">Notifications</a>" in header
     assert '<button name="language" value="zh-hans" class="link">简体中文</button>' in header
     assert "今天" not in header and "退出" not in header
 

@@ -1,6 +1,7 @@
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.template import Context, Template
 from django.test import Client
@@ -60,6 +61,21 @@ def test_header_shows_unread_count_on_every_page(org: Org, notifications: Any) -
     body = login(org.colleague).get("/").content.decode()
     assert 'id="inbox-link"' in body and '<span class="badge">3</span>' in body
     assert '<span class="badge">' not in login(org.sibling).get("/").content.decode()
+
+
+def test_header_says_how_many_are_unread_to_a_screen_reader_in_the_readers_language(
+    org: Org, notifications: Any
+) -> None:
+    notifications(org.colleague, 3)
+    client = login(org.colleague)
+    assert 'hx-swap-oob="true" aria-label="通知（3 条未读）">通知 <span class="badge">3</span></a>' in (
+        client.get("/").content.decode()
+    )
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert 'aria-label="Notifications (3 unread)">Notifications <span class="badge">3</span></a>' in (
+        client.get("/").content.decode()
+    )
+    assert "aria-label" not in login(org.sibling).get("/").content.decode().split('id="inbox-link"')[1].split(">")[0]
 
 
 def test_header_count_stops_at_99_plus(org: Org, notifications: Any) -> None:

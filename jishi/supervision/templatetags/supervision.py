@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.urls import reverse
 
-from jishi.core.urls import reverse_ids
 from jishi.org.rules import reader_for
 from jishi.supervision.rules import can_see_overview
 
@@ -22,8 +22,8 @@ def overview_href(user: Any) -> str:
     """The jurisdiction's overview for those who may see it, else the overview of their own 本单位 (which the rule
     always grants); "" for someone who holds no post and may see neither. The page header's menu links it too."""
     if can_see_overview(user, None):
-        return reverse_ids("supervision:overview", [])
+        return reverse("supervision:overview")
     departments = reader_for(user).department_ids
     if not departments:
         return ""
-    return reverse_ids("supervision:unit_overview", [min(departments)])
+    return reverse("supervision:unit_overview", args=[min(departments)])
