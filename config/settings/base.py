@@ -79,13 +79,9 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "jishi.core.context_processors.roles",
             ],
-            # {% url %} reversing each URL name once (jishi/core/urls.py): a list page links forty records and people.
-            "builtins": ["jishi.core.templatetags.urls"],
         },
     },
 ]
-# Inputs, selects, textareas, labels and error lists written in Python, as Django's templates write them.
-FORM_RENDERER = "jishi.core.forms.FormRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(

@@ -1,129 +1,94 @@
-"""jishi.core.forms.FormRenderer writes exactly what Django's form templates write, for every case it takes on."""
+"""The forms people fill in, as a browser gets them from Django's own form templates: the input each field is, the
+keyboard and autofill hints, labels tied to their fields, errors tied to theirs for a screen reader, values escaped."""
 
 from __future__ import annotations
 
-import datetime
 import re
-from typing import Any
+from datetime import time
 
 import pytest
-from django import forms
-from django.forms.renderers import DjangoTemplates
-from django.test import Client, override_settings
-from django.utils import translation
-from django.utils.safestring import mark_safe
+from django.conf import settings
+from django.test import Client
 
-from jishi.core.forms import FormRenderer
-from jishi.testing import Org
+from jishi.org.models import Person
+from jishi.testing import Org, write_record
 
-OURS, DJANGOS = FormRenderer(), DjangoTemplates()
+pytestmark = pytest.mark.django_db
 
 
-class EveryWidget(forms.Form):
-    text = forms.CharField(label="内容 <说明>", max_length=20, help_text="帮助")
-    number = forms.IntegerField(min_value=1, required=False)
-    day = forms.DateField(widget=forms.DateInput(attrs={"type": "date", "data-x": 'a"b'}))
-    moment = forms.TimeField(widget=forms.TimeInput(format="%H:%M"), required=False)
-    email = forms.EmailField(required=False, disabled=True)
-    secret = forms.CharField(widget=forms.PasswordInput(render_value=True), required=False)
-    hidden = forms.CharField(widget=forms.HiddenInput, required=False)
-    agree = forms.BooleanField(required=False)
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "hx-post": "/x?a=1&b=2"}), required=False)
-    kind = forms.ChoiceField(choices=[("", "全部"), ("a", "甲 & 乙"), (3, 3)], required=False)
-    grouped = forms.ChoiceField(
-        choices=[("", "—"), ("组一", [("1", "一"), ("2", "二")]), ("组<二>", [("3", "三")])], required=False
-    )
-    many = forms.MultipleChoiceField(choices=[("x", "X"), ("y", "Y")], required=False)
-    radio = forms.ChoiceField(choices=[("r", "R")], widget=forms.RadioSelect, required=False)  # Django's renderer
-
-
-VALUES: list[dict[str, Any]] = [
-    {},
-    {
-        "text": mark_safe("<b>安全</b>"),
-        "number": 5,
-        "day": datetime.date(2026, 11, 27),
-        "moment": datetime.time(9, 30),
-        "secret": "p<w>",
-        "hidden": "h&1",
-        "agree": True,
-        "note": "第一行 <script>\n第二行 & 'quotes'",
-        "kind": "a",
-        "grouped": "3",
-        "many": ["x", "y"],
-    },
-]
-
-
-def rendered(form: forms.Form) -> list[str]:
-    out = [str(form.non_field_errors())]
-    for field in form:
-        out += [str(field), str(field.label_tag()), str(field.errors), str(field.legend_tag())]
-    return [*out, str(form.as_div()), str(form.as_p())]
-
-
-@pytest.mark.parametrize("language", ["zh-hans", "en"])
-@pytest.mark.parametrize("initial", VALUES)
-def test_unbound_forms_read_the_same(initial: dict[str, Any], language: str) -> None:
-    with translation.override(language):
-        assert rendered(EveryWidget(initial=initial, renderer=OURS)) == rendered(
-            EveryWidget(initial=initial, renderer=DJANGOS)
-        )
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        {},
-        {"text": "x" * 30, "number": "零", "day": "2026-13-01", "email": "not-an-email", "kind": "nope"},
-        {"text": "好", "day": "2026-11-27", "note": "<i>斜体</i>", "many": ["y"], "grouped": "1", "agree": "on"},
-    ],
-)
-def test_bound_forms_with_and_without_errors_read_the_same(data: dict[str, Any]) -> None:
-    ours, djangos = EveryWidget(data, renderer=OURS), EveryWidget(data, renderer=DJANGOS)
-    ours.is_valid(), djangos.is_valid()
-    ours.add_error(None, "整张表的错误 <与字段无关>")
-    djangos.add_error(None, "整张表的错误 <与字段无关>")
-    assert rendered(ours) == rendered(djangos)
-
-
-def test_a_field_without_an_id_renders_its_label_without_a_tag() -> None:
-    ours, djangos = EveryWidget(auto_id=False, renderer=OURS), EveryWidget(auto_id=False, renderer=DJANGOS)
-    assert rendered(ours) == rendered(djangos)
-    assert "<label" not in str(ours["text"].label_tag())
-
-
-def _page(client: Client, method: str, path: str, data: dict[str, Any] | None = None) -> str:
-    response = client.post(path, data) if method == "post" else client.get(path)
-    assert response.status_code == 200, path
-    html = response.content.decode()
-    return re.sub(r'(csrfmiddlewaretoken" value=|"X-CSRFToken": )"[^"]*"', r'\1""', html)
-
-
-def test_the_pages_with_forms_read_the_same_with_either_renderer(org: Org) -> None:
-    from jishi.testing import write_record
-
-    record = write_record(org.author)
+def page(person: Person | None, path: str, data: dict[str, str] | None = None, language: str | None = None) -> str:
     client = Client()
-    client.force_login(org.author)
-    pages = [
-        ("get", "/", None),
-        ("post", "/", {"date": "2026-13-40", "content": "短", "start_time": "25:00"}),
-        ("get", f"/records/{record.pk}/edit/", None),
-        ("get", "/feeds/", None),
-        ("get", "/records/", None),
-        ("get", "/tasks/", None),
-        ("get", "/search/?q=预算", None),
-        ("get", "/account/tokens/", None),
-    ]
-    shown = []
-    for method, path, data in pages:
-        ours = _page(client, method, path, data)
-        with override_settings(FORM_RENDERER="django.forms.renderers.DjangoTemplates"):
-            djangos = _page(client, method, path, data)
-        assert ours == djangos, path
-        shown.append(ours)
-    assert 'class="errorlist"' in shown[1] and "<select" in shown[0] and "<textarea" in shown[0]
-    login = _page(Client(), "get", "/login/")  # the login form, for someone not signed in
-    with override_settings(FORM_RENDERER="django.forms.renderers.DjangoTemplates"):
-        assert login == _page(Client(), "get", "/login/")
+    if person is not None:
+        client.force_login(person)
+    if language:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.post(path, data) if data is not None else client.get(path)
+    assert response.status_code == 200, path
+    return response.content.decode()
+
+
+def tag(html: str, name: str) -> str:
+    """The opening tag of the form control named `name`."""
+    found = re.search(rf'<(?:input|select|textarea)\b[^>]*\bname="{name}"[^>]*>', html)
+    assert found is not None, name
+    return found[0]
+
+
+def test_the_record_form_offers_the_right_keyboard_and_pickers(org: Org) -> None:
+    html = page(org.author, "/")
+    assert 'type="date"' in tag(html, "date") and "required" in tag(html, "date")
+    assert re.search(r' max="\d{4}-\d{2}-\d{2}" min="\d{4}-\d{2}-\d{2}"', tag(html, "date"))
+    assert 'type="time"' in tag(html, "start_time") and 'type="time"' in tag(html, "end_time")
+    duration = tag(html, "duration_minutes")
+    assert 'type="number"' in duration and 'inputmode="numeric"' in duration
+    assert 'min="1"' in duration and 'max="1440"' in duration
+    content = tag(html, "content")
+    assert content.startswith("<textarea") and 'rows="3"' in content and "required" in content
+    assert 'placeholder="做了什么、与谁、结果如何"' in content
+    assert 'maxlength="200"' in tag(html, "place") and 'type="checkbox"' in tag(html, "ends_next_day")
+    assert '<option value="" selected>—— 不对应具体职责 ——</option>' in html
+    for field in ("category", "date", "start_time", "duration_minutes", "content", "visibility"):
+        assert f'<label for="id_{field}">' in html and f'id="id_{field}"' in tag(html, field)
+
+
+def test_errors_are_shown_beside_their_field_and_announced(org: Org) -> None:
+    html = page(org.author, "/", {"date": "2026-13-40", "content": "<script>x</script>", "start_time": "25:00"})
+    date = tag(html, "date")
+    assert 'aria-invalid="true"' in date and 'aria-describedby="id_date_error"' in date
+    assert 'value="2026-13-40"' in date  # what was typed comes back
+    assert '<ul class="errorlist" id="id_date_error"><li>输入一个有效的日期。</li></ul>' in html
+    assert '<ul class="errorlist" id="id_start_time_error"><li>输入一个有效的时间。</li></ul>' in html
+    assert "aria-invalid" not in tag(html, "content")
+    assert "&lt;script&gt;x&lt;/script&gt;</textarea>" in html and "<script>x" not in html
+
+
+def test_errors_in_english_for_english_readers(org: Org) -> None:
+    html = page(org.author, "/", {"date": "2026-13-40", "content": "短"}, language="en")
+    assert '<ul class="errorlist" id="id_date_error"><li>Enter a valid date.</li></ul>' in html
+    assert '<label for="id_date">Date</label>' in html
+
+
+def test_the_edit_form_is_filled_with_the_record_as_the_pickers_read_it(org: Org) -> None:
+    record = write_record(
+        org.author, content='与 "甲&乙" 协调召开预算编制会议，明确分工', start_time=time(9, 5), end_time=time(10, 30)
+    )
+    html = page(org.author, f"/records/{record.pk}/edit/")
+    assert f'value="{record.date:%Y-%m-%d}"' in tag(html, "date")
+    assert 'value="09:05"' in tag(html, "start_time") and 'value="10:30"' in tag(html, "end_time")
+    assert "与 &quot;甲&amp;乙&quot; 协调召开预算编制会议，明确分工</textarea>" in html
+
+
+def test_the_sign_in_form_lets_the_browser_fill_in_the_account(org: Org) -> None:
+    html = page(None, "/login/")
+    username, password = tag(html, "username"), tag(html, "password")
+    assert 'autocomplete="username"' in username and 'autocapitalize="none"' in username
+    assert "autofocus" in username and "required" in username
+    assert 'type="password"' in password and 'autocomplete="current-password"' in password
+    assert '<label for="id_username">用户名</label>' in html
+
+
+def test_the_task_form_picks_its_deadline_from_a_calendar(org: Org) -> None:
+    html = page(org.unit_head, "/tasks/new/")
+    assert 'type="date"' in tag(html, "deadline")
+    description = tag(html, "description")
+    assert description.startswith("<textarea") and 'rows="3"' in description and 'maxlength="2000"' in description
