@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import models
 
+from jishi.core.hooks import audit_written
 from jishi.core.models import AuditEvent
 
 
@@ -24,8 +25,6 @@ def audit(
     append-only rows the action wrote that the chain covers (integrity.canonical.KINDS: a RecordVersion,
     an Addendum, a comment's CommentVersion): one call seals them all, in three statements.
     """
-    from jishi.integrity.services import link  # integrity builds on core's models; imported here, not at load
-
     actor_id = actor.pk if getattr(actor, "pk", None) else None
     event = AuditEvent.objects.create(
         actor_id=actor_id,
@@ -34,5 +33,5 @@ def audit(
         target_id=str(target.pk),
         data=data or {},
     )
-    link(actor_id=actor_id, instances=[*history, event])
+    audit_written.run(actor_id=actor_id, instances=[*history, event])  # integrity seals them
     return event

@@ -22,6 +22,7 @@ from django.db import connection, connections, models, transaction
 from django.db.models import Exists, Max, Min, OuterRef, Q
 from django.utils import timezone
 
+from jishi.core.services import audit
 from jishi.integrity import conf
 from jishi.integrity.canonical import GENESIS, KINDS, Kind, Row, _utc, chained_kinds, entry_text, hasher, kind_of
 from jishi.integrity.models import BulkLoad, ChainEntry, ChainHead, Digest, Verification
@@ -201,8 +202,6 @@ def load_register(
 
     `adopt`: vouch instead for the rows in `runs` that are sealed already (adopt_sealed_rows); such a registration
     never lets anything be sealed."""
-    from jishi.core.services import audit  # integrity builds on core; imported here as core's audit imports us
-
     with transaction.atomic(savepoint=False):
         rows: dict[str, dict[str, Any]] = {}
         for name, kind_runs in runs.items():
@@ -331,6 +330,13 @@ def _workers_possible(workers: int) -> bool:
     if workers < 2 or connection.in_atomic_block:
         return False
     return not (connection.vendor == "sqlite" and connection.is_in_memory_db())  # type: ignore[attr-defined]
+
+
+def import_seal(*, actor: Person, version_runs: list[tuple[int, int]]) -> None:
+    """Register the record versions an import has just written as its load, and seal them (hook records.imported,
+    in the import's transaction, before its audit event)."""
+    load = load_register(actor=actor, source="records.import", runs={"version": version_runs})
+    link_rows(loads=[load])
 
 
 def link_rows(

@@ -6,3 +6,9 @@ class NotificationsConfig(AppConfig):
     name = "jishi.notifications"
     label = "notifications"
     verbose_name = _("通知")
+
+    def ready(self) -> None:
+        from jishi.notifications.services import record_filed
+        from jishi.records.hooks import record_created
+
+        record_created.register(record_filed)  # before supervision's (order 10), as records called them

@@ -317,3 +317,8 @@ def remind_missing(*, day: datetime.date, dry_run: bool = False, today: datetime
     )
     run.queued = len(recipient_ids)
     return run
+
+
+def record_filed(*, record: WorkRecord, author: Person, ask_participants: bool) -> None:
+    """Hook record.created: the record files its day, so the author's reminder for it is settled."""
+    settle_reminder(person=author, day=record.date)

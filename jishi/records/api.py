@@ -17,6 +17,7 @@ from jishi.core import throttling
 from jishi.core.http import AuthedRequest
 from jishi.core.schemas import Id, UnitAndBelow, answers
 from jishi.records import exports
+from jishi.records.hooks import record_opened
 from jishi.records.models import Category, Visibility, WorkRecord
 from jishi.records.rules import can_edit
 from jishi.records.selectors import (
@@ -30,7 +31,6 @@ from jishi.records.selectors import (
     record_page,
 )
 from jishi.records.services import RecordInput, addendum_create, record_create, record_update, record_withdraw
-from jishi.supervision.services import view_log
 
 router = Router(tags=["工作记实"])
 
@@ -364,7 +364,7 @@ def create_record(request: AuthedRequest, payload: RecordIn) -> HttpResponse:
 @router.get("/{record_id}", response=answers(RecordOut, 404), summary="记实详情")
 def get_record(request: AuthedRequest, record_id: Id) -> dict[str, Any]:
     record = record_detail(user=request.user, pk=record_id)
-    view_log(viewer=request.user, record=record)  # the API detail is a view too (PRODUCT.md), once a day
+    record_opened.run(viewer=request.user, record=record)  # the API detail is a view too (PRODUCT.md), once a day
     return record_out(record, request.user, detail=True)
 
 

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 
 from jishi.core.models import ReadableJSONEncoder
 from jishi.org.calendar import WorkingCalendar, day_of
+from jishi.records.hooks import records_bulk_written
 from jishi.records.models import Category, RecordParticipant, RecordVersion, WorkRecord
 from jishi.records.services import (
     CONTENT_MAX_CHARS,
@@ -29,7 +30,6 @@ from jishi.records.services import (
     lock_time,
     record_snapshot,
 )
-from jishi.search.services import index_new_records
 
 RECORD_COLUMNS = [
     "id",
@@ -457,7 +457,7 @@ def write_records(
         # The new records enter the search index in the same transaction, run by run of ids (a run ends only where a
         # record created meanwhile took an id); the demo build, which writes through BulkRecordWriter, rebuilds it once.
         for first, last in id_runs(writer.record_ids):
-            index_new_records(first, last)
+            records_bulk_written.run(first=first, last=last)
     return writer
 
 

@@ -42,7 +42,6 @@ from jishi.core.tables import (
     text,
 )
 from jishi.core.tables import template as sheet_template
-from jishi.integrity.services import link_rows, load_register
 from jishi.org import imports as org_imports
 from jishi.org.calendar import WorkingCalendar, at, day_of, local_today
 from jishi.org.models import Assignment, Duty, Person, Unit
@@ -50,6 +49,7 @@ from jishi.org.rules import can_import
 from jishi.org.selectors import by_precedence, duty_serves, held_on
 from jishi.records.batches import batch_create, fingerprint, refuse_repeat
 from jishi.records.bulk import BulkRecord, RecordRuleError, category_names, check, id_runs, write_records
+from jishi.records.hooks import records_imported
 from jishi.records.models import Category, Visibility, WorkRecord
 from jishi.records.services import MAX_PARTICIPANTS, content_errors
 
@@ -411,8 +411,7 @@ def import_records(
             raise ImportFileError(str(exc)) from exc
         # The imported versions join the integrity chain: registered as this import's load, then sealed — the chain
         # seals nothing after its time that no load of Jishi's own registered.
-        load = load_register(actor=actor, source="records.import", runs={"version": id_runs(writer.version_ids)})
-        link_rows(loads=[load])
+        records_imported.run(actor=actor, version_runs=id_runs(writer.version_ids))
         audit(
             actor=actor,
             verb="records.import",

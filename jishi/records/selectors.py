@@ -19,6 +19,7 @@ from jishi.org.calendar import WorkingCalendar, local_today
 from jishi.org.models import Absence, Assignment, Duty, FilingObligation, Person, Unit
 from jishi.org.rules import reader_for
 from jishi.org.selectors import subtree_ids
+from jishi.records.hooks import records_text_condition
 from jishi.records.models import Category, RecordParticipant, RecordQuerySet, Visibility, WorkRecord
 from jishi.records.rules import can_read_content
 
@@ -368,9 +369,8 @@ def search_q(user: Any, text: str) -> Q:
 
     Through the Chinese full-text index (jishi.search), so the list, the API, exports and the search page agree.
     """
-    from jishi.search.selectors import search_q as indexed_search_q
-
-    return indexed_search_q(user, text)
+    (condition,) = records_text_condition.run(user=user, text=text)  # exactly one app provides it
+    return condition
 
 
 def record_detail(*, user: Any, pk: int) -> WorkRecord:

@@ -22,11 +22,11 @@ from django.utils.translation import gettext
 
 from jishi.core.cache import GenerationCache
 from jishi.core.services import audit
-from jishi.notifications.services import settle_reminder
 from jishi.org.calendar import WorkingCalendar, at, day_of, next_working_day
 from jishi.org.models import Assignment, Duty, Person, Unit
 from jishi.org.selectors import by_precedence, duties_for
 from jishi.records.attachments import REFUSED_MESSAGE, first_bytes, is_active
+from jishi.records.hooks import record_created, record_written
 from jishi.records.models import (
     Addendum,
     Attachment,
@@ -38,7 +38,6 @@ from jishi.records.models import (
 )
 from jishi.records.rules import can_edit
 from jishi.records.selectors import categories as all_categories
-from jishi.search.services import index_record
 
 if TYPE_CHECKING:
     from jishi.records.bulk import BulkRecord
@@ -416,7 +415,7 @@ def _record_insert(
     rows = participant_rows(clean)
     if rows:
         _write_participants(record, rows, replace=False)
-    index_record(record, new=True)  # in the same transaction: a record and its search entry commit together
+    record_written.run(record=record, new=True)  # in this transaction: a record and its search entry commit together
     version = RecordVersion.objects.create(
         record=record, number=1, data=record_snapshot(record, rows), changed_by=author, changed_at=now
     )
@@ -427,11 +426,9 @@ def _record_insert(
         data={"version": 1, "late": record.is_late},
         history=[version],
     )
-    settle_reminder(person=author, day=record.date)
-    if ask_participants and any(row["person"] for row in rows):
-        from jishi.supervision.services import participants_notify
-
-        participants_notify(record=record)
+    record_created.run(
+        record=record, author=author, ask_participants=ask_participants and any(row["person"] for row in rows)
+    )
     return record
 
 
@@ -462,7 +459,7 @@ def record_update(
     record.updated_at = now
     record.save()
     _write_participants(record, rows)
-    index_record(record)
+    record_written.run(record=record, new=False)
     version = RecordVersion.objects.create(
         record=record, number=record.version, data=after, changed_by=actor, changed_at=now
     )
@@ -502,7 +499,7 @@ def addendum_create(
     if len(text) > 2000:
         raise ValidationError({"content": ["补充说明不能超过 2000 字。"]})
     addendum = Addendum.objects.create(record=record, author=actor, created_at=now, content=text)
-    index_record(record)  # the addenda are searched with the record, under the same content rule
+    record_written.run(record=record, new=False)  # the addenda are searched with the record, under its content rule
     audit(actor=actor, verb="record.addendum", target=record, data={"addendum": addendum.pk}, history=[addendum])
     return addendum
 

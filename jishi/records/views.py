@@ -27,6 +27,7 @@ from jishi.org.selectors import current_posts, duties_for, unit_family
 from jishi.records import exports, imports
 from jishi.records.attachments import download_type
 from jishi.records.forms import AddendumForm, AttachmentForm, RecordForm, initial_from_record
+from jishi.records.hooks import record_opened
 from jishi.records.models import Category, WorkRecord
 from jishi.records.rules import can_add_addendum, can_edit
 from jishi.records.selectors import (
@@ -40,8 +41,6 @@ from jishi.records.selectors import (
     unfiled_on,
 )
 from jishi.records.services import addendum_create, attachment_add, record_create, record_update, record_withdraw
-from jishi.supervision.selectors import record_panel
-from jishi.supervision.services import view_log
 
 
 def _record_form(request: AuthedRequest, *, data: Any = None, initial: dict[str, Any] | None = None) -> RecordForm:
@@ -149,7 +148,7 @@ def record_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     record = record_detail(user=request.user, pk=pk)
-    view_log(viewer=request.user, record=record)  # opening the page is a view (PRODUCT.md), once a day
+    record_opened.run(viewer=request.user, record=record)  # opening the page is a view (PRODUCT.md), once a day
     versions = list(record.versions.all())
     for previous, version in itertools.pairwise(versions):
         version.changed_fields = [k for k in version.data if version.data.get(k) != previous.data.get(k)]  # type: ignore[attr-defined]
@@ -162,7 +161,6 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "editable": can_edit(request.user, record),
             "addendum_form": AddendumForm() if can_add_addendum(request.user, record) else None,
             "attachment_form": AttachmentForm() if can_edit(request.user, record) else None,
-            "supervision": record_panel(user=request.user, record=record),
         },
     )
 

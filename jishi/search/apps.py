@@ -6,3 +6,12 @@ class SearchConfig(AppConfig):
     name = "jishi.search"
     label = "search"
     verbose_name = _("全文检索")
+
+    def ready(self) -> None:
+        from jishi.records.hooks import record_written, records_bulk_written, records_text_condition
+        from jishi.search.selectors import search_q
+        from jishi.search.services import index_new_records, index_record
+
+        record_written.register(index_record)  # in the write's transaction: record and entry commit together
+        records_bulk_written.register(index_new_records)
+        records_text_condition.register(search_q)  # the records list's `q` goes through the same index and rule

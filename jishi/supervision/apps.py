@@ -6,3 +6,10 @@ class SupervisionConfig(AppConfig):
     name = "jishi.supervision"
     label = "supervision"
     verbose_name = _("监督")
+
+    def ready(self) -> None:
+        from jishi.records.hooks import record_created, record_opened
+        from jishi.supervision.services import record_created_ask, view_log
+
+        record_created.register(record_created_ask, order=10)  # after notifications settles the author's reminder
+        record_opened.register(view_log)  # the record page and the API detail are views (PRODUCT.md)

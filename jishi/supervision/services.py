@@ -318,6 +318,12 @@ def participants_notify(*, record: WorkRecord) -> None:
     )
 
 
+def record_created_ask(*, record: WorkRecord, author: Person, ask_participants: bool) -> None:
+    """Hook record.created: ask the colleagues the new record names to confirm, unless it is itself a confirmation."""
+    if ask_participants:
+        participants_notify(record=record)
+
+
 @transaction.atomic
 def confirmation_confirm(*, actor: Person, record: WorkRecord, now: datetime.datetime | None = None) -> Confirmation:
     """A named participant confirms: their own record is created, already filled, through record_create."""

@@ -1,0 +1,127 @@
+"""The hook registry (jishi.core.hooks): lower apps announce, higher apps listen — in the writer's transaction."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from jishi.core.hooks import Hook, audit_written, declared, hook
+from jishi.integrity.services import import_seal, link
+from jishi.notifications.services import record_filed
+from jishi.records.hooks import (
+    record_created,
+    record_opened,
+    record_written,
+    records_bulk_written,
+    records_imported,
+    records_text_condition,
+)
+from jishi.records.models import WorkRecord
+from jishi.search.selectors import search_q
+from jishi.search.services import index_new_records, index_record
+from jishi.supervision.services import record_created_ask, view_log
+from jishi.testing import Org, write_record
+
+_names = itertools.count()
+
+
+@pytest.fixture
+def ping() -> Hook[Any]:
+    """A hook of the test's own, under a fresh name (a declared hook lives as long as the process)."""
+
+    @hook(f"test.ping.{next(_names)}")
+    def ping(*, value: int) -> None:
+        """A hook of the test's own."""
+
+    return ping
+
+
+def test_listeners_run_in_order_then_registration_order(ping: Hook[Any]) -> None:
+    ping.register(lambda *, value: ("late", value), order=10)
+    ping.register(lambda *, value: ("first", value))
+    ping.register(lambda *, value: ("second", value))
+    assert ping.run(value=3) == [("first", 3), ("second", 3), ("late", 3)]
+
+
+def test_a_hook_without_listeners_runs_nothing(ping: Hook[Any]) -> None:
+    assert ping.run(value=1) == []
+
+
+def test_registering_twice_calls_once_and_unregister_removes(ping: Hook[Any]) -> None:
+    calls: list[int] = []
+
+    def listener(*, value: int) -> None:
+        calls.append(value)
+
+    ping.register(listener)
+    ping.register(listener)  # a second ready() (tests reload apps) must not double every index write
+    ping.run(value=1)
+    ping.unregister(listener)
+    ping.run(value=2)
+    assert calls == [1]
+
+
+def test_a_name_is_declared_once(ping: Hook[Any]) -> None:
+    with pytest.raises(ValueError, match="declared twice"):
+        Hook(ping.name)
+
+
+def test_the_prototype_docstring_documents_the_hook() -> None:
+    assert "integrity seals them" in (audit_written.__doc__ or "")
+    assert declared()["record.created"] is record_created
+
+
+def test_the_apps_register_their_listeners_from_ready() -> None:
+    """What record_create, imports, the audit and the record page used to call directly, they now reach this way."""
+    assert link in audit_written.listeners
+    assert index_record in record_written.listeners
+    assert record_created.listeners == [record_filed, record_created_ask]  # the reminder first, as before
+    assert index_new_records in records_bulk_written.listeners
+    assert records_imported.listeners == [import_seal]
+    assert records_text_condition.listeners == [search_q]  # exactly one provider of the list filter `q`
+    assert view_log in record_opened.listeners
+
+
+@pytest.fixture
+def spy() -> Iterator[list[tuple[str, bool, int]]]:
+    seen: list[tuple[str, bool, int]] = []
+
+    def on_created(*, record: WorkRecord, author: Any, ask_participants: bool) -> None:
+        seen.append(("created", connection.in_atomic_block, WorkRecord.objects.filter(pk=record.pk).count()))
+
+    def on_written(*, record: WorkRecord, new: bool) -> None:
+        seen.append(("written", connection.in_atomic_block, WorkRecord.objects.filter(pk=record.pk).count()))
+
+    record_created.register(on_created, order=99)
+    record_written.register(on_written, order=99)
+    yield seen
+    record_created.unregister(on_created)
+    record_written.unregister(on_written)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_record_create_runs_its_hooks_inside_its_transaction(org: Org, spy: list[tuple[str, bool, int]]) -> None:
+    record = write_record(org.author)
+    assert spy == [("written", True, 1), ("created", True, 1)]  # the row is there, the transaction still open
+    assert not connection.in_atomic_block
+    assert WorkRecord.objects.filter(pk=record.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_listener_undoes_the_record(org: Org) -> None:
+    """As a direct call did: the record, its search entry and its chain entry commit together or not at all."""
+
+    def refuse(**kwargs: Any) -> None:
+        raise RuntimeError("listener failed")
+
+    record_created.register(refuse, order=99)
+    try:
+        with pytest.raises(RuntimeError):
+            write_record(org.author)
+    finally:
+        record_created.unregister(refuse)
+    assert not WorkRecord.objects.filter(author=org.author).exists()
