@@ -13,8 +13,6 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
 
 from jishi.org.rules import reader_for
 from jishi.records.models import RecordQuerySet, WorkRecord
@@ -60,17 +58,15 @@ class Snippet:
         return FIELD_LABELS[self.field]
 
     @property
-    def html(self) -> SafeString:
-        """The snippet with <mark> around matches; everything else escaped."""
-        out: list[str] = ["…" if self.cut_start else ""]
+    def pieces(self) -> list[tuple[str, bool]]:
+        """The text in order as (piece, whether it is a match): search/_snippet.html marks the matches."""
+        out: list[tuple[str, bool]] = []
         position = 0
         for start, end in self.spans:
-            out.append(escape(self.text[position:start]))
-            out.append(f"<mark>{escape(self.text[start:end])}</mark>")
+            out += [(self.text[position:start], False), (self.text[start:end], True)]
             position = end
-        out.append(escape(self.text[position:]))
-        out.append("…" if self.cut_end else "")
-        return mark_safe("".join(out))  # every piece of text above is escaped
+        out.append((self.text[position:], False))
+        return [(text, matched) for text, matched in out if text]
 
 
 @dataclass

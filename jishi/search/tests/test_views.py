@@ -27,6 +27,15 @@ def test_search_page_highlights_the_words(org: Org) -> None:
     assert "<mark>信访</mark>" in body and "<mark>停车</mark>" in body
 
 
+def test_search_page_shows_what_was_written_as_text_and_where_a_snippet_was_cut(org: Org) -> None:
+    record = untimed(org.author, "在<script>alert(1)</script>旁整理信访台账，" + "核对来件数量并逐件登记办理情况" * 8)
+    body = login(org.colleague).get("/search/", {"q": "信访"}).content.decode()
+    snippet = body[body.index(f'<a href="/records/{record.pk}/">', body.index('class="snippet"')) :]
+    snippet = snippet[: snippet.index("</a>")]
+    assert '">…alert(1)&lt;/script&gt;旁整理<mark>信访</mark>台账，核对来件数量' in snippet and snippet.endswith("…")
+    assert "<script>" not in body.split("<main", 1)[1]
+
+
 def test_search_page_asks_for_words_and_explains_bad_queries(org: Org) -> None:
     client = login(org.colleague)
     assert "一个字、两个字的词都可以检索" in client.get("/search/").content.decode()
