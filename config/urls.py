@@ -1,8 +1,8 @@
 from django.urls import include, path
 
+from config.api import api
 from jishi.accounts.urls import auth_urlpatterns
-from jishi.core.admin import jishi_admin_site
-from jishi.core.api import api
+from jishi.org.admin_site import jishi_admin_site
 
 urlpatterns = [
     path("admin/", jishi_admin_site.urls),

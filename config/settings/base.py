@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "jishi.tasks",
     "jishi.integrity",
     "jishi.feeds",
+    "jishi.demo",  # the `demo` command; above every app, as it builds through them all
 ]
 
 MIDDLEWARE = [
@@ -77,7 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "jishi.core.context_processors.roles",
+                "jishi.org.context_processors.roles",
             ],
         },
     },

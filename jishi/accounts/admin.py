@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
@@ -13,9 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jishi.accounts.models import LoginFailure
-from jishi.accounts.services import login_unlock
-from jishi.core.admin import AdministratorAdmin, jishi_admin_site
-from jishi.core.http import AuthedRequest
+from jishi.accounts.services import login_unlock, password_link
+from jishi.org.admin import PersonAdmin
+from jishi.org.admin_site import AdministratorAdmin, jishi_admin_site
+from jishi.org.http import AuthedRequest
+from jishi.org.models import Person
 
 
 def _failures_by(field: str, since: Any) -> Coalesce:
@@ -28,6 +31,36 @@ def _failures_by(field: str, since: Any) -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+class PersonAccountAdmin(PersonAdmin):
+    """The people admin (org) with the account actions, which are accounts' to offer: org knows nothing of them."""
+
+    actions = ["password_links", "unlock_logins"]
+
+    @admin.action(description=_("生成设置密码链接（三天内有效，只能用一次）"))
+    def password_links(self, request: HttpRequest, queryset: Any) -> None:
+        """New accounts (an import's, the admin's) have no password: each person sets one on their own link."""
+        for person in queryset.order_by("username")[:100]:
+            try:
+                link = password_link(actor=request.user, person=person)
+            except ValidationError as exc:
+                messages.warning(request, f"{person}（{person.username}）：{' '.join(exc.messages)}")
+            else:
+                messages.info(request, f"{person}（{person.username}）：{link}")
+
+    @admin.action(description=_("解除登录锁定（输错密码次数过多）"))
+    def unlock_logins(self, request: HttpRequest, queryset: Any) -> None:
+        """An account locked after too many wrong passwords opens again at once (jishi.accounts.lockout)."""
+        for person in queryset.order_by("username")[:100]:
+            if login_unlock(actor=request.user, username=person.username):
+                messages.success(request, f"{person}（{person.username}）：已解除登录锁定。")
+            else:
+                messages.info(request, f"{person}（{person.username}）：没有登录失败记录，无需解除。")
+
+
+jishi_admin_site.unregister(Person)
+jishi_admin_site.register(Person, PersonAccountAdmin)
 
 
 @admin.register(LoginFailure, site=jishi_admin_site)

@@ -82,10 +82,17 @@ def declared() -> dict[str, Hook[Any]]:
     return dict(_declared)
 
 
-# core's own hook ----------------------------------------------------------------------------------------------------
+# core's own hooks ---------------------------------------------------------------------------------------------------
 
 
 @hook("audit.written")
 def audit_written(*, actor_id: int | None, instances: list[Any]) -> None:
     """An audit event was written, inside the action's transaction; `instances` are the append-only history rows the
     action wrote and the event itself, last (integrity seals them into the actor's chain)."""
+
+
+@hook("page.header")
+def page_header(*, user: Any) -> dict[str, Any]:
+    """The page header ({% page_header %}, core/_header.html) is drawn for a signed-in `user`: each listener returns
+    context the header template uses (notifications: `inbox_link`; supervision: `overview_href`)."""
+    raise NotImplementedError

@@ -1,23 +1,12 @@
-"""What every view shares: the request type behind login_required, and lenient query-parameter parsing."""
+"""What every view shares: lenient query-parameter parsing (the request type behind login_required is org.http's)."""
 
 from __future__ import annotations
 
 import datetime
 from typing import Annotated
 
-from django.http import HttpRequest, QueryDict
-from django_htmx.middleware import HtmxDetails
+from django.http import QueryDict
 from pydantic import Field
-
-from jishi.org.models import Person
-
-
-class AuthedRequest(HttpRequest):
-    """What a view behind `login_required` receives (for the type checker; no runtime effect)."""
-
-    user: Person
-    htmx: HtmxDetails
-
 
 # The largest id a BigAutoField holds: larger numbers are no id, and SQLite's driver refuses them in `IN (…)`.
 ID_MAX = 2**63 - 1

@@ -134,7 +134,7 @@ def rate_limited(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any
 
 
 class Throttle(BaseThrottle):
-    """A django-ninja throttle over `count`: ninja answers 429 with Retry-After (core.api.on_throttled)."""
+    """A django-ninja throttle over `count`: ninja answers 429 with Retry-After (config.api.on_throttled)."""
 
     def __init__(self, scope: str) -> None:
         self.scope = scope

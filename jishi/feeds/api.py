@@ -7,10 +7,10 @@ import datetime
 from django.http import HttpResponse
 from ninja import Query, Router, Schema, Status
 
-from jishi.core.http import AuthedRequest
 from jishi.core.schemas import Id, answers
 from jishi.feeds.selectors import Feed, feed_page, following
 from jishi.feeds.services import follow, unfollow
+from jishi.org.http import AuthedRequest
 from jishi.records.api import RecordPageOut, record_page_out
 from jishi.records.selectors import RecordFilters
 

@@ -10,10 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from jishi.core.http import AuthedRequest, int_or_none
+from jishi.core.http import int_or_none
 from jishi.feeds.selectors import Feed, feed_page, following
 from jishi.feeds.services import follow, unfollow
 from jishi.org.calendar import local_today
+from jishi.org.http import AuthedRequest
 from jishi.org.models import DEPARTMENT_LEVEL_KINDS, Unit
 from jishi.org.selectors import duties_for
 from jishi.records.models import Category

@@ -8,7 +8,10 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("通知")
 
     def ready(self) -> None:
+        from jishi.core.hooks import page_header
         from jishi.notifications.services import record_filed
+        from jishi.notifications.templatetags.notifications import header_inbox_link
         from jishi.records.hooks import record_created
 
         record_created.register(record_filed)  # before supervision's (order 10), as records called them
+        page_header.register(header_inbox_link)

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from jishi.core.http import AuthedRequest
 from jishi.notifications.selectors import inbox_page, with_record_access
 from jishi.notifications.services import mark_all_read, mark_read
+from jishi.org.http import AuthedRequest
 
 
 @login_required

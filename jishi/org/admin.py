@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
 
-from jishi.accounts.services import login_unlock, password_link
-from jishi.core.admin import AdministratorAdmin, jishi_admin_site
+from jishi.org.admin_site import AdministratorAdmin, jishi_admin_site
 from jishi.org.models import Absence, Assignment, CalendarOverride, Duty, Person, Position, Role, RoleGrant, Unit
 from jishi.org.services import assignment_validate, person_set_name, unit_save, unit_tree_fields
 
@@ -91,27 +89,7 @@ class PersonAdmin(AdministratorAdmin):
         "is_active",
     ]
     inlines = [AssignmentInline]
-    actions = ["password_links", "unlock_logins"]
-
-    @admin.action(description=_("生成设置密码链接（三天内有效，只能用一次）"))
-    def password_links(self, request: HttpRequest, queryset: Any) -> None:
-        """New accounts (an import's, the admin's) have no password: each person sets one on their own link."""
-        for person in queryset.order_by("username")[:100]:
-            try:
-                link = password_link(actor=request.user, person=person)
-            except ValidationError as exc:
-                messages.warning(request, f"{person}（{person.username}）：{' '.join(exc.messages)}")
-            else:
-                messages.info(request, f"{person}（{person.username}）：{link}")
-
-    @admin.action(description=_("解除登录锁定（输错密码次数过多）"))
-    def unlock_logins(self, request: HttpRequest, queryset: Any) -> None:
-        """An account locked after too many wrong passwords opens again at once (jishi.accounts.lockout)."""
-        for person in queryset.order_by("username")[:100]:
-            if login_unlock(actor=request.user, username=person.username):
-                messages.success(request, f"{person}（{person.username}）：已解除登录锁定。")
-            else:
-                messages.info(request, f"{person}（{person.username}）：没有登录失败记录，无需解除。")
+    # The account actions (password links, unlocking a login) are added by jishi.accounts.admin.
 
     def save_object(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
         person_set_name(obj, obj.full_name)

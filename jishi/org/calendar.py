@@ -106,16 +106,3 @@ def owed_days(person: Person, start: datetime.date, end: datetime.date) -> list[
     posts = list(Assignment.objects.filter(person=person, start__lte=end).values_list("start", "end"))
     absences = list(Absence.objects.filter(person=person, start__lte=end, end__gte=start).values_list("start", "end"))
     return [day for day in working_days(start, end) if _covered(day, posts) and not _covered(day, absences)]
-
-
-def missing_days(person: Person, start: datetime.date, end: datetime.date) -> list[datetime.date]:
-    """Owed days on which the person has no record."""
-    from jishi.records.models import WorkRecord
-
-    owed = owed_days(person, start, end)
-    if not owed:
-        return []
-    filed = set(
-        WorkRecord.objects.filed().filter(author=person, date__range=(owed[0], owed[-1])).values_list("date", flat=True)
-    )
-    return [day for day in owed if day not in filed]

@@ -15,6 +15,8 @@ twice. Writes go through `org.services` where a rule lives there (`unit_save`, `
 `assignment_save`, `person_set_name`); new people and their first posts are inserted set-based, validated by the
 same rules. New people get an unusable password: an administrator gives them one (`jishi changepassword`, or the
 one-time link of `jishi password-link`). Concurrent posts are only added, never ended, by an import.
+
+The jobs are run as an import batch by jishi.records.org_imports (the batch and the import page are the records app's).
 """
 
 from __future__ import annotations
@@ -26,22 +28,16 @@ from secrets import token_hex
 from typing import Any, ClassVar
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from jishi.core.services import audit
 from jishi.core.tables import (
-    ImportFileError,
-    ImportKind,
-    ImportReport,
     RowError,
     Sheet,
     parse_date,
     parse_flag,
-    read_table,
     split_list,
     text,
 )
@@ -59,7 +55,6 @@ from jishi.org.models import (
     Unit,
     UnitKind,
 )
-from jishi.org.rules import can_import
 from jishi.org.selectors import held_on
 from jishi.org.services import (
     assignment_save,
@@ -69,7 +64,6 @@ from jishi.org.services import (
     unit_save,
     unit_tree_fields,
 )
-from jishi.records.batches import batch_create, fingerprint, refuse_repeat
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -213,7 +207,7 @@ def _labels(choices: list[tuple[str, Any]]) -> str:
         return "、".join(str(label) for _, label in choices)
 
 
-class _OrgImport:
+class OrgImport:
     """Validate every row of one kind, keep what to write, then write it. Subclasses: one per kind."""
 
     kind: ClassVar[str]
@@ -320,7 +314,7 @@ def _position_index() -> dict[tuple[int, str], list[Position]]:
 class _PositionLookup:
     """A unit's position by title, for rows that name a post (people, duties)."""
 
-    def __init__(self, job: _OrgImport, units: dict[str, Unit]) -> None:
+    def __init__(self, job: OrgImport, units: dict[str, Unit]) -> None:
         self.job, self.units, self.index = job, units, _position_index()
 
     def find(
@@ -351,7 +345,7 @@ class _PositionLookup:
         return found[0]
 
 
-class UnitImport(_OrgImport):
+class UnitImport(OrgImport):
     """单位: upsert by code; parents by code, in the file or already stored; the tree rules of `unit_tree_fields`."""
 
     kind = "units"
@@ -486,7 +480,7 @@ class UnitImport(_OrgImport):
             unit_save(unit)
 
 
-class PositionImport(_OrgImport):
+class PositionImport(OrgImport):
     """岗位: upsert by unit code + title; rank, leadership and the units a leadership post is in charge of (分管)."""
 
     kind = "positions"
@@ -560,7 +554,7 @@ class PositionImport(_OrgImport):
         )
 
 
-class PersonImport(_OrgImport):
+class PersonImport(OrgImport):
     """人员: upsert by 工号 (the username of a new account), with the primary post and any concurrent posts."""
 
     kind = "people"
@@ -730,7 +724,7 @@ class PersonImport(_OrgImport):
             assignment_save(actor=actor, assignment=assignment)
 
 
-class DutyImport(_OrgImport):
+class DutyImport(OrgImport):
     """职责: upsert by unit code + duty code; a duty of the unit (三定方案) or of one of its positions."""
 
     kind = "duties"
@@ -787,101 +781,3 @@ class DutyImport(_OrgImport):
         changed = [d for d in self.plan if d.pk is not None]
         Duty.objects.bulk_create(new, batch_size=1000)
         Duty.objects.bulk_update(changed, list(self.FIELDS), batch_size=1000)
-
-
-def _import(
-    job_class: type[_OrgImport], *, actor: Person, data: bytes, filename: str, dry_run: bool = False
-) -> ImportReport:
-    """Validate every row; if all are good and this is not a dry run, write them all, in one transaction."""
-    if not can_import(actor):
-        raise PermissionDenied("只有系统管理员和组织人事可以导入组织数据。")
-    digest = fingerprint(data)
-    refuse_repeat(digest)
-    rows = read_table(data, filename, job_class.sheet, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
-    with transaction.atomic():
-        job = job_class(rows)
-        job.validate()
-        job.errors.sort(key=lambda e: (e.row, e.column))
-        report = ImportReport(
-            rows=len(rows),
-            errors=job.errors,
-            created=len(job.created),
-            updated=len(job.updated),
-            unchanged=job.unchanged,
-            dry_run=dry_run,
-        )
-        if report.errors or dry_run:
-            return report
-        batch = batch_create(actor=actor, digest=digest, filename=filename, rows=len(rows))
-        try:
-            job.write(actor)
-        except ValidationError as exc:  # validated above; a guard against a rule added to a service only
-            raise ImportFileError(f"导入中止，未写入任何数据：{' '.join(exc.messages)}") from exc
-        except IntegrityError as exc:  # someone changed the same rows meanwhile
-            raise ImportFileError("导入中止，未写入任何数据：数据在导入过程中被修改，请重新导入。") from exc
-        audit(
-            actor=actor,
-            verb=f"org.import.{job_class.kind}",
-            target=batch,
-            data={
-                "file": filename,
-                "sha256": digest,
-                "rows": len(rows),
-                "created": job.created,
-                "updated": job.updated,
-                "unchanged": job.unchanged,
-            },
-        )
-    report.imported, report.batch = report.created + report.updated, batch
-    return report
-
-
-def import_units(*, actor: Person, data: bytes, filename: str, dry_run: bool = False) -> ImportReport:
-    """Import units (单位) by code, parents before children whatever the file's order."""
-    return _import(UnitImport, actor=actor, data=data, filename=filename, dry_run=dry_run)
-
-
-def import_positions(*, actor: Person, data: bytes, filename: str, dry_run: bool = False) -> ImportReport:
-    """Import positions (岗位) by unit code + title."""
-    return _import(PositionImport, actor=actor, data=data, filename=filename, dry_run=dry_run)
-
-
-def import_people(*, actor: Person, data: bytes, filename: str, dry_run: bool = False) -> ImportReport:
-    """Import people (人员) by 工号, with their primary and concurrent posts."""
-    return _import(PersonImport, actor=actor, data=data, filename=filename, dry_run=dry_run)
-
-
-def import_duties(*, actor: Person, data: bytes, filename: str, dry_run: bool = False) -> ImportReport:
-    """Import duties (职责) by unit code + duty code."""
-    return _import(DutyImport, actor=actor, data=data, filename=filename, dry_run=dry_run)
-
-
-KINDS: dict[str, ImportKind] = {
-    "units": ImportKind(
-        label=_("单位"),
-        sheet=UNITS,
-        run=import_units,
-        summary=_("单位按单位代码新建或更新；上级单位按代码，可在文件中或已在系统中，子单位可写在上级之前。"),
-    ),
-    "positions": ImportKind(
-        label=_("岗位"),
-        sheet=POSITIONS,
-        run=import_positions,
-        summary=_("岗位按单位代码 + 岗位名称新建或更新；分管单位写单位代码，用顿号或分号分隔。请先导入单位。"),
-    ),
-    "people": ImportKind(
-        label=_("人员"),
-        sheet=PEOPLE,
-        run=import_people,
-        summary=_(
-            "人员按工号新建或更新（工号即登录用户名，新账户需由管理员设置密码）；主职按单位代码 + 岗位，"
-            "主职变化按调动处理；兼职写“单位代码/岗位名称”，只增不减。请先导入岗位。"
-        ),
-    ),
-    "duties": ImportKind(
-        label=_("职责"),
-        sheet=DUTIES,
-        run=import_duties,
-        summary=_("职责按单位代码 + 职责编码新建或更新；岗位名称留空即单位职能（三定方案）。"),
-    ),
-}

@@ -6,8 +6,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from jishi.core.admin import AdministratorAdmin, ReadOnlyAdmin, jishi_admin_site
 from jishi.core.models import AuditEvent
+from jishi.org.admin_site import AdministratorAdmin, ReadOnlyAdmin, jishi_admin_site
 from jishi.records.models import Category, WorkRecord
 
 

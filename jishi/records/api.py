@@ -14,8 +14,8 @@ from ninja.responses import NinjaJSONEncoder
 from pydantic import Field
 
 from jishi.core import throttling
-from jishi.core.http import AuthedRequest
 from jishi.core.schemas import Id, UnitAndBelow, answers
+from jishi.org.http import AuthedRequest
 from jishi.records import exports
 from jishi.records.hooks import record_opened
 from jishi.records.models import Category, Visibility, WorkRecord

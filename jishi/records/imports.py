@@ -42,11 +42,11 @@ from jishi.core.tables import (
     text,
 )
 from jishi.core.tables import template as sheet_template
-from jishi.org import imports as org_imports
 from jishi.org.calendar import WorkingCalendar, at, day_of, local_today
 from jishi.org.models import Assignment, Duty, Person, Unit
 from jishi.org.rules import can_import
 from jishi.org.selectors import by_precedence, duty_serves, held_on
+from jishi.records import org_imports
 from jishi.records.batches import batch_create, fingerprint, refuse_repeat
 from jishi.records.bulk import BulkRecord, RecordRuleError, category_names, check, id_runs, write_records
 from jishi.records.hooks import records_imported

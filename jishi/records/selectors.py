@@ -15,7 +15,7 @@ from django.http import Http404
 from jishi.core.cache import GenerationCache
 from jishi.core.http import ID_MAX
 from jishi.core.prepared import Prepared, prepare, rows_for_ids
-from jishi.org.calendar import WorkingCalendar, local_today
+from jishi.org.calendar import WorkingCalendar, local_today, owed_days
 from jishi.org.models import Absence, Assignment, Duty, FilingObligation, Person, Unit
 from jishi.org.rules import reader_for
 from jishi.org.selectors import subtree_ids
@@ -546,3 +546,14 @@ def restricted_share(*, person: Person, since: datetime.date) -> RestrictedShare
         total=Count("id"), restricted=Count("id", filter=Q(visibility__in=[Visibility.UNIT, Visibility.SUPERIORS]))
     )
     return RestrictedShare(total=counts["total"], restricted=counts["restricted"])
+
+
+def missing_days(person: Person, start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    """Owed days (org.calendar.owed_days) on which the person has no filed record."""
+    owed = owed_days(person, start, end)
+    if not owed:
+        return []
+    filed = set(
+        WorkRecord.objects.filed().filter(author=person, date__range=(owed[0], owed[-1])).values_list("date", flat=True)
+    )
+    return [day for day in owed if day not in filed]

@@ -17,10 +17,11 @@ from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jishi.core.http import AuthedRequest, date_or_none, int_or_none, period_param
+from jishi.core.http import date_or_none, int_or_none, period_param
 from jishi.core.tables import template as sheet_template
 from jishi.core.throttling import rate_limited
-from jishi.org.calendar import local_today, missing_days
+from jishi.org.calendar import local_today
+from jishi.org.http import AuthedRequest
 from jishi.org.models import Person, Unit
 from jishi.org.rules import can_see_filing_status, can_see_person_filing
 from jishi.org.selectors import current_posts, duties_for, unit_family
@@ -32,6 +33,7 @@ from jishi.records.models import Category, WorkRecord
 from jishi.records.rules import can_add_addendum, can_edit
 from jishi.records.selectors import (
     RecordFilters,
+    missing_days,
     month_calendar,
     my_day,
     recent_own,

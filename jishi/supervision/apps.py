@@ -8,8 +8,11 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("监督")
 
     def ready(self) -> None:
+        from jishi.core.hooks import page_header
         from jishi.records.hooks import record_created, record_opened
         from jishi.supervision.services import record_created_ask, view_log
+        from jishi.supervision.templatetags.supervision import header_overview
 
         record_created.register(record_created_ask, order=10)  # after notifications settles the author's reminder
         record_opened.register(view_log)  # the record page and the API detail are views (PRODUCT.md)
+        page_header.register(header_overview)

@@ -14,8 +14,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from jishi.core.http import AuthedRequest, date_or_none, ids, period_param
+from jishi.core.http import date_or_none, ids, period_param
 from jishi.org.calendar import local_today
+from jishi.org.http import AuthedRequest
 from jishi.org.models import Person
 from jishi.org.selectors import unit_family
 from jishi.records.models import WorkRecord

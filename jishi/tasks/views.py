@@ -13,7 +13,8 @@ from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jishi.core.http import AuthedRequest, int_or_none
+from jishi.core.http import int_or_none
+from jishi.org.http import AuthedRequest
 from jishi.org.models import Unit
 from jishi.records.models import WorkRecord
 from jishi.records.selectors import record_detail

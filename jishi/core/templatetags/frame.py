@@ -1,8 +1,9 @@
 """`{% page_header %}`: the bar at the top of every page — brand, menu, inbox link, account menu (core/_header.html).
 
 The markup is the template's; this tag works out what the template cannot say simply: which menu entry is the page the
-reader is on, and what other apps add (the inbox link with its unread count, the overview the reader may see). Which
-account-menu entries a reader gets by role comes from `menu` (jishi.core.context_processors).
+reader is on, and what other apps add through the hook page.header (the inbox link with its unread count, the
+overview the reader may see). Which account-menu entries a reader gets by role comes from `menu`
+(jishi.org.context_processors).
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from typing import Any
 
 from django import template
 
-from jishi.notifications.templatetags.notifications import inbox_link_html
-from jishi.supervision.templatetags.supervision import overview_href
+from jishi.core.hooks import page_header as header_hook
 
 register = template.Library()
 
@@ -25,13 +25,10 @@ def page_header(context: template.Context) -> dict[str, Any]:
     data: dict[str, Any] = {"request": request, "user": user}
     if not getattr(user, "is_authenticated", False):
         return data
-    return {
-        **data,
-        "current": current_entry(request),
-        "menu": context.get("menu") or {},
-        "inbox_link": inbox_link_html(user),
-        "overview_href": overview_href(user),
-    }
+    data.update(current=current_entry(request), menu=context.get("menu") or {})
+    for added in header_hook.run(user=user):  # notifications: inbox_link; supervision: overview_href
+        data.update(added)
+    return data
 
 
 def current_entry(request: Any) -> str | None:

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from jishi.core.hooks import Hook, audit_written, declared, hook
+from jishi.core.hooks import Hook, audit_written, declared, hook, page_header
 from jishi.integrity.services import import_seal, link
 from jishi.notifications.services import record_filed
+from jishi.notifications.templatetags.notifications import header_inbox_link
 from jishi.records.hooks import (
     record_created,
     record_opened,
@@ -24,6 +25,7 @@ from jishi.records.models import WorkRecord
 from jishi.search.selectors import search_q
 from jishi.search.services import index_new_records, index_record
 from jishi.supervision.services import record_created_ask, view_log
+from jishi.supervision.templatetags.supervision import header_overview
 from jishi.testing import Org, write_record
 
 _names = itertools.count()
@@ -84,6 +86,7 @@ def test_the_apps_register_their_listeners_from_ready() -> None:
     assert records_imported.listeners == [import_seal]
     assert records_text_condition.listeners == [search_q]  # exactly one provider of the list filter `q`
     assert view_log in record_opened.listeners
+    assert set(page_header.listeners) == {header_inbox_link, header_overview}  # the header's links to higher apps
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from jishi.accounts.services import token_create
 from jishi.core.models import AuditEvent
 from jishi.integrity.models import ChainEntry
 from jishi.integrity.verification import verify
-from jishi.org.calendar import WorkingCalendar, missing_days
+from jishi.org.calendar import WorkingCalendar
 from jishi.records.models import RecordVersion, WorkRecord
-from jishi.records.selectors import owing_without_record
+from jishi.records.selectors import missing_days, owing_without_record
 from jishi.records.services import addendum_create, record_update, record_withdraw
 from jishi.testing import GOOD_CONTENT, Org, record_input, write_record
 

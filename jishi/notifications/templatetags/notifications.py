@@ -1,7 +1,7 @@
 """`{% load notifications %}{% inbox_link %}`: the header's inbox link and unread count (one indexed query).
 
 Marking a notification read sends it again, out of band, so that the count in the header follows; the page header
-(jishi.core.templatetags.frame) draws it through `inbox_link_html`.
+(jishi.core.templatetags.frame) draws it through `header_inbox_link` (hook page.header).
 """
 
 from __future__ import annotations
@@ -25,6 +25,11 @@ def inbox_link(context: template.Context) -> dict[str, Any]:
 def inbox_link_html(user: Any) -> SafeString:
     """The link to the inbox with its unread badge ("99+" from COUNT_CAP on); nothing for a visitor not signed in."""
     return render_to_string("notifications/_inbox_link.html", inbox_link_data(user))
+
+
+def header_inbox_link(*, user: Any) -> dict[str, Any]:
+    """Hook page.header: the header's inbox link."""
+    return {"inbox_link": inbox_link_html(user)}
 
 
 def inbox_link_data(user: Any) -> dict[str, Any]:

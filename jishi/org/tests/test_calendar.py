@@ -6,8 +6,9 @@ import datetime
 
 from django.utils import timezone
 
-from jishi.org.calendar import is_working_day, missing_days, next_working_day, owed_days
+from jishi.org.calendar import is_working_day, next_working_day, owed_days
 from jishi.org.models import Absence, CalendarOverride
+from jishi.records.selectors import missing_days
 from jishi.records.services import record_create
 from jishi.testing import Org, record_input
 

@@ -15,19 +15,11 @@ from django.test import Client
 
 from jishi.core.models import AuditEvent
 from jishi.core.tables import ImportFileError, template
-from jishi.org.imports import (
-    DUTIES,
-    PEOPLE,
-    POSITIONS,
-    UNITS,
-    import_duties,
-    import_people,
-    import_positions,
-    import_units,
-)
+from jishi.org.imports import DUTIES, PEOPLE, POSITIONS, UNITS
 from jishi.org.models import Assignment, AssignmentKind, Duty, Leadership, Person, Position, Rank, Unit, UnitKind
 from jishi.org.rules import build_reader
 from jishi.records.models import ImportBatch
+from jishi.records.org_imports import import_duties, import_people, import_positions, import_units
 from jishi.testing import Org
 
 

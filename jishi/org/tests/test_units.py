@@ -13,10 +13,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 
-from jishi.org.imports import import_units
 from jishi.org.models import Unit, UnitKind, path_unit_ids
 from jishi.org.selectors import subtree_ids, unit_family
 from jishi.org.services import unit_save
+from jishi.records.org_imports import import_units
 from jishi.testing import Org, make_unit
 
 # (code, name, 排序): the file lists them out of order; 排序 ties are broken by name.

@@ -432,8 +432,8 @@ def test_template_links_need_a_login(people: Org) -> None:
 
 
 def test_organisation_imports_take_formula_like_text_as_text(people: Org) -> None:
-    from jishi.org.imports import import_units
     from jishi.org.models import Unit
+    from jishi.records.org_imports import import_units
 
     data = "单位代码,单位名称,类型,上级单位代码\nCZJ-9,'=1+2 专项组,科室,CZJ\n".encode()
     report = import_units(actor=people.admin, data=data, filename="units.csv")

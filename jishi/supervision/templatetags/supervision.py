@@ -18,6 +18,11 @@ def overview_url(context: template.Context) -> str:
     return overview_href(context.get("user"))
 
 
+def header_overview(*, user: Any) -> dict[str, Any]:
+    """Hook page.header: the account menu's 监督概况 link, if the reader may see an overview."""
+    return {"overview_href": overview_href(user)}
+
+
 def overview_href(user: Any) -> str:
     """The jurisdiction's overview for those who may see it, else the overview of their own 本单位 (which the rule
     always grants); "" for someone who holds no post and may see neither. The page header's menu links it too."""

@@ -1,4 +1,7 @@
-"""The REST API v1: one NinjaAPI, token or session authentication, service errors as field-level 4xx."""
+"""The REST API v1: one NinjaAPI, token or session authentication, service errors as field-level 4xx.
+
+Wiring, like urls.py: it assembles every app's router, so it sits above all of them (the layers are in .importlinter).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,15 @@ from ninja.security import HttpBearer, django_auth
 from jishi.accounts.services import token_authenticate
 from jishi.core import throttling
 from jishi.core.outage import is_database_unavailable, unavailable_response
+from jishi.duties.api import router as duties_router
+from jishi.feeds.api import router as feeds_router
+from jishi.integrity.api import router as integrity_router
+from jishi.notifications.api import router as notifications_router
+from jishi.org.api import router as org_router
+from jishi.records.api import router as records_router
+from jishi.search.api import router as search_router
+from jishi.supervision.api import router as supervision_router
+from jishi.tasks.api import router as tasks_router
 
 
 class BearerToken(HttpBearer):
@@ -78,26 +90,12 @@ def on_database_error(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
     raise exc
 
 
-def register_routers() -> None:
-    from jishi.duties.api import router as duties_router
-    from jishi.feeds.api import router as feeds_router
-    from jishi.integrity.api import router as integrity_router
-    from jishi.notifications.api import router as notifications_router
-    from jishi.org.api import router as org_router
-    from jishi.records.api import router as records_router
-    from jishi.search.api import router as search_router
-    from jishi.supervision.api import router as supervision_router
-    from jishi.tasks.api import router as tasks_router
-
-    api.add_router("/records", records_router)
-    api.add_router("/", org_router)
-    api.add_router("/search", search_router)
-    api.add_router("/", supervision_router)
-    api.add_router("/notifications", notifications_router)
-    api.add_router("/duties", duties_router)
-    api.add_router("/tasks", tasks_router)
-    api.add_router("/integrity", integrity_router)
-    api.add_router("/", feeds_router)
-
-
-register_routers()
+api.add_router("/records", records_router)
+api.add_router("/", org_router)
+api.add_router("/search", search_router)
+api.add_router("/", supervision_router)
+api.add_router("/notifications", notifications_router)
+api.add_router("/duties", duties_router)
+api.add_router("/tasks", tasks_router)
+api.add_router("/integrity", integrity_router)
+api.add_router("/", feeds_router)

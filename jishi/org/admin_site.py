@@ -1,4 +1,7 @@
-"""The admin site: organisation data for administrators only, in Chinese; records read-only and restricted."""
+"""The admin site: organisation data for administrators only, in Chinese; records read-only and restricted.
+
+In org, as who may enter it is the administrator role grant (org.rules); the apps above register their models on it.
+"""
 
 from __future__ import annotations
 
