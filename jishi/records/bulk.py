@@ -1,9 +1,10 @@
 """Set-based writing of many records (the demo world, migrations from an earlier system).
 
-The same rules as records.services apply to every row — the content rule, end after start, at most 24 hours,
-the lock time, the late mark and (for people writing today) the late-entry window — and every record gets its
-first version in the history. What it skips is one transaction and a dozen statements per record. Overlaps
-between a person's records are the caller's to avoid (the demo never produces them; imports check them).
+The same rules as records.services apply to every row (one function, records.validation) — the content rule,
+end after start, at most 24 hours, the text limits, the late-entry window (for people writing today) — with the
+lock time and the late mark, and every record gets its first version in the history. What it skips is one
+transaction and a dozen statements per record. Overlaps between a person's records
+are the caller's to avoid (the demo never produces them; imports check them).
 """
 
 from __future__ import annotations
@@ -23,13 +24,8 @@ from jishi.core.models import ReadableJSONEncoder
 from jishi.org.calendar import WorkingCalendar, day_of
 from jishi.records.hooks import records_bulk_written
 from jishi.records.models import Category, RecordParticipant, RecordVersion, WorkRecord
-from jishi.records.services import (
-    CONTENT_MAX_CHARS,
-    MAX_DURATION_MINUTES,
-    content_errors,
-    lock_time,
-    record_snapshot,
-)
+from jishi.records.services import lock_time, record_snapshot
+from jishi.records.validation import RecordFacts, RecordValues, record_errors, span_minutes
 
 RECORD_COLUMNS = [
     "id",
@@ -92,28 +88,43 @@ class RecordRuleError(ValueError):
         self.errors = errors
 
 
-def check(record: BulkRecord, *, category_names: list[str], enforce_late_window: bool) -> dict[str, str]:
-    """The record rules that need no database lookup, as {field: message}; fills in the duration."""
-    errors: dict[str, str] = {}
-    found = content_errors(record.content, category_names)
-    waived = record.legacy_content and record.content.strip() and len(record.content) <= CONTENT_MAX_CHARS
-    if found and not waived:  # legacy content is spared the substance rule only: never empty or too long
-        errors["content"] = found[0]
-    if record.start_at and record.end_at:
-        if record.end_at <= record.start_at:
-            errors["end_time"] = "结束时间必须晚于开始时间。"
-        else:
-            record.duration_minutes = int((record.end_at - record.start_at).total_seconds() // 60)
-    elif record.start_at or record.end_at:
-        errors["end_time"] = "开始和结束时间须同时填写。"
-    if not errors.get("end_time") and not 1 <= (record.duration_minutes or 0) <= MAX_DURATION_MINUTES:
-        errors["duration_minutes"] = "时长须在 1 分钟到 24 小时之间。"
-    submitted_day = day_of(record.submitted_at)
-    if record.date > submitted_day:
-        errors["date"] = "日期不能晚于提交日期。"
-    elif enforce_late_window and (submitted_day - record.date).days > settings.JISHI_LATE_ENTRY_DAYS:
-        errors["date"] = f"补记只能在工作发生后 {settings.JISHI_LATE_ENTRY_DAYS} 天内进行。"
-    return errors
+def record_values(record: BulkRecord) -> RecordValues:
+    """The values the record rules look at (records.validation)."""
+    return RecordValues(
+        date=record.date,
+        content=record.content,
+        start_at=record.start_at,
+        end_at=record.end_at,
+        duration_minutes=record.duration_minutes,
+        place=record.place,
+        result=record.result,
+        reflection=record.reflection,
+        visibility=record.visibility,
+        participants=len(record.participants),
+        names_author=any(person == record.author_id for person, _, _ in record.participants),
+        contact_names=[contact for _, _, contact in record.participants],
+        legacy_content=record.legacy_content,
+    )
+
+
+def check(
+    record: BulkRecord, *, category_names: list[str], enforce_late_window: bool, today: datetime.date | None = None
+) -> dict[str, str]:
+    """The record rules (records.validation) as {field: first message}; fills in the duration of a timed record.
+
+    `today`: the day of whoever writes, where the record must not be dated after it (an import); the demo world
+    writes each record as of its own submission, which then binds alone.
+    """
+    facts = RecordFacts(
+        today=today,
+        submitted_day=day_of(record.submitted_at),
+        late_window=settings.JISHI_LATE_ENTRY_DAYS if enforce_late_window else None,
+        category_names=category_names,
+    )
+    errors = record_errors(record_values(record), facts)
+    if record.start_at and record.end_at and "end_time" not in errors:
+        record.duration_minutes = span_minutes(record.start_at, record.end_at)
+    return {name: messages[0] for name, messages in errors.items()}
 
 
 def _secondary_indexes(table: str) -> list[tuple[str, str]]:

@@ -48,10 +48,10 @@ from jishi.org.rules import can_import
 from jishi.org.selectors import by_precedence, duty_serves, held_on
 from jishi.records import org_imports
 from jishi.records.batches import batch_create, fingerprint, refuse_repeat
-from jishi.records.bulk import BulkRecord, RecordRuleError, category_names, check, id_runs, write_records
+from jishi.records.bulk import BulkRecord, category_names, id_runs, write_records
 from jishi.records.hooks import records_imported
 from jishi.records.models import Category, Visibility, WorkRecord
-from jishi.records.services import MAX_PARTICIPANTS, content_errors
+from jishi.records.validation import RecordFacts, RecordValues, content_errors, record_errors
 
 __all__ = ["KINDS", "MAX_BYTES", "ImportFileError", "ImportReport", "RowError", "can_import", "import_records"]
 
@@ -176,6 +176,7 @@ def _partner(item: str) -> tuple[str, str]:
 
 
 WHOLE_DAY_ENDS = (datetime.time(23, 59), datetime.time(0, 0))  # 00:00–23:59 or 00:00–00:00 (next day)
+RULE_COLUMN = {"start_time": "start", "end_time": "end"}  # the record rules' fields that the sheet names otherwise
 
 
 def _row_to_record(
@@ -195,8 +196,6 @@ def _row_to_record(
     except (ValueError, TypeError):
         fail("date", f"日期“{text(row.get('date'))}”无法识别，应为 YYYY-MM-DD。")
         day = None
-    if day and day > today:
-        fail("date", "日期不能晚于今天。")
     try:
         submitted = parse_moment(row.get("submitted_at"))
     except (ValueError, TypeError):
@@ -218,8 +217,6 @@ def _row_to_record(
             duration = int(text(row.get("duration_minutes")) or 0) or None
         except ValueError:
             fail("duration_minutes", "时长应为分钟数。")
-        if duration is None and not any(e.column == HEADER_LABEL["duration_minutes"] for e in errors):
-            fail("duration_minutes", "请填写开始和结束时间，或者填写时长。")
     elif start == datetime.time.min and end in WHOLE_DAY_ENDS:
         fail(
             "start",
@@ -246,17 +243,40 @@ def _row_to_record(
         duty = ctx.duty_for(code, day, person)
         if duty is None:
             fail("duty_code", f"职责编码“{code}”不属于此人当天的岗位或单位，或已停用。")
-    for column, limit in (("place", 200), ("result", 2000), ("reflection", 2000)):
-        if len(text(row.get(column))) > limit:
-            fail(column, f"不能超过 {limit} 字。")
-    participants = _participants(row, ctx, person, fail)
-    if errors or person is None or day is None or submitted is None or post is None or category is None:
-        return None, errors
+    participants, names_author = _participants(row, ctx, person, fail)
     overnight = text(row.get("ends_next_day")).lower()
     if overnight not in TRUE | FALSE:
         fail("ends_next_day", "次日结束应填“是”或“否”。")
+    if day is not None:  # the record rules, as the service applies them (records.validation)
+        end_day = day + datetime.timedelta(days=1) if overnight in TRUE else day  # overnight duty
+        values = RecordValues(
+            date=day,
+            content=text(row.get("content")),
+            start_at=at(day, start) if start else None,
+            end_at=at(end_day, end) if end else None,
+            duration_minutes=duration,
+            place=text(row.get("place")),
+            result=text(row.get("result")),
+            reflection=text(row.get("reflection")),
+            visibility=visibility or Visibility.INTERNAL,
+            participants=len(participants),
+            names_author=names_author,
+            contact_names=[contact for _, _, contact in participants],
+            legacy_content=ctx.legacy_content,
+        )
+        facts = RecordFacts(
+            today=today,
+            submitted_day=day_of(submitted) if submitted else today,
+            late_window=None,  # the late-entry window binds people writing today, not a migration
+            category_names=ctx.names,
+        )
+        failed = {e.column for e in errors}
+        for name, messages in record_errors(values, facts).items():
+            column = RULE_COLUMN.get(name, name)
+            if HEADER_LABEL[column] not in failed:  # a cell that could not be read is reported once
+                fail(column, messages[0])
+    if errors or person is None or day is None or submitted is None or post is None or category is None:
         return None, errors
-    end_day = day + datetime.timedelta(days=1) if overnight in TRUE else day  # overnight duty
     record = BulkRecord(
         author_id=person.pk,
         unit_id=post.position.unit_id,
@@ -285,25 +305,23 @@ def _row_to_record(
         return None, errors
     if ctx.legacy_content:  # the substance rule is waived for this record, and the record says so
         record.legacy_content = bool(content_errors(record.content, ctx.names))
-    rules = check(record, category_names=ctx.names, enforce_late_window=False)
-    for column, message in rules.items():
-        key = {"end_time": "end", "start_time": "start"}.get(column, column)
-        errors.append(RowError(number, HEADER_LABEL.get(key, column), message))
-    return (None if rules else record), errors
+    return record, errors
 
 
 def _participants(
     row: dict[str, Any], ctx: _Context, author: Person | None, fail: Callable[[str, str], None]
-) -> list[tuple[int | None, int | None, str]]:
-    """The row's 参与人员 and 合作单位 as BulkRecord participants; each unknown one is a row error. People who have
-    since left are accepted: they did take part then."""
+) -> tuple[list[tuple[int | None, int | None, str]], bool]:
+    """The row's 参与人员 and 合作单位 as BulkRecord participants, and whether the author named themself; each
+    unknown one is a row error (the rules on them are the record's, in records.validation). People who have since
+    left are accepted: they did take part then."""
     found: list[tuple[int | None, int | None, str]] = []
+    names_author = False
     for item in dict.fromkeys(split_list(row.get("participants"))):
         person = ctx.people.get(item)
         if person is None:
             fail("participants", f"参与人员工号“{item}”不存在。")
         elif author is not None and person.pk == author.pk:
-            fail("participants", f"参与人员“{item}”是记录人本人。")
+            names_author = True
         elif all(p != person.pk for p, _, _ in found):
             found.append((person.pk, None, ""))
     for item in dict.fromkeys(split_list(row.get("partner_units"))):
@@ -311,13 +329,9 @@ def _participants(
         unit = ctx.units.get(code)
         if unit is None:
             fail("partner_units", f"合作单位代码“{code}”不存在。")
-        elif len(contact) > 50:
-            fail("partner_units", "联系人姓名不能超过 50 字。")
         else:
             found.append((None, unit, contact))
-    if len(found) > MAX_PARTICIPANTS:
-        fail("participants", f"参与者最多 {MAX_PARTICIPANTS} 个（现有 {len(found)} 个）。")
-    return found
+    return found, names_author
 
 
 def _tally(report: ImportReport, good: list[tuple[int, BulkRecord]], ctx: _Context) -> None:
@@ -400,15 +414,13 @@ def import_records(
     calendar = WorkingCalendar(min(dates), max(dates) + datetime.timedelta(days=60))
     with transaction.atomic():
         batch = batch_create(actor=actor, digest=digest, filename=filename, rows=len(good))
-        try:
-            writer = write_records(
-                _records(good),
-                calendar=calendar,
-                enforce_late_window=False,
-                imported=(batch.pk, actor.pk, batch.imported_at),
-            )
-        except RecordRuleError as exc:  # validated above; kept as a guard against a rule added in one place only
-            raise ImportFileError(str(exc)) from exc
+        # Every row passed the record rules above (records.validation, as the writer applies them again).
+        writer = write_records(
+            _records(good),
+            calendar=calendar,
+            enforce_late_window=False,
+            imported=(batch.pk, actor.pk, batch.imported_at),
+        )
         # The imported versions join the integrity chain: registered as this import's load, then sealed — the chain
         # seals nothing after its time that no load of Jishi's own registered.
         records_imported.run(actor=actor, version_runs=id_runs(writer.version_ids))

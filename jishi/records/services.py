@@ -8,7 +8,6 @@ keyed by field, in Chinese, and nothing is written when any rule fails.
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -38,21 +37,14 @@ from jishi.records.models import (
 )
 from jishi.records.rules import can_edit
 from jishi.records.selectors import categories as all_categories
+from jishi.records.validation import CONTENT_MAX_CHARS as CONTENT_MAX_CHARS  # where other apps have read it
+from jishi.records.validation import RecordFacts, RecordValues, record_errors, span_minutes
 
 if TYPE_CHECKING:
     from jishi.records.bulk import BulkRecord
 
-CONTENT_MAX_CHARS = 5000
 WITHDRAWAL_REASON_MAX_CHARS = 200
 LONG_FIELDS = frozenset({"content", "result", "reflection", "participants"})
-MIN_SUBSTANCE = 10
-MIN_DISTINCT_CHARS = 5
-MAX_PARTICIPANTS = 50
-MAX_DURATION_MINUTES = 24 * 60
-SUBSTANCE_HINT = "请写明做了什么：做了什么事、与谁、结果如何。例如：“与区财政局对接2027年预算编制，确定三项重点支出”。"
-
-_NOT_CJK = re.compile(r"[^\u3400-\u9fff\uf900-\ufaff]+")
-_NOT_LATIN = re.compile(r"[^A-Za-z0-9]+")
 
 
 @dataclass
@@ -100,29 +92,6 @@ class RecordInput:
             participant_ids=[p.person_id for p in participants if p.person_id],
             partner_units=[(p.unit_id, p.contact_name) for p in participants if p.unit_id and not p.person_id],
         )
-
-
-def content_substance(text: str) -> tuple[float, int]:
-    """How much a text says: CJK characters count one, Latin letters and digits half; and its distinct characters."""
-    cjk = _NOT_CJK.sub("", text)
-    latin = _NOT_LATIN.sub("", text).lower()
-    return len(cjk) + len(latin) / 2, len(set(cjk) | set(latin))
-
-
-def content_errors(content: str, category_names: list[str]) -> list[str]:
-    """The substance rule: after category words are set aside, the content must say what was done."""
-    if not content.strip():
-        return ["请填写工作内容。" + SUBSTANCE_HINT]
-    if len(content) > CONTENT_MAX_CHARS:
-        return [f"工作内容不能超过 {CONTENT_MAX_CHARS} 字（当前 {len(content)} 字）。"]
-    remainder = content
-    for name in category_names:
-        if name in remainder:
-            remainder = remainder.replace(name, "")
-    amount, distinct = content_substance(remainder)
-    if amount < MIN_SUBSTANCE or distinct < MIN_DISTINCT_CHARS:
-        return ["内容过于简单，看不出做了什么。" + SUBSTANCE_HINT]
-    return []
 
 
 def _local_dt(day: datetime.date, time: datetime.time) -> datetime.datetime:
@@ -184,62 +153,48 @@ def _validate(
     now: datetime.datetime,
     exclude_pk: int | None = None,
 ) -> _Clean:
-    errors: dict[str, list[str]] = {}
+    categories = all_categories()
+    participant_ids = list(dict.fromkeys(data.participant_ids))
+    start_at = _local_dt(data.date, data.start_time) if data.start_time is not None else None
+    end_day = data.date + datetime.timedelta(days=1 if data.ends_next_day else 0)
+    end_at = _local_dt(end_day, data.end_time) if data.end_time is not None else None
+    errors = record_errors(
+        RecordValues(
+            date=data.date,
+            content=data.content,
+            start_at=start_at,
+            end_at=end_at,
+            duration_minutes=data.duration_minutes,
+            place=data.place,
+            result=data.result,
+            reflection=data.reflection,
+            visibility=data.visibility,
+            participants=len(participant_ids) + len(data.partner_units),
+            names_author=author.pk in participant_ids,
+            contact_names=[name for _, name in data.partner_units],
+        ),
+        RecordFacts(
+            today=day_of(now),
+            submitted_day=day_of(submitted_at),
+            late_window=settings.JISHI_LATE_ENTRY_DAYS,
+            category_names=sorted((c.name for c in categories), key=len, reverse=True),
+        ),
+    )
+    # The form and the API have always shown the people and the partner units named under one key.
+    if "partner_units" in errors:
+        errors.setdefault("participants", []).extend(errors.pop("partner_units"))
 
     def err(name: str, message: str) -> None:
         errors.setdefault(name, []).append(message)
 
-    today = day_of(now)
-    submitted_day = day_of(submitted_at)
-    window = settings.JISHI_LATE_ENTRY_DAYS
-    if data.date > today:
-        err("date", "日期不能晚于今天：只记录已经做过的工作。")
-    elif (submitted_day - data.date).days > window:
-        err(
-            "date",
-            f"补记只能在工作发生后 {window} 天内进行（该日期已超过 {(submitted_day - data.date).days} 天）。",
-        )
-
-    categories = all_categories()
     category = next((c for c in categories if c.pk == data.category_id and c.is_active), None)
     if category is None:
         err("category", "请选择有效的类别。")
-    category_names = sorted((c.name for c in categories), key=len, reverse=True)
-    for message in content_errors(data.content, category_names):
-        err("content", message)
-    for name, value, limit in (
-        ("place", data.place, 200),
-        ("result", data.result, 2000),
-        ("reflection", data.reflection, 2000),
-    ):
-        if len(value) > limit:
-            err(name, f"不能超过 {limit} 字。")
-    if data.visibility not in Visibility.values:
-        err("visibility", "请选择有效的可见范围。")
-
-    start_at = end_at = None
-    duration = 0
-    if (data.start_time is None) != (data.end_time is None):
-        err(
-            "end_time" if data.end_time is None else "start_time",
-            "开始和结束时间须同时填写；只知道时长时请都不填，填写时长。",
-        )
-    elif data.start_time is not None and data.end_time is not None:
-        start_at = _local_dt(data.date, data.start_time)
-        end_day = data.date + datetime.timedelta(days=1 if data.ends_next_day else 0)
-        end_at = _local_dt(end_day, data.end_time)
-        if end_at <= start_at:
-            err("end_time", "结束时间必须晚于开始时间（跨夜值班请勾选“次日结束”）。")
-        else:
-            duration = int((end_at - start_at).total_seconds() // 60)
-            if duration > MAX_DURATION_MINUTES:
-                err("end_time", "一条记实不能超过 24 小时，请分开记录。")
-    elif data.duration_minutes is None:
-        err("duration_minutes", "请填写起止时间，或者填写时长。")
-    elif not 1 <= data.duration_minutes <= MAX_DURATION_MINUTES:
-        err("duration_minutes", "时长须在 1 分钟到 24 小时之间。")
+    if start_at is None or end_at is None:
+        start_at = end_at = None
+        duration = data.duration_minutes or 0
     else:
-        duration = data.duration_minutes
+        duration = span_minutes(start_at, end_at)
 
     posts = posts_on(author, data.date) if "date" not in errors else []
     unit: Unit | None = None
@@ -259,11 +214,6 @@ def _validate(
         if duty is None:
             err("duty", "所选职责不属于您当天的岗位或单位，或已停用。")
 
-    participant_ids = list(dict.fromkeys(data.participant_ids))
-    if author.pk in participant_ids:
-        err("participants", "参与者中不必包含您自己。")
-    if len(participant_ids) + len(data.partner_units) > MAX_PARTICIPANTS:
-        err("participants", f"参与者最多 {MAX_PARTICIPANTS} 个。")
     if participant_ids:
         found = set(Person.objects.filter(pk__in=participant_ids, is_active=True).values_list("pk", flat=True))
         if len(found) != len(participant_ids):
@@ -271,8 +221,6 @@ def _validate(
     unit_ids = {u for u, _ in data.partner_units}
     if unit_ids and len(set(Unit.objects.filter(pk__in=unit_ids).values_list("pk", flat=True))) != len(unit_ids):
         err("participants", "有合作单位不存在，请从候选名单中选择。")
-    if any(len(name) > 50 for _, name in data.partner_units):
-        err("participants", "联系人姓名不能超过 50 字。")
 
     if start_at and end_at and not errors:
         clash = overlap_error(author=author, start_at=start_at, end_at=end_at, exclude_pk=exclude_pk)

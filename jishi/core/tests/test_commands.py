@@ -20,7 +20,7 @@ from django.db import transaction
 from jishi.demo.world import build_world
 from jishi.org.models import Person
 from jishi.records.models import RecordVersion, WorkRecord
-from jishi.records.services import content_errors
+from jishi.records.validation import content_errors
 
 
 def run_jishi(*args: str) -> subprocess.CompletedProcess[str]:
