@@ -14,11 +14,10 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Q, TextChoices
+from django.db.models import Q, TextChoices
 from django.utils.translation import gettext_lazy as _
 
 from jishi.core.cache import GenerationCache
-from jishi.core.prepared import compiled
 from jishi.feeds.models import Follow
 from jishi.org.calendar import local_today
 from jishi.org.models import DEPARTMENT_LEVEL_KINDS, Assignment, Leadership, Unit, UnitKind, path_unit_ids
@@ -97,12 +96,11 @@ def _unit_branches(unit_ids: set[int], *, skip_departments: frozenset[int] = fro
     """Branches covering these units: one per 本单位 when all its units are included, else one per unit."""
     if not unit_ids:
         return []
+    department_of, sizes = _departments.get("all", _read_departments) or _read_departments()
     by_department: dict[int, set[int]] = {}
-    for pk, department in Unit.objects.filter(pk__in=unit_ids).values_list("pk", "department_id"):
-        by_department.setdefault(department or pk, set()).add(pk)
-    sizes = dict(
-        Unit.objects.filter(department_id__in=by_department).values_list("department_id").annotate(n=Count("pk"))
-    )
+    for pk in unit_ids:
+        if pk in department_of:
+            by_department.setdefault(department_of[pk] or pk, set()).add(pk)
     branches = []
     for department, units in sorted(by_department.items()):
         if department in skip_departments:
@@ -112,6 +110,20 @@ def _unit_branches(unit_ids: set[int], *, skip_departments: frozenset[int] = fro
         else:
             branches += [Q(unit_id=pk) for pk in sorted(units)]
     return branches
+
+
+# Each unit's 本单位 and each 本单位's number of units, per worker while the organisation is unchanged
+# (jishi.core.cache): a 分管 leader's 本单位 feed and a 关注 feed ask on every page. A few thousand pairs at most.
+_departments: GenerationCache[str, tuple[dict[int, int | None], dict[int, int]]] = GenerationCache(maxsize=1)
+
+
+def _read_departments() -> tuple[dict[int, int | None], dict[int, int]]:
+    department_of: dict[int, int | None] = dict(Unit.objects.values_list("pk", "department_id"))
+    sizes: dict[int, int] = {}
+    for department in department_of.values():
+        if department is not None:
+            sizes[department] = sizes.get(department, 0) + 1
+    return department_of, sizes
 
 
 def feed_scope(feed: str, user: Any, *, units: list[int] | None = None) -> Q | list[Q]:
@@ -166,17 +178,6 @@ def following(user: Any) -> list[Follow]:
 
 
 def follows(*, follower: Any, person_id: int | None = None, unit_id: int | None = None) -> bool:
-    """Whether `follower` follows that person (or that unit): the 关注 button of every person and unit page.
-
-    Its query is compiled once per kind of target (jishi.core.prepared).
-    """
-    target = "person_id" if person_id is not None else "unit_id"
-    prepared = compiled(
-        f"follows {target}",
-        lambda: Follow.objects.filter(follower_id=_FOLLOWER, **{target: _TARGET}).values_list("id")[:1],
-        {"follower": _FOLLOWER, "target": _TARGET},
-    )
-    return bool(prepared.rows({"follower": follower.pk, "target": person_id if person_id is not None else unit_id}))
-
-
-_FOLLOWER, _TARGET = -7_391_400_001, -7_391_400_002
+    """Whether `follower` follows that person (or that unit): the 关注 button of every person and unit page."""
+    target: dict[str, Any] = {"person_id": person_id} if person_id is not None else {"unit_id": unit_id}
+    return Follow.objects.filter(follower_id=follower.pk, **target).exists()

@@ -17,7 +17,7 @@ from jishi.org.calendar import local_today
 from jishi.org.http import AuthedRequest
 from jishi.org.models import DEPARTMENT_LEVEL_KINDS, Unit
 from jishi.org.selectors import duties_for
-from jishi.records.models import Category
+from jishi.records.selectors import active_categories
 from jishi.records.views import filters_from
 
 
@@ -38,7 +38,7 @@ def feed(request: AuthedRequest, name: str = Feed.UNIT) -> HttpResponse:
         "feeds": Feed.choices,
         "page": page,
         "query": request.GET,
-        "categories": Category.objects.filter(is_active=True),
+        "categories": active_categories(),
         "duties": duties_for(request.user, local_today()),
         "departments": Unit.objects.filter(kind__in=DEPARTMENT_LEVEL_KINDS, valid_to__isnull=True).order_by("path")
         if name == Feed.CROSS

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from jishi.core.http import int_or_none
-from jishi.core.prepared import compiled
 from jishi.notifications.models import Notification
 from jishi.records.models import WorkRecord
 
@@ -56,16 +55,8 @@ def with_record_access(*, person: Any, items: list[Notification]) -> list[Notifi
 def unread_count(*, person: Any) -> int:
     """Unread notifications of the person, counted up to COUNT_CAP; none for anonymous users (no query).
 
-    Every page's header shows it, so its query is compiled once (jishi.core.prepared) and counted as it is read.
+    Every page's header shows it: the count stops at COUNT_CAP rows instead of counting a neglected inbox to the end.
     """
     if not getattr(person, "is_authenticated", False):
         return 0
-    prepared = compiled(
-        "unread notifications",
-        lambda: Notification.objects.unread().filter(recipient_id=_RECIPIENT).values_list("id")[:COUNT_CAP],
-        {"recipient": _RECIPIENT},
-    )
-    return len(prepared.rows({"recipient": person.pk}))
-
-
-_RECIPIENT = -7_391_300_001
+    return Notification.objects.unread().filter(recipient_id=person.pk).order_by()[:COUNT_CAP].count()

@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from jishi.core.prepared import compiled
 from jishi.notifications.models import Kind, Notification
 from jishi.org.calendar import WorkingCalendar, is_working_day, local_today
 from jishi.org.models import Person
@@ -237,21 +236,13 @@ def reminder_key(day: datetime.date) -> str:
 def settle_reminder(*, person: Person, day: datetime.date) -> int:
     """The day is filed: its reminder, if any, stops waiting unread (records.services calls this on create).
 
-    Most records settle nothing: a compiled look for an unread reminder comes first (jishi.core.prepared), and the
-    update is compiled only for the few that find one.
+    Most records settle nothing: a look for an unread reminder comes first, and only the few that find one write.
     """
-    prepared = compiled(
-        "unread reminder",
-        lambda: Notification.objects.unread().filter(recipient_id=_RECIPIENT, key=_KEY).values_list("id"),
-        {"recipient": _RECIPIENT, "key": _KEY},
-    )
-    ids = [row[0] for row in prepared.rows({"recipient": person.pk, "key": reminder_key(day)})]
+    waiting = Notification.objects.unread().filter(recipient_id=person.pk, key=reminder_key(day))
+    ids = list(waiting.values_list("id", flat=True))
     if not ids:
         return 0
     return Notification.objects.unread().filter(pk__in=ids).update(read_at=timezone.now())
-
-
-_RECIPIENT, _KEY = -7_391_400_001, "reminder:placeholder-7391400002"
 
 
 def default_reminder_day(today: datetime.date) -> datetime.date | None:

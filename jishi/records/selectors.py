@@ -7,21 +7,17 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.base import ModelState
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from jishi.core.cache import GenerationCache
 from jishi.core.http import ID_MAX
-from jishi.core.prepared import Prepared, prepare, rows_for_ids
 from jishi.org.calendar import WorkingCalendar, local_today, owed_days
-from jishi.org.models import Absence, Assignment, Duty, FilingObligation, Person, Unit
-from jishi.org.rules import reader_for
+from jishi.org.models import Absence, Assignment, FilingObligation, Person, Unit
 from jishi.org.selectors import subtree_ids
 from jishi.records.hooks import records_text_condition
 from jishi.records.models import Category, RecordParticipant, RecordQuerySet, Visibility, WorkRecord
-from jishi.records.rules import can_read_content
+from jishi.records.rules import with_content_visible
 
 PAGE_SIZE = 20
 PARTICIPANTS = Prefetch("participants", queryset=RecordParticipant.objects.select_related("person", "unit"))
@@ -34,6 +30,11 @@ _categories: GenerationCache[str, list[Category]] = GenerationCache(maxsize=1)
 def categories() -> list[Category]:
     """Every category, retired ones included, in display order. Callers must not change the instances."""
     return _categories.get("all", lambda: list(Category.objects.all())) or []
+
+
+def active_categories() -> list[Category]:
+    """The categories in use, in display order (the filter forms' choices): no query while the worker's are current."""
+    return [c for c in categories() if c.is_active]
 
 
 def active_category(code: str) -> Category | None:
@@ -86,7 +87,7 @@ class Participant:
 
 
 def participants_in(record: WorkRecord) -> list[Participant]:
-    """One record's participants from its prefetched rows (record_detail loads them with PARTICIPANTS)."""
+    """One record's participants from its prefetched rows (record_detail and record_page load them)."""
     return [
         Participant(
             p.person_id,
@@ -99,21 +100,19 @@ def participants_in(record: WorkRecord) -> list[Participant]:
     ]
 
 
+# A list names each participant: the person's or the partner unit's name, not their whole rows.
+LISTED_PARTICIPANTS = Prefetch(
+    "participants",
+    queryset=RecordParticipant.objects.select_related("person", "unit")
+    .only("record", "person", "person__full_name", "unit", "unit__name", "contact_name")
+    .order_by("id"),
+)
+
+
 def participants_of(records: list[WorkRecord]) -> dict[int, list[Participant]]:
     """Each record's participants, in one query (the caller has already decided the records may be read)."""
-    found: dict[int, list[Participant]] = {r.pk: [] for r in records}
-    if not found:
-        return found
-    columns = ("record_id", "person_id", "person__full_name", "unit_id", "unit__name", "contact_name")
-    rows = rows_for_ids(
-        "participants",
-        lambda ids: RecordParticipant.objects.filter(record_id__in=ids).order_by("id").values_list(*columns),
-        list(found),
-        PAGE_SIZE,
-    )
-    for record_id, person_id, person_name, unit_id, unit_name, contact_name in rows:
-        found[record_id].append(Participant(person_id, person_name or "", unit_id, unit_name or "", contact_name))
-    return found
+    prefetch_related_objects(records, LISTED_PARTICIPANTS)
+    return {record.pk: participants_in(record) for record in records}
 
 
 def parse_cursor(cursor: str | None) -> tuple[datetime.date, int] | None:
@@ -142,30 +141,27 @@ def record_page(
     Pages that list records without their participants pass participants=False and save a query. A feed narrows
     what the reader may read (never widens it) with `scope`: one condition, or a list of branches — each a narrow,
     indexed condition such as one 本单位 or one author — whose union is the feed.
+
+    One statement: the page's ids are chosen on the record table alone (visible_to, the filters, the cursor) in a
+    subquery, and its rows read with their author, unit, category and duty around it. With the joins in the query
+    that chooses, SQLite's planner may sort the whole table instead of walking the (date, id) index.
     """
+    if filters.author_id and not 0 < filters.author_id <= ID_MAX:
+        return Page(items=[], next_cursor=None, filters=filters)  # no one has that id (SQLite's driver refuses it)
+    chosen = filtered_records(user=user, filters=filters, flag_content=False)
     position = parse_cursor(cursor)
-    if scope is None and not filters.q.strip():
-        rows = _page_rows(user, filters, position, size + 1)
+    if position:
+        day, pk = position
+        chosen = chosen.filter(Q(date__lt=day) | Q(date=day, id__lt=pk))
+    if isinstance(scope, list):
+        if not scope:
+            return Page(items=[], next_cursor=None, filters=filters)
+        ids = _newest_of_branches(chosen, scope, size + 1)
     else:
-        queryset = filtered_records(user=user, filters=filters, flag_content=False)
-        if position:
-            day, pk = position
-            queryset = queryset.filter(Q(date__lt=day) | Q(date=day, id__lt=pk))
-        if isinstance(scope, list):
-            ids = _union_head(queryset, scope, size + 1)
-        else:
-            if scope is not None:
-                queryset = queryset.filter(scope)
-            # Find the page's ids on the record table alone, then fetch those rows with their relations: with the
-            # joins in the first query SQLite's planner may sort the whole table instead of walking the (date, id)
-            # index.
-            ids = list(queryset.order_by("-date", "-id").values_list("id", flat=True)[: size + 1])
-        rows = _listed_rows(ids)
-    # The rows were chosen through visible_to and the filters above; they need only their content flag, which
-    # rules.can_read_content gives for rows in hand (the same rule as content_q, without compiling it again).
-    records = _listed_records(rows)
-    for record in records:
-        record.content_visible = can_read_content(user, record)  # type: ignore[attr-defined]
+        ids = _newest(chosen if scope is None else chosen.filter(scope), size + 1)
+    # The rows were chosen through visible_to: they need only their content flag (rules.with_content_visible).
+    rows = with_content_visible(WorkRecord.objects.filter(id__in=ids), user)
+    records = list(_listed(rows).order_by("-date", "-id")[: size + 1])
     more = len(records) > size
     items = records[:size]
     next_cursor = f"{items[-1].date.isoformat()}_{items[-1].pk}" if more else None
@@ -175,170 +171,43 @@ def record_page(
     return page
 
 
-# A list page's query, compiled once per reader and shape of filters (jishi.core.prepared): the reader's visibility
-# condition is most of its SQL, and compiling it was a third of the API list's time. The values that differ from
-# page to page — an author, dates, the cursor — are placeholders; the rest (a unit's subtree, a category, a duty, the
-# page size) is part of the key. Entries hold while the organisation is unchanged, as the reader does. The page's ids
-# are chosen in a subquery on the record table alone and its rows read in the same statement: one round trip.
-_page_queries: GenerationCache[tuple[Any, ...], Prepared] = GenerationCache(maxsize=2048)
-_AUTHOR, _DAY_PK = -7_391_000_011, -7_391_000_012
-_FROM, _TO, _DAY = datetime.date(1001, 1, 1), datetime.date(1002, 1, 1), datetime.date(1003, 1, 1)
+# What a list shows of a record's relations: names, the category, the duty's code and title (a person row alone has
+# two dozen columns).
+_LISTED_RELATED = (
+    "author__full_name",
+    "author__username",
+    "unit__name",
+    "category__code",
+    "category__name",
+    "duty__code",
+    "duty__title",
+)
 
 
-def _page_rows(user: Any, filters: RecordFilters, position: tuple[datetime.date, int] | None, limit: int) -> list[Any]:
-    # The unit's subtree itself, not only its id: the compiled SQL holds that list, and the key must say which.
-    shape = (
-        bool(filters.author_id),
-        tuple(subtree_ids(filters.unit_id)) if filters.unit_id else None,
-        filters.date_from is not None,
-        filters.date_to is not None,
-        filters.category_id or None,
-        filters.duty_id or None,
-        position is not None,
-        limit,
-    )
-
-    def compile_shape() -> Prepared:
-        placeholders: dict[str, Any] = {}
-        shaped = RecordFilters(unit_id=filters.unit_id, category_id=filters.category_id, duty_id=filters.duty_id)
-        if filters.author_id:
-            shaped.author_id = placeholders["author"] = _AUTHOR
-        if filters.date_from is not None:
-            shaped.date_from = placeholders["from"] = _FROM
-        if filters.date_to is not None:
-            shaped.date_to = placeholders["to"] = _TO
-        queryset = filtered_records(user=user, filters=shaped, flag_content=False)
-        if position is not None:
-            placeholders |= {"day": _DAY, "pk": _DAY_PK}
-            queryset = queryset.filter(Q(date__lt=_DAY) | Q(date=_DAY, id__lt=_DAY_PK))
-        ids = queryset.order_by("-date", "-id").values("id")[:limit]
-        return prepare(_rows_query(WorkRecord.objects.filter(id__in=ids)), placeholders)
-
-    if filters.author_id and not 0 < filters.author_id <= ID_MAX:
-        return []  # no person has that id (and SQLite's driver refuses the number)
-    prepared = _page_queries.get((reader_for(user), shape), compile_shape) or compile_shape()
-    day, pk = position or (None, None)
-    values = {"author": filters.author_id, "from": filters.date_from, "to": filters.date_to, "day": day, "pk": pk}
-    return prepared.rows(values)
+def _listed(records: RecordQuerySet) -> RecordQuerySet:
+    """Records with the columns a list shows of their author, unit, category and duty, in the same query."""
+    own = [f.name for f in WorkRecord._meta.concrete_fields]
+    return records.select_related("author", "unit", "category", "duty").only(*own, *_LISTED_RELATED)
 
 
-# The columns a list shows: of the record, and the names of its author, unit and duty. For ids chosen through
-# visible_to by other means (feeds, search), one compiled query per page length, the same for every reader. A person
-# row has two dozen columns; building twenty of them, with units and duties, as Django does for select_related, was
-# a list page's largest cost after compiling its SQL.
-_RECORD_COLUMNS = [f.attname for f in WorkRecord._meta.concrete_fields]
-_RELATED_COLUMNS = ("author__full_name", "author__username", "unit__name", "duty__code", "duty__title")
+def _newest(records: RecordQuerySet, limit: int) -> QuerySet[WorkRecord, Any]:
+    """The ids of the newest `limit` records, as a subquery: walked on the (date, id) index or a (column, date) one."""
+    return records.order_by("-date", "-id").values("id")[:limit]
 
 
-def _rows_query(records: QuerySet[WorkRecord]) -> QuerySet[Any]:
-    return records.order_by("-date", "-id").values_list(*_RECORD_COLUMNS, *_RELATED_COLUMNS)
-
-
-def _listed_rows(ids: list[int]) -> list[Any]:
-    """The list rows of the records with these ids, newest first. No visibility rule is applied here: only
-    record_page calls it, with ids it chose through visible_to."""
-    if not ids:
-        return []
-    return rows_for_ids(
-        "listed records", lambda ids: _rows_query(WorkRecord.objects.filter(id__in=ids)), ids, PAGE_SIZE + 1
-    )
-
-
-def _listed_records(rows: list[Any]) -> list[WorkRecord]:
-    """Records from list rows, with their author, unit, category and duty as lists show them.
-
-    The related rows carry only the shown columns (a name, a code, a title).
-    """
-    by_id = {c.pk: c for c in categories()}
-    db = connection.alias
-    records = []
-    for row in rows:
-        record = _loaded(WorkRecord, db, dict(zip(_RECORD_COLUMNS, row, strict=False)))
-        author_name, username, unit_name, duty_code, duty_title = row[len(_RECORD_COLUMNS) :]
-        duty_id = record.duty_id
-        record._state.fields_cache = {
-            "author": _loaded(Person, db, {"id": record.author_id, "full_name": author_name, "username": username}),
-            "unit": _loaded(Unit, db, {"id": record.unit_id, "name": unit_name}),
-            "category": by_id.get(record.category_id),
-            "duty": _loaded(Duty, db, {"id": duty_id, "code": duty_code, "title": duty_title}) if duty_id else None,
-        }
-        records.append(record)
-    return records
-
-
-def _loaded(model: type[Any], db: str, values: dict[str, Any]) -> Any:
-    """An instance as the database returned it, with only these columns loaded (the others load on first use, as
-    with only()).
-
-    Built without Model.__init__, which sets every column through its descriptor and sends the init signals: for a
-    page's twenty records with their authors, units and duties that was a list's largest cost after compiling its
-    SQL. No model built here has a field that listens to those signals (file and generic relation fields do).
-    """
-    instance = object.__new__(model)
-    instance.__dict__.update(values)
-    instance._state = ModelState()
-    instance._state.adding = False
-    instance._state.db = db
-    return instance
-
-
-def _union_head(queryset: RecordQuerySet, branches: list[Q], limit: int) -> list[int]:
-    """The newest `limit` ids of the union of branches, each branch read newest-first on its own index.
+def _newest_of_branches(records: RecordQuerySet, branches: list[Q], limit: int) -> QuerySet[WorkRecord, Any]:
+    """The ids of the newest `limit` records of each branch, as one subquery: the union of the branches' heads.
 
     One OR of the branches lets the planner collect every matching row (a whole 本单位's half year) and sort it;
-    each branch alone walks its (department, date) or (author, date) index and stops after `limit` rows. The
-    branches go to the database as one UNION ALL of limited subqueries (Django's union() cannot limit its members
-    on SQLite).
+    each branch alone walks its (department, date) or (author, date) index and stops after `limit` rows. A branch's
+    head sits in an `id IN (…)` of its own because SQLite does not allow LIMIT on a member of a UNION; the page
+    query keeps the newest `limit` of the union (a followed person in a followed unit is listed once).
     """
-    parts: list[str] = []
-    params: list[Any] = []
-    shapes: dict[str, tuple[str, list[Any], int]] = {}
-    for branch in branches:
-        lookup = _single_lookup(branch)
-        if lookup is not None and lookup[0] not in shapes:
-            sql, shape_params = _head(queryset, Q(**{lookup[0]: _SENTINEL}), limit)
-            if shape_params.count(_SENTINEL) == 1:
-                shapes[lookup[0]] = (sql, shape_params, shape_params.index(_SENTINEL))
-        if lookup is not None and lookup[0] in shapes:
-            # One 本单位, unit or author: the shape is compiled once, each branch puts its id in the parameter.
-            sql, shape_params, at = shapes[lookup[0]]
-            branch_params = [*shape_params[:at], lookup[1], *shape_params[at + 1 :]]
-        else:
-            sql, branch_params = _head(queryset, branch, limit)
-        parts.append(f"SELECT * FROM ({sql}) AS b{len(parts)}")
-        params.extend(branch_params)
-    if not parts:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        rows = cursor.fetchall()
-    # Branches may overlap (a followed person in a followed unit): each id once. SQLite returns dates as text
-    # here; ISO dates sort as their text does.
-    newest = sorted({(str(day), pk) for day, pk in rows}, reverse=True)
-    return [pk for _, pk in newest[:limit]]
-
-
-# Compiling a branch's query (the visibility condition and the filters) costs about a millisecond; a 分管 leader's
-# 本单位 feed has twenty branches that differ only in one id.
-_SENTINEL = -7_391_000_003
-_SHARED_SHAPES = ("department_id", "unit_id", "author_id")
-
-
-def _single_lookup(branch: Q) -> tuple[str, int] | None:
-    """("department_id", 15) for Q(department_id=15); None for anything else."""
-    if branch.negated or branch.connector != Q.AND or len(branch.children) != 1:
-        return None
-    child = branch.children[0]
-    if not isinstance(child, tuple) or child[0] not in _SHARED_SHAPES:
-        return None
-    value = child[1]
-    return (child[0], value) if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _head(queryset: RecordQuerySet, branch: Q, limit: int) -> tuple[str, list[Any]]:
-    head = queryset.filter(branch).order_by("-date", "-id").values_list("date", "id")[:limit]
-    sql, params = head.query.sql_with_params()
-    return sql, list(params)
+    heads = [
+        WorkRecord.objects.filter(id__in=_newest(records.filter(branch), limit)).order_by().values("id")
+        for branch in branches
+    ]
+    return heads[0].union(*heads[1:], all=True) if len(heads) > 1 else heads[0]
 
 
 def filtered_records(*, user: Any, filters: RecordFilters, flag_content: bool = True) -> RecordQuerySet:
@@ -468,30 +337,14 @@ def unfiled_on(*, unit: Unit, day: datetime.date) -> list[Member]:
     )
     if not owing:
         return []
-    ids = [p.pk for p in owing]
-    if len(ids) > MANY_MEMBERS:
+    if len(owing) > MANY_MEMBERS:
         # A whole town or the jurisdiction: who owes is a subquery, not thousands of parameters (SQLite and
         # PostgreSQL cap them at 32,766 and 65,535).
-        owing_ids = _owing(day=day, unit=unit).order_by().values("pk")
-        filed_rows = WorkRecord.objects.filed().filter(author_id__in=owing_ids, date=day).order_by()
-        filed = set(filed_rows.values_list("author_id", flat=True))
+        authors: Any = _owing(day=day, unit=unit).order_by().values("pk")
     else:
-        # Compiled once per power of two of the members' number (a unit of 5 and one of 500 need two compilations).
-        rows = rows_for_ids(
-            "filed authors",
-            lambda ids: (
-                WorkRecord.objects.filed()
-                .filter(author_id__in=ids, date=_DAY)
-                .order_by()
-                .values_list("author_id")
-                .distinct()
-            ),
-            ids,
-            1 << (len(ids) - 1).bit_length(),
-            {"day": _DAY},
-            {"day": day},
-        )
-        filed = {row[0] for row in rows}
+        authors = [p.pk for p in owing]
+    filed_rows = WorkRecord.objects.filed().filter(author_id__in=authors, date=day).order_by()
+    filed = set(filed_rows.values_list("author_id", flat=True).distinct())
     return [p for p in owing if p.pk not in filed]
 
 
