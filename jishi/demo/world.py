@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from jishi.core.services import audit
 from jishi.demo import vocabulary as V
+from jishi.integrity.services import chained_max_ids, link_rows, load_register
 from jishi.org.calendar import WorkingCalendar, at
 from jishi.org.models import (
     Absence,
@@ -52,6 +53,9 @@ from jishi.org.models import (
 from jishi.org.services import name_search_keys, unit_save
 from jishi.records.bulk import BulkRecord, BulkRecordWriter, RowPreparer, category_names, next_ids
 from jishi.records.models import Category, Visibility
+from jishi.search.services import index_defer, index_rebuild
+from jishi.supervision.demo import seed as seed_supervision
+from jishi.tasks.demo import seed_tasks
 
 DEMO_PASSWORD = "jishi2026"
 Progress = Callable[[str, int, int], None]
@@ -716,8 +720,6 @@ def build_world(
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    from jishi.integrity.services import chained_max_ids
-
     before = chained_max_ids()  # what the build writes past these is registered as its bulk load, then sealed
     structure = _Structure(size, rng, days[0])
     with transaction.atomic():
@@ -793,10 +795,6 @@ def _layers(
     """What people do with the records (supervision, tasks), then the integrity chain over all of it and the search
     index — each through its app's own set-based writer, timed. The chain seals what the build registers: every
     history row it wrote past the ids `before` it began."""
-    from jishi.integrity.services import chained_max_ids, link_rows, load_register
-    from jishi.search.services import index_defer, index_rebuild
-    from jishi.supervision.demo import seed as seed_supervision
-    from jishi.tasks.demo import seed_tasks
 
     def phase(label: str, key: str, work: Callable[[], Any]) -> Any:
         report(label, 0, 1)

@@ -48,6 +48,8 @@ from jishi.integrity.canonical import (
 )
 from jishi.integrity.models import BulkLoad, ChainEntry, ChainHead
 from jishi.integrity.services import DIGEST_FORMAT, SEAL_GRACE, load_problem, sign
+from jishi.records.models import RecordParticipant, RecordVersion, WorkRecord
+from jishi.records.services import record_snapshot
 
 CHANGED, DELETED, INSERTED, CHAIN, DIGEST, LATE = "changed", "deleted", "inserted", "chain", "digest", "late"
 LABELS = {CHANGED: "改动", DELETED: "删除", INSERTED: "插入", CHAIN: "链", DIGEST: "摘要", LATE: "补入链"}
@@ -546,8 +548,6 @@ def _check_record_range(report: Report, entries: dict[int, Sealed], low: int | N
     A record changes only by adding a version, so it must equal its latest; its author and submission time
     are those of its first (imports excepted: they enter the history at the import, by the importer).
     """
-    from jishi.records.models import RecordParticipant, RecordVersion, WorkRecord
-    from jishi.records.services import record_snapshot
 
     def bounded(queryset: QuerySet[Any], field: str) -> QuerySet[Any]:
         if low is not None:
@@ -621,8 +621,6 @@ def _record_range_task(bounds: tuple[int | None, int | None]) -> tuple[list[Prob
 
 
 def _record_ranges(step: int) -> list[tuple[int | None, int | None]]:
-    from jishi.records.models import WorkRecord
-
     bounds = WorkRecord.objects.aggregate(low=Min("id"), high=Max("id"))
     if bounds["low"] is None:
         return [(None, None)]

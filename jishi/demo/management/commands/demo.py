@@ -12,7 +12,8 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jishi.demo.world import DEMO_PASSWORD, SCALES, build_world, progress_bar, world_exists
+from jishi.demo.world import DEMO_LOGINS, DEMO_PASSWORD, SCALES, build_world, progress_bar, world_exists
+from jishi.org.models import Person
 from jishi.search.services import index_ready, index_rebuild
 
 
@@ -121,9 +122,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {line}")
 
     def _print_logins(self) -> None:
-        from jishi.demo.world import DEMO_LOGINS
-        from jishi.org.models import Person
-
         names = dict(
             Person.objects.filter(username__in=[u for u, _ in DEMO_LOGINS]).values_list("username", "full_name")
         )
