@@ -26,6 +26,7 @@ listener propagates to the caller, as a direct call's would. The hooks declared 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Generic, ParamSpec
 
 P = ParamSpec("P")
@@ -95,4 +96,22 @@ def audit_written(*, actor_id: int | None, instances: list[Any]) -> None:
 def page_header(*, user: Any) -> dict[str, Any]:
     """The page header ({% page_header %}, core/_header.html) is drawn for a signed-in `user`: each listener returns
     context the header template uses (notifications: `inbox_link`; supervision: `overview_href`)."""
+    raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """One link of the header's main menu, offered by the app it leads to (hook page.menu)."""
+
+    key: str
+    label: Any  # a lazy translation: drawn in the reader's language
+    url_name: str
+    order: int  # left to right
+    current: tuple[str, ...] = ()  # namespaced view names ("records:today") or whole namespaces ("tasks:*") it marks
+
+
+@hook("page.menu")
+def page_menu() -> list[MenuEntry]:
+    """The header's main menu is drawn: each listener returns the entries its app offers (records, feeds,
+    supervision, search, tasks), so core's header names no app."""
     raise NotImplementedError

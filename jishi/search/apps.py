@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from jishi.core.hooks import MenuEntry, page_menu
+
 
 class SearchConfig(AppConfig):
     name = "jishi.search"
@@ -15,3 +17,9 @@ class SearchConfig(AppConfig):
         record_written.register(index_record)  # in the write's transaction: record and entry commit together
         records_bulk_written.register(index_new_records)
         records_text_condition.register(search_q)  # the records list's `q` goes through the same index and rule
+        page_menu.register(menu)
+
+
+def menu() -> list[MenuEntry]:
+    """The search entry in the header (hook page.menu): the records list with its filters is a search too."""
+    return [MenuEntry("search", _("检索"), "search:search", 60, ("search:*", "records:list"))]

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from jishi.core.hooks import MenuEntry, page_header, page_menu
+
 
 class SupervisionConfig(AppConfig):
     name = "jishi.supervision"
@@ -8,7 +10,6 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("监督")
 
     def ready(self) -> None:
-        from jishi.core.hooks import page_header
         from jishi.records.hooks import record_created, record_opened
         from jishi.supervision.services import record_created_ask, view_log
         from jishi.supervision.templatetags.supervision import header_overview
@@ -16,3 +17,9 @@ class SupervisionConfig(AppConfig):
         record_created.register(record_created_ask, order=10)  # after notifications settles the author's reminder
         record_opened.register(view_log)  # the record page and the API detail are views (PRODUCT.md)
         page_header.register(header_overview)
+        page_menu.register(menu)
+
+
+def menu() -> list[MenuEntry]:
+    """The entry for confirmations and inquiries in the header (hook page.menu)."""
+    return [MenuEntry("supervision", _("确认与质询"), "supervision:inbox", 50, ("supervision:*",))]

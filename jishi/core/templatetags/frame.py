@@ -1,8 +1,8 @@
 """`{% page_header %}`: the bar at the top of every page — brand, menu, inbox link, account menu (core/_header.html).
 
-The markup is the template's; this tag works out what the template cannot say simply: which menu entry is the page the
-reader is on, and what other apps add through the hook page.header (the inbox link with its unread count, the
-overview the reader may see). Which account-menu entries a reader gets by role comes from `menu`
+The markup is the template's; this tag gathers what the apps add — the main menu's entries (hook page.menu), the inbox
+link with its unread count and the overview the reader may see (hook page.header) — and which entry is the page the
+reader is on. Which account-menu entries a reader gets by role comes from `menu`
 (jishi.org.context_processors).
 """
 
@@ -12,6 +12,7 @@ from typing import Any
 
 from django import template
 
+from jishi.core.hooks import MenuEntry, page_menu
 from jishi.core.hooks import page_header as header_hook
 
 register = template.Library()
@@ -25,23 +26,20 @@ def page_header(context: template.Context) -> dict[str, Any]:
     data: dict[str, Any] = {"request": request, "user": user}
     if not getattr(user, "is_authenticated", False):
         return data
-    data.update(current=current_entry(request), menu=context.get("menu") or {})
+    entries = sorted((entry for entries in page_menu.run() for entry in entries), key=lambda entry: entry.order)
+    data.update(entries=entries, current=current_entry(request, entries), menu=context.get("menu") or {})
     for added in header_hook.run(user=user):  # notifications: inbox_link; supervision: overview_href
         data.update(added)
     return data
 
 
-def current_entry(request: Any) -> str | None:
-    """The menu entry of the page: by namespaced view name, as tasks has a "list" and a "unit" view of its own."""
+def current_entry(request: Any, entries: list[MenuEntry]) -> str | None:
+    """The menu entry of the page: the first whose views or namespaces (tasks has a "list" and a "unit" view of its
+    own) include the page's namespaced view name."""
     match = getattr(request, "resolver_match", None)
     view = getattr(match, "view_name", None)
-    app = getattr(match, "app_name", None)
-    if view in ("records:today", "records:mine"):
-        return view.removeprefix("records:")
-    if view == "records:unit":
-        return "unit"
-    if app in ("feeds", "supervision", "search", "tasks"):
-        return app
-    if view == "records:list":
-        return "search"
+    namespace = f"{getattr(match, 'app_name', None)}:*"
+    for entry in entries:
+        if view in entry.current or namespace in entry.current:
+            return entry.key
     return None

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import Client
+from django.urls import reverse
 
-from jishi.core.hooks import Hook, audit_written, declared, hook, page_header
+from jishi.core.hooks import Hook, MenuEntry, audit_written, declared, hook, page_header, page_menu
 from jishi.integrity.services import import_seal, link
 from jishi.notifications.services import record_filed
 from jishi.notifications.templatetags.notifications import header_inbox_link
@@ -128,3 +130,22 @@ def test_a_failing_listener_undoes_the_record(org: Org) -> None:
     finally:
         record_created.unregister(refuse)
     assert not WorkRecord.objects.filter(author=org.author).exists()
+
+
+def test_an_app_adds_a_header_entry_without_touching_core(org: Org, client: Client) -> None:
+    """The header's main menu is what the apps offer (hook page.menu), in their order, marking the page's entry."""
+    units = reverse("records:units")
+
+    def probe() -> list[MenuEntry]:
+        return [MenuEntry("probe", "探针", "records:units", 75, ("records:units",))]
+
+    page_menu.register(probe)
+    try:
+        client.force_login(org.author)
+        page = client.get(units).content.decode()
+    finally:
+        page_menu.unregister(probe)
+    nav = page[page.index('<nav class="nav">') : page.index("</nav>")]
+    assert f'<a href="{units}" aria-current="page">探针</a>' in nav
+    assert nav.index("督办") < nav.index("探针") < nav.index(">单位<")  # order 75: between tasks (70) and units (80)
+    assert nav.count("aria-current") == 1
