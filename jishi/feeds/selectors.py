@@ -126,9 +126,14 @@ def _read_departments() -> tuple[dict[int, int | None], dict[int, int]]:
     return department_of, sizes
 
 
-def feed_scope(feed: str, user: Any, *, units: list[int] | None = None) -> Q | list[Q]:
+def feed_scope(
+    feed: str, user: Any, *, units: list[int] | None = None, followed: list[Follow] | None = None
+) -> Q | list[Q]:
     """The feed's own condition on records — one condition, or branches whose union is the feed (record_page
-    reads each branch on its own index). Visibility is added by record_page, never here."""
+    reads each branch on its own index). Visibility is added by record_page, never here.
+
+    `followed`: the reader's follows, when the caller has read them already (the 关注 page lists them).
+    """
     reader = reader_for(user)
     if reader.is_anonymous:
         return NOTHING
@@ -147,7 +152,9 @@ def feed_scope(feed: str, user: Any, *, units: list[int] | None = None) -> Q | l
     if feed == Feed.LEADERS:
         return Q(author_id__in=leader_ids())  # leaders write a few percent of all records: the date walk is short
     if feed == Feed.FOLLOWING:
-        follows = list(Follow.objects.filter(follower_id=reader.person_id).values_list("person_id", "unit_id"))
+        if followed is None:
+            followed = list(Follow.objects.filter(follower_id=reader.person_id).only("person", "unit"))
+        follows = [(f.person_id, f.unit_id) for f in followed]
         people = sorted(pk for pk, _ in follows if pk)
         branches = [Q(author_id__in=people)] if people else []
         # A followed unit with the units below it, from the worker's cache of subtrees (org.selectors).
@@ -166,10 +173,25 @@ def feed_page(
     cursor: str | None = None,
     units: list[int] | None = None,
     participants: bool = False,
+    followed: list[Follow] | None = None,
 ) -> Page:
     """One page of a feed, newest first, for `user` (with participants for the API, which lists them)."""
-    scope = feed_scope(feed, user, units=units)
+    scope = feed_scope(feed, user, units=units, followed=followed)
     return record_page(user=user, filters=filters, cursor=cursor, participants=participants, scope=scope)
+
+
+def departments() -> list[Unit]:
+    """The current 本单位s (委办局, 街镇), in tree order: the 跨部门 feed's choice of units. Per worker while the
+    organisation is unchanged (jishi.core.cache); callers must not change the instances."""
+    return _current_departments.get("all", _read_current_departments) or []
+
+
+_current_departments: GenerationCache[str, list[Unit]] = GenerationCache(maxsize=1)
+
+
+def _read_current_departments() -> list[Unit]:
+    current = Unit.objects.filter(kind__in=DEPARTMENT_LEVEL_KINDS, valid_to__isnull=True)
+    return list(current.only("name", "path").order_by("path"))
 
 
 def following(user: Any) -> list[Follow]:

@@ -11,11 +11,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from jishi.core.http import int_or_none
-from jishi.feeds.selectors import Feed, feed_page, following
+from jishi.feeds.selectors import Feed, departments, feed_page, following
 from jishi.feeds.services import follow, unfollow
 from jishi.org.calendar import local_today
 from jishi.org.http import AuthedRequest
-from jishi.org.models import DEPARTMENT_LEVEL_KINDS, Unit
 from jishi.org.selectors import duties_for
 from jishi.records.selectors import active_categories
 from jishi.records.views import filters_from
@@ -27,12 +26,17 @@ def feed(request: AuthedRequest, name: str = Feed.UNIT) -> HttpResponse:
     if name not in Feed.values:
         raise Http404
     units = [u for u in (int_or_none(v) for v in request.GET.getlist("units")) if u]
+    follows = following(request.user) if name == Feed.FOLLOWING else []
     page = feed_page(
-        user=request.user, feed=name, filters=filters_from(request), cursor=request.GET.get("cursor"), units=units
+        user=request.user,
+        feed=name,
+        filters=filters_from(request),
+        cursor=request.GET.get("cursor"),
+        units=units,
+        followed=follows if name == Feed.FOLLOWING else None,
     )
     if request.htmx and request.GET.get("cursor"):
         return render(request, "records/_record_page.html", {"page": page, "query": request.GET})
-    follows = following(request.user) if name == Feed.FOLLOWING else []
     context = {
         "feed": name,
         "feeds": Feed.choices,
@@ -40,9 +44,7 @@ def feed(request: AuthedRequest, name: str = Feed.UNIT) -> HttpResponse:
         "query": request.GET,
         "categories": active_categories(),
         "duties": duties_for(request.user, local_today()),
-        "departments": Unit.objects.filter(kind__in=DEPARTMENT_LEVEL_KINDS, valid_to__isnull=True).order_by("path")
-        if name == Feed.CROSS
-        else [],
+        "departments": departments() if name == Feed.CROSS else [],
         "chosen_units": set(units),
         "follows": follows,
     }

@@ -29,10 +29,11 @@ from jishi.records import exports, imports
 from jishi.records.attachments import download_type
 from jishi.records.forms import AddendumForm, AttachmentForm, RecordForm, initial_from_record
 from jishi.records.hooks import record_opened
-from jishi.records.models import Category, WorkRecord
+from jishi.records.models import WorkRecord
 from jishi.records.rules import can_add_addendum, can_edit
 from jishi.records.selectors import (
     RecordFilters,
+    active_categories,
     missing_days,
     month_calendar,
     my_day,
@@ -253,7 +254,7 @@ def record_list(request: AuthedRequest) -> HttpResponse:
     """全部记实 / 检索: everything the reader may see, filtered, 20 a page."""
     filters = filters_from(request)
     page = record_page(user=request.user, filters=filters, cursor=request.GET.get("cursor"), participants=False)
-    context = {"page": page, "categories": Category.objects.filter(is_active=True), "query": request.GET}
+    context = {"page": page, "categories": active_categories(), "query": request.GET}
     template = "records/_record_page.html" if request.htmx else "records/list.html"
     return render(request, template, context)
 

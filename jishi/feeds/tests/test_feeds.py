@@ -232,3 +232,22 @@ def test_the_follow_form_goes_back_only_to_this_site(client, org: Org) -> None:
     assert client.post(reverse("feeds:follow"), {**form, "next": back})["Location"] == back
     response = client.post(reverse("feeds:follow"), {"person": 10**30, "action": "follow"}, follow=True)
     assert "请选择要关注的一个人或一个单位" in response.content.decode()  # a number that is no id: said, not a 500
+
+
+@pytest.mark.parametrize("who", ["author", "district_deputy"])
+def test_a_feed_page_reads_its_records_in_one_statement(
+    client, org: Org, world: dict[str, str], who: str, django_assert_max_num_queries
+) -> None:
+    """Whatever the feed and however many branches it has (a 分管 leader's units, followed people and units)."""
+    reader = getattr(org, who)
+    follow(follower=reader, person_id=org.unrelated.pk)
+    follow(follower=reader, unit_id=org.civil.pk)
+    client.force_login(reader)
+    for feed in Feed.values:
+        path = reverse("feeds:feed_named", args=[feed])
+        client.get(path)  # the worker now holds the reader's organisation (jishi.core.cache)
+        # The session, the reference data's generation, the page's records and the header's unread count; the 关注
+        # page also reads whom the reader follows (the chips above the list, and its branches).
+        with django_assert_max_num_queries(5 if feed == Feed.FOLLOWING else 4):
+            response = client.get(path)
+        assert response.status_code == 200 and 'class="records"' in response.content.decode()
