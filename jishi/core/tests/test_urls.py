@@ -1,61 +1,57 @@
-"""`reverse_ids` and `id_url_writer` write exactly what Django's reverse() writes."""
+"""Every link a reader is shown leads to a page that answers: the links of the main pages, followed one by one."""
 
 from __future__ import annotations
 
-import sys
-from typing import Any
+import html
+import re
 
 import pytest
-from django.http import HttpResponse
-from django.urls import URLPattern, URLResolver, get_resolver, path, re_path, reverse, set_urlconf
-from django.urls.converters import IntConverter
+from django.test import Client
 
-from jishi.core.urls import id_url_writer, reverse_ids
+from jishi.org.models import Person
+from jishi.testing import Org, write_record
 
+pytestmark = pytest.mark.django_db
 
-def _named(patterns: list[Any], namespace: str = "") -> list[tuple[str, Any]]:
-    found = []
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            found += _named(entry.url_patterns, inner)
-        elif isinstance(entry, URLPattern) and entry.name:
-            found.append((namespace + entry.name, entry.pattern))
-    return found
+# Pages that are not pages to follow: files, sign-out, the admin (tested with Django's own).
+NOT_FOLLOWED = ("/static/", "/media/", "/logout/", "/admin/")
 
 
-JISHI_URLS = [(name, p) for name, p in _named(get_resolver().url_patterns) if not name.startswith("admin:")]
+def links_on(body: str) -> set[str]:
+    hrefs = {html.unescape(href) for href in re.findall(r'\bhref="([^"#]*)"', body)}
+    return {href for href in hrefs if href.startswith("/") and not href.startswith(NOT_FOLLOWED)}
 
 
-@pytest.mark.parametrize("name,pattern", JISHI_URLS, ids=[name for name, _ in JISHI_URLS])
-def test_every_url_of_jishi_reads_as_djangos_reverse(name: str, pattern: Any) -> None:
-    converters = list(getattr(pattern, "converters", {}).values())
-    if not all(isinstance(c, IntConverter) for c in converters):
-        pytest.skip("not integers only: {% url %} gives it to Django's reverse")
-    if not converters and getattr(pattern, "regex", None) is not None and pattern.regex.groups:
-        pytest.skip("a regular expression with groups: {% url %} gives it to Django's reverse")
-    for value in (0, 7, 1_234_567):
-        args = [value] * len(converters)
-        assert reverse_ids(name, args) == reverse(name, args=args)
-        if len(args) == 1:
-            assert id_url_writer(name)(value) == reverse(name, args=args)
+def followed(person: Person, start: list[str]) -> dict[str, int]:
+    """The status each link of the start pages ends at, after its redirects (such as 本单位 to the reader's unit);
+    a link that sends the reader to sign in counts as a 401."""
+    client = Client()
+    client.force_login(person)
+
+    def status(path: str) -> int:
+        response = client.get(path, follow=True)
+        if any(url.startswith("/login/") for url, _ in response.redirect_chain):
+            return 401
+        return response.status_code
+
+    found: set[str] = set()
+    for path in start:
+        assert status(path) == 200, path
+        found |= links_on(client.get(path, follow=True).content.decode())
+    return {href: status(href) for href in sorted(found)}
 
 
-def view(request: Any, **kwargs: Any) -> HttpResponse:
-    return HttpResponse()
+def test_every_link_on_the_main_pages_answers(org: Org) -> None:
+    record = write_record(org.author)
+    start = ["/", "/unit/", "/me/", "/records/", "/feeds/", "/tasks/", "/supervision/", f"/records/{record.pk}/"]
+    statuses = followed(org.author, start)
+    assert f"/records/{record.pk}/" in statuses and f"/people/{org.author.pk}/" in statuses
+    assert f"/units/{org.finance.pk}/" in statuses or f"/units/{org.budget.pk}/" in statuses
+    assert {href: status for href, status in statuses.items() if status != 200} == {}
 
 
-urlpatterns = [
-    re_path(r"^year/(?P<year>[0-9]{4})/$", view, name="year"),
-    path("day/<int:month>/<int:day>/", view, name="day"),
-]
-
-
-def test_a_pattern_that_refuses_the_placeholder_goes_to_djangos_reverse() -> None:
-    set_urlconf(sys.modules[__name__])
-    try:
-        assert reverse_ids("year", [2014]) == "/year/2014/"
-        assert reverse_ids("day", [7, 15]) == "/day/7/15/"
-        assert id_url_writer("year")(2014) == "/year/2014/"
-    finally:
-        set_urlconf(None)
+def test_every_link_a_leader_and_an_administrator_see_answers(org: Org) -> None:
+    write_record(org.author)
+    for person in (org.unit_head, org.admin):
+        statuses = followed(person, ["/", "/unit/", "/records/", "/supervision/"])
+        assert {href: status for href, status in statuses.items() if status != 200} == {}, person
