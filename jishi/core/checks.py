@@ -1,13 +1,15 @@
-"""System checks: the database triggers the worker caches depend on are in place (jishi.core.cache)."""
+"""System checks: the database triggers the worker caches depend on are in place (jishi.core.cache); the hooks that
+need a listener have one (jishi.core.hooks)."""
 
 from __future__ import annotations
 
 import importlib
 from typing import Any
 
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 from django.db import connections
 
+from jishi.core.hooks import declared
 from jishi.core.migrations._generation import trigger_name
 
 # The migrations that install triggers, each with its own WATCHED tables.
@@ -52,3 +54,20 @@ def cache_triggers(app_configs: Any, databases: list[str] | None = None, **kwarg
                 )
             )
     return problems
+
+
+@register()
+def hooks_answered(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """A hook whose work is not optional (sealing audit events and imports into the chain) or that asks for one answer
+    (the records list's text search) must have its listeners, registered by the apps' ready(): without them Jishi
+    would write rows the chain never seals, or filter lists by nothing. Fail at start-up instead."""
+    errors: list[Error] = []
+    for name, hook in sorted(declared().items()):
+        count = len(hook.listeners)
+        if hook.single and count != 1:
+            errors.append(
+                Error(f"hook {name} needs exactly one listener, has {count}", hint=hook.__doc__, id="jishi.E001")
+            )
+        elif hook.required and count == 0:
+            errors.append(Error(f"hook {name} has no listener", hint=hook.__doc__, id="jishi.E002"))
+    return errors

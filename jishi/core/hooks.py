@@ -37,11 +37,15 @@ _declared: dict[str, Hook[Any]] = {}
 class Hook(Generic[P]):
     """One named hook: the listeners registered for it, and the signature (`P`) they are called with."""
 
-    def __init__(self, name: str, doc: str = "") -> None:
+    def __init__(self, name: str, doc: str = "", *, required: bool = False, single: bool = False) -> None:
         if name in _declared:
             raise ValueError(f"hook {name!r} is declared twice")
         self.name = name
         self.__doc__ = doc
+        # Checked at start-up (jishi.core.checks.hooks_answered): `required`, at least one listener — the work is not
+        # optional (sealing the chain); `single`, exactly one — a hook that asks for a value rather than announces.
+        self.required = required or single
+        self.single = single
         self._listeners: list[tuple[int, int, Callable[P, Any]]] = []
         _declared[name] = self
 
@@ -69,11 +73,11 @@ class Hook(Generic[P]):
         return f"<Hook {self.name}: {len(self._listeners)} listener(s)>"
 
 
-def hook(name: str) -> Callable[[Callable[P, Any]], Hook[P]]:
+def hook(name: str, *, required: bool = False, single: bool = False) -> Callable[[Callable[P, Any]], Hook[P]]:
     """Declare a hook from a prototype function: its signature is the listeners', its docstring the hook's."""
 
     def declare(prototype: Callable[P, Any]) -> Hook[P]:
-        return Hook(name, prototype.__doc__ or "")
+        return Hook(name, prototype.__doc__ or "", required=required, single=single)
 
     return declare
 
@@ -86,7 +90,7 @@ def declared() -> dict[str, Hook[Any]]:
 # core's own hooks ---------------------------------------------------------------------------------------------------
 
 
-@hook("audit.written")
+@hook("audit.written", required=True)
 def audit_written(*, actor_id: int | None, instances: list[Any]) -> None:
     """An audit event was written, inside the action's transaction; `instances` are the append-only history rows the
     action wrote and the event itself, last (integrity seals them into the actor's chain)."""

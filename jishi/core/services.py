@@ -23,7 +23,8 @@ def audit(
 
     Call it inside the action's transaction so everything lands or nothing does. `history` takes the
     append-only rows the action wrote that the chain covers (integrity.canonical.KINDS: a RecordVersion,
-    an Addendum, a comment's CommentVersion): one call seals them all, in three statements.
+    an Addendum, a comment's CommentVersion): one call seals them all, in three statements. The sealing is
+    integrity's, which listens to the hook audit.written; it runs here, in the caller's transaction.
     """
     actor_id = actor.pk if getattr(actor, "pk", None) else None
     event = AuditEvent.objects.create(

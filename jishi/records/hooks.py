@@ -36,7 +36,7 @@ def records_bulk_written(*, first: int, last: int) -> None:
     consecutive ids (search indexes them)."""
 
 
-@hook("records.imported")
+@hook("records.imported", required=True)
 def records_imported(*, actor: Person, version_runs: list[tuple[int, int]]) -> None:
     """An import wrote the record versions with these id runs, in its transaction, before its audit event
     (integrity registers them as the import's load and seals them)."""
@@ -48,7 +48,7 @@ def record_opened(*, viewer: Any, record: WorkRecord) -> None:
     (supervision logs the view, once a day)."""
 
 
-@hook("records.text_condition")
+@hook("records.text_condition", single=True)
 def records_text_condition(*, user: Any, text: str) -> Q:
     """The condition for the list filter `q` (records list, API list, exports): every word in what `user` may see.
     Exactly one app answers it (search, through its full-text index)."""

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from jishi.core.checks import hooks_answered
 from jishi.core.hooks import Hook, MenuEntry, audit_written, declared, hook, page_header, page_menu
 from jishi.integrity.services import import_seal, link
 from jishi.notifications.services import record_filed
@@ -149,3 +150,28 @@ def test_an_app_adds_a_header_entry_without_touching_core(org: Org, client: Clie
     assert f'<a href="{units}" aria-current="page">探针</a>' in nav
     assert nav.index("督办") < nav.index("探针") < nav.index(">单位<")  # order 75: between tasks (70) and units (80)
     assert nav.count("aria-current") == 1
+
+
+def test_start_up_fails_while_a_required_hook_has_no_listener() -> None:
+    """`jishi check` (and runserver, migrate) stops on a hook whose work is not optional and that nobody listens to."""
+    assert hooks_answered(None) == []  # as installed: the chain's sealing and the list's text search are answered
+
+    @hook(f"test.required.{next(_names)}", required=True)
+    def needed() -> None:
+        """A hook of the test's own that must be answered."""
+
+    @hook(f"test.single.{next(_names)}", single=True)
+    def asked() -> int:
+        """A hook of the test's own that asks for one answer."""
+        raise NotImplementedError
+
+    asked.register(lambda: 1)
+    asked.register(lambda: 2)
+    errors = hooks_answered(None)
+    assert {(e.id, e.msg) for e in errors} == {
+        ("jishi.E001", f"hook {asked.name} needs exactly one listener, has 2"),
+        ("jishi.E002", f"hook {needed.name} has no listener"),
+    }
+    needed.register(lambda: None)
+    asked.unregister(asked.listeners[1])
+    assert hooks_answered(None) == []
