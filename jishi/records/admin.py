@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from jishi.core.models import AuditEvent
 from jishi.org.admin_site import AdministratorAdmin, ReadOnlyAdmin, jishi_admin_site
+from jishi.records.fields import content_of
 from jishi.records.models import Category, WorkRecord
 
 
@@ -44,9 +45,7 @@ class WorkRecordAdmin(ReadOnlyAdmin):
 
     @admin.display(description="工作内容")
     def shown_content(self, record: WorkRecord) -> str:
-        if not getattr(record, "content_visible", False):
-            return "（敏感内容，仅本单位、上级和授权人员可见）"
-        return record.content
+        return content_of(record)["content"] or "（敏感内容，仅本单位、上级和授权人员可见）"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[WorkRecord]:
         return WorkRecord.objects.visible_to(request.user).select_related("author", "unit", "category")

@@ -17,6 +17,7 @@ from jishi.core import throttling
 from jishi.core.schemas import Id, UnitAndBelow, answers
 from jishi.org.http import AuthedRequest
 from jishi.records import exports
+from jishi.records.fields import masked
 from jishi.records.hooks import record_opened
 from jishi.records.models import Category, Visibility, WorkRecord
 from jishi.records.rules import can_edit
@@ -192,6 +193,25 @@ def record_out(
     zone = zone or timezone.get_current_timezone()
     shown = bool(getattr(record, "content_visible", False))
     duty = record.duty
+    content = masked(
+        {
+            "content": record.content,
+            "place": record.place,
+            "result": record.result,
+            "reflection": record.reflection,
+            "participants": [
+                {
+                    "person": {"id": p.person_id, "name": p.person_name} if p.person_id else None,
+                    "unit": {"id": p.unit_id, "name": p.unit_name} if p.unit_id else None,
+                    "contact_name": p.contact_name,
+                }
+                for p in (participants_in(record) if participants is None else participants)
+            ]
+            if shown
+            else None,
+        },
+        shown=shown,
+    )
     return {
         "id": record.pk,
         "author": {"id": record.author_id, "name": record.author.full_name},
@@ -202,21 +222,12 @@ def record_out(
         "duration_minutes": record.duration_minutes,
         "category": {"code": record.category.code, "name": record.category.name},
         "content_hidden": not shown,
-        "content": record.content if shown else None,
-        "place": record.place if shown else None,
+        "content": content["content"],
+        "place": content["place"],
         "duty": {"id": duty.pk, "code": duty.code, "title": duty.title} if duty else None,
-        "result": record.result if shown else None,
-        "reflection": record.reflection if shown else None,
-        "participants": [
-            {
-                "person": {"id": p.person_id, "name": p.person_name} if p.person_id else None,
-                "unit": {"id": p.unit_id, "name": p.unit_name} if p.unit_id else None,
-                "contact_name": p.contact_name,
-            }
-            for p in (participants_in(record) if participants is None else participants)
-        ]
-        if shown
-        else [],
+        "result": content["result"],
+        "reflection": content["reflection"],
+        "participants": content["participants"] or [],
         "visibility": str(record.visibility),
         "is_sensitive": record.is_sensitive,
         "is_late": record.is_late,

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from jishi.core.tables import csv_row, xlsx_row
 from jishi.org.calendar import local_today
+from jishi.records.fields import masked
 from jishi.records.models import RecordParticipant, Visibility
 from jishi.records.selectors import RecordFilters, filtered_records
 
@@ -146,6 +147,12 @@ def rows(*, user: Any, filters: RecordFilters) -> Iterator[list[Any]]:
         ) in chunk:
             overnight = bool(start and end and end.astimezone(zone).date() > start.astimezone(zone).date())
             people, partners = parts.get(pk, ("", ""))
+            texts = masked(
+                {"content": content, "place": place, "result": result, "reflection": reflection},
+                shown=shown,
+                hidden="",
+                hidden_as={"content": HIDDEN},
+            )
             yield [
                 pk,
                 day,
@@ -158,14 +165,14 @@ def rows(*, user: Any, filters: RecordFilters) -> Iterator[list[Any]]:
                 unit,
                 department,
                 category,
-                content if shown else HIDDEN,
-                place if shown else "",
+                texts["content"],
+                texts["place"],
                 people,
                 partners,
                 duty_code or "",
                 duty or "",
-                result if shown else "",
-                reflection if shown else "",
+                texts["result"],
+                texts["reflection"],
                 str(_VISIBILITY.get(visibility, visibility)),
                 "是" if sensitive else "否",
                 "是" if late else "否",

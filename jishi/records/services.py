@@ -25,6 +25,7 @@ from jishi.org.calendar import WorkingCalendar, at, day_of, next_working_day
 from jishi.org.models import Assignment, Duty, Person, Unit
 from jishi.org.selectors import by_precedence, duties_for
 from jishi.records.attachments import REFUSED_MESSAGE, first_bytes, is_active
+from jishi.records.fields import snapshot_values
 from jishi.records.hooks import record_created, record_written
 from jishi.records.models import (
     Addendum,
@@ -276,23 +277,9 @@ def _utc_iso(moment: datetime.datetime | None) -> str | None:
 
 
 def record_snapshot(record: WorkRecord | BulkRecord, participants: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "date": record.date.isoformat(),
-        "unit": record.unit_id,
-        "start_at": _utc_iso(record.start_at),
-        "end_at": _utc_iso(record.end_at),
-        "duration_minutes": record.duration_minutes,
-        "category": record.category_id,
-        "content": record.content,
-        "place": record.place,
-        "duty": record.duty_id,
-        "result": record.result,
-        "reflection": record.reflection,
-        "visibility": record.visibility,
-        "is_sensitive": record.is_sensitive,
-        "participants": participants,
-        **_withdrawal(record),
-    }
+    """What a version keeps: the record's fields as records.fields declares them, in that order (the integrity chain
+    hashes the text), then who took part and, once withdrawn, the withdrawal."""
+    return {**snapshot_values(record), "participants": participants, **_withdrawal(record)}
 
 
 def _withdrawal(record: WorkRecord | BulkRecord) -> dict[str, Any]:

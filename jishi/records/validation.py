@@ -14,15 +14,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from jishi.records.fields import CONTENT_MAX_CHARS, TEXT_LIMITS
 from jishi.records.models import Visibility
 
-CONTENT_MAX_CHARS = 5000
 MIN_SUBSTANCE = 10
 MIN_DISTINCT_CHARS = 5
 MAX_PARTICIPANTS = 50
 CONTACT_NAME_MAX_CHARS = 50
 MAX_DURATION_MINUTES = 24 * 60
-TEXT_LIMITS = {"place": 200, "result": 2000, "reflection": 2000}
 VISIBILITIES = frozenset(Visibility.values)  # read once: the bulk writer checks millions of records
 SUBSTANCE_HINT = "请写明做了什么：做了什么事、与谁、结果如何。例如：“与区财政局对接2027年预算编制，确定三项重点支出”。"
 

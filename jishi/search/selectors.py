@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 
 from jishi.org.rules import reader_for
+from jishi.records.fields import content_of
 from jishi.records.models import RecordQuerySet, WorkRecord
 from jishi.records.rules import NOTHING, content_q
 from jishi.records.selectors import RecordFilters, filtered_records, parse_cursor
@@ -143,9 +144,9 @@ def _snippet(name: str, text: str, query: Query) -> Snippet | None:
 
 def snippets_for(record: WorkRecord, query: Query) -> list[Snippet]:
     """Highlighted pieces of the fields that contain the words — only for a record whose content the reader sees."""
-    if not getattr(record, "content_visible", False):
+    texts = content_of(record)  # the content fields through the one mask step: None where the reader may not read
+    if texts["content"] is None:
         return []
-    texts = {name: getattr(record, name) for name in FIELD_LABELS if name != "addenda"}
     texts["addenda"] = "\n".join(a.content for a in record.addenda.all())
     found = [_snippet(name, text, query) for name, text in texts.items()]
     snippets = [s for s in found if s is not None]

@@ -1,0 +1,102 @@
+"""The record's fields, declared once: label, limit, whether it is content, how a version's snapshot writes it.
+
+Everything that lists the record's fields reads this list instead of naming them again: the rules' text limits
+(records.validation), the snapshot each version keeps (services.record_snapshot, hashed by the integrity chain),
+and the one "mask content" step (`masked`) that the API, the exports, the admin and search snippets go through, so a
+sensitive record's content fields are hidden the same way everywhere. Whether a reader sees the content is decided
+by rules.content_q (the `content_visible` flag every surface's query carries); which fields that hides is decided
+here.
+
+A new field: the model and its migration, one RecordField here, the templates, tests. Its place in FIELDS is its
+place in new snapshots; a field added to the snapshot later joins only the versions written after it, and the
+snapshots already sealed keep their text (integrity.canonical hashes the stored text).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+def _utc_iso(moment: datetime.datetime | None) -> str | None:
+    return moment.astimezone(datetime.UTC).isoformat() if moment else None
+
+
+def _iso_day(day: datetime.date) -> str:
+    return day.isoformat()
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True)
+class RecordField:
+    """One field of the work record as every surface sees it."""
+
+    name: str  # the snapshot's key and the API's name
+    label: str | Promise  # what people read (Chinese first)
+    attribute: str = ""  # the model attribute the snapshot reads; the name by default
+    max_chars: int | None = None  # the rules' limit on its length (records.validation)
+    content: bool = False  # part of the record's content: hidden where the reader may not read it (rules.content_q)
+    snapshot: Callable[[Any], Any] | None = _as_is  # how a version's snapshot writes it; None: not snapshotted
+
+    @property
+    def source(self) -> str:
+        return self.attribute or self.name
+
+
+FIELDS: tuple[RecordField, ...] = (
+    RecordField("date", _("日期"), snapshot=_iso_day),
+    RecordField("unit", _("单位"), attribute="unit_id"),
+    RecordField("start_at", _("开始"), snapshot=_utc_iso),
+    RecordField("end_at", _("结束"), snapshot=_utc_iso),
+    RecordField("duration_minutes", _("时长（分钟）")),
+    RecordField("category", _("类别"), attribute="category_id"),
+    RecordField("content", _("工作内容"), max_chars=5000, content=True),
+    RecordField("place", _("地点"), max_chars=200, content=True),
+    RecordField("duty", _("对应职责"), attribute="duty_id"),
+    RecordField("result", _("结果/进展"), max_chars=2000, content=True),
+    RecordField("reflection", _("体会/反思"), max_chars=2000, content=True),
+    RecordField("visibility", _("可见范围")),
+    RecordField("is_sensitive", _("敏感")),
+    # Who took part: written to the snapshot from the participant rows (services.record_snapshot), not an attribute.
+    RecordField("participants", _("参与者"), content=True, snapshot=None),
+)
+BY_NAME = {f.name: f for f in FIELDS}
+SNAPSHOT_FIELDS = tuple(f for f in FIELDS if f.snapshot is not None)
+CONTENT_FIELDS = tuple(f.name for f in FIELDS if f.content)  # content, place, result, reflection, participants
+CONTENT_TEXT_FIELDS = tuple(f.name for f in FIELDS if f.content and f.max_chars)  # the searchable texts
+TEXT_LIMITS = {f.name: f.max_chars for f in FIELDS if f.max_chars and f.name != "content"}  # content: its own rule
+CONTENT_MAX_CHARS: int = BY_NAME["content"].max_chars or 0
+
+
+def snapshot_values(record: Any) -> dict[str, Any]:
+    """The record's own fields as a version's snapshot writes them, in the declared order (participants and the
+    withdrawal are added by services.record_snapshot)."""
+    return {f.name: f.snapshot(getattr(record, f.source)) for f in SNAPSHOT_FIELDS}  # type: ignore[misc]
+
+
+def masked(
+    values: dict[str, Any], *, shown: bool, hidden: Any = None, hidden_as: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The one "mask content" step: `values` with each content field replaced by `hidden` (or its own placeholder in
+    `hidden_as`, such as an export's "（敏感内容）") unless the content is `shown` (the row's `content_visible`)."""
+    if shown:
+        return values
+    placeholders = hidden_as or {}
+    return {
+        name: (placeholders.get(name, hidden) if name in CONTENT_FIELDS else value) for name, value in values.items()
+    }
+
+
+def content_of(record: Any) -> dict[str, Any]:
+    """The record's content text fields (content, place, result, reflection), masked as the reader's flag says:
+    None where the content is hidden."""
+    shown = bool(getattr(record, "content_visible", False))
+    return masked({name: getattr(record, name) for name in CONTENT_TEXT_FIELDS}, shown=shown)
