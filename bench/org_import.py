@@ -134,8 +134,8 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
-    from jishi.org.imports import import_duties, import_people, import_positions, import_units
     from jishi.org.models import Assignment, Person, Position, Role, RoleGrant, Unit
+    from jishi.records.org_imports import import_duties, import_people, import_positions, import_units
 
     admin = Person.objects.create(username="bench-admin", full_name="基准管理员")
     RoleGrant.objects.create(person=admin, role=Role.ADMIN, all_units=True)
