@@ -8,7 +8,10 @@ from datetime import time
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.test import Client
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from jishi.org.models import Person
 from jishi.testing import Org, write_record
@@ -92,3 +95,13 @@ def test_the_task_form_picks_its_deadline_from_a_calendar(org: Org) -> None:
     assert 'type="date"' in tag(html, "deadline")
     description = tag(html, "description")
     assert description.startswith("<textarea") and 'rows="3"' in description and 'maxlength="2000"' in description
+
+
+def test_the_set_password_form_asks_the_browser_for_a_new_password(org: Org) -> None:
+    uid = urlsafe_base64_encode(force_bytes(org.author.pk))
+    response = Client().get(f"/password/set/{uid}/{default_token_generator.make_token(org.author)}/", follow=True)
+    html = response.content.decode()
+    for name in ("new_password1", "new_password2"):
+        field = tag(html, name)
+        assert 'type="password"' in field and 'autocomplete="new-password"' in field and "required" in field
+        assert f'<label for="id_{name}">' in html
