@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from jishi.core.cache import GenerationCache
 from jishi.feeds.models import Follow
 from jishi.org.calendar import local_today
-from jishi.org.models import DEPARTMENT_LEVEL_KINDS, Assignment, Leadership, Unit, UnitKind, path_unit_ids
-from jishi.org.rules import Reader, reader_for
+from jishi.org.models import DEPARTMENT_LEVEL_KINDS, Assignment, Leadership, Unit, UnitKind
+from jishi.org.rules import Reader, reader_for, superiors_of
 from jishi.org.selectors import subtree_ids
 from jishi.records.rules import NOTHING
 from jishi.records.selectors import Page, RecordFilters, record_page
@@ -63,33 +63,17 @@ def _leader_ids(today: datetime.date) -> list[int]:
 
 
 def superior_ids(reader: Reader) -> list[int]:
-    """The reader's superiors today (org/rules.py's definition, seen from below): heads of the units above and
-    including the reader's own, and the leaders in charge of any of them."""
+    """The reader's superiors today: org.rules.superiors_of (the superior relation's one definition), kept per
+    worker."""
     person_id = reader.person_id
     if person_id is None or not reader.unit_ids:
         return []
     today = local_today()
-    return list(_superiors.get((reader, today), lambda: _superior_ids(reader, person_id, today)) or [])
+    return list(_superiors.get((reader, today), lambda: superiors_of(person_id, reader.unit_ids, today)) or [])
 
 
 # Per worker, while the organisation is unchanged (jishi.core.cache): every 本单位 feed page asks.
 _superiors: GenerationCache[tuple[Reader, datetime.date], list[int]] = GenerationCache(maxsize=20_000)
-
-
-def _superior_ids(reader: Reader, person_id: int, today: datetime.date) -> list[int]:
-    paths = Unit.objects.filter(pk__in=reader.unit_ids).values_list("path", flat=True)
-    above = {pk for path in paths for pk in path_unit_ids(path)}
-    holders = (
-        Assignment.objects.active_on(today)
-        .filter(
-            Q(position__leadership=Leadership.PRINCIPAL, position__unit_id__in=above)
-            | Q(position__leadership__in=[Leadership.PRINCIPAL, Leadership.DEPUTY], position__in_charge_of__in=above)
-        )
-        .exclude(person_id=person_id)
-        .values_list("person_id", flat=True)
-        .distinct()
-    )
-    return list(holders)
 
 
 def _unit_branches(unit_ids: set[int], *, skip_departments: frozenset[int] = frozenset()) -> list[Q]:

@@ -11,6 +11,7 @@ Access follows the post: only assignments active today count.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -21,7 +22,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from jishi.core.cache import GenerationCache
-from jishi.org.models import Assignment, Leadership, Role, RoleGrant, Unit
+from jishi.org.models import Assignment, Leadership, Position, Role, RoleGrant, Unit, path_unit_ids
 
 
 @dataclass(frozen=True)
@@ -72,15 +73,53 @@ def _subtree_ids(units: list[Unit]) -> set[int]:
     return set(Unit.objects.filter(condition).values_list("id", flat=True))
 
 
+# The superior relation, defined here once. A post leads the unit it is the principal post (正职) of and every unit
+# it is in charge of (分管, principal or deputy); its holder is a superior for the units it leads and all below them.
+# build_reader reads it from above (the units a reader's posts lead); superiors_of from below (who leads a unit or any
+# unit above it).
+LEADING = (Leadership.PRINCIPAL, Leadership.DEPUTY)
+
+
+def leading_posts_q(unit_ids: Iterable[int], *, prefix: str = "") -> Q:
+    """The posts (Position, or through `prefix`, e.g. "position__") that lead any of `unit_ids`."""
+    ids = list(unit_ids)
+    return Q(**{f"{prefix}leadership": Leadership.PRINCIPAL, f"{prefix}unit_id__in": ids}) | Q(
+        **{f"{prefix}leadership__in": LEADING, f"{prefix}in_charge_of__in": ids}
+    )
+
+
+def led_units(positions: list[Position]) -> list[Unit]:
+    """The units these posts lead (a query only for posts that lead anything: most people lead nothing)."""
+    leading = [p for p in positions if p.leadership in LEADING]
+    heads = [p.unit for p in leading if p.leadership == Leadership.PRINCIPAL]
+    if leading:
+        heads += list(Unit.objects.filter(leaders_in_charge__in=leading))
+    return heads
+
+
+def superiors_of(person_id: int, unit_ids: Iterable[int], today: datetime.date) -> list[int]:
+    """The people who are superiors today of someone serving in `unit_ids` (the person themself left out)."""
+    paths = Unit.objects.filter(pk__in=list(unit_ids)).values_list("path", flat=True)
+    above = {pk for path in paths for pk in path_unit_ids(path)}
+    if not above:
+        return []
+    holders = (
+        Assignment.objects.active_on(today)
+        .filter(leading_posts_q(above, prefix="position__"))
+        .exclude(person_id=person_id)
+        .values_list("person_id", flat=True)
+        .distinct()
+    )
+    return list(holders)
+
+
 def build_reader(person_id: int, today: datetime.date) -> Reader:
     """Compute the reader from current posts and active role grants (three or four queries)."""
     assignments = list(Assignment.objects.active_on(today).filter(person_id=person_id).select_related("position__unit"))
     unit_ids = {a.position.unit_id for a in assignments}
     department_ids = {a.position.unit.department_id or a.position.unit_id for a in assignments}
-    leading = [a.position for a in assignments if a.position.leadership != Leadership.NONE]
-    heads = [p.unit for p in leading if p.leadership == Leadership.PRINCIPAL]
-    if leading:  # most people lead nothing: spare them the query
-        heads += list(Unit.objects.filter(leaders_in_charge__in=leading))
+    leading = [a.position for a in assignments if a.position.leadership in LEADING]
+    heads = led_units(leading)
     is_jurisdiction_leader = any(p.unit.tier == 0 for p in leading)
     # The jurisdiction's principal leaders head the root, and so are superiors of everyone.
     superior_of_all = any(u.parent_id is None for u in heads)
