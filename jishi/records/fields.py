@@ -7,9 +7,11 @@ sensitive record's content fields are hidden the same way everywhere. Whether a 
 by rules.content_q (the `content_visible` flag every surface's query carries); which fields that hides is decided
 here.
 
-A new field: the model and its migration, one RecordField here, the templates, tests. Its place in FIELDS is its
-place in new snapshots; a field added to the snapshot later joins only the versions written after it, and the
-snapshots already sealed keep their text (integrity.canonical hashes the stored text).
+A new field: the model and its migration, one RecordField here, the templates, tests (docs/architecture.md lists
+the places that still name fields by hand). FIELDS' order is the snapshot's key order, which must not change: the
+chain hashes the stored text. A field added to the snapshot would make every existing record differ from its
+latest version in `verify`: declare it with snapshot=None, or leave it out of the snapshot while it is empty (as
+services.record_snapshot does with the withdrawal).
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ class RecordQuerySet(models.QuerySet["WorkRecord"]):
         """Records `user` may read, annotated with `content_visible`. Every surface starts here.
 
         flag_content=False leaves the annotation out, for a query that only picks ids: whoever then fetches the rows
-        flags each one with rules.can_read_content.
+        flags them with rules.with_content_visible (content_q, the content rule's one definition).
         """
         from jishi.records import rules
 

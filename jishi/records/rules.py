@@ -103,20 +103,6 @@ def with_content_visible(queryset: RecordQuerySet, user: Any) -> RecordQuerySet:
     return queryset.annotate(content_visible=annotation)
 
 
-def can_read_content(user: Any, record: WorkRecord) -> bool:
-    """For one record already known to be readable (e.g. a participant or attachment download)."""
-    reader = reader_for(user)
-    if reader.is_anonymous or record.withdrawn_at is not None:
-        return False
-    if not record.is_sensitive or record.author_id == reader.person_id:
-        return True
-    return (
-        record.department_id in reader.department_ids
-        or reader.is_superior_for(record.unit_id)
-        or reader.reads_in_scope(record.unit_id)
-    )
-
-
 def can_edit(user: Any, record: WorkRecord) -> bool:
     """Only the author changes a record, and only before it locks; nobody edits a locked or withdrawn record."""
     return (
