@@ -216,7 +216,7 @@ def test_a_created_record_is_answered_as_its_detail(api: Client, org: Org) -> No
 
 
 def test_a_listed_record_reads_exactly_as_its_detail(api: Client, org: Org) -> None:
-    """The list writes its JSON itself (times included); the detail goes through django-ninja's schema."""
+    """The list and the detail are both answered through the declared RecordOut (records.api.answer)."""
     mine = write_record(org.author, participant_ids=[org.colleague.pk])
     theirs = write_record(org.colleague, is_sensitive=True, duration_minutes=45, start_time=None, end_time=None)
     listed = {item["id"]: item for item in api.get("/api/v1/records").json()["items"]}

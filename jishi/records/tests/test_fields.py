@@ -115,3 +115,19 @@ def test_addenda_and_a_sensitive_record_go_through_the_same_mask_in_the_export_a
     response: Any = client.get("/api/v1/records/export?format=csv")
     exported = b"".join(response.streaming_content).decode("utf-8-sig")
     assert "（敏感内容）" in exported and "区信访办" not in exported and "办结" not in exported
+
+
+def test_the_api_answers_a_list_and_a_record_through_its_declared_schema(org: Org, monkeypatch: Any) -> None:
+    from django.test import Client
+
+    from jishi.records import api
+
+    record = write_record(org.author)
+    client = Client(raise_request_exception=False)
+    client.force_login(org.author)
+    assert client.get("/api/v1/records").status_code == 200
+    original = api.record_out
+    # A shape RecordOut does not declare never reaches a caller: the list and the detail are checked against it.
+    monkeypatch.setattr(api, "record_out", lambda *args, **kwargs: original(*args, **kwargs) | {"version": "v1"})
+    assert client.get("/api/v1/records").status_code == 500
+    assert client.get(f"/api/v1/records/{record.pk}").status_code == 500
