@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from jishi.core.tables import csv_row, xlsx_row
 from jishi.org.calendar import local_today
-from jishi.records.fields import masked
+from jishi.records.fields import SHEET_COLUMNS, masked
 from jishi.records.models import RecordParticipant, Visibility
 from jishi.records.selectors import RecordFilters, filtered_records
 
@@ -33,34 +33,9 @@ FORMATS = {
 EXCEL_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header row
 HIDDEN = "（敏感内容）"
 
-# (header, English key): the headers are the records import's (imports.SHEET), so an export imports again; the
-# columns only people read (编号, 记录人, 单位 …) are the import's ignored ones.
-COLUMNS = [
-    ("编号", "id"),
-    ("日期", "date"),
-    ("开始", "start"),
-    ("结束", "end"),
-    ("次日结束", "ends_next_day"),
-    ("时长（分钟）", "duration_minutes"),
-    ("工号", "employee_number"),
-    ("记录人", "author"),
-    ("单位", "unit"),
-    ("本单位", "department"),
-    ("类别", "category"),
-    ("工作内容", "content"),
-    ("地点", "place"),
-    ("参与人员", "participants"),
-    ("合作单位", "partner_units"),
-    ("职责编码", "duty_code"),
-    ("对应职责", "duty"),
-    ("结果/进展", "result"),
-    ("体会/反思", "reflection"),
-    ("可见范围", "visibility"),
-    ("敏感", "sensitive"),
-    ("补记", "late"),
-    ("提交时间", "submitted_at"),
-    ("版本", "version"),
-]
+# (header, English key), declared once in records.fields with the import's: an export imports again, the columns
+# only people read (编号, 记录人, 单位 …) being the ones the import ignores.
+COLUMNS = [(column.header, column.key) for column in SHEET_COLUMNS]
 _VALUES = [
     "id",
     "date",
@@ -153,32 +128,33 @@ def rows(*, user: Any, filters: RecordFilters) -> Iterator[list[Any]]:
                 hidden="",
                 hidden_as={"content": HIDDEN},
             )
-            yield [
-                pk,
-                day,
-                clock(start),
-                clock(end),
-                "是" if overnight else "否",
-                minutes,
-                number or username,  # the import finds an account without a 工号 by its username
-                author,
-                unit,
-                department,
-                category,
-                texts["content"],
-                texts["place"],
-                people,
-                partners,
-                duty_code or "",
-                duty or "",
-                texts["result"],
-                texts["reflection"],
-                str(_VISIBILITY.get(visibility, visibility)),
-                "是" if sensitive else "否",
-                "是" if late else "否",
-                submitted.astimezone(zone).replace(tzinfo=None),
-                version,
-            ]
+            cells = {
+                "id": pk,
+                "date": day,
+                "start": clock(start),
+                "end": clock(end),
+                "ends_next_day": "是" if overnight else "否",
+                "duration_minutes": minutes,
+                "employee_number": number or username,  # the import finds an account without a 工号 by its username
+                "author": author,
+                "unit": unit,
+                "department": department,
+                "category": category,
+                "content": texts["content"],
+                "place": texts["place"],
+                "participants": people,
+                "partner_units": partners,
+                "duty_code": duty_code or "",
+                "duty": duty or "",
+                "result": texts["result"],
+                "reflection": texts["reflection"],
+                "visibility": str(_VISIBILITY.get(visibility, visibility)),
+                "sensitive": "是" if sensitive else "否",
+                "late": "是" if late else "否",
+                "submitted_at": submitted.astimezone(zone).replace(tzinfo=None),
+                "version": version,
+            }
+            yield [cells[key] for _, key in COLUMNS]
 
 
 def csv_chunks(*, user: Any, filters: RecordFilters) -> Iterator[str]:

@@ -78,6 +78,49 @@ TEXT_LIMITS = {f.name: f.max_chars for f in FIELDS if f.max_chars and f.name != 
 CONTENT_MAX_CHARS: int = BY_NAME["content"].max_chars or 0
 
 
+@dataclass(frozen=True)
+class SheetColumn:
+    """A column of the records' spreadsheets: the export writes it, the import reads it (or, for a column only people
+    read, accepts and ignores it, so that an export imports again)."""
+
+    key: str
+    headers: tuple[str, ...]  # the Chinese header first (the file is Chinese whatever the language), then alternatives
+    imported: bool = True
+
+    @property
+    def header(self) -> str:
+        return self.headers[0]
+
+
+# The export's columns in order; the import reads those marked imported, and its template lists them in this order.
+SHEET_COLUMNS: tuple[SheetColumn, ...] = (
+    SheetColumn("id", ("编号",), imported=False),
+    SheetColumn("date", ("日期", "date")),
+    SheetColumn("start", ("开始", "开始时间", "start", "start_time")),
+    SheetColumn("end", ("结束", "结束时间", "end", "end_time")),
+    SheetColumn("ends_next_day", ("次日结束", "ends_next_day")),
+    SheetColumn("duration_minutes", ("时长（分钟）", "时长", "duration_minutes")),
+    SheetColumn("employee_number", ("工号", "employee_number")),
+    SheetColumn("author", ("记录人",), imported=False),
+    SheetColumn("unit", ("单位",), imported=False),
+    SheetColumn("department", ("本单位",), imported=False),
+    SheetColumn("category", ("类别", "category")),
+    SheetColumn("content", ("工作内容", "内容", "content")),
+    SheetColumn("place", ("地点", "place")),
+    SheetColumn("participants", ("参与人员", "participants")),
+    SheetColumn("partner_units", ("合作单位", "partner_units")),
+    SheetColumn("duty_code", ("职责编码", "duty_code")),
+    SheetColumn("duty", ("对应职责",), imported=False),
+    SheetColumn("result", ("结果/进展", "结果", "result")),
+    SheetColumn("reflection", ("体会/反思", "reflection")),
+    SheetColumn("visibility", ("可见范围", "visibility")),
+    SheetColumn("sensitive", ("敏感", "sensitive")),
+    SheetColumn("late", ("补记",), imported=False),
+    SheetColumn("submitted_at", ("提交时间", "submitted_at")),
+    SheetColumn("version", ("版本",), imported=False),
+)
+
+
 def snapshot_values(record: Any) -> dict[str, Any]:
     """The record's own fields as a version's snapshot writes them, in the declared order (participants and the
     withdrawal are added by services.record_snapshot)."""

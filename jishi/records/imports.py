@@ -49,6 +49,7 @@ from jishi.org.selectors import by_precedence, duty_serves, held_on
 from jishi.records import org_imports
 from jishi.records.batches import batch_create, fingerprint, refuse_repeat
 from jishi.records.bulk import BulkRecord, category_names, id_runs, write_records
+from jishi.records.fields import SHEET_COLUMNS
 from jishi.records.hooks import records_imported
 from jishi.records.models import Category, Visibility, WorkRecord
 from jishi.records.validation import RecordFacts, RecordValues, content_errors, record_errors
@@ -60,24 +61,12 @@ MAX_ROWS = 200_000
 
 SHEET = Sheet(
     title="工作记实",
+    # The export's columns that the import reads, in its order — except that a template leads with whose records they
+    # are (工号), where an export leads with each record's id.
     columns={
-        "employee_number": ("工号", "employee_number"),
-        "date": ("日期", "date"),
-        "start": ("开始", "开始时间", "start", "start_time"),
-        "end": ("结束", "结束时间", "end", "end_time"),
-        "ends_next_day": ("次日结束", "ends_next_day"),
-        "duration_minutes": ("时长（分钟）", "时长", "duration_minutes"),
-        "category": ("类别", "category"),
-        "content": ("工作内容", "内容", "content"),
-        "place": ("地点", "place"),
-        "participants": ("参与人员", "participants"),
-        "partner_units": ("合作单位", "partner_units"),
-        "duty_code": ("职责编码", "duty_code"),
-        "result": ("结果/进展", "结果", "result"),
-        "reflection": ("体会/反思", "reflection"),
-        "visibility": ("可见范围", "visibility"),
-        "sensitive": ("敏感", "sensitive"),
-        "submitted_at": ("提交时间", "submitted_at"),
+        column.key: column.headers
+        for column in sorted(SHEET_COLUMNS, key=lambda column: column.key != "employee_number")
+        if column.imported
     },
     required=("employee_number", "date", "category", "content", "submitted_at"),
     example={
@@ -116,7 +105,7 @@ SHEET = Sheet(
         "提交时间": _("日期和时间，如 2014-03-05 17:42；不能早于工作结束，不能晚于现在"),
     },
     # Columns an export adds for people to read; accepted and ignored, so that an export imports again.
-    ignored=("编号", "记录人", "单位", "本单位", "对应职责", "补记", "版本"),
+    ignored=tuple(column.header for column in SHEET_COLUMNS if not column.imported),
 )
 COLUMNS = SHEET.columns
 EXAMPLE = SHEET.example
