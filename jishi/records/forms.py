@@ -1,4 +1,5 @@
-"""The record form: parses what a person typed into a RecordInput; the rules live in the service."""
+"""The record form: parses what a person typed into a RecordInput; the rules live in the service, the fields' labels
+and limits in records.fields."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jishi.org.models import Duty, Person
+from jishi.records.fields import BY_NAME as FIELD
 from jishi.records.models import Category, Visibility
 from jishi.records.services import RecordInput, posts_on
 
@@ -18,9 +20,9 @@ SERVICE_FIELD_FOR_FORM = {"participants": "participants", "duration_minutes": "d
 
 
 class RecordForm(forms.Form):
-    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = forms.DateField(label=FIELD["date"].label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     category = forms.ModelChoiceField(
-        label=_("类别"), queryset=Category.objects.filter(is_active=True), empty_label=None
+        label=FIELD["category"].label, queryset=Category.objects.filter(is_active=True), empty_label=None
     )
     start_time = forms.TimeField(
         label=_("开始"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -30,7 +32,7 @@ class RecordForm(forms.Form):
     )
     ends_next_day = forms.BooleanField(label=_("次日结束"), required=False)
     duration_minutes = forms.IntegerField(
-        label=_("时长（分钟）"),
+        label=FIELD["duration_minutes"].label,
         required=False,
         min_value=1,
         max_value=1440,
@@ -38,16 +40,18 @@ class RecordForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     content = forms.CharField(
-        label=_("工作内容"),
+        label=FIELD["content"].label,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("做了什么、与谁、结果如何")}),
         error_messages={"required": "请填写工作内容。"},
     )
-    place = forms.CharField(label=_("地点"), required=False, max_length=200)
-    duty = forms.TypedChoiceField(label=_("对应职责"), required=False, coerce=int, empty_value=None)
+    place = forms.CharField(label=FIELD["place"].label, required=False, max_length=FIELD["place"].max_chars)
+    duty = forms.TypedChoiceField(label=FIELD["duty"].label, required=False, coerce=int, empty_value=None)
     unit = forms.TypedChoiceField(label=_("记在哪个单位"), required=False, coerce=int, empty_value=None)
-    result = forms.CharField(label=_("结果/进展"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    result = forms.CharField(label=FIELD["result"].label, required=False, widget=forms.Textarea(attrs={"rows": 2}))
     reflection = forms.CharField(label=_("体会/反思（可选）"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    visibility = forms.ChoiceField(label=_("可见范围"), choices=Visibility.choices, initial=Visibility.INTERNAL)
+    visibility = forms.ChoiceField(
+        label=FIELD["visibility"].label, choices=Visibility.choices, initial=Visibility.INTERNAL
+    )
     is_sensitive = forms.BooleanField(label=_("敏感内容（人事、财务、信访等）"), required=False)
 
     def __init__(self, *args: Any, author: Person, duties: list[Duty], **kwargs: Any) -> None:
