@@ -19,10 +19,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _utc_iso(moment: datetime.datetime | None) -> str | None:
@@ -42,7 +44,7 @@ class RecordField:
     """One field of the work record as every surface sees it."""
 
     name: str  # the snapshot's key and the API's name
-    label: str | Promise  # what people read (Chinese first)
+    label: StrOrPromise  # what people read (Chinese first)
     attribute: str = ""  # the model attribute the snapshot reads; the name by default
     max_chars: int | None = None  # the rules' limit on its length (records.validation)
     content: bool = False  # part of the record's content: hidden where the reader may not read it (rules.content_q)
