@@ -22,12 +22,14 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
+from jishi.records.fields import CONTENT_TEXT_FIELDS
 from jishi.records.models import Addendum, WorkRecord
 from jishi.search.terms import index_text, tsvector_literal
 
-# What a reader sees of a record's content and may search for, with its addenda; all of it is hidden together
-# when the content is (records/rules.py content_q, the detail page), so one document per record is enough.
-SOURCE_FIELDS = ("content", "place", "result", "reflection")
+# What a reader sees of a record's content and may search for (records.fields: its content text fields), with its
+# addenda; all of it is hidden together when the content is (records/rules.py content_q, the detail page), so one
+# document per record is enough.
+SOURCE_FIELDS = CONTENT_TEXT_FIELDS
 CHUNK = 20_000
 Rows = list[tuple[Any, ...]]  # (record id, content, place, result, reflection, addenda)
 Documents = list[tuple[int, str]]
