@@ -15,7 +15,8 @@ def _fresh_worker_caches() -> None:
 @pytest.fixture(autouse=True)
 def _empty_shared_cache() -> None:
     """Each test starts with no request counted against a rate limit (jishi.core.throttling)."""
-    caches["default"].clear()
+    for counter in caches.all():
+        counter.clear()
 
 
 @pytest.fixture

@@ -273,3 +273,9 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 500},
         }
     }
+# The general API limit is a safety net against a runaway script, counted on every API call: on the file cache that
+# write cost about half the API list's throughput (bench/RESULTS.md, seventh session). Without Redis it is counted in
+# each worker's memory instead (a person may then reach the limit once per worker); wrong tokens, search and export,
+# which guard against guessing and expensive work, are always counted where every worker sees them.
+CACHES["worker"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "jishi-rate"}
+JISHI_RATE_CACHES = {"api": "default" if _cache_url else "worker"}

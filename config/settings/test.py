@@ -21,7 +21,10 @@ MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa:
 DATA_DIR = Path(tempfile.mkdtemp(prefix="jishi-test-"))
 
 # One process: the cache is memory, emptied before each test (jishi/conftest.py).
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"},
+    "worker": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "worker"},
+}
 # The rate limits are counted in every test, but only tests about them set limits anyone reaches.
 JISHI_RATE_LIMITS = {scope: "100000/min" for scope in JISHI_RATE_LIMITS}  # noqa: F405
 # The test client's login() calls authenticate() without a request, which django-axes refuses; the lockout tests

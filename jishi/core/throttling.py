@@ -1,8 +1,9 @@
 """Request rate limits: the API per person, search and export per person, wrong API tokens per address.
 
-Counts live in Django's default cache, which every gunicorn worker shares (config/settings/base.py: CACHES), in fixed
-windows: `30/min` allows 30 requests in each clock minute, and a request over it is told how many seconds remain in
-the window (Retry-After). Limits come from settings.JISHI_RATE_LIMITS, read on every request.
+Counts live in Django's default cache, which every gunicorn worker shares (config/settings/base.py: CACHES) — except
+the general API limit without Redis, counted in each worker's memory (JISHI_RATE_CACHES) — in fixed windows: `30/min`
+allows 30 requests in each clock minute, and a request over it is told how many seconds remain in the window
+(Retry-After). Limits come from settings.JISHI_RATE_LIMITS, read on every request.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import BaseCache, caches
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from ninja.throttling import BaseThrottle
@@ -49,6 +50,11 @@ def _key(scope: str, ident: str, index: int) -> str:
     return f"jishi:rate:{scope}:{ident}:{index}"
 
 
+def _counter(scope: str) -> BaseCache:
+    """Where a scope's requests are counted: the shared cache, or the worker's own (settings.JISHI_RATE_CACHES)."""
+    return caches[settings.JISHI_RATE_CACHES.get(scope, "default")]
+
+
 def _window(limit: Rate) -> tuple[int, float]:
     """The number of the current window and the seconds left in it."""
     now = clock()
@@ -63,6 +69,7 @@ def over(scope: str, ident: str) -> int | None:
     if limit is None:
         return None
     index, left = _window(limit)
+    cache = _counter(scope)
     return math.ceil(left) if (cache.get(_key(scope, ident, index)) or 0) >= limit.count else None
 
 
@@ -73,6 +80,7 @@ def count(scope: str, ident: str) -> int | None:
         return None
     index, left = _window(limit)
     key = _key(scope, ident, index)
+    cache = _counter(scope)
     try:
         used = cache.incr(key)
     except ValueError:  # the window's first request

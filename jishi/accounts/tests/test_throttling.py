@@ -209,6 +209,35 @@ def test_the_api_has_a_limit_per_person(org: Org, limits: dict[str, str]) -> Non
     assert bearer(other).get("/api/v1/records").status_code == 200
 
 
+def test_without_redis_the_api_limit_counts_in_the_workers_memory_and_the_guards_where_all_see_them(
+    org: Org, limits: dict[str, str], settings: Any
+) -> None:
+    """The general API limit costs a shared-cache write per call, which halved the API list on the file cache;
+    wrong tokens, search and export must still be counted where every worker sees them."""
+    from django.core.cache import caches
+
+    limits.update(api="3/min", bad_token="3/min", search="3/min")
+    write_record(org.author)
+    _, secret = token_create(person=org.author, name="对接")
+    bearer(secret).get("/api/v1/records")
+    bearer(secret).get("/api/v1/search", {"q": "预算"})
+    bearer("jsk_guess").get("/api/v1/records")
+    window = int(throttling.clock() // 60)
+
+    def counted(alias: str, scope: str, ident: str) -> int | None:
+        return caches[alias].get(f"jishi:rate:{scope}:{ident}:{window}")
+
+    person = f"person:{org.author.pk}"
+    assert settings.JISHI_RATE_CACHES == {"api": "worker"}
+    assert counted("worker", "api", person) == 2 and counted("default", "api", person) is None
+    assert counted("default", "search", person) == 1
+    assert counted("default", "bad_token", OFFICE) == 1
+
+    settings.JISHI_RATE_CACHES = {"api": "default"}  # what JISHI_CACHE_URL (Redis) gives
+    bearer(secret).get("/api/v1/records")
+    assert counted("default", "api", person) == 1
+
+
 def test_search_and_export_have_tighter_limits_on_the_api(org: Org, limits: dict[str, str]) -> None:
     limits.update(search="2/min", export="1/min")
     write_record(org.author)
