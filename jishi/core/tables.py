@@ -329,7 +329,8 @@ def parse_when(value: Any) -> tuple[datetime.date | None, datetime.time | None]:
     cell's UTC offset, if it gave one. The one reader of dates and times for every importer.
 
     Reads text in the forms above, Excel's datetime, date, time and duration cells, and Excel serial numbers (a
-    number in the cell, or text that is only a number). Raises ValueError for anything else.
+    number in the cell; in text only a fraction, a time of day — "2026" or "1102" typed as text is refused, never
+    read as a day in 1905). Raises ValueError for anything else.
     """
     if isinstance(value, datetime.datetime):
         return value.date(), value.timetz()
@@ -346,7 +347,7 @@ def parse_when(value: Any) -> tuple[datetime.date | None, datetime.time | None]:
     if isinstance(value, int | float):
         return _from_serial(float(value))
     cleaned = unicodedata.normalize("NFKC", text(value))
-    if re.fullmatch(r"\d+\.\d+|\d{1,7}", cleaned):
+    if re.fullmatch(r"0?\.\d+", cleaned):  # a time of day as Excel's fraction; bare digits in text are no date
         return _from_serial(float(cleaned))
     found = _WHEN.fullmatch(cleaned)
     if not cleaned or found is None or not (found["year"] or found["compact"] or found["hour"]):

@@ -249,8 +249,22 @@ def backup_check(source: Path) -> dict[str, Any]:
     database, files = manifest.get("database"), manifest.get("files")
     if not isinstance(database, dict) or not isinstance(files, dict) or database.get("file") not in files:
         raise BackupError("备份清单不完整：缺少数据库文件或校验和。")
-    if not all(isinstance(manifest.get(key), kind) for key, kind in (("counts", dict), ("chain_heads", list))):
-        raise BackupError("备份清单不完整：缺少行数或哈希链链头。")
+    expected_kinds = (("counts", dict), ("chain_heads", list), ("migrations", dict))
+    if not all(isinstance(manifest.get(key), kind) for key, kind in expected_kinds):
+        raise BackupError("备份清单不完整：缺少行数、哈希链链头或迁移记录。")
+    vendor = str(database.get("vendor"))
+    if vendor != connection.vendor:
+        raise BackupError(
+            f"这是 {VENDOR_NAMES.get(vendor, vendor)} 数据库的备份，当前配置的是 "
+            f"{VENDOR_NAMES.get(connection.vendor, connection.vendor)}：请用同一种数据库恢复（DATABASE_URL）。"
+        )
+    known = set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
+    newer = sorted(
+        f"{app}.{name}" for app, names in manifest["migrations"].items() for name in names if (app, name) not in known
+    )
+    if newer:
+        raise BackupError(f"这份备份来自更新版本的记实（本版本没有的迁移：{'、'.join(newer[:5])}）：请先升级记实。")
+    # Last, as hashing a large database and its uploads takes minutes: the refusals above come at once.
     root = source.resolve()
     for name, expected in sorted(files.items()):
         path = (source / name).resolve()
@@ -260,21 +274,6 @@ def backup_check(source: Path) -> dict[str, Any]:
             raise BackupError(f"备份缺少文件：{name}")
         if _sha256(path) != expected:
             raise BackupError(f"校验和不符：{name}（文件已损坏或被改动），不能用这份备份恢复。")
-    vendor = str(database.get("vendor"))
-    if vendor != connection.vendor:
-        raise BackupError(
-            f"这是 {VENDOR_NAMES.get(vendor, vendor)} 数据库的备份，当前配置的是 "
-            f"{VENDOR_NAMES.get(connection.vendor, connection.vendor)}：请用同一种数据库恢复（DATABASE_URL）。"
-        )
-    known = set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
-    newer = sorted(
-        f"{app}.{name}"
-        for app, names in manifest.get("migrations", {}).items()
-        for name in names
-        if (app, name) not in known
-    )
-    if newer:
-        raise BackupError(f"这份备份来自更新版本的记实（本版本没有的迁移：{'、'.join(newer[:5])}）：请先升级记实。")
     return manifest
 
 

@@ -147,11 +147,6 @@ def _merge(runs: Iterable[tuple[int, int]]) -> Runs:
     return merged
 
 
-def runs_of(ids: Iterable[int]) -> Runs:
-    """The runs that cover exactly `ids`."""
-    return _merge((i, i) for i in ids)
-
-
 def _in_runs(runs: Runs, name: str = "pk") -> Q:
     query = Q(pk__in=[])
     for first, last in runs:

@@ -81,8 +81,6 @@ def unit_save(unit: Unit) -> Unit:
     unit.path = (unit.parent.path if unit.parent else "/") + unit_path_segment(
         sort_order=unit.sort_order, name=unit.name, pk=unit.pk
     )
-    if len(unit.path) > PATH_MAX_LENGTH:
-        raise ValidationError({"parent": f"单位层级过深：最多 {PATH_MAX_LENGTH // PATH_SEGMENT_LENGTH} 层。"})
     unit.save(update_fields=["department", "path"])
     # A new 排序 or name moves the unit among its siblings, and so every unit below it.
     if old_path and old_path != unit.path:

@@ -188,10 +188,12 @@ _LISTED_RELATED = (
 )
 
 
+_OWN_FIELDS = tuple(f.name for f in WorkRecord._meta.concrete_fields)
+
+
 def _listed(records: RecordQuerySet) -> RecordQuerySet:
     """Records with the columns a list shows of their author, unit, category and duty, in the same query."""
-    own = [f.name for f in WorkRecord._meta.concrete_fields]
-    return records.select_related("author", "unit", "category", "duty").only(*own, *_LISTED_RELATED)
+    return records.select_related("author", "unit", "category", "duty").only(*_OWN_FIELDS, *_LISTED_RELATED)
 
 
 def _newest(records: RecordQuerySet, limit: int) -> QuerySet[WorkRecord, Any]:

@@ -9,7 +9,7 @@ from django.shortcuts import render
 
 from jishi.core import throttling
 from jishi.core.http import int_or_none
-from jishi.records.models import Category
+from jishi.records.selectors import active_categories
 from jishi.records.views import filters_from
 from jishi.search.selectors import Order, search_records
 from jishi.search.services import index_ready
@@ -43,7 +43,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "error": error,
         "order": order,
         "query": request.GET,
-        "categories": Category.objects.filter(is_active=True),
+        "categories": active_categories(),
         "index_building": results is not None and not index_ready(),
     }
     template = (

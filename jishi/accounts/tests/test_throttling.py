@@ -131,6 +131,17 @@ def test_the_unlock_command_refuses_a_bad_address(org: Org, lockout: Any) -> Non
         call_command("unlock")
 
 
+def test_a_bad_address_in_the_unlock_command_unlocks_nobody(org: Org, lockout: Any) -> None:
+    from django.core.management import CommandError
+
+    for _ in range(5):
+        login(Client(), "author", "wrong")
+    with pytest.raises(CommandError, match="不是有效的 IP 地址"):
+        call_command("unlock", "author", "--ip", "not-an-address", stdout=io.StringIO())
+    assert login(Client(), "author", "pw").status_code == 429
+    assert not AuditEvent.objects.filter(verb="account.unlock").exists()
+
+
 def test_administrators_see_lockouts_and_unlock_in_the_admin(org: Org, lockout: Any) -> None:
     for _ in range(6):
         login(Client(), "author", "wrong")

@@ -112,6 +112,19 @@ def test_a_directory_without_a_manifest(db: None, tmp_path: Path) -> None:
         ("{", "无法读取"),
         ('{"format": "someone-else/1"}', "格式不对"),
         (json.dumps({"format": FORMAT, "database": {"file": "x"}, "files": {}}), "不完整"),
+        (
+            json.dumps(
+                {
+                    "format": FORMAT,
+                    "database": {"file": "x"},
+                    "files": {"x": "0"},
+                    "counts": {},
+                    "chain_heads": [],
+                    "migrations": ["records.0001_initial"],
+                }
+            ),
+            "不完整",
+        ),
     ],
 )
 def test_a_bad_manifest(db: None, tmp_path: Path, manifest: str, said: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 from typing import Any
 
@@ -296,6 +297,18 @@ def test_dates_and_times_are_read_by_one_parser_in_every_column(people: Org) -> 
     submitted = sorted(timezone.localtime(r.submitted_at) for r in WorkRecord.objects.all())
     assert [f"{s:%Y-%m-%d %H:%M}" for s in submitted] == ["2025-03-05 17:42", "2025-03-06 17:42", "2025-03-07 17:42"]
     assert {r.duration_minutes for r in WorkRecord.objects.all()} == {90}
+
+
+def test_bare_digits_in_a_text_date_are_refused_not_read_as_a_day_in_1905(people: Org) -> None:
+    from jishi.core.tables import parse_date, parse_when
+
+    for typed in ("2026", "12", "1102", "261102"):
+        with pytest.raises(ValueError):
+            parse_date(typed)
+    assert parse_when("0.375") == (None, datetime.time(9, 0))  # Excel's fraction of a day, as text
+    report = import_records(actor=people.admin, data=to_csv([row(日期="2026")]), filename="year.csv")
+    assert not report.ok and WorkRecord.objects.count() == 0
+    assert any("日期" in str(error) for error in report.errors)
 
 
 def test_excel_date_time_cells_and_serial_numbers_import(people: Org) -> None:

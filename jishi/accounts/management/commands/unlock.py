@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 from django.utils import timezone
 
 from jishi.accounts.lockout import current_lockouts
@@ -34,16 +35,20 @@ class Command(BaseCommand):
             if actor is None:
                 raise CommandError(f"没有用户名为 {options['actor']!r} 的有效账户。")
         targets = [(u, "") for u in options["username"]] + [("", ip) for ip in options["ip"]]
-        for username, ip_address in targets:
-            try:
-                removed = login_unlock(actor=actor, username=username, ip_address=ip_address)
-            except ValidationError as exc:
-                raise CommandError("；".join(exc.messages)) from exc
-            who = f"账户 {username}" if username else f"地址 {ip_address}"
-            if removed:
-                self.stdout.write(f"{who}：已解除锁定（清除 {removed} 条登录失败记录）。")
-            else:
-                self.stdout.write(f"{who}：没有登录失败记录，无需解除。")
+        lines = []
+        try:
+            with transaction.atomic():  # all or nothing: a bad address after a good account unlocks neither
+                for username, ip_address in targets:
+                    removed = login_unlock(actor=actor, username=username, ip_address=ip_address)
+                    who = f"账户 {username}" if username else f"地址 {ip_address}"
+                    if removed:
+                        lines.append(f"{who}：已解除锁定（清除 {removed} 条登录失败记录）。")
+                    else:
+                        lines.append(f"{who}：没有登录失败记录，无需解除。")
+        except ValidationError as exc:
+            raise CommandError("；".join(exc.messages)) from exc
+        for line in lines:
+            self.stdout.write(line)
 
     def _list(self) -> None:
         lockouts = current_lockouts()

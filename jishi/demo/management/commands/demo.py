@@ -45,7 +45,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["seed"] < 0:
-            raise CommandError("--seed must be zero or a positive number.")
+            raise CommandError("--seed 须为零或正整数。")
         start, end = options["start"], options["end"]
         if (start is None) != (end is None):
             raise CommandError("--date-from 和 --date-to 须同时给出。")
