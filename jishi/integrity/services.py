@@ -216,6 +216,14 @@ def load_register(
     return load
 
 
+def load_signature_problem(load: BulkLoad) -> str | None:
+    """Why a registration's signature is not this system's (JISHI_CHAIN_KEY), or None (signed right, or unsigned)."""
+    key = conf.signing_key()
+    if key and load.signature and not hmac.compare_digest(load.signature, load_signature(load, key)):
+        return "登记的签名不符：不是用本系统的密钥（JISHI_CHAIN_KEY）登记的。"
+    return None
+
+
 def load_problem(load: BulkLoad, row: Row, sealed_hash: str | None, *, require_signature: bool) -> str | None:
     """Why a registration is not to be trusted, or None: it must be in the chain as it was sealed, and carry a valid
     signature when a key is set (`require_signature`: also refuse one registered before the key was set)."""
@@ -223,9 +231,10 @@ def load_problem(load: BulkLoad, row: Row, sealed_hash: str | None, *, require_s
         return "登记不在链中：不是记实登记的，而是直接写入了数据库。"
     if hasher()(row.text()).hexdigest() != sealed_hash:
         return "登记在入链后被改动。"
+    forged = load_signature_problem(load)
+    if forged:
+        return forged
     key = conf.signing_key()
-    if key and load.signature and not hmac.compare_digest(load.signature, load_signature(load, key)):
-        return "登记的签名不符：不是用本系统的密钥（JISHI_CHAIN_KEY）登记的。"
     if key and require_signature and not load.signature:
         return "登记没有签名，而系统配置了签名密钥（JISHI_CHAIN_KEY）。"
     return None

@@ -47,7 +47,7 @@ from jishi.integrity.canonical import (
     parse_json,
 )
 from jishi.integrity.models import BulkLoad, ChainEntry, ChainHead
-from jishi.integrity.services import DIGEST_FORMAT, SEAL_GRACE, load_problem, sign
+from jishi.integrity.services import DIGEST_FORMAT, SEAL_GRACE, load_problem, load_signature_problem, sign
 from jishi.records.models import RecordParticipant, RecordVersion, WorkRecord
 from jishi.records.services import record_snapshot
 
@@ -379,8 +379,10 @@ def _trusted_loads(
             (trusted if reach.get(shard, 0) >= seq else unproven).append(load)
         elif problem is None:
             trusted.append(load)
-        elif entry is not None and "签名" in problem:
-            report.add(CHANGED, "load", row.object_id, None, row.canonical.get("registered_at"), problem)
+        elif entry is not None and (forged := load_signature_problem(load)):
+            # The chain walk reports a registration missing from the chain or changed after sealing; a signature
+            # made without this system's key it cannot see.
+            report.add(CHANGED, "load", row.object_id, None, row.canonical.get("registered_at"), forged)
     return trusted, unproven
 
 
