@@ -20,6 +20,7 @@ from jishi.core import throttling
 from jishi.core.outage import is_database_unavailable, unavailable_response
 from jishi.duties.api import router as duties_router
 from jishi.feeds.api import router as feeds_router
+from jishi.insights.api import router as insights_router
 from jishi.integrity.api import router as integrity_router
 from jishi.notifications.api import router as notifications_router
 from jishi.org.api import router as org_router
@@ -99,3 +100,4 @@ api.add_router("/duties", duties_router)
 api.add_router("/tasks", tasks_router)
 api.add_router("/integrity", integrity_router)
 api.add_router("/", feeds_router)
+api.add_router("/insights", insights_router)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("tasks/", include("jishi.tasks.urls")),
     path("integrity/", include("jishi.integrity.urls")),
     path("feeds/", include("jishi.feeds.urls")),
+    path("insights/", include("jishi.insights.urls")),
     *auth_urlpatterns,
 ]
 

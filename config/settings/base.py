@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "jishi.tasks",
     "jishi.integrity",
     "jishi.feeds",
+    "jishi.insights",
     "jishi.demo",  # the `demo` command; above every app, as it builds through them all
 ]
 
