@@ -135,6 +135,10 @@ class Member:
     own_id: int = 0  # the 本单位
     workload: float = 1.0
     must_file: bool = True
+    # Planted for the findings (see _plant): how a member's days look when their unit or they stand out.
+    day_shape: str = "regular"  # regular, light (overstaffed unit), full (understaffed unit), long (long hours)
+    duty_share: float = 0.85  # the share of records that name a duty
+    silo: bool = False  # names no partner unit, and no one names theirs
 
 
 @dataclass
@@ -167,6 +171,8 @@ class _Structure:
         self.people: list[Person] = []
         self.posts: list[tuple[Person, Position]] = []
         self.workload: dict[str, float] = {}
+        self.silo_unit_ids: set[int] = set()
+        self.planted: dict[str, Any] = {}  # what _plant planted, for the manifest
 
     def _name(self) -> str:
         while True:
@@ -510,8 +516,9 @@ class _Writer:
         pool = self.pools.get(key)
         if pool is None:
             near = [u for other in self.partners.get(domain, []) for u in self.units_by_domain.get(other, [])]
-            pool = [u for u in (near if close else []) if u.pk != own] or [
-                u for u, _ in self.s.department_units if u.pk != own
+            silos = self.s.silo_unit_ids
+            pool = [u for u in (near if close else []) if u.pk != own and u.pk not in silos] or [
+                u for u, _ in self.s.department_units if u.pk != own and u.pk not in silos
             ]
             self.pools[key] = pool
         return _pick(self.rng, pool)
@@ -584,6 +591,10 @@ class _Writer:
                     continue
                 weight = member.workload
                 count = 1 + (rng.random() < extra * weight) + (rng.random() < extra * weight * 0.2)
+                if member.day_shape == "full":
+                    count = 3
+                elif member.day_shape == "light":
+                    count = 1
                 yield from self._day(member, day, min(count, 3))
 
     def weekend_records(self, weekends: list[datetime.date]) -> Iterator[BulkRecord]:
@@ -593,13 +604,27 @@ class _Writer:
 
     SLOT_MINUTES = [(8 * 60 + 30, 150), (13 * 60 + 30, 120), (15 * 60 + 45, 90)]
 
+    # A planted long day: early morning to near midnight, 17.5 hours recorded (no overlap, no 全天 placeholder).
+    LONG_DAY = [(6 * 60, 360), (12 * 60, 360), (18 * 60, 330)]
+
     def _day(self, member: Member, day: datetime.date, count: int, code: str | None = None) -> Iterator[BulkRecord]:
         rng = self.rng
+        if code is None and member.day_shape == "long" and rng.random() < 0.35:
+            for begin, length in self.LONG_DAY:
+                start_at, end_at = self._moment(day, begin), self._moment(day, begin + length)
+                if end_at <= self.now:
+                    yield self._record(member, day, _pick(rng, self.codes), start_at, end_at)
+            return
         slots = (0,) if count == 1 and rng.random() < 0.6 else sorted(rng.sample(range(3), k=count))
         for slot in slots:
             begin, length = self.SLOT_MINUTES[slot]
             if code == "duty_shift":
                 begin, length = 9 * 60, 8 * 60
+            elif member.day_shape == "full":
+                pass  # the whole slot, every slot: a unit whose people work full days
+            elif member.day_shape == "light":
+                begin += _pick(rng, (0, 15, 30, 45))
+                length = _pick(rng, (30, 45, 60))
             else:
                 begin += _pick(rng, (0, 15, 30, 45))
                 length -= _pick(rng, (0, 15, 30, 45))
@@ -643,7 +668,7 @@ class _Writer:
             for other in rng.sample(pool, k=min(len(pool), _between(rng, 1, 3))):
                 if other != person_id:
                     participants.append((other, None, ""))
-        if code in ("meeting", "research", "official_trip", "inspection") and rng.random() < 0.3:
+        if code in ("meeting", "research", "official_trip", "inspection") and rng.random() < 0.3 and not member.silo:
             participants.append((None, partner.pk, self.s._name() if rng.random() < 0.4 else ""))
         places = V.PLACES.get(member.domain, V.PLACES["default"])
         return BulkRecord(
@@ -656,7 +681,7 @@ class _Writer:
             category_id=self.categories[code],
             content=content,
             place=_pick(rng, places) if rng.random() < 0.5 else "",
-            duty_id=_pick(rng, member.duty_ids) if member.duty_ids and rng.random() < 0.85 else None,
+            duty_id=_pick(rng, member.duty_ids) if member.duty_ids and rng.random() < member.duty_share else None,
             result=_pick(rng, V.RESULTS),
             visibility=visibility,
             is_sensitive=sensitive,
@@ -902,6 +927,8 @@ def _texture(structure: _Structure, rng: random.Random, days: list[datetime.date
         )
         if member.person.username == "staff":
             member.profile = "misses"
+        elif member.profile == "batches" and not member.must_file:
+            member.profile = "regular"  # a batch is a backlog of owed days; voluntary filers owe none
     absent = rng.sample(structure.members, k=max(1, len(structure.members) // 30))
     rows = []
     for m in absent:
@@ -916,12 +943,91 @@ def _texture(structure: _Structure, rng: random.Random, days: list[datetime.date
             )
         )
     Absence.objects.bulk_create(rows)
+    _plant(structure, random.Random(rng.random()), days)
+
+
+# Units whose people the demo logins are: they stay ordinary, so that the guided tour shows an ordinary district.
+_LOGIN_UNITS = {"CZJ", "MZJ", "JWJ", "ZZB", "QWB"}
+
+
+def _plant(structure: _Structure, rng: random.Random, days: list[datetime.date]) -> None:
+    """Plant what the findings should find, each in its own units and people (written to the manifest):
+    an overstaffed bureau (short days), an understaffed one (full days), silo units (no partner unit either way),
+    a bureau whose work mostly names no duty, duties no one serves, and people who record implausibly long days.
+    Only where the peer group is big enough to compare with (eight bureaus or more besides the demo logins'): a small world plants none."""
+    bureaus = [u for u, _ in structure.department_units if u.kind == UnitKind.DEPARTMENT]
+    towns = [u for u, _ in structure.department_units if u.kind == UnitKind.TOWN]
+    planted: dict[str, Any] = {
+        "overstaffed": [],
+        "understaffed": [],
+        "silo": [],
+        "off_duty": [],
+        "idle_duties": [],
+        "long_hours": [],
+    }
+    structure.planted = planted
+    free = [u for u in bureaus if u.code not in _LOGIN_UNITS]
+    if len(free) < 8:
+        return
+    rng.shuffle(free)
+    chosen = {"understaffed": free[0], "overstaffed": free[1], "off_duty": free[2]}
+    silos = [free[3]] + ([rng.choice(towns)] if len(towns) >= 6 else [free[4]])
+    shape = {chosen["understaffed"].pk: "full", chosen["overstaffed"].pk: "light"}
+    structure.silo_unit_ids = {u.pk for u in silos}
+    for member in structure.members:
+        own = member.unit.department_id or member.unit.pk
+        member.day_shape = shape.get(own, "regular")
+        member.silo = own in structure.silo_unit_ids
+        if own == chosen["off_duty"].pk:
+            member.duty_share = 0.15
+    for kind in ("understaffed", "overstaffed", "off_duty"):
+        planted[kind].append(chosen[kind].code)
+    planted["silo"] = [u.code for u in silos]
+
+    # Duties in the mandate that no one's post serves: added after everyone's duties were read (save()).
+    idle_units = [u for u in free[5:8] if u not in silos]
+    idle = []
+    for unit in idle_units:
+        domain = next(d for u, d in structure.department_units if u.pk == unit.pk)
+        for n, title in enumerate(rng.sample(V.DUTIES[domain], k=2)):
+            idle.append(Duty(unit=unit, code=f"{unit.code}-9{n + 1}", title=f"{title}（专项）"))
+    Duty.objects.bulk_create(idle)
+    planted["idle_duties"] = [d.code for d in idle]
+
+    # People who record 17.5-hour days on about a third of their working days: filers of ordinary units, one each.
+    special = {u.pk for u in [*chosen.values(), *silos]}
+    candidates = [
+        m
+        for m in structure.members
+        if m.must_file
+        and m.profile == "regular"
+        and not m.is_leader
+        and m.person.username.startswith("p")
+        and (m.unit.department_id or m.unit.pk) not in special
+        and m.person.username not in structure.named
+    ]
+    picked: list[Member] = []
+    departments: set[int] = set()
+    for member in rng.sample(candidates, k=len(candidates)):
+        own = member.unit.department_id or member.unit.pk
+        if own not in departments:
+            departments.add(own)
+            picked.append(member)
+        if len(picked) == 4:
+            break
+    for member in picked:
+        member.day_shape = "long"
+    planted["long_hours"] = [m.person.username for m in picked]
 
 
 def _write_manifest(
     structure: _Structure, writer: _Writer, bulk: BulkRecordWriter, *, scale: str, seed: int, days: list[datetime.date]
 ) -> Path:
     """What the world plants, for analytics to find and for tests to check against."""
+    planted = structure.planted or {}
+    planted = {
+        k: planted.get(k, []) for k in ("overstaffed", "understaffed", "silo", "off_duty", "idle_duties", "long_hours")
+    }
     profiles: dict[str, list[str]] = {}
     for m in structure.members:
         if m.profile != "regular":
@@ -953,6 +1059,30 @@ def _write_manifest(
             "units": {d: [u.code for u in us] for d, us in writer.units_by_domain.items()},
         },
         "workload_per_head": {"what": "relative records per person per day, by unit code", "units": structure.workload},
+        "findings": {
+            "what": "what the findings should find (jishi.insights.findings): unit codes, duty codes, usernames; "
+            "copy_paste and backfill are the profiles copies and batches",
+            "overstaffed": {"what": "bureau whose people record 30–60 minutes a day", "units": planted["overstaffed"]},
+            "understaffed": {
+                "what": "bureau whose people record three full slots (six hours) every day",
+                "units": planted["understaffed"],
+            },
+            "silo": {
+                "what": "units that name no partner unit and that no other unit names as partner",
+                "units": planted["silo"],
+            },
+            "off_duty": {
+                "what": "bureau whose records name a duty 15% of the time (others 85%)",
+                "units": planted["off_duty"],
+            },
+            "idle_duty": {"what": "duties in a unit's mandate that no post serves", "duties": planted["idle_duties"]},
+            "long_hours": {
+                "what": "people who record 17.5-hour days on about a third of their working days",
+                "people": planted["long_hours"],
+            },
+            "copy_paste": {"people": profiles.get("copies", [])},
+            "backfill": {"people": profiles.get("batches", [])},
+        },
     }
     path = manifest_path()
     path.parent.mkdir(parents=True, exist_ok=True)
