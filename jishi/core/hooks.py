@@ -112,6 +112,7 @@ class MenuEntry:
     url_name: str
     order: int  # left to right
     current: tuple[str, ...] = ()  # namespaced view names ("records:today") or whole namespaces ("tasks:*") it marks
+    shown_to: Callable[[Any], bool] | None = None  # whether a signed-in user gets it (None: everyone; insights' 看板)
 
 
 @hook("page.menu")

@@ -53,3 +53,11 @@ def records_text_condition(*, user: Any, text: str) -> Q:
     """The condition for the list filter `q` (records list, API list, exports): every word in what `user` may see.
     Exactly one app answers it (search, through its full-text index)."""
     raise NotImplementedError
+
+
+@hook("page.home")
+def page_home(*, user: Any) -> str | None:
+    """Where `user`'s home page (今天, `/`) opens when they arrive: a listener returns a URL, or None to keep today's
+    entry form (insights: a leader's or a unit head's dashboard). Asked once a sign-in, on a plain GET of the home
+    page; after that, and with any query (`/?entry=1`), the home is the entry form, one tap away."""
+    raise NotImplementedError

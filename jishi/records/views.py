@@ -28,7 +28,7 @@ from jishi.org.selectors import current_posts, duties_for, unit_family
 from jishi.records import exports, imports
 from jishi.records.attachments import download_type
 from jishi.records.forms import AddendumForm, AttachmentForm, RecordForm, initial_from_record
-from jishi.records.hooks import record_opened
+from jishi.records.hooks import page_home, record_opened
 from jishi.records.models import WorkRecord
 from jishi.records.rules import can_add_addendum, can_edit
 from jishi.records.selectors import (
@@ -58,6 +58,12 @@ def _participant_chips(record: WorkRecord) -> list[dict[str, Any]]:
 @login_required
 def today(request: AuthedRequest) -> HttpResponse:
     """今天: today's timeline and the quick-entry form; htmx posts swap both in place."""
+    if request.method == "GET" and not request.GET and not request.htmx and "home_opened" not in request.session:
+        # A leader's home opens on their dashboard once a sign-in (hook page.home); then `/` is the form again.
+        home = next((url for url in page_home.run(user=request.user) if url), None)
+        if home:
+            request.session["home_opened"] = True
+            return redirect(home)
     day = local_today()
     chips: list[dict[str, Any]] = []
     saved = False
