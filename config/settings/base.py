@@ -83,6 +83,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Django's Jinja2 backend for the hot templates (an app's jinja2/ directory): record lists, the page header.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "jishi.core.jinja_env.environment"},
+    },
 ]
 
 DATABASES = {
@@ -208,8 +216,6 @@ JISHI_TASK_STUCK_WORKING_DAYS = int(env("JISHI_TASK_STUCK_WORKING_DAYS", "5") or
 JISHI_COMMENT_EDIT_MINUTES = int(env("JISHI_COMMENT_EDIT_MINUTES", "15") or 15)
 JISHI_INQUIRY_MAX_DAYS = int(env("JISHI_INQUIRY_MAX_DAYS", "30") or 30)
 JISHI_MIN_GROUP_SIZE = int(env("JISHI_MIN_GROUP_SIZE", "5") or 5)
-# Insights: the analytics store (Parquet partitions by month, read with DuckDB) kept beside the database.
-JISHI_INSIGHTS_DIR = Path(env("JISHI_INSIGHTS_DIR", str(DATA_DIR / "insights")) or DATA_DIR / "insights")
 
 LOGGING = {
     "version": 1,

@@ -47,7 +47,7 @@ def read_feed(
     cursor: str | None = None,
 ) -> HttpResponse:
     filters = RecordFilters(date_from=date_from, date_to=date_to, category_id=category_id, duty_id=duty_id)
-    page = feed_page(user=request.user, feed=feed, filters=filters, cursor=cursor, units=units, participants=True)
+    page = feed_page(user=request.user, feed=feed, filters=filters, cursor=cursor, units=units, as_rows=True)
     return record_page_out(page, request.user)
 
 

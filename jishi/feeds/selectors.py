@@ -156,12 +156,13 @@ def feed_page(
     filters: RecordFilters,
     cursor: str | None = None,
     units: list[int] | None = None,
-    participants: bool = False,
+    as_rows: bool = False,
     followed: list[Follow] | None = None,
 ) -> Page:
-    """One page of a feed, newest first, for `user` (with participants for the API, which lists them)."""
+    """One page of a feed, newest first, for `user`; `as_rows` for the API: rows with their participants
+    (record_page)."""
     scope = feed_scope(feed, user, units=units, followed=followed)
-    return record_page(user=user, filters=filters, cursor=cursor, participants=participants, scope=scope)
+    return record_page(user=user, filters=filters, cursor=cursor, participants=as_rows, scope=scope, as_rows=as_rows)
 
 
 def departments() -> list[Unit]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,13 +19,14 @@ from jishi.org.http import AuthedRequest
 from jishi.records import exports
 from jishi.records.fields import masked
 from jishi.records.hooks import record_opened
-from jishi.records.models import Category, Visibility, WorkRecord
-from jishi.records.rules import can_edit
+from jishi.records.models import Category, ImportBatch, Visibility, WorkRecord
+from jishi.records.rules import may_edit
 from jishi.records.selectors import (
     Page,
     Participant,
     RecordFilters,
     active_category,
+    listed_values,
     participants_in,
     participants_of,
     record_detail,
@@ -185,76 +187,87 @@ def _local(value: datetime.datetime | None, zone: datetime.tzinfo) -> datetime.d
 
 
 def record_out(
-    record: WorkRecord,
+    row: Mapping[str, Any],
     user: Any,
     participants: list[Participant] | None = None,
     zone: datetime.tzinfo | None = None,
     *,
-    detail: bool = False,
+    imported: ImportBatch | None = None,
+    now: datetime.datetime | None = None,
 ) -> dict[str, Any]:
     """The API view of a record, shaped as RecordOut; times are given in the jurisdiction's time zone.
 
-    A page passes the participants it fetched for all its records; otherwise they come from the record's prefetched
-    rows (record_detail). `detail`: the record came from record_detail, which also read its import batch.
+    `row` is the record as a page asked as rows holds it (selectors.LISTED_VALUES and content_visible; a record read
+    as an instance goes through selectors.listed_values first). `participants`: the record's, read for a page at
+    once (participants_of) or from its prefetched rows (participants_in); `imported`: its import batch, in a detail.
     """
     zone = zone or timezone.get_current_timezone()
-    shown = bool(getattr(record, "content_visible", False))
-    duty = record.duty
+    now = now or timezone.now()
+    shown = bool(row["content_visible"])
     content = masked(
         {
-            "content": record.content,
-            "place": record.place,
-            "result": record.result,
-            "reflection": record.reflection,
+            "content": row["content"],
+            "place": row["place"],
+            "result": row["result"],
+            "reflection": row["reflection"],
             "participants": [
                 {
                     "person": {"id": p.person_id, "name": p.person_name} if p.person_id else None,
                     "unit": {"id": p.unit_id, "name": p.unit_name} if p.unit_id else None,
                     "contact_name": p.contact_name,
                 }
-                for p in (participants_in(record) if participants is None else participants)
+                for p in participants or ()
             ]
             if shown
             else None,
         },
         shown=shown,
     )
+    withdrawn_at = row["withdrawn_at"]
     return {
-        "id": record.pk,
-        "author": {"id": record.author_id, "name": record.author.full_name},
-        "unit": {"id": record.unit_id, "name": record.unit.name},
-        "date": record.date.isoformat(),
-        "start_at": _local(record.start_at, zone),
-        "end_at": _local(record.end_at, zone),
-        "duration_minutes": record.duration_minutes,
-        "category": {"code": record.category.code, "name": record.category.name},
+        "id": row["id"],
+        "author": {"id": row["author_id"], "name": row["author__full_name"]},
+        "unit": {"id": row["unit_id"], "name": row["unit__name"]},
+        "date": row["date"].isoformat(),
+        "start_at": _local(row["start_at"], zone),
+        "end_at": _local(row["end_at"], zone),
+        "duration_minutes": row["duration_minutes"],
+        "category": {"code": row["category__code"], "name": row["category__name"]},
         "content_hidden": not shown,
         "content": content["content"],
         "place": content["place"],
-        "duty": {"id": duty.pk, "code": duty.code, "title": duty.title} if duty else None,
+        "duty": {"id": row["duty_id"], "code": row["duty__code"], "title": row["duty__title"]}
+        if row["duty_id"]
+        else None,
         "result": content["result"],
         "reflection": content["reflection"],
         "participants": content["participants"] or [],
-        "visibility": str(record.visibility),
-        "is_sensitive": record.is_sensitive,
-        "is_late": record.is_late,
-        "submitted_at": _local(record.submitted_at, zone),
-        "updated_at": _local(record.updated_at, zone),
-        "locks_at": _local(record.locks_at, zone),
-        "locked": record.is_locked,
-        "editable": can_edit(user, record),
-        "version": record.version,
-        "withdrawn": record.withdrawn_at is not None,
-        "withdrawn_at": _local(record.withdrawn_at, zone),
-        "withdrawal_reason": record.withdrawal_reason if record.withdrawn_at else None,
-        "legacy_content": record.legacy_content,
-        "imported": _imported(record, zone) if detail and record.import_batch_id else None,
+        "visibility": str(row["visibility"]),
+        "is_sensitive": row["is_sensitive"],
+        "is_late": row["is_late"],
+        "submitted_at": _local(row["submitted_at"], zone),
+        "updated_at": _local(row["updated_at"], zone),
+        "locks_at": _local(row["locks_at"], zone),
+        "locked": now >= row["locks_at"],
+        "editable": may_edit(
+            user, author_id=row["author_id"], locks_at=row["locks_at"], withdrawn_at=withdrawn_at, now=now
+        ),
+        "version": row["version"],
+        "withdrawn": withdrawn_at is not None,
+        "withdrawn_at": _local(withdrawn_at, zone),
+        "withdrawal_reason": row["withdrawal_reason"] if withdrawn_at else None,
+        "legacy_content": row["legacy_content"],
+        "imported": _imported(imported, zone) if imported else None,
     }
 
 
-def _imported(record: WorkRecord, zone: datetime.tzinfo) -> dict[str, Any]:
-    batch = record.import_batch
-    assert batch is not None  # the caller checked import_batch_id
+def detail_out(record: WorkRecord, user: Any) -> dict[str, Any]:
+    """A record from record_detail (its participants and import batch read with it), shaped as RecordOut."""
+    imported = record.import_batch if record.import_batch_id else None
+    return record_out(listed_values(record), user, participants_in(record), imported=imported)
+
+
+def _imported(batch: ImportBatch, zone: datetime.tzinfo) -> dict[str, Any]:
     who = batch.imported_by
     return {
         "filename": batch.filename,
@@ -264,10 +277,10 @@ def _imported(record: WorkRecord, zone: datetime.tzinfo) -> dict[str, Any]:
 
 
 def record_page_out(page: Page, user: Any) -> HttpResponse:
-    """A page of records, answered as RecordPageOut."""
-    zone = timezone.get_current_timezone()
+    """A page of records asked as rows (record_page(as_rows=True)), answered as RecordPageOut."""
+    zone, now = timezone.get_current_timezone(), timezone.now()
     body = {
-        "items": [record_out(r, user, page.participants.get(r.pk), zone) for r in page.items],
+        "items": [record_out(r, user, page.participants.get(r["id"]), zone, now=now) for r in page.items],
         "next_cursor": page.next_cursor,
     }
     return answer(RecordPageOut, body)
@@ -329,7 +342,7 @@ def list_records(
         duty_id=duty,
         q=q[:100],
     )
-    page = record_page(user=request.user, filters=filters, cursor=cursor)
+    page = record_page(user=request.user, filters=filters, cursor=cursor, as_rows=True)
     return record_page_out(page, request.user)
 
 
@@ -366,14 +379,14 @@ def create_record(request: AuthedRequest, payload: RecordIn) -> HttpResponse:
     record = record_create(author=request.user, data=data)
     record.content_visible = True  # type: ignore[attr-defined]  # an author always reads their own record
     named = participants_of([record])[record.pk] if data.participant_ids or data.partner_units else []
-    return answer(RecordOut, record_out(record, request.user, named), status=201)
+    return answer(RecordOut, record_out(listed_values(record), request.user, named), status=201)
 
 
 @router.get("/{record_id}", response=answers(RecordOut, 404), summary="记实详情")
 def get_record(request: AuthedRequest, record_id: Id) -> HttpResponse:
     record = record_detail(user=request.user, pk=record_id)
     record_opened.run(viewer=request.user, record=record)  # the API detail is a view too (PRODUCT.md), once a day
-    return answer(RecordOut, record_out(record, request.user, detail=True))
+    return answer(RecordOut, detail_out(record, request.user))
 
 
 @router.patch(
@@ -385,7 +398,7 @@ def update_record(request: AuthedRequest, record_id: Id, payload: RecordPatch) -
     record = record_detail(user=request.user, pk=record_id)
     data = _input_from(payload, RecordInput.from_record(record))
     record_update(actor=request.user, record=record, data=data)
-    return answer(RecordOut, record_out(record_detail(user=request.user, pk=record_id), request.user, detail=True))
+    return answer(RecordOut, detail_out(record_detail(user=request.user, pk=record_id), request.user))
 
 
 @router.get("/{record_id}/versions", response=answers(list[VersionOut], 404), summary="记实的全部版本")
@@ -423,4 +436,4 @@ def add_addendum(request: HttpRequest, record_id: Id, payload: AddendumIn) -> St
 def withdraw_record(request: HttpRequest, record_id: Id, payload: WithdrawIn) -> HttpResponse:
     record = record_detail(user=request.user, pk=record_id)
     record_withdraw(actor=request.user, record=record, reason=payload.reason)  # type: ignore[arg-type]
-    return answer(RecordOut, record_out(record_detail(user=request.user, pk=record_id), request.user, detail=True))
+    return answer(RecordOut, detail_out(record_detail(user=request.user, pk=record_id), request.user))

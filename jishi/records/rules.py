@@ -15,9 +15,11 @@ see it.
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import BooleanField, Case, Q, Value, When
+from django.utils import timezone
 
 from jishi.org.rules import Reader, reader_for
 
@@ -105,11 +107,23 @@ def with_content_visible(queryset: RecordQuerySet, user: Any) -> RecordQuerySet:
 
 def can_edit(user: Any, record: WorkRecord) -> bool:
     """Only the author changes a record, and only before it locks; nobody edits a locked or withdrawn record."""
+    return may_edit(user, author_id=record.author_id, locks_at=record.locks_at, withdrawn_at=record.withdrawn_at)
+
+
+def may_edit(
+    user: Any,
+    *,
+    author_id: int,
+    locks_at: datetime.datetime,
+    withdrawn_at: datetime.datetime | None,
+    now: datetime.datetime | None = None,
+) -> bool:
+    """can_edit from the record's columns (the API's list reads them as values, not as instances)."""
     return (
         bool(getattr(user, "pk", None))
-        and record.author_id == user.pk
-        and not record.is_locked
-        and record.withdrawn_at is None
+        and author_id == user.pk
+        and (now or timezone.now()) < locks_at  # WorkRecord.is_locked: now >= locks_at
+        and withdrawn_at is None
     )
 
 

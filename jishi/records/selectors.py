@@ -59,10 +59,11 @@ class RecordFilters:
 class Page:
     """One page of a keyset-paginated list: no COUNT over the table, a stable order (date, id) descending.
 
-    `participants` holds each item's participants when the page was asked for them (the API lists them).
+    `participants` holds each item's participants when the page was asked for them (the API lists them). `items` are
+    records, or — for a page asked `as_rows` (the API) — each record's LISTED_VALUES and its content_visible as a dict.
     """
 
-    items: list[WorkRecord]
+    items: list[Any]
     next_cursor: str | None
     filters: RecordFilters = field(default_factory=RecordFilters)
     participants: dict[int, list[Participant]] = field(default_factory=dict)
@@ -100,13 +101,14 @@ def participants_in(record: WorkRecord) -> list[Participant]:
     ]
 
 
-def participants_of(records: list[WorkRecord]) -> dict[int, list[Participant]]:
-    """Each record's participants, in one query (the caller has already decided the records may be read).
+def participants_of(records: list[WorkRecord] | list[int]) -> dict[int, list[Participant]]:
+    """Each record's participants, in one query (the caller has already decided the records may be read): records
+    or their ids.
 
     Their names only, as rows: prefetch_related would build a queryset per record and an instance per row, which
     cost an API page more than the page's own query.
     """
-    found: dict[int, list[Participant]] = {r.pk: [] for r in records}
+    found: dict[int, list[Participant]] = {r if isinstance(r, int) else r.pk: [] for r in records}
     if not found:
         return found
     rows = (
@@ -139,6 +141,7 @@ def record_page(
     size: int = PAGE_SIZE,
     participants: bool = True,
     scope: Q | list[Q] | None = None,
+    as_rows: bool = False,
 ) -> Page:
     """A page of records `user` may read, newest first. Search matches only content the reader may see.
 
@@ -149,6 +152,9 @@ def record_page(
     One statement: the page's ids are chosen on the record table alone (visible_to, the filters, the cursor) in a
     subquery, and its rows read with their author, unit, category and duty around it. With the joins in the query
     that chooses, SQLite's planner may sort the whole table instead of walking the (date, id) index.
+
+    `as_rows` (the API, which writes each record through its schema): the items are dicts of LISTED_VALUES and
+    content_visible, read with .values() — no model instance for the record and its four relations.
     """
     if filters.author_id and not 0 < filters.author_id <= ID_MAX:
         return Page(items=[], next_cursor=None, filters=filters)  # no one has that id (SQLite's driver refuses it)
@@ -164,14 +170,21 @@ def record_page(
     else:
         ids = _newest(chosen if scope is None else chosen.filter(scope), size + 1)
     # The rows were chosen through visible_to: they need only their content flag (rules.with_content_visible).
-    rows = with_content_visible(WorkRecord.objects.filter(id__in=ids), user)
-    records = list(_listed(rows).order_by("-date", "-id")[: size + 1])
-    more = len(records) > size
-    items = records[:size]
-    next_cursor = f"{items[-1].date.isoformat()}_{items[-1].pk}" if more else None
+    rows = with_content_visible(WorkRecord.objects.filter(id__in=ids), user).order_by("-date", "-id")
+    if as_rows:
+        values = list(rows.values(*LISTED_VALUES, "content_visible")[: size + 1])
+        more, items = len(values) > size, values[:size]
+        last = (items[-1]["date"], items[-1]["id"]) if more else None
+        shown = [r["id"] for r in items if r["content_visible"]]
+    else:
+        records = list(_listed(rows)[: size + 1])
+        more, items = len(records) > size, records[:size]
+        last = (items[-1].date, items[-1].pk) if more else None
+        shown = [r.pk for r in items if r.content_visible]  # type: ignore[attr-defined]
+    next_cursor = f"{last[0].isoformat()}_{last[1]}" if last else None
     page = Page(items=items, next_cursor=next_cursor, filters=filters)
     if participants:  # only for rows whose content shows: a hidden record's participants are never listed
-        page.participants = participants_of([r for r in items if r.content_visible])  # type: ignore[attr-defined]
+        page.participants = participants_of(shown)
     return page
 
 
@@ -194,6 +207,24 @@ _OWN_FIELDS = tuple(f.name for f in WorkRecord._meta.concrete_fields)
 def _listed(records: RecordQuerySet) -> RecordQuerySet:
     """Records with the columns a list shows of their author, unit, category and duty, in the same query."""
     return records.select_related("author", "unit", "category", "duty").only(*_OWN_FIELDS, *_LISTED_RELATED)
+
+
+# The same columns as plain values, for a page asked as rows: the record's own (by attname, "author_id") and its
+# relations' (record_page(as_rows=True); listed_values gives the same dict for a record read as an instance).
+LISTED_VALUES = (*(f.attname for f in WorkRecord._meta.concrete_fields), *_LISTED_RELATED)
+
+
+def listed_values(record: WorkRecord) -> dict[str, Any]:
+    """A record read as an instance (a detail, a record just written) as the dict of LISTED_VALUES and content_visible
+    that a page asked as rows holds: one shape for the API's answer."""
+    values: dict[str, Any] = {}
+    for name in LISTED_VALUES:
+        value: Any = record
+        for step in name.split("__"):
+            value = getattr(value, step, None) if value is not None else None
+        values[name] = value
+    values["content_visible"] = bool(getattr(record, "content_visible", False))
+    return values
 
 
 def _newest(records: RecordQuerySet, limit: int) -> QuerySet[WorkRecord, Any]:
