@@ -216,6 +216,10 @@ JISHI_TASK_STUCK_WORKING_DAYS = int(env("JISHI_TASK_STUCK_WORKING_DAYS", "5") or
 JISHI_COMMENT_EDIT_MINUTES = int(env("JISHI_COMMENT_EDIT_MINUTES", "15") or 15)
 JISHI_INQUIRY_MAX_DAYS = int(env("JISHI_INQUIRY_MAX_DAYS", "30") or 30)
 JISHI_MIN_GROUP_SIZE = int(env("JISHI_MIN_GROUP_SIZE", "5") or 5)
+# Insights: the analytics store (Parquet partitions by month, read with DuckDB) kept beside the database.
+JISHI_INSIGHTS_DIR = Path(env("JISHI_INSIGHTS_DIR", str(DATA_DIR / "insights")) or DATA_DIR / "insights")
+# A record write asks the worker to refresh the store after its commit (tests turn it off where they do not need it).
+JISHI_INSIGHTS_REFRESH_ON_WRITE = True
 
 LOGGING = {
     "version": 1,

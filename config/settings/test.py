@@ -19,6 +19,9 @@ MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa:
 
 # Files the code writes beside the database (the demo manifest) go to a scratch directory, not the checkout.
 DATA_DIR = Path(tempfile.mkdtemp(prefix="jishi-test-"))
+# The insights store of this test session (tests that build one point it at their own tmp_path).
+JISHI_INSIGHTS_DIR = DATA_DIR / "insights"
+JISHI_INSIGHTS_REFRESH_ON_WRITE = False  # writes still mark their months; test_refresh turns the task on
 
 # One process: the cache is memory, emptied before each test (jishi/conftest.py).
 CACHES = {

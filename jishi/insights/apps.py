@@ -8,3 +8,16 @@ class InsightsConfig(AppConfig):
     name = "jishi.insights"
     label = "insights"
     verbose_name = _("智慧治理")
+
+    def ready(self) -> None:
+        self.register_store_hooks()
+
+    @staticmethod
+    def register_store_hooks() -> None:
+        """Record writes mark their month dirty in the analytics store (jishi/insights/refresh.py)."""
+        from jishi.insights import refresh
+        from jishi.records.hooks import record_written, records_bulk_written, records_imported
+
+        record_written.register(refresh.record_written)
+        records_bulk_written.register(refresh.records_bulk_written)
+        records_imported.register(refresh.records_imported)
