@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from jishi.insights import report_views
 
 app_name = "insights"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("reports/<slug:kind>/", report_views.report, name="report"),
+]
