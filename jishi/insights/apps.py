@@ -10,6 +10,12 @@ class InsightsConfig(AppConfig):
     verbose_name = _("智慧治理")
 
     def ready(self) -> None:
+        from jishi.core.hooks import page_menu
+        from jishi.insights.views import home_for, menu
+        from jishi.records.hooks import page_home
+
+        page_home.register(home_for)  # a leader's home opens on their dashboard
+        page_menu.register(menu)
         self.register_store_hooks()
 
     @staticmethod

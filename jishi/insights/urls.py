@@ -1,9 +1,11 @@
 from django.urls import path
 
-from jishi.insights import report_views
+from jishi.insights import views
 
 app_name = "insights"
 
 urlpatterns: list = [
-    path("reports/<slug:kind>/", report_views.report, name="report"),
+    path("", views.home, name="home"),
+    path("units/<int:pk>/", views.unit, name="unit"),
+    path("records/", views.records, name="records"),
 ]

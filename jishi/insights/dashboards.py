@@ -1,0 +1,448 @@
+"""Dashboards (看板): the figures of a group of units over a period, computed in DuckDB over the analytics store.
+
+A dashboard is about a *subject* — the whole jurisdiction, one unit with its subtree, or the units a leader is in
+charge of (分管) — shown *by row*: the subject's parts (the jurisdiction's bureaus and towns, a unit's sections, a
+leader's units), each row with everything below it; a unit's own people (a bureau's leaders) form a row "本级".
+Who may see which subject is rules.group_scope's answer, nothing here decides it.
+
+Each figure is plain data (numbers, names, drill-down links) that the page draws as a chart and a table and the API
+returns as JSON. A row about fewer than JISHI_MIN_GROUP_SIZE people carries `hidden` and no numbers at all, so
+neither a chart nor a table can show them. Definitions are PRODUCT.md's and insights.md's: filing rate = filed owed
+days / owed days; workload per head = hours / filers / working days (filers: people with an owed day in the row);
+evening share = evening minutes / minutes; weekend share = minutes on non-working days / minutes.
+
+A computed figure set is cached by (subject, period, as_of, language): a repeat costs a cache read, and a refresh of
+the store (a newer as_of) makes every entry stale at once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from jishi.insights import rules, topics
+from jishi.org.calendar import local_today, working_days
+from jishi.org.models import Unit, UnitKind
+from jishi.supervision.models import Dimension
+
+MAX_DAYS = 366  # the longest period a dashboard covers
+CACHE_SECONDS = 60 * 60
+
+
+class PeriodError(ValueError):
+    """A period parameter a reader can correct (the message is Chinese, for the page and the API)."""
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime.date
+    end: datetime.date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def weeks(self) -> list[datetime.date]:
+        """The Mondays of the weeks the period touches (DuckDB's date_trunc('week') is Monday-based)."""
+        first = self.start - datetime.timedelta(days=self.start.weekday())
+        return [first + datetime.timedelta(weeks=n) for n in range((self.end - first).days // 7 + 1)]
+
+
+def default_period(today: datetime.date | None = None) -> Period:
+    """The last four complete weeks ending yesterday."""
+    end = (today or local_today()) - datetime.timedelta(days=1)
+    return Period(end - datetime.timedelta(days=27), end)
+
+
+def _date(value: str, name: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value.strip())
+    except ValueError:
+        message = _("%(name)s不是有效日期（格式：2026-01-31）：%(value)s")
+        raise PeriodError(message % {"name": name, "value": value[:20]}) from None
+
+
+def parse_period(params: Any, today: datetime.date | None = None) -> Period:
+    """`start` and `end` (inclusive) from a query string; either may be left out. Raises PeriodError."""
+    today = today or local_today()
+    fallback = default_period(today)
+    raw_start, raw_end = (params.get("start") or "").strip(), (params.get("end") or "").strip()
+    end = _date(raw_end, _("结束日期")) if raw_end else fallback.end
+    start = _date(raw_start, _("起始日期")) if raw_start else end - datetime.timedelta(days=27)
+    if start > end:
+        raise PeriodError(_("起始日期不能晚于结束日期。"))
+    if end > today:
+        raise PeriodError(_("结束日期不能晚于今天。"))
+    if (end - start).days + 1 > MAX_DAYS:
+        raise PeriodError(_("时间段最长 %(days)s 天。") % {"days": MAX_DAYS})
+    return Period(start, end)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a dashboard is about: kind 'all' (the jurisdiction), 'unit' (one unit) or 'charge' (several units)."""
+
+    kind: str
+    title: str
+    unit: Unit | None = None
+    unit_ids: tuple[int, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{','.join(map(str, self.unit_ids))}"
+
+
+def subject_for(user: Any, unit_id: int | None = None) -> Subject | None:
+    """The dashboard `user` may see: of `unit_id`, or their own (None: no dashboard — the view answers 404)."""
+    scope = rules.group_scope(user)
+    if not scope:
+        return None
+    if unit_id is not None:
+        unit = Unit.objects.filter(pk=unit_id).first()
+        if unit is None or not scope.covers(unit.pk):
+            return None
+        return Subject("unit", unit.name, unit, (unit.pk,))
+    if scope.all:
+        root = Unit.objects.filter(parent__isnull=True).order_by("path").first()
+        return Subject("all", root.name if root else _("全辖区"), root, ())
+    roots = scope.root_ids()
+    if len(roots) == 1:
+        unit = Unit.objects.get(pk=roots[0])
+        return Subject("unit", unit.name, unit, (unit.pk,))
+    return Subject("charge", _("分管单位"), None, tuple(roots))
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    name: str
+    kind: str
+    own: bool = False  # the subject unit's own people ("本级"), without the units below it
+
+
+def rows_of(subject: Subject) -> list[Row]:
+    """The subject's parts: the units directly below it (and the unit itself as 本级), or a leader's units."""
+    if subject.kind == "charge":
+        units = Unit.objects.filter(pk__in=subject.unit_ids).order_by("path")
+        return [Row(u.pk, u.name, u.kind) for u in units]
+    if subject.unit is None:
+        return []
+    children = Unit.objects.filter(parent=subject.unit, valid_to__isnull=True).order_by("path")
+    own = Row(subject.unit.pk, _("%(name)s（本级）") % {"name": subject.unit.name}, subject.unit.kind, own=True)
+    return [own, *(Row(u.pk, u.name, u.kind) for u in children)]
+
+
+# DuckDB: each unit of the store to the row it falls under — the row with the longest path that is a prefix of the
+# unit's (a unit under a section belongs to the section's row, not to the bureau's 本级 row).
+ROWMAP = """rowmap AS (
+    SELECT u.id AS unit_id, r.id AS row_id
+    FROM units u JOIN units r ON starts_with(u.path, r.path)
+    WHERE list_contains($rows::BIGINT[], r.id)
+    QUALIFY row_number() OVER (PARTITION BY u.id ORDER BY length(r.path) DESC) = 1
+)"""
+
+FILING_SQL = f"""WITH {ROWMAP}
+SELECT m.row_id, date_trunc('week', o.date)::DATE AS week, grouping(week) AS total,
+       count(*) AS owed, count(*) FILTER (WHERE o.filed) AS filed, count(DISTINCT o.person_id) AS people
+FROM owed o JOIN rowmap m USING (unit_id)
+WHERE o.date BETWEEN $start AND $end
+GROUP BY GROUPING SETS ((m.row_id, week), (m.row_id))
+"""
+
+WORK_SQL = f"""WITH {ROWMAP}
+SELECT m.row_id, date_trunc('week', r.date)::DATE AS week, grouping(m.row_id) AS by_week,
+       count(*) AS records, sum(r.minutes) AS minutes, sum(r.evening_minutes) AS evening,
+       coalesce(sum(r.minutes) FILTER (WHERE NOT r.working_day), 0) AS weekend
+FROM records r JOIN rowmap m USING (unit_id)
+WHERE r.date BETWEEN $start AND $end
+GROUP BY GROUPING SETS ((m.row_id), (week))
+"""
+
+CATEGORY_SQL = f"""WITH {ROWMAP}
+SELECT r.category_id, any_value(c.name) AS name, count(*) AS records, sum(r.minutes) AS minutes
+FROM records r JOIN rowmap m USING (unit_id) LEFT JOIN categories c ON c.id = r.category_id
+WHERE r.date BETWEEN $start AND $end
+GROUP BY r.category_id ORDER BY minutes DESC
+"""
+
+DUTY_SQL = f"""WITH {ROWMAP},
+scoped AS (
+    SELECT d.id, m.row_id FROM duties d JOIN rowmap m ON m.unit_id = d.unit_id
+    WHERE d.retired_on IS NULL OR d.retired_on > $start
+)
+SELECT s.row_id, NULL::DATE AS week, count(*) AS duties FROM scoped s GROUP BY s.row_id
+UNION ALL
+SELECT s.row_id, date_trunc('week', r.date)::DATE AS week, count(DISTINCT r.duty_id) AS duties
+FROM records r JOIN scoped s ON s.id = r.duty_id
+WHERE r.date BETWEEN $start AND $end
+GROUP BY ALL
+"""
+
+TASK_SQL = f"""WITH {ROWMAP}
+SELECT m.row_id,
+       count(*) FILTER (WHERE t.issued_date BETWEEN $start AND $end) AS issued,
+       count(*) FILTER (WHERE t.closed_date BETWEEN $start AND $end) AS closed,
+       count(*) FILTER (WHERE t.closed_date IS NULL AND t.issued_date <= $end) AS open,
+       count(*) FILTER (WHERE t.overdue) AS overdue,
+       median(t.lead_days) FILTER (WHERE t.closed_date BETWEEN $start AND $end) AS lead_days
+FROM tasks t JOIN rowmap m ON m.unit_id = t.owner_unit_id
+GROUP BY m.row_id
+"""
+
+SUPERVISION_SQL = f"""WITH {ROWMAP}
+SELECT s.dimension, s.kind, count(*) AS acts
+FROM supervision s JOIN people p ON p.id = s.author_id JOIN rowmap m ON m.unit_id = p.unit_id
+WHERE s.date BETWEEN $start AND $end
+GROUP BY ALL
+"""
+
+TOPIC_SCOPE_SQL = f"""WITH {ROWMAP}
+SELECT DISTINCT u.department_id FROM units u JOIN rowmap m ON m.unit_id = u.id WHERE u.department_id IS NOT NULL
+"""
+
+_PARAM = re.compile(r"\$([a-z_]+)")
+
+
+def _run(query: Callable[..., list[dict[str, Any]]], sql: str, **params: Any) -> list[dict[str, Any]]:
+    """engine.query with only the parameters this statement names (DuckDB refuses extra ones)."""
+    used = set(_PARAM.findall(sql))
+    return query(sql, {k: v for k, v in params.items() if k in used})
+
+
+def records_link(period: Period, **filters: Any) -> str:
+    """The drill-down: the records behind a figure, as the reader may see them (views.records)."""
+    params = {"start": period.start.isoformat(), "end": period.end.isoformat()}
+    params.update({k: str(v) for k, v in filters.items() if v not in (None, "")})
+    return f"{reverse('insights:records')}?{urlencode(params)}"
+
+
+def _week_link(period: Period, week: datetime.date, **filters: Any) -> str:
+    start = max(week, period.start)
+    end = min(week + datetime.timedelta(days=6), period.end)
+    return records_link(Period(start, end), **filters)
+
+
+def _share(part: float, whole: float) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def compute(subject: Subject, period: Period, *, query: Callable[..., list[dict[str, Any]]]) -> dict[str, Any]:
+    """Every figure of the subject's dashboard over the period (uncached; see figures())."""
+    rows = rows_of(subject)
+    row_ids = [r.id for r in rows]
+    weeks = period.weeks()
+    params = {"rows": row_ids, "start": period.start, "end": period.end}
+    n_working = len(working_days(period.start, period.end))
+
+    filing = _run(query, FILING_SQL, **params)
+    people = {f["row_id"]: int(f["people"]) for f in filing if f["total"]}
+    visible = {r.id: rules.big_enough(people.get(r.id, 0)) for r in rows}
+    all_people = sum(people.values())
+    whole_visible = rules.big_enough(all_people)
+
+    def unit_link(row: Row, **more: Any) -> str:
+        return records_link(period, unit=row.id, own=1 if row.own else None, **more)
+
+    # Filing rate by unit and week --------------------------------------------------------------------------------
+    cells: dict[tuple[int, datetime.date], dict[str, Any]] = {}
+    totals: dict[int, dict[str, Any]] = {}
+    for f in filing:
+        if f["total"]:
+            totals[f["row_id"]] = f
+        else:
+            cells[(f["row_id"], f["week"])] = f
+    filing_rows = []
+    for row in rows:
+        total = totals.get(row.id)
+        entry: dict[str, Any] = {"unit_id": row.id, "name": row.name, "kind": row.kind, "hidden": not visible[row.id]}
+        if visible[row.id]:
+            entry.update(
+                people=people.get(row.id, 0),
+                owed=int(total["owed"]) if total else 0,
+                filed=int(total["filed"]) if total else 0,
+                rate=_share(total["filed"], total["owed"]) if total else None,
+                link=unit_link(row),
+                weeks=[],
+            )
+            for week in weeks:
+                cell = cells.get((row.id, week))
+                shown = cell is not None and rules.big_enough(int(cell["people"]))
+                entry["weeks"].append(
+                    {
+                        "week": week.isoformat(),
+                        "rate": _share(cell["filed"], cell["owed"]) if shown and cell else None,
+                        "hidden": cell is not None and not shown,
+                        "link": _week_link(period, week, unit=row.id, own=1 if row.own else None),
+                    }
+                )
+        filing_rows.append(entry)
+    owed_all = sum(int(t["owed"]) for rid, t in totals.items() if visible.get(rid))
+    filed_all = sum(int(t["filed"]) for rid, t in totals.items() if visible.get(rid))
+
+    # Records and hours: over time (by week) and per row (workload) ------------------------------------------------
+    work = _run(query, WORK_SQL, **params)
+    by_week = {w["week"]: w for w in work if w["by_week"]}
+    by_row = {w["row_id"]: w for w in work if not w["by_week"]}
+    volume = [
+        {
+            "week": week.isoformat(),
+            "records": int(by_week[week]["records"]) if week in by_week else 0,
+            "hours": round(float(by_week[week]["minutes"] or 0) / 60, 1) if week in by_week else 0.0,
+            "link": _week_link(period, week, unit=subject.unit.pk if subject.unit else None),
+        }
+        for week in weeks
+    ]
+    workload = []
+    for row in rows:
+        entry = {"unit_id": row.id, "name": row.name, "kind": row.kind, "hidden": not visible[row.id]}
+        w = by_row.get(row.id)
+        if visible[row.id]:
+            minutes = float(w["minutes"] or 0) if w else 0.0
+            filers = people.get(row.id, 0)
+            entry.update(
+                people=filers,
+                records=int(w["records"]) if w else 0,
+                hours=round(minutes / 60, 1),
+                per_head=round(minutes / 60 / filers / n_working, 2) if filers and n_working else None,
+                evening_share=_share(float(w["evening"] or 0), minutes) if w else None,
+                weekend_share=_share(float(w["weekend"] or 0), minutes) if w else None,
+                link=unit_link(row),
+            )
+        workload.append(entry)
+    rates = {r["unit_id"]: r.get("rate") for r in filing_rows}
+    towns = [
+        {**w, "rate": rates.get(w["unit_id"])} for w in workload if w["kind"] == UnitKind.TOWN and not w.get("own")
+    ]
+
+    # Time by category ---------------------------------------------------------------------------------------------
+    categories = []
+    if whole_visible:
+        cats = _run(query, CATEGORY_SQL, **params)
+        whole = sum(float(c["minutes"] or 0) for c in cats)
+        for c in cats:
+            minutes = float(c["minutes"] or 0)
+            categories.append(
+                {
+                    "category_id": c["category_id"],
+                    "name": c["name"] or "—",
+                    "records": int(c["records"]),
+                    "hours": round(minutes / 60, 1),
+                    "share": _share(minutes, whole),
+                    "link": records_link(
+                        period, unit=subject.unit.pk if subject.unit else None, category=c["category_id"]
+                    ),
+                }
+            )
+
+    # Duty coverage: share of a row's duties that saw work, week by week -------------------------------------------
+    duty_rows_raw = _run(query, DUTY_SQL, **params)
+    duty_total = {d["row_id"]: int(d["duties"]) for d in duty_rows_raw if d["week"] is None}
+    duty_week = {(d["row_id"], d["week"]): int(d["duties"]) for d in duty_rows_raw if d["week"] is not None}
+    duties = []
+    for row in rows:
+        n = duty_total.get(row.id, 0)
+        entry = {"unit_id": row.id, "name": row.name, "hidden": not visible[row.id], "duties": n}
+        if visible[row.id]:
+            entry["weeks"] = [
+                {
+                    "week": week.isoformat(),
+                    "covered": duty_week.get((row.id, week), 0),
+                    "share": _share(duty_week.get((row.id, week), 0), n) if n else None,
+                    "link": _week_link(period, week, unit=row.id, own=1 if row.own else None),
+                }
+                for week in weeks
+            ]
+        if n or visible[row.id]:
+            duties.append(entry)
+
+    # Task flow by owner unit --------------------------------------------------------------------------------------
+    task_raw = {t["row_id"]: t for t in _run(query, TASK_SQL, **params)}
+    tasks = []
+    for row in rows:
+        t = task_raw.get(row.id)
+        entry = {"unit_id": row.id, "name": row.name, "hidden": not visible[row.id]}
+        if visible[row.id]:
+            entry.update(
+                issued=int(t["issued"]) if t else 0,
+                closed=int(t["closed"]) if t else 0,
+                open=int(t["open"]) if t else 0,
+                overdue=int(t["overdue"]) if t else 0,
+                lead_days=round(float(t["lead_days"]), 1) if t and t["lead_days"] is not None else None,
+            )
+        tasks.append(entry)
+
+    # Supervision by dimension -------------------------------------------------------------------------------------
+    supervision = []
+    if whole_visible:
+        acts: dict[str, dict[str, int]] = {}
+        for s in _run(query, SUPERVISION_SQL, **params):
+            acts.setdefault(s["dimension"], {})[s["kind"]] = int(s["acts"])
+        for dimension in Dimension:
+            if dimension in acts:
+                counts = acts[dimension]
+                supervision.append(
+                    {
+                        "dimension": dimension.value,
+                        "name": str(dimension.label),
+                        "views": counts.get("view", 0),
+                        "comments": counts.get("comment", 0),
+                        "inquiries": counts.get("inquiry", 0),
+                    }
+                )
+
+    # Topics of the week -------------------------------------------------------------------------------------------
+    topic_rows = []
+    if whole_visible:
+        departments = None
+        if subject.kind != "all":
+            departments = [d["department_id"] for d in _run(query, TOPIC_SCOPE_SQL, **params)]
+        week_start, _base = topics.week_of(period.end)
+        for t in topics.rising(query, end=period.end, department_ids=departments):
+            unit = subject.unit.pk if subject.unit else None
+            link = records_link(Period(week_start, period.end), unit=unit, q=t["term"])
+            topic_rows.append({**t, "link": link})
+
+    return {
+        "subject": {"kind": subject.kind, "title": subject.title, "unit_id": subject.unit.pk if subject.unit else None},
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat(), "working_days": n_working},
+        "weeks": [w.isoformat() for w in weeks],
+        "min_group": rules.min_group(),
+        "hidden": not whole_visible,
+        "people": all_people if whole_visible else None,
+        "filing": {"rate": _share(filed_all, owed_all), "owed": owed_all, "filed": filed_all, "rows": filing_rows},
+        "volume": volume,
+        "categories": categories,
+        "workload": workload,
+        "towns": towns if len(towns) >= 2 else [],
+        "duties": duties,
+        "tasks": tasks,
+        "supervision": supervision,
+        "topics": topic_rows,
+    }
+
+
+def figures(subject: Subject, period: Period) -> dict[str, Any]:
+    """The subject's figures over the period, from the cache when the store has not changed since."""
+    from jishi.insights import engine
+
+    engine.ensure_built()
+    as_of = engine.as_of()
+    stamp = as_of.isoformat() if as_of else "-"
+    raw = f"{subject.key}|{period.start}|{period.end}|{stamp}|{translation.get_language()}"
+    key = "insights:dashboard:" + hashlib.sha1(raw.encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = compute(subject, period, query=engine.query)
+        found["as_of"] = as_of.isoformat() if as_of else None
+        cache.set(key, found, CACHE_SECONDS)
+    return found
