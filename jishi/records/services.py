@@ -245,8 +245,16 @@ def serialise_author(author: Person) -> None:
 def overlap_error(
     *, author: Person, start_at: datetime.datetime, end_at: datetime.datetime, exclude_pk: int | None = None
 ) -> str | None:
-    """The message for a timed record overlapping another of the author's, or None."""
-    overlapping = WorkRecord.objects.filter(author=author, start_at__lt=end_at, end_at__gt=start_at)
+    """The message for a timed record overlapping another of the author's, or None.
+
+    A timed record starts on its own date and lasts at most 24 hours, so one that overlaps [start_at, end_at) is
+    dated from the day before start_at's day to end_at's day: that range of the (author, date) index is all there is
+    to read. Without it the check read every record the author ever wrote (14 ms at 140 records; 10x at 10x).
+    """
+    first_day = timezone.localdate(start_at) - datetime.timedelta(days=1)
+    overlapping = WorkRecord.objects.filter(
+        author=author, date__range=(first_day, timezone.localdate(end_at)), start_at__lt=end_at, end_at__gt=start_at
+    )
     if exclude_pk is not None:
         overlapping = overlapping.exclude(pk=exclude_pk)
     clash = overlapping.first()

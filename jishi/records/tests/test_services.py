@@ -98,6 +98,16 @@ def test_overnight_work_clashes_with_the_next_morning(org: Org) -> None:
     assert "时间重叠" in errors_of(exc)["start_time"][0]
 
 
+def test_overnight_work_clashes_with_a_record_of_the_next_morning_written_before_it(org: Org) -> None:
+    """The overlap check reads only the dates a clash can have (the day before to the day after): both edges."""
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    create(org, date=timezone.localdate(), start_time=datetime.time(1, 0), end_time=datetime.time(3, 0))
+    with pytest.raises(ValidationError) as exc:
+        create(org, date=yesterday, start_time=datetime.time(22, 0), end_time=datetime.time(2, 0), ends_next_day=True)
+    assert "时间重叠" in errors_of(exc)["start_time"][0]
+    assert WorkRecord.objects.count() == 1
+
+
 @pytest.mark.parametrize(
     "content", ["会议", "开会", "参加会议", "会议会议会议会议会议", "   ", "处理日常事务工作", "meeting ok"]
 )
