@@ -14,6 +14,7 @@ from jishi.core.cache import GenerationCache
 from jishi.core.http import ID_MAX
 from jishi.org.calendar import WorkingCalendar, local_today, owed_days
 from jishi.org.models import Absence, Assignment, FilingObligation, Person, Unit
+from jishi.org.rules import Reader, reader_for
 from jishi.org.selectors import subtree_ids
 from jishi.records.hooks import records_text_condition
 from jishi.records.models import Category, RecordParticipant, RecordQuerySet, Visibility, WorkRecord
@@ -170,7 +171,7 @@ def record_page(
     else:
         ids = _newest(chosen if scope is None else chosen.filter(scope), size + 1)
     # The rows were chosen through visible_to: they need only their content flag (rules.with_content_visible).
-    rows = with_content_visible(WorkRecord.objects.filter(id__in=ids), user).order_by("-date", "-id")
+    rows = _reader_records(user, flagged=True).filter(id__in=ids).order_by("-date", "-id")
     if as_rows:
         values = list(rows.values(*LISTED_VALUES, "content_visible")[: size + 1])
         more, items = len(values) > size, values[:size]
@@ -247,12 +248,31 @@ def _newest_of_branches(records: RecordQuerySet, branches: list[Q], limit: int) 
     return heads[0].union(*heads[1:], all=True) if len(heads) > 1 else heads[0]
 
 
+# Per reader, the two querysets every list starts from — the records the reader may read (visible_to), and all
+# records flagged with content_visible for the reader (rules.with_content_visible) — built once and kept while the
+# organisation and role grants are unchanged (jishi.core.cache), as the reader is. Both depend on the reader's facts
+# alone (org.rules.Reader), so equal readers share them. Never evaluated: each use starts from a copy (.all()).
+_reader_querysets: GenerationCache[tuple[Reader, bool], RecordQuerySet] = GenerationCache(maxsize=2_000)
+
+
+def _reader_records(user: Any, *, flagged: bool) -> RecordQuerySet:
+    """visible_to(user) (without the content flag), or every record with the reader's content flag (`flagged`)."""
+
+    def build() -> RecordQuerySet:
+        if flagged:
+            return with_content_visible(WorkRecord.objects.all(), user)
+        return WorkRecord.objects.visible_to(user, flag_content=False)
+
+    kept = _reader_querysets.get((reader_for(user), flagged), build)
+    return (kept if kept is not None else build()).all()
+
+
 def filtered_records(*, user: Any, filters: RecordFilters, flag_content: bool = True) -> RecordQuerySet:
     """Records `user` may read, narrowed by the filters (lists, the API and exports share it).
 
     flag_content=False leaves out the content_visible annotation, for a query that only picks a page's ids.
     """
-    queryset = WorkRecord.objects.visible_to(user, flag_content=flag_content)
+    queryset = WorkRecord.objects.visible_to(user) if flag_content else _reader_records(user, flagged=False)
     if filters.author_id:
         queryset = queryset.filter(author_id=filters.author_id)
     if filters.unit_id:
