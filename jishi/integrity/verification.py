@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import connections
+from django.db import connections, models
 from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
@@ -48,6 +48,7 @@ from jishi.integrity.canonical import (
 )
 from jishi.integrity.models import BulkLoad, ChainEntry, ChainHead
 from jishi.integrity.services import DIGEST_FORMAT, SEAL_GRACE, load_problem, load_signature_problem, sign
+from jishi.records.fields import SNAPSHOT_FIELDS
 from jishi.records.models import RecordParticipant, RecordVersion, WorkRecord
 from jishi.records.services import record_snapshot
 
@@ -421,62 +422,60 @@ def _date(value: datetime.date | str) -> datetime.date:
     return datetime.date.fromisoformat(value) if isinstance(value, str) else value
 
 
+# What pass 3 reads of each record: the fields record_snapshot writes (records.fields declares them, so a field added
+# there is read here too), and what verify itself compares (the version, the author and submission time, the import).
+_RECORD_COLUMNS = tuple(
+    dict.fromkeys(
+        (
+            "id",
+            *(f.source for f in SNAPSHOT_FIELDS),
+            "author_id",
+            "submitted_at",
+            "import_batch_id",
+            "version",
+            "withdrawn_at",
+            "withdrawal_reason",
+        )
+    )
+)
+
+
+def _converter(name: str) -> Any:
+    """What turns a raw value of the column into what the model would hold (SQLite hands dates and times as text,
+    booleans as integers); None: it stays as read."""
+    field = WorkRecord._meta.get_field(name)
+    if isinstance(field, models.DateTimeField):
+        return _aware
+    if isinstance(field, models.DateField):
+        return _date
+    return bool if isinstance(field, models.BooleanField) else None
+
+
+# submitted_at stays as read: it is only compared through _utc.
+_RECORD_CONVERT = tuple(
+    (name, convert) for name in _RECORD_COLUMNS if name != "submitted_at" and (convert := _converter(name)) is not None
+)
+
+
 class _RecordRow:
     """The fields record_snapshot reads, from one raw row (no model instance: this runs 700,000 times)."""
 
-    author_id: int
-    category_id: int
-    content: str
-    date: datetime.date
-    duration_minutes: int
-    duty_id: int | None
-    end_at: datetime.datetime | None
     id: int
+    author_id: int
     import_batch_id: int | None
-    is_sensitive: bool
-    place: str
-    reflection: str
-    result: str
-    start_at: datetime.datetime | None
     submitted_at: datetime.datetime | str
-    unit_id: int
     version: int
-    visibility: str
-    withdrawal_reason: str
     withdrawn_at: datetime.datetime | None
 
-    __slots__ = (
-        "author_id",
-        "category_id",
-        "content",
-        "date",
-        "duration_minutes",
-        "duty_id",
-        "end_at",
-        "id",
-        "import_batch_id",
-        "is_sensitive",
-        "place",
-        "reflection",
-        "result",
-        "start_at",
-        "submitted_at",
-        "unit_id",
-        "version",
-        "visibility",
-        "withdrawal_reason",
-        "withdrawn_at",
-    )
+    __slots__ = _RECORD_COLUMNS
 
     def __init__(self, values: tuple[Any, ...]) -> None:
         for name, value in zip(self.__slots__, values, strict=True):
             setattr(self, name, value)
-        self.date = _date(self.date)
-        self.start_at, self.end_at = _aware(self.start_at), _aware(self.end_at)
-        if self.withdrawn_at is not None:
-            self.withdrawn_at = _aware(self.withdrawn_at)
-        # submitted_at stays as read (text on SQLite): it is only compared through _utc
-        self.is_sensitive = bool(self.is_sensitive)
+        for name, convert in _RECORD_CONVERT:
+            value = getattr(self, name)
+            if value is not None:
+                setattr(self, name, convert(value))
 
 
 def _raw(queryset: QuerySet[Any], chunk: int = 10_000) -> Iterator[tuple[Any, ...]]:

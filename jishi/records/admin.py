@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from jishi.core.models import AuditEvent
 from jishi.org.admin_site import AdministratorAdmin, ReadOnlyAdmin, jishi_admin_site
-from jishi.records.fields import content_of
+from jishi.records.fields import FIELDS, content_of
 from jishi.records.models import Category, WorkRecord
 
 
@@ -25,16 +25,10 @@ class WorkRecordAdmin(ReadOnlyAdmin):
     list_display = ["date", "author", "unit", "category", "visibility", "is_late", "version"]
     list_filter = ["visibility", "is_late", "category"]
     show_full_result_count = False  # no whole-table COUNT at Jiading scale
+    # The record's declared fields (records.fields) but its content, which shows only as the reader may read it.
     fields = [
         "author",
-        "unit",
-        "date",
-        "start_at",
-        "end_at",
-        "duration_minutes",
-        "category",
-        "visibility",
-        "is_sensitive",
+        *(f.name for f in FIELDS if not f.content),
         "is_late",
         "submitted_at",
         "locks_at",

@@ -14,6 +14,7 @@ import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
@@ -22,41 +23,23 @@ from django.db import connection, transaction
 
 from jishi.core.models import ReadableJSONEncoder
 from jishi.org.calendar import WorkingCalendar, day_of
+from jishi.records.fields import plain_values
 from jishi.records.hooks import records_bulk_written
 from jishi.records.models import Category, RecordParticipant, RecordVersion, WorkRecord
 from jishi.records.services import lock_time, record_snapshot
 from jishi.records.validation import RecordFacts, RecordValues, record_errors, span_minutes
 
-RECORD_COLUMNS = [
-    "id",
-    "author_id",
-    "unit_id",
-    "department_id",
-    "date",
-    "start_at",
-    "end_at",
-    "duration_minutes",
-    "category_id",
-    "content",
-    "place",
-    "duty_id",
-    "result",
-    "reflection",
-    "visibility",
-    "is_sensitive",
-    "is_late",
-    "submitted_at",
-    "updated_at",
-    "locks_at",
-    "version",
-    "import_batch_id",
-    "legacy_content",
-]
+# Every column of the record table, as the model declares them: a row is built as a mapping by column name
+# (RowPreparer.prepare), so a value cannot land in another column, and a column the row lacks fails at the first row.
+RECORD_COLUMNS = [f.column for f in WorkRecord._meta.concrete_fields]
+_RECORD_ROW = itemgetter(*RECORD_COLUMNS)
+_RECORD_ID = RECORD_COLUMNS.index("id")
 
 
 @dataclass(slots=True)
 class BulkRecord:
-    """One record to write; times are aware datetimes, `participants` are (person_id, unit_id, contact_name)."""
+    """One record to write; times are aware datetimes, `participants` are (person_id, unit_id, contact_name). Its
+    plain fields (records.fields: content … is_sensitive) are written to the columns of their names."""
 
     author_id: int
     unit_id: int
@@ -91,15 +74,11 @@ class RecordRuleError(ValueError):
 def record_values(record: BulkRecord) -> RecordValues:
     """The values the record rules look at (records.validation)."""
     return RecordValues(
+        **plain_values(record),
         date=record.date,
-        content=record.content,
         start_at=record.start_at,
         end_at=record.end_at,
         duration_minutes=record.duration_minutes,
-        place=record.place,
-        result=record.result,
-        reflection=record.reflection,
-        visibility=record.visibility,
         participants=len(record.participants),
         names_author=any(person == record.author_id for person, _, _ in record.participants),
         contact_names=[contact for _, _, contact in record.participants],
@@ -238,33 +217,29 @@ class RowPreparer:
             if day is None:
                 day = self._days[record.date] = ops.adapt_datefield_value(record.date)
             submitted = self._moment(record.submitted_at)
-            batch.records.append(
-                (
-                    pk,
-                    record.author_id,
-                    record.unit_id,
-                    record.department_id,
-                    day,
-                    self._moment(record.start_at),
-                    self._moment(record.end_at),
-                    record.duration_minutes,
-                    record.category_id,
-                    record.content,
-                    record.place,
-                    record.duty_id,
-                    record.result,
-                    record.reflection,
-                    record.visibility,
-                    record.is_sensitive,
-                    submitted_day > record.date,
-                    submitted,
-                    submitted,
-                    locks_at,
-                    1,
-                    import_batch,
-                    record.legacy_content,
-                )
+            row = plain_values(record)
+            row.update(
+                id=pk,
+                author_id=record.author_id,
+                unit_id=record.unit_id,
+                department_id=record.department_id,
+                date=day,
+                start_at=self._moment(record.start_at),
+                end_at=self._moment(record.end_at),
+                duration_minutes=record.duration_minutes,
+                category_id=record.category_id,
+                duty_id=record.duty_id,
+                is_late=submitted_day > record.date,
+                submitted_at=submitted,
+                updated_at=submitted,
+                locks_at=locks_at,
+                version=1,
+                import_batch_id=import_batch,
+                legacy_content=record.legacy_content,
+                withdrawn_at=None,
+                withdrawal_reason="",
             )
+            batch.records.append(_RECORD_ROW(row))
             parts = [{"person": p, "unit": u, "contact_name": c} for p, u, c in record.participants]
             for person_id, unit_id, contact in record.participants:
                 batch.participants.append((next(participant_ids), pk, person_id, unit_id, contact))
@@ -412,7 +387,7 @@ class BulkRecordWriter:
         )
         self.written += len(batch.records)
         if self.reserved_ids:
-            self.record_ids += [row[0] for row in batch.records]
+            self.record_ids += [row[_RECORD_ID] for row in batch.records]
             self.version_ids += [row[0] for row in batch.versions]
         self.copied_ids += batch.copied_ids
         self.seconds_inserting += time.perf_counter() - started

@@ -11,18 +11,19 @@ import csv
 import datetime
 import io
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import Any
 
+from django.db import models
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from jishi.core.tables import csv_row, xlsx_row
 from jishi.org.calendar import local_today
-from jishi.records.fields import SHEET_COLUMNS, masked
-from jishi.records.models import RecordParticipant, Visibility
+from jishi.records.fields import SHEET_COLUMNS, SheetColumn, masked
+from jishi.records.models import RecordParticipant, WorkRecord
 from jishi.records.selectors import RecordFilters, filtered_records
 
 FORMATS = {
@@ -36,32 +37,52 @@ HIDDEN = "（敏感内容）"
 # (header, English key), declared once in records.fields with the import's: an export imports again, the columns
 # only people read (编号, 记录人, 单位 …) being the ones the import ignores.
 COLUMNS = [(column.header, column.key) for column in SHEET_COLUMNS]
-_VALUES = [
-    "id",
-    "date",
-    "start_at",
-    "end_at",
-    "duration_minutes",
-    "author__employee_number",
-    "author__username",
-    "author__full_name",
-    "unit__name",
-    "department__name",
-    "category__name",
-    "content",
-    "place",
-    "duty__code",
-    "duty__title",
-    "result",
-    "reflection",
-    "visibility",
-    "is_sensitive",
-    "is_late",
-    "submitted_at",
-    "version",
-    "content_visible",
-]
-_VISIBILITY = dict(Visibility.choices)
+
+
+def _model_field(lookup: str) -> models.Field[Any, Any]:
+    """The model field a column's lookup (`author__full_name`) ends at."""
+    model: Any = WorkRecord
+    *path, last = lookup.split("__")
+    for step in path:
+        model = model._meta.get_field(step).related_model
+    return model._meta.get_field(last)
+
+
+def _cell(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
+    """How the export writes a value of `field`: a choice as its Chinese label (the file is Chinese whatever the
+    reader's language, so that it imports again), yes/no as 是/否, a moment in local time, nothing as an empty cell."""
+    if field.choices:
+        with translation.override("zh-hans"):
+            labels = {value: str(label) for value, label in field.choices}
+        return lambda value: labels.get(value, value)
+    if isinstance(field, models.BooleanField):
+        return lambda value: "是" if value else "否"
+    if isinstance(field, models.DateTimeField):
+        zone = timezone.get_default_timezone()
+        return lambda value: value.astimezone(zone).replace(tzinfo=None) if value else None
+    return lambda value: "" if value is None else value
+
+
+def _arrow_type(column: SheetColumn) -> str:
+    """The Parquet type of a column, from its model field (what _cell writes); computed cells are text."""
+    field = None if column.computed else _model_field(column.lookup)
+    if field is None or field.choices or isinstance(field, models.BooleanField):
+        return "string"
+    if field.primary_key or isinstance(field, models.BigIntegerField):
+        return "int64"
+    if isinstance(field, models.IntegerField):
+        return "int32"
+    if isinstance(field, models.DateTimeField):
+        return "timestamp"
+    return "date32" if isinstance(field, models.DateField) else "string"
+
+
+# The columns records.fields declares with a source: (key, lookup, how the value is written). The computed ones
+# (times as HH:MM, 工号, who took part) are written in rows() from the values they read (_COMPUTED_READS).
+_SOURCED = [(c.key, c.lookup, _cell(_model_field(c.lookup))) for c in SHEET_COLUMNS if not c.computed]
+_COMPUTED_READS = ("id", "start_at", "end_at", "author__employee_number", "author__username")
+_VALUES = list(dict.fromkeys([*(lookup for _, lookup, _ in _SOURCED), *_COMPUTED_READS, "content_visible"]))
+_KEYS = [column.key for column in SHEET_COLUMNS]
 _CHUNK = 2000  # rows read at a time; their participants come in one query per chunk
 
 
@@ -85,7 +106,7 @@ def _participants(ids: list[int]) -> dict[int, tuple[str, str]]:
 
 def rows(*, user: Any, filters: RecordFilters) -> Iterator[list[Any]]:
     """Export rows, oldest first, as typed values (dates, ints, booleans), in the order of COLUMNS."""
-    queryset = filtered_records(user=user, filters=filters).order_by("date", "id").values_list(*_VALUES)
+    queryset = filtered_records(user=user, filters=filters).order_by("date", "id").values(*_VALUES)
     zone = timezone.get_default_timezone()
 
     def clock(moment: datetime.datetime | None) -> str:
@@ -94,67 +115,18 @@ def rows(*, user: Any, filters: RecordFilters) -> Iterator[list[Any]]:
     found = queryset.iterator(chunk_size=5000)
     while chunk := list(islice(found, _CHUNK)):
         # Who took part is shown where the content is (as on the record's page and in the API).
-        parts = _participants([values[0] for values in chunk if values[-1]])
-        for (
-            pk,
-            day,
-            start,
-            end,
-            minutes,
-            number,
-            username,
-            author,
-            unit,
-            department,
-            category,
-            content,
-            place,
-            duty_code,
-            duty,
-            result,
-            reflection,
-            visibility,
-            sensitive,
-            late,
-            submitted,
-            version,
-            shown,
-        ) in chunk:
-            overnight = bool(start and end and end.astimezone(zone).date() > start.astimezone(zone).date())
-            people, partners = parts.get(pk, ("", ""))
-            texts = masked(
-                {"content": content, "place": place, "result": result, "reflection": reflection},
-                shown=shown,
-                hidden="",
-                hidden_as={"content": HIDDEN},
-            )
-            cells = {
-                "id": pk,
-                "date": day,
-                "start": clock(start),
-                "end": clock(end),
-                "ends_next_day": "是" if overnight else "否",
-                "duration_minutes": minutes,
-                "employee_number": number or username,  # the import finds an account without a 工号 by its username
-                "author": author,
-                "unit": unit,
-                "department": department,
-                "category": category,
-                "content": texts["content"],
-                "place": texts["place"],
-                "participants": people,
-                "partner_units": partners,
-                "duty_code": duty_code or "",
-                "duty": duty or "",
-                "result": texts["result"],
-                "reflection": texts["reflection"],
-                "visibility": str(_VISIBILITY.get(visibility, visibility)),
-                "sensitive": "是" if sensitive else "否",
-                "late": "是" if late else "否",
-                "submitted_at": submitted.astimezone(zone).replace(tzinfo=None),
-                "version": version,
-            }
-            yield [cells[key] for _, key in COLUMNS]
+        parts = _participants([row["id"] for row in chunk if row["content_visible"]])
+        for row in chunk:
+            start, end = row["start_at"], row["end_at"]
+            cells = {key: write(row[lookup]) for key, lookup, write in _SOURCED}
+            cells["start"], cells["end"] = clock(start), clock(end)
+            overnight = start and end and end.astimezone(zone).date() > start.astimezone(zone).date()
+            cells["ends_next_day"] = "是" if overnight else "否"
+            # The import finds an account without a 工号 by its username.
+            cells["employee_number"] = row["author__employee_number"] or row["author__username"]
+            cells["participants"], cells["partner_units"] = parts.get(row["id"], ("", ""))
+            cells = masked(cells, shown=row["content_visible"], hidden="", hidden_as={"content": HIDDEN})
+            yield [cells[key] for key in _KEYS]
 
 
 def csv_chunks(*, user: Any, filters: RecordFilters) -> Iterator[str]:
@@ -195,34 +167,8 @@ def parquet_file(*, user: Any, filters: RecordFilters) -> tempfile._TemporaryFil
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pa.schema(
-        [
-            ("id", pa.int64()),
-            ("date", pa.date32()),
-            ("start", pa.string()),
-            ("end", pa.string()),
-            ("ends_next_day", pa.string()),
-            ("duration_minutes", pa.int32()),
-            ("employee_number", pa.string()),
-            ("author", pa.string()),
-            ("unit", pa.string()),
-            ("department", pa.string()),
-            ("category", pa.string()),
-            ("content", pa.string()),
-            ("place", pa.string()),
-            ("participants", pa.string()),
-            ("partner_units", pa.string()),
-            ("duty_code", pa.string()),
-            ("duty", pa.string()),
-            ("result", pa.string()),
-            ("reflection", pa.string()),
-            ("visibility", pa.string()),
-            ("sensitive", pa.string()),
-            ("late", pa.string()),
-            ("submitted_at", pa.timestamp("s")),
-            ("version", pa.int32()),
-        ]
-    )
+    types = {"int64": pa.int64(), "int32": pa.int32(), "date32": pa.date32(), "timestamp": pa.timestamp("s")}
+    schema = pa.schema([(c.key, types.get(_arrow_type(c), pa.string())) for c in SHEET_COLUMNS])
     handle = tempfile.NamedTemporaryFile(suffix=".parquet")  # noqa: SIM115 — the caller streams and closes it
     with pq.ParquetWriter(handle.name, schema, compression="zstd") as writer:
         chunk: list[list[Any]] = []

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jishi.org.models import Duty, Person
 from jishi.records.fields import BY_NAME as FIELD
+from jishi.records.fields import PLAIN_FIELDS, model_field, plain_values
 from jishi.records.models import Category, Visibility
 from jishi.records.services import RecordInput, posts_on
 
@@ -57,6 +58,12 @@ class RecordForm(forms.Form):
     def __init__(self, *args: Any, author: Person, duties: list[Duty], **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        # A plain field this form does not shape itself gets Django's form field for its model field, with its label.
+        for name in PLAIN_FIELDS:
+            if name not in self.fields:
+                field = model_field(name).formfield(label=FIELD[name].label)
+                assert field is not None
+                self.fields[name] = field
         self.author = author
         duty_field: forms.ChoiceField = self.fields["duty"]  # type: ignore[assignment]
         duty_field.choices = [("", _("—— 不对应具体职责 ——"))] + [(d.pk, f"{d.code} {d.title}") for d in duties]
@@ -91,19 +98,14 @@ class RecordForm(forms.Form):
     def to_input(self) -> RecordInput:
         data = self.cleaned_data
         return RecordInput(
+            **{name: data[name] for name in PLAIN_FIELDS},
             date=data["date"],
             category_id=data["category"].pk,
-            content=data["content"],
             start_time=data.get("start_time"),
             end_time=data.get("end_time"),
             ends_next_day=bool(data.get("ends_next_day")),
             duration_minutes=data.get("duration_minutes"),
-            place=data.get("place", ""),
             duty_id=data.get("duty"),
-            result=data.get("result", ""),
-            reflection=data.get("reflection", ""),
-            visibility=data["visibility"],
-            is_sensitive=bool(data.get("is_sensitive")),
             unit_id=data.get("unit"),
             participant_ids=self.participant_ids,
             partner_units=self.partner_units,
@@ -126,20 +128,19 @@ class AttachmentForm(forms.Form):
 
 
 def initial_from_record(record: Any, *, day: datetime.date) -> dict[str, Any]:
-    """Initial form values that copy an earlier record onto `day` (times kept, date moved)."""
+    """Initial form values that copy an earlier record onto `day` (times kept, date moved; its outcome, the result and
+    the reflection, left for the new day's work)."""
     start = timezone.localtime(record.start_at).time() if record.start_at else None
     end = timezone.localtime(record.end_at) if record.end_at else None
     return {
+        **plain_values(record),
         "date": day,
         "category": record.category_id,
         "start_time": start,
         "end_time": end.time() if end else None,
         "ends_next_day": bool(end and end.date() > record.date),
         "duration_minutes": None if record.start_at else record.duration_minutes,
-        "content": record.content,
-        "place": record.place,
         "duty": record.duty_id,
         "result": "",
-        "visibility": record.visibility,
-        "is_sensitive": record.is_sensitive,
+        "reflection": "",
     }

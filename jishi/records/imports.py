@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -49,9 +49,9 @@ from jishi.org.selectors import by_precedence, duty_serves, held_on
 from jishi.records import org_imports
 from jishi.records.batches import batch_create, fingerprint, refuse_repeat
 from jishi.records.bulk import BulkRecord, category_names, id_runs, write_records
-from jishi.records.fields import SHEET_COLUMNS
+from jishi.records.fields import BY_NAME, PLAIN_FIELDS, SHEET_COLUMNS, model_field
 from jishi.records.hooks import records_imported
-from jishi.records.models import Category, Visibility, WorkRecord
+from jishi.records.models import Category, WorkRecord
 from jishi.records.validation import RecordFacts, RecordValues, content_errors, record_errors
 
 __all__ = ["KINDS", "MAX_BYTES", "ImportFileError", "ImportReport", "RowError", "can_import", "import_records"]
@@ -110,9 +110,19 @@ SHEET = Sheet(
 COLUMNS = SHEET.columns
 EXAMPLE = SHEET.example
 HEADER_LABEL = {key: SHEET.label(key) for key in COLUMNS}
-SENSITIVE_TRUE = TRUE | {"敏感"}
+# The sheet's column of each plain field of the record (records.fields), and the model field that says how to read it.
+_PLAIN_COLUMNS = {
+    column.lookup: (column, model_field(column.lookup))
+    for column in SHEET_COLUMNS
+    if column.imported and column.lookup in PLAIN_FIELDS
+}
 with translation.override("zh-hans"):  # the file is Chinese whatever language is active at first import
-    _VISIBILITY = {str(label): value for value, label in Visibility.choices} | {v: v for v in Visibility.values}
+    # A choice is written as its label (as the export writes it) or its code.
+    _CHOICES = {
+        name: {str(label): value for value, label in field.choices if value != ""} | {v: v for v, _ in field.choices}
+        for name, (_column, field) in _PLAIN_COLUMNS.items()
+        if field.choices
+    }
 
 
 class _Context:
@@ -165,7 +175,26 @@ def _partner(item: str) -> tuple[str, str]:
 
 
 WHOLE_DAY_ENDS = (datetime.time(23, 59), datetime.time(0, 0))  # 00:00–23:59 or 00:00–00:00 (next day)
-RULE_COLUMN = {"start_time": "start", "end_time": "end"}  # the record rules' fields that the sheet names otherwise
+# The record rules' fields that the sheet names otherwise.
+RULE_COLUMN = {"start_time": "start", "end_time": "end"} | {name: c.key for name, (c, _f) in _PLAIN_COLUMNS.items()}
+
+
+def _plain_values(row: dict[str, Any], fail: Callable[[str, str], None]) -> dict[str, Any]:
+    """The row's plain fields (records.fields), read as their model fields say: a choice by its label or code (blank:
+    the field's default; anything else is left for the record rules, which refuse it with their one message), yes/no
+    as 是/否 (or the column's own header, as earlier systems wrote a mark), text as text."""
+    values: dict[str, Any] = {}
+    for name, (column, field) in _PLAIN_COLUMNS.items():
+        cell = text(row.get(column.key))
+        if name in _CHOICES:
+            values[name] = _CHOICES[name].get(cell, cell) if cell else field.get_default()
+        elif isinstance(field, models.BooleanField):
+            if cell.lower() not in TRUE | FALSE | {column.header}:
+                fail(column.key, f"{BY_NAME[name].label}应填“是”或“否”。")
+            values[name] = cell.lower() in TRUE or cell == column.header
+        else:
+            values[name] = cell
+    return values
 
 
 def _row_to_record(
@@ -212,12 +241,7 @@ def _row_to_record(
             f"{start:%H:%M}–{end:%H:%M} 是“全天”占位，不是实际工作时间：请填写实际起止时间，"
             "或清空开始和结束并在“时长（分钟）”中填写实际时长。",
         )
-    visibility = _VISIBILITY.get(text(row.get("visibility")) or "政府内部")
-    if visibility is None:
-        fail("visibility", "可见范围应为：公开、政府内部、本单位、仅上级。")
-    sensitive_text = text(row.get("sensitive")).lower()
-    if sensitive_text not in SENSITIVE_TRUE | FALSE:
-        fail("sensitive", "敏感应填“是”或“否”。")
+    plain = _plain_values(row, fail)
     post = ctx.post_on(person, day) if person and day else None
     if person and day and post is None:
         first = ctx.first_start(person)
@@ -239,15 +263,11 @@ def _row_to_record(
     if day is not None:  # the record rules, as the service applies them (records.validation)
         end_day = day + datetime.timedelta(days=1) if overnight in TRUE else day  # overnight duty
         values = RecordValues(
+            **plain,
             date=day,
-            content=text(row.get("content")),
             start_at=at(day, start) if start else None,
             end_at=at(end_day, end) if end else None,
             duration_minutes=duration,
-            place=text(row.get("place")),
-            result=text(row.get("result")),
-            reflection=text(row.get("reflection")),
-            visibility=visibility or Visibility.INTERNAL,
             participants=len(participants),
             names_author=names_author,
             contact_names=[contact for _, _, contact in participants],
@@ -267,22 +287,17 @@ def _row_to_record(
     if errors or person is None or day is None or submitted is None or post is None or category is None:
         return None, errors
     record = BulkRecord(
+        **plain,
         author_id=person.pk,
         unit_id=post.position.unit_id,
         department_id=post.position.unit.department_id or post.position.unit_id,
         date=day,
         category_id=category,
-        content=text(row.get("content")),
         submitted_at=submitted,
         start_at=at(day, start) if start else None,
         end_at=at(end_day, end) if end else None,
         duration_minutes=duration,
-        place=text(row.get("place")),
         duty_id=duty.pk if duty else None,
-        result=text(row.get("result")),
-        reflection=text(row.get("reflection")),
-        visibility=visibility or "internal",
-        is_sensitive=sensitive_text in SENSITIVE_TRUE,
         participants=participants,
     )
     if record.end_at and submitted < record.end_at:

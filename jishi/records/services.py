@@ -25,7 +25,7 @@ from jishi.org.calendar import WorkingCalendar, at, day_of, next_working_day
 from jishi.org.models import Assignment, Duty, Person, Unit
 from jishi.org.selectors import by_precedence, duties_for
 from jishi.records.attachments import REFUSED_MESSAGE, first_bytes, is_active
-from jishi.records.fields import snapshot_values
+from jishi.records.fields import PLAIN_FIELDS, plain_values, snapshot_changes, snapshot_values
 from jishi.records.hooks import record_created, record_written
 from jishi.records.models import (
     Addendum,
@@ -50,7 +50,8 @@ LONG_FIELDS = frozenset({"content", "result", "reflection", "participants"})
 
 @dataclass
 class RecordInput:
-    """What a person submits for a record; the same shape from the form, the API and imports."""
+    """What a person submits for a record; the same shape from the form, the API and imports. Its plain fields
+    (records.fields: content … is_sensitive) are copied to the record as given, text stripped."""
 
     date: datetime.date
     category_id: int
@@ -76,19 +77,14 @@ class RecordInput:
         local_end = timezone.localtime(record.end_at) if record.end_at else None
         participants = list(record.participants.all())
         return cls(
+            **plain_values(record),
             date=record.date,
             category_id=record.category_id,
-            content=record.content,
             start_time=local_start.time() if local_start else None,
             end_time=local_end.time() if local_end else None,
             ends_next_day=bool(local_end and local_end.date() > record.date),
             duration_minutes=None if record.start_at else record.duration_minutes,
-            place=record.place,
             duty_id=record.duty_id,
-            result=record.result,
-            reflection=record.reflection,
-            visibility=record.visibility,
-            is_sensitive=record.is_sensitive,
             unit_id=record.unit_id,
             participant_ids=[p.person_id for p in participants if p.person_id],
             partner_units=[(p.unit_id, p.contact_name) for p in participants if p.unit_id and not p.person_id],
@@ -161,15 +157,11 @@ def _validate(
     end_at = _local_dt(end_day, data.end_time) if data.end_time is not None else None
     errors = record_errors(
         RecordValues(
+            **plain_values(data),
             date=data.date,
-            content=data.content,
             start_at=start_at,
             end_at=end_at,
             duration_minutes=data.duration_minutes,
-            place=data.place,
-            result=data.result,
-            reflection=data.reflection,
-            visibility=data.visibility,
             participants=len(participant_ids) + len(data.partner_units),
             names_author=author.pk in participant_ids,
             contact_names=[name for _, name in data.partner_units],
@@ -305,13 +297,10 @@ def _apply(record: WorkRecord, data: RecordInput, clean: _Clean) -> None:
     record.start_at, record.end_at = clean.start_at, clean.end_at
     record.duration_minutes = clean.duration_minutes
     record.category = clean.category
-    record.content = data.content.strip()
-    record.place = data.place.strip()
     record.duty = clean.duty
-    record.result = data.result.strip()
-    record.reflection = data.reflection.strip()
-    record.visibility = data.visibility
-    record.is_sensitive = data.is_sensitive
+    for name in PLAIN_FIELDS:
+        value = getattr(data, name)
+        setattr(record, name, value.strip() if isinstance(value, str) else value)
 
 
 def _write_participants(record: WorkRecord, rows: list[dict[str, Any]], *, replace: bool = True) -> None:
@@ -406,7 +395,8 @@ def record_update(
     version = RecordVersion.objects.create(
         record=record, number=record.version, data=after, changed_by=actor, changed_at=now
     )
-    changed = sorted(k for k in after if after[k] != before[k])
+    # Over the keys of both: a field declared omit_blank enters the snapshot when set and leaves it when cleared.
+    changed = sorted(snapshot_changes(before, after))
     # Before/after of the short fields (visibility, sensitivity, times …); long texts are in the two versions.
     shown = [k for k in changed if k not in LONG_FIELDS]
     audit(
@@ -416,8 +406,8 @@ def record_update(
         data={
             "version": record.version,
             "changed": changed,
-            "before": {k: before[k] for k in shown},
-            "after": {k: after[k] for k in shown},
+            "before": {k: before.get(k) for k in shown},
+            "after": {k: after.get(k) for k in shown},
         },
         history=[version],
     )

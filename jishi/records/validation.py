@@ -14,7 +14,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from jishi.records.fields import CONTENT_MAX_CHARS, TEXT_LIMITS
+from django.utils import translation
+
+from jishi.records.fields import BY_NAME, CONTENT_MAX_CHARS, PLAIN_FIELDS, TEXT_LIMITS, model_field
 from jishi.records.models import Visibility
 
 MIN_SUBSTANCE = 10
@@ -22,7 +24,14 @@ MIN_DISTINCT_CHARS = 5
 MAX_PARTICIPANTS = 50
 CONTACT_NAME_MAX_CHARS = 50
 MAX_DURATION_MINUTES = 24 * 60
-VISIBILITIES = frozenset(Visibility.values)  # read once: the bulk writer checks millions of records
+# The allowed values of every declared field whose model field has choices (visibility …), read once: the bulk
+# writer checks millions of records.
+CHOICES: dict[str, frozenset[str]] = {
+    name: frozenset(str(value) for value, _ in model_field(name).choices or ())
+    for name in PLAIN_FIELDS
+    if model_field(name).choices
+}
+VISIBILITIES = CHOICES["visibility"]
 SUBSTANCE_HINT = "请写明做了什么：做了什么事、与谁、结果如何。例如：“与区财政局对接2027年预算编制，确定三项重点支出”。"
 
 _NOT_CJK = re.compile(r"[^\u3400-\u9fff\uf900-\ufaff]+")
@@ -42,6 +51,7 @@ class RecordValues:
     result: str = ""
     reflection: str = ""
     visibility: str = Visibility.INTERNAL
+    is_sensitive: bool = False
     participants: int = 0  # colleagues and partner units named, the author not among them
     names_author: bool = False  # the author named themself as a participant
     contact_names: Iterable[str] = field(default_factory=tuple)
@@ -81,6 +91,16 @@ def content_errors(content: str, category_names: list[str]) -> list[str]:
     return []
 
 
+def choice_message(name: str) -> str:
+    """The one message for a value not among a field's choices, naming them ("可见范围应为：公开、政府内部、本单位、
+    仅上级。"); in Chinese, as the rules' other messages."""
+    choices = model_field(name).choices or ()
+    with translation.override("zh-hans"):
+        labels = "、".join(str(label) for value, label in choices if value != "")
+        blank = "，或留空" if "" in CHOICES[name] else ""
+        return f"{BY_NAME[name].label}应为：{labels}{blank}。"
+
+
 def span_minutes(start_at: datetime.datetime, end_at: datetime.datetime) -> int:
     """Whole minutes from start to end: the duration of a timed record."""
     return int((end_at - start_at).total_seconds() // 60)
@@ -109,8 +129,9 @@ def record_errors(values: RecordValues, facts: RecordFacts) -> dict[str, list[st
     for name, limit in TEXT_LIMITS.items():
         if len(getattr(values, name)) > limit:
             err(name, f"不能超过 {limit} 字。")
-    if values.visibility not in VISIBILITIES:
-        err("visibility", "请选择有效的可见范围。")
+    for name, allowed in CHOICES.items():
+        if getattr(values, name) not in allowed:
+            err(name, choice_message(name))
 
     start_at, end_at = values.start_at, values.end_at
     if (start_at is None) != (end_at is None):

@@ -27,6 +27,7 @@ from jishi.org.rules import can_see_filing_status, can_see_person_filing
 from jishi.org.selectors import current_posts, duties_for, unit_family
 from jishi.records import exports, imports
 from jishi.records.attachments import download_type
+from jishi.records.fields import change_labels
 from jishi.records.forms import AddendumForm, AttachmentForm, RecordForm, initial_from_record
 from jishi.records.hooks import page_home, record_opened
 from jishi.records.models import WorkRecord
@@ -160,7 +161,7 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     record_opened.run(viewer=request.user, record=record)  # opening the page is a view (PRODUCT.md), once a day
     versions = list(record.versions.all())
     for previous, version in itertools.pairwise(versions):
-        version.changed_fields = [k for k in version.data if version.data.get(k) != previous.data.get(k)]  # type: ignore[attr-defined]
+        version.changed_fields = change_labels(previous.data, version.data)  # type: ignore[attr-defined]
     return render(
         request,
         "records/detail.html",

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from typing import Any
 
+import pytest
 from django.db import connection
+from django.test import Client
+from pydantic import TypeAdapter, ValidationError
 
 from jishi.core.models import ReadableJSONEncoder
 from jishi.integrity.verification import verify
-from jishi.records.fields import CONTENT_FIELDS, FIELDS, masked
-from jishi.records.models import RecordVersion, WorkRecord
+from jishi.records.api import RecordIn, RecordOut, RecordPatch
+from jishi.records.fields import CONTENT_FIELDS, FIELDS, PLAIN_FIELDS, masked
+from jishi.records.models import RecordVersion, Visibility, WorkRecord
 from jishi.records.services import addendum_create, record_snapshot, record_update, record_withdraw
+from jishi.records.validation import CHOICES
 from jishi.testing import Org, record_input, write_record
 
 
@@ -131,3 +137,36 @@ def test_the_api_answers_a_list_and_a_record_through_its_declared_schema(org: Or
     monkeypatch.setattr(api, "record_out", lambda *args, **kwargs: original(*args, **kwargs) | {"version": "v1"})
     assert client.get("/api/v1/records").status_code == 500
     assert client.get(f"/api/v1/records/{record.pk}").status_code == 500
+
+
+def test_the_history_names_each_changed_field_by_its_label_also_one_set_then_cleared(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """修改了：地点 — the declared label, not the snapshot's key; and a field that left the snapshot (declared
+    omit_blank, then cleared) is a change too (place stands in for such a field)."""
+    from jishi.records import fields
+
+    monkeypatch.setattr(fields, "_SNAPSHOT_OMIT_BLANK", ("place",))
+    record = write_record(org.author)
+    record_update(actor=org.author, record=record, data=record_input(place="区政府", visibility=Visibility.UNIT))
+    record_update(actor=org.author, record=record, data=record_input(visibility=Visibility.UNIT))
+    client = Client()
+    client.force_login(org.author)
+    page = client.get(f"/records/{record.pk}/").content.decode()
+    changed = re.findall(r"修改了：([^<]*)</div>", page)
+    assert changed == ["地点", "地点、可见范围"]  # newest first; in the snapshot's order
+
+
+def test_the_api_schemas_agree_with_the_declaration() -> None:
+    """RecordIn, RecordPatch and RecordOut stay declared classes (the OpenAPI contract is read there), so this is
+    what keeps them with records.fields: every declared field is answered under its name, every plain field is
+    accepted under its name, and a field with choices takes exactly its model field's choices."""
+    assert [f.name for f in FIELDS if f.name not in RecordOut.model_fields] == []
+    for schema in (RecordIn, RecordPatch):
+        assert [name for name in PLAIN_FIELDS if name not in schema.model_fields] == [], schema.__name__
+    for name, allowed in CHOICES.items():
+        for schema in (RecordIn, RecordPatch, RecordOut):
+            adapter = TypeAdapter(schema.model_fields[name].annotation)
+            assert {str(adapter.validate_python(value)) for value in allowed} == allowed
+            with pytest.raises(ValidationError):
+                adapter.validate_python("not-a-choice")

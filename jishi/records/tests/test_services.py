@@ -292,3 +292,25 @@ def test_two_timed_records_at_once_cannot_both_pass_the_overlap_check() -> None:
     two.join(10)
     assert "时间重叠" in outcome["second"]["start_time"][0]
     assert WorkRecord.objects.filter(author=org.author).count() == 1
+
+
+def test_a_change_that_sets_or_clears_a_field_left_out_of_the_snapshot_while_blank_is_a_change(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A field declared omit_blank (records.fields) enters the snapshot when it is set and leaves it when it is
+    cleared; record_update compares the two snapshots over the keys of both (place stands in for such a field)."""
+    from jishi.core.models import AuditEvent
+    from jishi.records import fields
+
+    monkeypatch.setattr(fields, "_SNAPSHOT_OMIT_BLANK", ("place",))
+    record = create(org)
+    assert "place" not in record.versions.get().data
+    # Set: the key enters the snapshot (a KeyError before); cleared: it leaves it (not seen as a change before).
+    record = record_update(actor=org.author, record=record, data=record_input(place="区政府第一会议室"))
+    record = record_update(actor=org.author, record=record, data=record_input(place=""))
+    assert [v.data.get("place") for v in record.versions.order_by("number")] == [None, "区政府第一会议室", None]
+    changes = [e.data for e in AuditEvent.objects.filter(verb="record.update").order_by("id")]
+    assert [(c["changed"], c["before"], c["after"]) for c in changes] == [
+        (["place"], {"place": None}, {"place": "区政府第一会议室"}),
+        (["place"], {"place": "区政府第一会议室"}, {"place": None}),
+    ]

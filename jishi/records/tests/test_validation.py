@@ -135,5 +135,6 @@ def test_legacy_content_is_spared_the_substance_rule_but_not_emptiness_or_length
 
 
 def test_an_unknown_visibility_and_too_many_participants_are_refused() -> None:
-    assert record_errors(values(visibility="everyone"), FACTS)["visibility"] == ["请选择有效的可见范围。"]
+    refused = record_errors(values(visibility="everyone"), FACTS)["visibility"]
+    assert refused == ["可见范围应为：公开、政府内部、本单位、仅上级。"]
     assert "51" in record_errors(values(participants=51), FACTS)["participants"][0]
