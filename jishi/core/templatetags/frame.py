@@ -35,7 +35,9 @@ def header_data(context: template.Context) -> dict[str, Any]:
     data: dict[str, Any] = {"request": request, "user": user}
     if not getattr(user, "is_authenticated", False):
         return data
-    entries = sorted((entry for entries in page_menu.run() for entry in entries), key=lambda entry: entry.order)
+    offered = (entry for entries in page_menu.run() for entry in entries)
+    shown = (entry for entry in offered if entry.shown_to is None or entry.shown_to(user))
+    entries = sorted(shown, key=lambda entry: entry.order)
     data.update(entries=entries, current=current_entry(request, entries), menu=context.get("menu") or {})
     for added in header_hook.run(user=user):  # notifications: inbox_link; supervision: overview_href
         data.update(added)
