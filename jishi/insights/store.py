@@ -4,7 +4,7 @@ Layout under settings.JISHI_INSIGHTS_DIR:
   <table>/month=YYYY-MM/part-0.parquet   fact tables, one file a month (records, owed, participants, supervision,
                                           terms), the month of the record's date, the owed day or the act
   <table>.parquet                         dimensions and small tables (units, people, positions, assignments,
-                                          duties, categories, tasks, task_units), one file each
+                                          duties, categories, tasks, task_units, calendar), one file each
   meta.json                               as_of (the newest refresh) and each month's refresh time
 Every file is written under a temporary name and moved into place with os.replace, so a reader sees the old file or
 the new one, never half of one. Withdrawn records are left out; times are local (settings.TIME_ZONE). The columns are
@@ -165,6 +165,9 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
     "task_units": pa.schema([("task_id", I64), ("department_id", I64), ("role", STR)]),
+    # Every day of the store's span, whether it is an official working day (chinesecalendar under the overrides): the
+    # partitions then carry the working days of a period themselves, for another engine too.
+    "calendar": pa.schema([("date", DATE), ("working_day", BOOL)]),
 }
 DIMENSIONS = tuple(name for name in SCHEMAS if name not in FACTS)
 
@@ -399,6 +402,19 @@ def _department(unit: dict[str, Any]) -> int:
     return int(unit["department_id"] or unit["id"])
 
 
+def _calendar(first: datetime.date, last: datetime.date) -> pa.Table:
+    calendar = WorkingCalendar(first, last)
+    days = [first + datetime.timedelta(days=i) for i in range((last - first).days + 1)]
+    return pa.table({"date": pa.array(days, DATE), "working_day": pa.array([calendar.is_working_day(d) for d in days])})
+
+
+def _calendar_span(months: list[datetime.date], today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """From the store's first month (kept in meta.json, or these months') to the end of this year."""
+    known = [datetime.date.fromisoformat(f"{key}-01") for key in read_meta().get("months", {})]
+    first = min([*known, *months, month_start(today)])
+    return first, datetime.date(max(today.year, months[-1].year if months else today.year), 12, 31)
+
+
 def _dimensions(today: datetime.date) -> dict[str, pa.Table]:
     """The small tables, read whole (a few thousand rows each)."""
     units = _rows(
@@ -524,7 +540,8 @@ def _terms(raw: pa.Table, months: set[str]) -> pa.Table:
 
 
 RECORDS_SQL = """
-CREATE OR REPLACE TEMP MACRO overlap_minutes(s, e, a, b) AS greatest(0, (epoch(least(e, b)) - epoch(greatest(s, a))) // 60);
+CREATE OR REPLACE TEMP MACRO overlap_minutes(s, e, a, b) AS
+    greatest(0, (epoch(least(e, b)) - epoch(greatest(s, a))) // 60);
 CREATE TEMP TABLE out_records AS
 WITH base AS (
     SELECT r.*, CAST(r.date AS DATE) AS day,
@@ -681,8 +698,12 @@ def rebuild(*, date_from: datetime.date | None = None, date_to: datetime.date | 
                 _build_months(con, months, dims)
         finally:
             con.close()
-        _write_dimensions(dims)
         full = date_from is None and date_to is None
+        if full and months:
+            dims["calendar"] = _calendar(months[0], datetime.date(max(today.year, months[-1].year), 12, 31))
+        else:
+            dims["calendar"] = _calendar(*_calendar_span(months, today))
+        _write_dimensions(dims)
         if full:
             keep = {month_key(m) for m in months}
             for name in FACTS:
@@ -706,6 +727,7 @@ def refresh(months: Iterable[datetime.date]) -> list[datetime.date]:
                 _build_months(con, run, dims)
         finally:
             con.close()
+        dims["calendar"] = _calendar(*_calendar_span(wanted, today))
         _write_dimensions(dims)
         _write_meta(wanted, full=False, started=started)
     return wanted
