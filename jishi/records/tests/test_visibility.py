@@ -271,3 +271,64 @@ def test_only_administrators_enter_the_admin_site(org: Org) -> None:
     assert _client(org.admin).get("/admin/").status_code == 200
     assert _client(org.unit_head).get("/admin/").status_code == 302
     assert _client(None).get("/admin/").status_code == 302
+
+
+# ---- Group surfaces (insights): figures about a group, never the records themselves ---------------------------------
+# A dashboard or report counts every record of the group, so it is shown only to readers whose group scope covers
+# the group (insights.rules.group_scope); everyone else gets the 404 of a missing page, and anonymous visitors the
+# sign-in page.
+COVERS_FINANCE = {
+    "unit_head",
+    "district_leader_in_charge",
+    "district_leader_not_in_charge",  # a jurisdiction leader, as for who has not filed
+    "principal_leader",
+    "inspector",
+    "hr",
+    "scoped_inspector_here",
+}
+HAS_A_SCOPE = (
+    COVERS_FINANCE
+    | {"author", "superior_deputy", "other_deputy_same_unit", "other_unit_head"}
+    | {"scoped_inspector_elsewhere"}
+)
+
+
+def _group_world(org: Org, settings: object, tmp_path: object) -> None:
+    import datetime
+
+    from jishi.insights import store
+    from jishi.org.calendar import local_today
+
+    settings.JISHI_INSIGHTS_DIR = tmp_path / "insights"  # type: ignore[attr-defined, operator]
+    settings.JISHI_MIN_GROUP_SIZE = 3  # type: ignore[attr-defined]
+    yesterday = local_today() - datetime.timedelta(days=1)
+    for person in (org.section_head, org.author, org.colleague, org.sibling):
+        write_record(person, date=yesterday, content=f"与预算科同事讨论{SECRET_WORD}，形成三条意见报局长")
+    store.rebuild()
+
+
+def _shown(person: Person | None, url: str) -> bool:
+    response = _client(person).get(url)
+    if person is None:
+        assert response.status_code == 302, url
+        return False
+    assert response.status_code in (200, 404), f"{url}: {response.status_code}"
+    if response.status_code == 200:
+        assert SECRET_WORD not in response.content.decode()  # figures, never a record's words
+    return response.status_code == 200
+
+
+def test_group_surfaces_follow_the_group_scope(org: Org, settings: object, tmp_path: object) -> None:
+    _group_world(org, settings, tmp_path)
+    surfaces = {
+        "dashboard of 财政局": (f"/insights/units/{org.finance.pk}/", COVERS_FINANCE),
+        "staffing report, 财政局": (f"/insights/reports/staffing/?unit={org.finance.pk}", COVERS_FINANCE),
+        "staffing report, own scope": ("/insights/reports/staffing/", HAS_A_SCOPE),
+    }
+    failures = []
+    for name in VIEWERS:
+        person = viewer(org, name)
+        for surface, (url, shown_to) in surfaces.items():
+            if _shown(person, url) != (name in shown_to):
+                failures.append(f"{surface}: {name}")
+    assert not failures, "\n".join(failures)
