@@ -224,6 +224,16 @@ JISHI_MIN_GROUP_SIZE = int(env("JISHI_MIN_GROUP_SIZE", "5") or 5)
 JISHI_INSIGHTS_DIR = Path(env("JISHI_INSIGHTS_DIR", str(DATA_DIR / "insights")) or DATA_DIR / "insights")
 # A record write asks the worker to refresh the store after its commit (tests turn it off where they do not need it).
 JISHI_INSIGHTS_REFRESH_ON_WRITE = True
+# Findings' thresholds (jishi/insights/findings.py DEFAULTS lists every key and what it means); set only what differs.
+JISHI_FINDINGS: dict[str, float] = {
+    "overstaffed_ratio": 0.6,  # hours per filer per working day at most this share of the peer median …
+    "understaffed_ratio": 1.5,  # … or at least this multiple, and staffing_mads MADs away
+    "silo_ratio": 0.35,  # cross-unit links per filer at most this share of the peer median
+    "off_duty_share": 0.4,  # at least this share of hours recorded without a duty
+    "copy_similarity": 0.8,  # a record this similar to the author's previous days' is a near copy
+    "long_day_hours": 16,  # a day's records adding up to more than this is implausible
+    "backfill_cluster_dates": 3,  # late records for this many dates submitted on one day are a batch
+}
 
 LOGGING = {
     "version": 1,

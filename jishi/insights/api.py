@@ -3,9 +3,28 @@
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
-from jishi.insights import views
+from jishi.insights import findings_views, views
 
 router = Router(tags=["insights"])
+
+
+@router.get(
+    "/findings",
+    response=findings_views.API_ANSWERS,
+    summary="发现：期间内值得关注之处（人员偏多/偏紧、协作孤岛、职责无记实、工作游离职责、内容雷同、时长异常、集中补记）",
+    description="参数：start、end（YYYY-MM-DD，默认截至昨天的四周）、unit（单位编号，含下级）、kind（可多个，逗号分隔）。"
+    "参数有误返回 422 和中文说明；没有管辖范围或单位不在范围内返回 404。单位类发现只含不少于最小人数的单位；"
+    "个人类发现只对可以阅读其记实的上级和授权人员返回。",
+)
+def findings(
+    request: HttpRequest,
+    start: str | None = None,
+    end: str | None = None,
+    unit: str | None = None,
+    kind: str | None = None,
+) -> HttpResponse:
+    # Read from the query string by the view, which answers a bad value with a Chinese 422 (never pydantic's).
+    return findings_views.api_answer(request)
 
 
 @router.get(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jishi.insights import views
+from jishi.insights import findings_views, views
 
 app_name = "insights"
 
@@ -8,4 +8,6 @@ urlpatterns: list = [
     path("", views.home, name="home"),
     path("units/<int:pk>/", views.unit, name="unit"),
     path("records/", views.records, name="records"),
+    path("findings/", findings_views.findings_page, name="findings"),
+    path("findings/review/", findings_views.review_create, name="finding_review"),
 ]
