@@ -2,10 +2,11 @@
 
 The listeners run inside the write's transaction (jishi/records/hooks.py) and only upsert a DirtyMonth row — a
 record of any date marks its own month, so a late or backdated record (补记) or an import of last year reaches
-the store too. After the commit they enqueue `refresh_store`; the worker (`jishi worker`) runs it: the dirty months,
-always this month and the previous one (comments, views and owed days happen now, about records of any date), and
-every dimension and small table. Several enqueued refreshes cost one: a task finding nothing dirty and a store
-refreshed after it was asked for returns at once.
+the store too. After the commit they enqueue `refresh_store`; the worker (`jishi worker`) runs it: the dirty months
+whole (with the months of records withdrawn or linked to a task since the last refresh, which no hook announces),
+always this month's and the previous one's owed days and supervision acts (comments, views and owed days happen
+now, about records of any date), and every dimension and small table. Several enqueued refreshes cost one: a
+task finding nothing dirty and a store refreshed after it was asked for returns at once.
 """
 
 from __future__ import annotations
@@ -66,18 +67,34 @@ def records_imported(*, actor: Person, version_runs: list[tuple[int, int]]) -> N
 
 
 def refresh_now() -> list[datetime.date]:
-    """Rewrite the dirty months, this month and the previous one, and every small table; then clear the marks that
-    were read (a month marked again meanwhile stays dirty for the next refresh). An empty store is built whole."""
+    """Rewrite the dirty months whole; this month and the previous one at least their owed days and supervision acts
+    (what changes without a record written); every small table. Then clear the marks that were read (a month marked
+    again meanwhile stays dirty for the next refresh). An empty store is built whole."""
     marks = dict(DirtyMonth.objects.values_list("month", "marked_at"))
     if not store.is_built():
         months = store.rebuild()
     else:
         this_month = store.month_start(local_today())
         previous = store.month_start(this_month - datetime.timedelta(days=1))
-        months = store.refresh([*marks, this_month, previous])
+        months = store.refresh([*marks, *changed_behind_the_hooks()], light=[this_month, previous])
     for month, marked_at in marks.items():
         DirtyMonth.objects.filter(month=month, marked_at__lte=marked_at).delete()
     return months
+
+
+def changed_behind_the_hooks() -> set[datetime.date]:
+    """Months whose records changed since the last refresh without a hook: withdrawn records (they leave the store)
+    and records newly linked to a task (task_linked)."""
+    from jishi.records.models import WorkRecord
+    from jishi.tasks.models import TaskRecordLink
+
+    as_of = store.read_meta().get("as_of")
+    if not as_of:
+        return set()
+    since = datetime.datetime.fromisoformat(str(as_of))
+    withdrawn = WorkRecord.objects.filter(withdrawn_at__gte=since).dates("date", "month")
+    linked = TaskRecordLink.objects.filter(linked_at__gte=since).dates("record__date", "month")
+    return {*withdrawn, *linked}
 
 
 @task()

@@ -539,9 +539,14 @@ def _terms(raw: pa.Table, months: set[str]) -> pa.Table:
     )
 
 
-RECORDS_SQL = """
+OVERLAP_MACRO = """
 CREATE OR REPLACE TEMP MACRO overlap_minutes(s, e, a, b) AS
-    greatest(0, (epoch(least(e, b)) - epoch(greatest(s, a))) // 60);
+    greatest(0, (epoch(least(e, b)) - epoch(greatest(s, a))) // 60)
+"""
+
+# Each fact table from the tables registered by _build_months, in this order (participants read out_records).
+FACT_SQL = {
+    "records": """
 CREATE TEMP TABLE out_records AS
 WITH base AS (
     SELECT r.*, CAST(r.date AS DATE) AS day,
@@ -568,23 +573,26 @@ FROM base b
 LEFT JOIN calendar c ON c.date = b.day
 LEFT JOIN raw_links l ON l.record_id = b.id
 LEFT JOIN counted n ON n.record_id = b.id
-LEFT JOIN similarities m ON m.id = b.id;
-
+LEFT JOIN similarities m ON m.id = b.id
+""",
+    "participants": """
 CREATE TEMP TABLE out_participants AS
 SELECT p.record_id, r.date, r.author_id, r.department_id AS author_department_id, p.person_id,
        (SELECT u.department_id FROM assignments a JOIN units u ON u.id = a.unit_id
         WHERE a.person_id = p.person_id AND a.start <= r.date AND (a."end" IS NULL OR r.date <= a."end")
         ORDER BY a.kind = 'primary' DESC, a.start DESC LIMIT 1) AS person_department_id,
        p.partner_unit_id, pu.department_id AS partner_department_id, r.month
-FROM raw_participants p JOIN out_records r ON r.id = p.record_id LEFT JOIN units pu ON pu.id = p.partner_unit_id;
-
+FROM raw_participants p JOIN out_records r ON r.id = p.record_id LEFT JOIN units pu ON pu.id = p.partner_unit_id
+""",
+    "supervision": """
 CREATE TEMP TABLE out_supervision AS
 SELECT s.kind, CAST(timezone($tz, to_timestamp(s.epoch)) AS DATE) AS date, s.actor_id,
        au.department_id AS actor_department_id, s.author_id, s.author_department_id, s.dimension,
        s.is_leader = 1 AS is_leader, strftime(CAST(timezone($tz, to_timestamp(s.epoch)) AS DATE), '%Y-%m') AS month
 FROM raw_supervision s LEFT JOIN units au ON au.id = s.actor_unit_id
-WHERE strftime(CAST(timezone($tz, to_timestamp(s.epoch)) AS DATE), '%Y-%m') IN (SELECT month FROM wanted);
-
+WHERE strftime(CAST(timezone($tz, to_timestamp(s.epoch)) AS DATE), '%Y-%m') IN (SELECT month FROM wanted)
+""",
+    "owed": """
 CREATE TEMP TABLE out_owed AS
 WITH days AS (
     SELECT date FROM calendar WHERE working AND date <= $today AND strftime(date, '%Y-%m') IN (SELECT month FROM wanted)
@@ -593,7 +601,7 @@ WITH days AS (
     FROM days d JOIN assignments a ON a.start <= d.date AND (a."end" IS NULL OR d.date <= a."end")
     JOIN people p ON p.id = a.person_id AND p.filing_obligation = 'required'
     QUALIFY row_number() OVER (PARTITION BY a.person_id, d.date ORDER BY a.kind = 'primary' DESC, a.start DESC) = 1
-), filed AS (SELECT DISTINCT author_id, CAST(date AS DATE) AS date FROM raw_records)
+), filed AS (SELECT author_id, date FROM filed_days)
 SELECT h.person_id, h.date, h.unit_id, u.department_id, f.author_id IS NOT NULL AS filed,
        strftime(h.date, '%Y-%m') AS month
 FROM held h
@@ -601,26 +609,29 @@ LEFT JOIN units u ON u.id = h.unit_id
 LEFT JOIN filed f ON f.author_id = h.person_id AND f.date = h.date
 WHERE NOT EXISTS (
     SELECT 1 FROM absences b WHERE b.person_id = h.person_id AND b.start <= h.date AND h.date <= b."end"
-);
-"""
+)
+""",
+}
+# What changes in a month without a record written for it (comments, views, owed days): a month refreshed only because
+# it is this month or the previous one rewrites just these.
+LIGHT = ("owed", "supervision")
 
 
-def _build_months(con: duckdb.DuckDBPyConnection, months: list[datetime.date], dims: dict[str, pa.Table]) -> None:
-    """Write every fact table's partitions for these months (an empty file for a month without rows)."""
+def _build_months(
+    con: duckdb.DuckDBPyConnection,
+    months: list[datetime.date],
+    dims: dict[str, pa.Table],
+    tables: Sequence[str] = FACTS,
+) -> None:
+    """Write these fact tables' partitions for these months (an empty file for a month without rows)."""
     first, last = months[0], month_end(months[-1])
     today = local_today()
     wanted = {month_key(m) for m in months}
-    raw = _records(first - datetime.timedelta(days=CONTEXT_DAYS), last)
     calendar_from = first - datetime.timedelta(days=CONTEXT_DAYS)
     calendar = WorkingCalendar(calendar_from, last)
     days = [calendar_from + datetime.timedelta(days=i) for i in range((last - calendar_from).days + 1)]
     absences = list(Absence.objects.filter(start__lte=last, end__gte=first).values_list("person_id", "start", "end"))
-
-    con.register("raw_records", raw)
-    con.register("raw_participants", _participants(first, last))
-    con.register("raw_links", _task_links(first, last))
-    con.register("raw_supervision", _supervision(first, last))
-    con.register("similarities", _similarities(raw))
+    con.execute(OVERLAP_MACRO)
     con.register("wanted", pa.table({"month": pa.array(sorted(wanted), STR)}))
     con.register(
         "calendar",
@@ -638,16 +649,44 @@ def _build_months(con: duckdb.DuckDBPyConnection, months: list[datetime.date], d
     )
     for name in ("units", "people", "assignments"):
         con.register(name, dims[name])
-    for statement in RECORDS_SQL.split(";\n"):
-        if statement.strip():
-            parameters = {k: v for k, v in {"tz": settings.TIME_ZONE, "today": today}.items() if f"${k}" in statement}
-            con.execute(statement, parameters)
-    outputs = {name: con.sql(f"SELECT * FROM out_{name}").to_arrow_table() for name in FACTS if name != "terms"}
-    outputs["terms"] = _with_month(_terms(raw, wanted))
+    raw = None
+    if "records" in tables:
+        raw = _records(calendar_from, last)
+        con.register("raw_records", raw)
+        con.register("raw_participants", _participants(first, last))
+        con.register("raw_links", _task_links(first, last))
+        con.register("similarities", _similarities(raw))
+        filed = con.sql("SELECT DISTINCT author_id, CAST(date AS DATE) AS date FROM raw_records").to_arrow_table()
+    else:
+        filed = _filed_days(first, last)
+    con.register("filed_days", filed)
+    if "supervision" in tables:
+        con.register("raw_supervision", _supervision(first, last))
+    outputs: dict[str, pa.Table] = {}
+    for name, statement in FACT_SQL.items():
+        if name not in tables:
+            continue
+        parameters = {k: v for k, v in {"tz": settings.TIME_ZONE, "today": today}.items() if f"${k}" in statement}
+        con.execute(statement, parameters)
+    for name in FACT_SQL:
+        if name in tables:
+            outputs[name] = con.sql(f"SELECT * FROM out_{name}").to_arrow_table()
+    if raw is not None and "terms" in tables:
+        outputs["terms"] = _with_month(_terms(raw, wanted))
     for name, table in outputs.items():
         _write_months(name, table, months)
-    for name in ("out_records", "out_participants", "out_supervision", "out_owed"):
-        con.execute(f"DROP TABLE IF EXISTS {name}")
+    for name in FACT_SQL:
+        con.execute(f"DROP TABLE IF EXISTS out_{name}")
+
+
+def _filed_days(first: datetime.date, last: datetime.date) -> pa.Table:
+    """Who filed on which day (a non-withdrawn record), for the owed days of a month whose records stay as they are."""
+    sql = f"""
+        SELECT DISTINCT author_id, CAST(date AS TEXT) FROM {WorkRecord._meta.db_table}
+        WHERE withdrawn_at IS NULL AND date >= %s AND date <= %s
+    """
+    table = _fetch(sql, [first, last], [("author_id", I64), ("date", STR)])
+    return table.set_column(1, "date", table.column("date").cast(DATE))
 
 
 def _with_month(table: pa.Table) -> pa.Table:
@@ -714,17 +753,22 @@ def rebuild(*, date_from: datetime.date | None = None, date_to: datetime.date | 
     return months
 
 
-def refresh(months: Iterable[datetime.date]) -> list[datetime.date]:
-    """Rewrite these months' partitions (grouped into runs of consecutive months) and every dimension."""
+def refresh(months: Iterable[datetime.date], *, light: Iterable[datetime.date] = ()) -> list[datetime.date]:
+    """Rewrite these months' partitions (grouped into runs of consecutive months), the LIGHT tables of the `light`
+    months (those not among `months`), and every dimension. Returns every month written, in order."""
     today = local_today()
-    wanted = sorted({month_start(m) for m in months})
+    full_months = sorted({month_start(m) for m in months})
+    light_months = sorted({month_start(m) for m in light} - set(full_months))
+    wanted = sorted([*full_months, *light_months])
     with _locked():
         started = timezone.localtime()
         dims = _dimensions(today)
         con = _connect_builder()
         try:
-            for run in _runs(wanted):
+            for run in _runs(full_months):
                 _build_months(con, run, dims)
+            for run in _runs(light_months):
+                _build_months(con, run, dims, tables=LIGHT)
         finally:
             con.close()
         dims["calendar"] = _calendar(*_calendar_span(wanted, today))

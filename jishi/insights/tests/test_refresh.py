@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from jishi.insights import engine, refresh, store
 from jishi.insights.models import DirtyMonth
@@ -59,16 +60,22 @@ def test_the_task_rewrites_the_dirty_current_and_previous_months_only(org: Org) 
     DirtyMonth.objects.all().delete()
     untouched = store.partition_path("records", untouched_day)
     stamp = untouched.stat().st_mtime_ns
+    this_month = store.month_start(today)
+    previous = store.month_start(this_month - datetime.timedelta(days=1))
+    previous_records = store.partition_path("records", previous)
+    previous_stamp = previous_records.stat().st_mtime_ns
+    previous_owed = store.partition_path("owed", previous).stat().st_mtime_ns
     meta_before = store.read_meta()["months"]
 
     late = write_record(org.colleague, date=dirty_day, content=CONTENT)
     assert dirty() == {store.month_start(dirty_day)}
     done = refresh.refresh_store.call()
 
-    this_month = store.month_start(today)
-    previous = store.month_start(this_month - datetime.timedelta(days=1))
     assert set(done) == {store.month_key(m) for m in (dirty_day, this_month, previous)}
     assert untouched.stat().st_mtime_ns == stamp
+    # this month and the previous one: owed days and supervision rewritten, records only when marked
+    assert previous_records.stat().st_mtime_ns == previous_stamp
+    assert store.partition_path("owed", previous).stat().st_mtime_ns != previous_owed
     meta = store.read_meta()["months"]
     assert meta[store.month_key(untouched_day)] == meta_before[store.month_key(untouched_day)]
     assert engine.query("SELECT author_id FROM records WHERE id = ?", [late.pk]) == [{"author_id": org.colleague.pk}]
@@ -76,10 +83,12 @@ def test_the_task_rewrites_the_dirty_current_and_previous_months_only(org: Org) 
 
 
 def test_a_withdrawn_record_leaves_the_store_after_the_refresh(org: Org) -> None:
-    record = write_record(org.author, content=CONTENT)
+    # Withdrawal announces no hook: the refresh looks for records withdrawn since the store's as_of.
+    record = write_record(org.author, date=local_today() - datetime.timedelta(days=70), content=CONTENT)
     store.rebuild()
+    DirtyMonth.objects.all().delete()
     assert engine.query("SELECT count(*) AS n FROM records") == [{"n": 1}]
-    WorkRecord.objects.filter(pk=record.pk).update(withdrawn_at=record.submitted_at)
+    WorkRecord.objects.filter(pk=record.pk).update(withdrawn_at=timezone.now())
     refresh.refresh_now()
     assert engine.query("SELECT count(*) AS n FROM records") == [{"n": 0}]
 
