@@ -13,26 +13,30 @@ shares are of hours, collaboration counts ties between units.
 
 from __future__ import annotations
 
+import bisect
 import datetime
+import hashlib
 import io
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
-from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, QueryDict
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jishi.core.http import period_param
 from jishi.core.tables import xlsx_row
-from jishi.insights import engine, rules
+from jishi.insights import engine, figures, rules
 from jishi.insights.models import CostRate
 from jishi.org.calendar import local_today, working_days
 from jishi.org.models import Rank
@@ -58,10 +62,12 @@ DEFAULT_RATES: dict[str, Decimal] = {
     Rank.NONE: Decimal("80"),
 }
 
-# Collaboration: a unit is a silo when it has ties to fewer other units than this share of its peers' median (or none).
-SILO_SHARE = 0.25
+# Collaboration: a unit is a silo when its ties per head are at most this share of its peers' median (or it has none);
+# the same share as the silo finding's default (findings' silo_ratio).
+SILO_SHARE = 0.35
 COMMUNITY_SEED = 15  # Louvain is randomised: a fixed seed names the same communities on every visit
 TIES_ON_PAGE = 100  # the page lists the strongest ties; the Excel export lists them all
+CACHE_SECONDS = 60 * 60  # a report is kept until the store's next refresh (its as_of is in the key), at most this
 
 PEER_GROUPS = {"bureau": gettext_lazy("委办局"), "town": gettext_lazy("街镇"), "section": gettext_lazy("科室")}
 DEPARTMENT_PEERS = ("bureau", "town")
@@ -144,7 +150,7 @@ def withheld_text() -> str:
 # ---- the request: period, scope, unit ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class Query:
     """What a report is asked for: the period, the reader's scope, and the units it is narrowed to."""
 
@@ -162,19 +168,23 @@ class Query:
             return False
         return self.subtree is None or unit_id in self.subtree
 
-    @property
+    @cached_property
     def working_days(self) -> int:
         return len(working_days(self.start, self.end))
 
-    def link(self, **filters: Any) -> str:
-        """The drill-down to the records behind a figure (listed there as the reader may see them)."""
+    @cached_property
+    def _records_url(self) -> str:
         try:
             base = reverse("insights:records")
         except NoReverseMatch:  # the drill-down is the dashboards' view; without it a figure is plain text
             return ""
-        params = {"start": self.start.isoformat(), "end": self.end.isoformat()}
-        params.update({k: v for k, v in filters.items() if v is not None})
-        return f"{base}?{urlencode(params)}"
+        return f"{base}?start={self.start.isoformat()}&end={self.end.isoformat()}"
+
+    def link(self, **filters: int | None) -> str:
+        """The drill-down to the records behind a figure (listed there as the reader may see them)."""
+        base = self._records_url
+        given = "&".join(f"{name}={int(value)}" for name, value in filters.items() if value is not None)
+        return f"{base}&{given}" if base and given else base
 
     def name(self, unit_id: int | None) -> str:
         unit = self.units.get(unit_id) if unit_id is not None else None
@@ -247,7 +257,8 @@ def build_query(user: Any, params: QueryDict) -> Query:
 
 
 def _period_params(q: Query) -> dict[str, Any]:
-    return {"start": q.start, "end": q.end}
+    """The period as query parameters; the months too, so that DuckDB reads only their partitions."""
+    return {"start": q.start, "end": q.end, "m_from": f"{q.start:%Y-%m}", "m_to": f"{q.end:%Y-%m}"}
 
 
 def _pct(part: float, whole: float) -> float | None:
@@ -264,9 +275,9 @@ def _spread(values: list[float]) -> tuple[float, float, float] | None:
     return q1, median, q3
 
 
-def _position(value: float, values: list[float]) -> str:
-    """ "第 k / n 位" counted from the highest."""
-    return _("第 %(k)s / %(n)s 位") % {"k": 1 + sum(1 for v in values if v > value), "n": len(values)}
+def _position(value: float, ordered: list[float]) -> str:
+    """ "第 k / n 位" counted from the highest, among the values in ascending order."""
+    return _("第 %(k)s / %(n)s 位") % {"k": 1 + len(ordered) - bisect.bisect_right(ordered, value), "n": len(ordered)}
 
 
 def _band(value: float, q1: float, q3: float) -> str:
@@ -297,38 +308,33 @@ HIDDEN = Cell(withheld=True)
 
 @dataclass
 class Load:
-    """Workload of one group over the period."""
+    """Workload of one group over the period (hours, filers and per head as figures.workload_per_head gives them)."""
 
     people: int = 0  # filers: people with at least one owed day in the group
+    days: int = 0  # working days of the period
+    exact_per_head: float | None = None
     minutes: int = 0
     evening_minutes: int = 0
     weekend_minutes: int = 0
-    days: int = 0  # working days of the period
 
     @property
     def per_head(self) -> float | None:
-        if not self.people or not self.days:
-            return None
-        return round(self.minutes / 60 / self.people / self.days, 2)
+        return round(self.exact_per_head, 2) if self.exact_per_head is not None else None
 
 
 def workload(q: Query) -> dict[tuple[str, int], Load]:
-    """Hours per filer per working day for every department-level unit ("department", id) and section ("unit", id)."""
+    """Hours per filer per working day for every department-level unit ("department", id) and unit ("unit", id),
+    from figures.workload_per_head (the one definition); the evening and weekend minutes beside it."""
     loads: dict[tuple[str, int], Load] = defaultdict(Load)
-    days = q.working_days
-    params = _period_params(q)
-    for level, column in (("department", "department_id"), ("unit", "unit_id")):
-        for row in engine.query(
-            f"SELECT {column} AS gid, count(DISTINCT person_id) AS people FROM owed "
-            "WHERE date BETWEEN $start AND $end GROUP BY 1",
-            params,
-        ):
-            loads[(level, row["gid"])].people = row["people"]
+    for level, column in figures.LEVELS.items():
+        for row in figures.workload_per_head(start=q.start, end=q.end, level=level):
+            load = loads[(level, row["unit_id"])]
+            load.people, load.days, load.exact_per_head = int(row["filers"]), int(row["working_days"]), row["per_head"]
         for row in engine.query(
             f"SELECT {column} AS gid, sum(minutes) AS minutes, sum(evening_minutes) AS evening, "
             "coalesce(sum(minutes) FILTER (WHERE NOT working_day), 0) AS weekend FROM records "
-            "WHERE date BETWEEN $start AND $end GROUP BY 1",
-            params,
+            "WHERE date BETWEEN $start AND $end AND month BETWEEN $m_from AND $m_to GROUP BY 1",
+            _period_params(q),
         ):
             load = loads[(level, row["gid"])]
             load.minutes, load.evening_minutes, load.weekend_minutes = (
@@ -336,8 +342,6 @@ def workload(q: Query) -> dict[tuple[str, int], Load]:
                 int(row["evening"] or 0),
                 int(row["weekend"] or 0),
             )
-    for load in loads.values():
-        load.days = days
     return loads
 
 
@@ -364,12 +368,12 @@ def staffing(q: Query) -> Report:
         members = sorted(
             (unit for unit in q.units.values() if unit["peer_group"] == peer_group), key=lambda u: u["path"]
         )
-        shown_loads = {u["id"]: loads.get((level, u["id"]), Load(days=q.working_days)) for u in members}
-        values = [
+        shown_loads = {u["id"]: loads.get((level, u["id"])) or Load(days=q.working_days) for u in members}
+        values = sorted(
             load.per_head
             for load in shown_loads.values()
             if rules.big_enough(load.people) and load.per_head is not None
-        ]
+        )
         spread = _spread(values)
         rows = []
         for unit in members:
@@ -437,7 +441,7 @@ def posts(q: Query) -> Report:
         row["gid"]: row["people"]
         for row in engine.query(
             "SELECT department_id AS gid, count(DISTINCT person_id) AS people FROM owed "
-            "WHERE date BETWEEN $start AND $end GROUP BY 1",
+            "WHERE date BETWEEN $start AND $end AND month BETWEEN $m_from AND $m_to GROUP BY 1",
             params,
         )
     }
@@ -448,7 +452,8 @@ def posts(q: Query) -> Report:
         "SELECT d.id, d.unit_id, d.department_id, d.position_id, d.code, d.title FROM duties d "
         "JOIN units u ON u.id = d.unit_id "
         "WHERE (d.retired_on IS NULL OR d.retired_on > $end) AND (u.valid_to IS NULL OR u.valid_to > $end) "
-        "AND NOT EXISTS (SELECT 1 FROM records r WHERE r.duty_id = d.id AND r.date BETWEEN $start AND $end) "
+        "AND NOT EXISTS (SELECT 1 FROM records r WHERE r.duty_id = d.id AND r.date BETWEEN $start AND $end "
+        "AND r.month BETWEEN $m_from AND $m_to) "
         "ORDER BY d.department_id, d.unit_id, d.code",
         params,
     )
@@ -490,7 +495,7 @@ def posts(q: Query) -> Report:
         for row in engine.query(
             "SELECT department_id AS gid, sum(minutes) AS minutes, "
             "coalesce(sum(minutes) FILTER (WHERE duty_id IS NULL), 0) AS off_duty FROM records "
-            "WHERE date BETWEEN $start AND $end GROUP BY 1",
+            "WHERE date BETWEEN $start AND $end AND month BETWEEN $m_from AND $m_to GROUP BY 1",
             params,
         )
     }
@@ -551,7 +556,7 @@ def posts(q: Query) -> Report:
         "  FROM records r JOIN duties d ON d.id = r.duty_id AND d.position_id IS NOT NULL "
         "  JOIN assignments a ON a.person_id = r.author_id AND a.kind = 'primary' AND a.start <= r.date "
         '   AND (a."end" IS NULL OR a."end" >= r.date) '
-        "  WHERE r.date BETWEEN $start AND $end"
+        "  WHERE r.date BETWEEN $start AND $end AND r.month BETWEEN $m_from AND $m_to"
         ") SELECT position_id, duty_position, count(DISTINCT author_id) AS people, sum(minutes) AS minutes "
         "FROM own o WHERE NOT EXISTS (SELECT 1 FROM assignments b WHERE b.person_id = o.author_id "
         '  AND b.position_id = o.duty_position AND b.start <= o.date AND (b."end" IS NULL OR b."end" >= o.date)) '
@@ -566,6 +571,7 @@ def posts(q: Query) -> Report:
                 "SELECT a.position_id, sum(r.minutes) AS minutes FROM records r JOIN assignments a "
                 "ON a.person_id = r.author_id AND a.kind = 'primary' AND a.start <= r.date "
                 'AND (a."end" IS NULL OR a."end" >= r.date) WHERE r.date BETWEEN $start AND $end '
+                "AND r.month BETWEEN $m_from AND $m_to "
                 "AND list_contains($positions, a.position_id) GROUP BY 1",
                 {**params, "positions": sorted({row["position_id"] for row in elsewhere})},
             )
@@ -643,13 +649,21 @@ def _rates_params(rates: list[Rate]) -> dict[str, Any]:
     }
 
 
+# The records of the period, each costed at its author's rank's rate on its date. The rates become one row per rank
+# and day first (a few thousand), so that the records join them on equality.
 COSTED = (
     "WITH rates AS (SELECT unnest($rate_ranks) AS rank, unnest($rate_from) AS valid_from, "
     "  unnest($rate_yuan) AS yuan), "
-    "rec AS (SELECT r.*, coalesce(p.rank, 'none') AS rank FROM records r LEFT JOIN people p ON p.id = r.author_id "
-    "  WHERE r.date BETWEEN $start AND $end), "
-    "costed AS (SELECT rec.*, rec.minutes / 60.0 * rates.yuan AS cost FROM rec ASOF LEFT JOIN rates "
-    "  ON rec.rank = rates.rank AND rec.date >= rates.valid_from) "
+    "days AS (SELECT CAST(range AS DATE) AS date FROM range(CAST($start AS TIMESTAMP), "
+    "  CAST($end AS TIMESTAMP) + INTERVAL 1 DAY, INTERVAL 1 DAY)), "
+    "day_rates AS (SELECT ranks.rank, days.date, (SELECT yuan FROM rates x WHERE x.rank = ranks.rank "
+    "  AND x.valid_from <= days.date ORDER BY x.valid_from DESC LIMIT 1) AS yuan "
+    "  FROM (SELECT DISTINCT rank FROM rates) ranks CROSS JOIN days), "
+    "rec AS (SELECT r.author_id, r.unit_id, r.department_id, r.category_id, r.duty_id, r.date, r.minutes, "
+    "  coalesce(p.rank, 'none') AS rank FROM records r LEFT JOIN people p ON p.id = r.author_id "
+    "  WHERE r.date BETWEEN $start AND $end AND r.month BETWEEN $m_from AND $m_to), "
+    "costed AS (SELECT rec.*, rec.minutes / 60.0 * day_rates.yuan AS cost FROM rec "
+    "  LEFT JOIN day_rates ON day_rates.rank = rec.rank AND day_rates.date = rec.date) "
 )
 
 
@@ -668,23 +682,22 @@ def resources(q: Query) -> Report:
     rank_labels = dict(Rank.choices)
     categories = {row["id"]: row for row in engine.query("SELECT id, code, name FROM categories")}
 
-    grid = engine.query(
-        COSTED + f"SELECT category_id, rank, sum(minutes) AS minutes, sum(cost) AS cost, "
-        f"count(DISTINCT author_id) AS people FROM costed WHERE {where} GROUP BY 1, 2",
+    # One pass over the costed records, grouped four ways (GROUPING's bits mark the columns summed over).
+    grouped = engine.query(
+        COSTED + "SELECT category_id, rank, department_id, duty_id, "
+        "grouping(category_id, rank, department_id, duty_id) AS summed, sum(minutes) AS minutes, sum(cost) AS cost, "
+        f"count(DISTINCT author_id) AS people FROM costed WHERE {where} "
+        "GROUP BY GROUPING SETS ((category_id, rank), (category_id), (department_id), (duty_id))",
         params,
     )
+    grid = [row for row in grouped if row["summed"] == 0b0011]
+    category_people = {row["category_id"]: row for row in grouped if row["summed"] == 0b0111}
+    per_unit = [row for row in grouped if row["summed"] == 0b1101]
+    per_duty = sorted((row for row in grouped if row["summed"] == 0b1110), key=lambda row: -float(row["cost"] or 0))
     ranks = [rank for rank in Rank.values if any(row["rank"] == rank for row in grid)]
     by_category: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
     for row in grid:
         by_category[row["category_id"]][row["rank"]] = row
-    category_people = {
-        row["category_id"]: row
-        for row in engine.query(
-            COSTED + f"SELECT category_id, count(DISTINCT author_id) AS people, sum(minutes) AS minutes, "
-            f"sum(cost) AS cost FROM costed WHERE {where} GROUP BY 1",
-            params,
-        )
-    }
     rows = []
     for category_id in sorted(by_category, key=lambda c: -category_people[c]["minutes"]):
         cells = [Cell(categories.get(category_id, {}).get("name", "—"))]
@@ -718,37 +731,39 @@ def resources(q: Query) -> Report:
         )
     ]
 
-    # Per unit: department-level units, costed.
-    per_unit = engine.query(
-        COSTED + f"SELECT department_id AS gid, sum(minutes) AS minutes, sum(cost) AS cost "
-        f"FROM costed WHERE {where} GROUP BY 1",
-        params,
-    )
+    # Per unit: department-level units; a town's villages together in one row.
     people = {
         row["gid"]: row["people"]
         for row in engine.query(
             "SELECT department_id AS gid, count(DISTINCT person_id) AS people FROM owed "
-            "WHERE date BETWEEN $start AND $end GROUP BY 1",
+            "WHERE date BETWEEN $start AND $end AND month BETWEEN $m_from AND $m_to GROUP BY 1",
             _period_params(q),
         )
     }
-    rows = []
-    for row in sorted(per_unit, key=lambda r: q.units.get(r["gid"], {}).get("path", "")):
-        unit = q.units.get(row["gid"])
+    lines: dict[tuple[str, int], dict[str, Any]] = {}
+    for row in per_unit:
+        unit = q.units.get(row["department_id"])
         if unit is None:
             continue
-        count = people.get(row["gid"], 0)
+        key = ("villages", unit["parent_id"]) if unit["peer_group"] == "village" else ("unit", unit["id"])
+        line = lines.setdefault(key, {"minutes": 0.0, "cost": 0.0, "people": 0})
+        line["minutes"] += float(row["minutes"] or 0)
+        line["cost"] += float(row["cost"] or 0)
+        line["people"] += people.get(row["department_id"], 0)
+    rows = []
+    for (what, pk), line in sorted(lines.items(), key=lambda item: (q.units[item[0][1]]["path"], item[0][0])):
+        label = q.name(pk) if what == "unit" else _("%(town)s所属村居") % {"town": q.name(pk)}
+        count = line["people"]
         if not rules.big_enough(count):
-            rows.append([Cell(unit["name"]), HIDDEN, HIDDEN, HIDDEN, HIDDEN])
+            rows.append([Cell(label), HIDDEN, HIDDEN, HIDDEN, HIDDEN])
             continue
-        cost = float(row["cost"] or 0)
         rows.append(
             [
-                Cell(unit["name"]),
+                Cell(label),
                 Cell(count),
-                Cell(round(row["minutes"] / 60, 1), href=q.link(unit=row["gid"])),
-                Cell(round(cost)),
-                Cell(round(cost / count)),
+                Cell(round(line["minutes"] / 60, 1), href=q.link(unit=pk) if what == "unit" else ""),
+                Cell(round(line["cost"])),
+                Cell(round(line["cost"] / count)),
             ]
         )
     tables.append(
@@ -769,11 +784,6 @@ def resources(q: Query) -> Report:
 
     # Per duty.
     duties = {row["id"]: row for row in engine.query("SELECT id, unit_id, code, title FROM duties")}
-    per_duty = engine.query(
-        COSTED + f"SELECT duty_id, sum(minutes) AS minutes, sum(cost) AS cost, "
-        f"count(DISTINCT author_id) AS people FROM costed WHERE {where} GROUP BY 1 ORDER BY cost DESC NULLS LAST",
-        params,
-    )
     rows = []
     for row in per_duty:
         duty = duties.get(row["duty_id"]) if row["duty_id"] is not None else None
@@ -855,19 +865,22 @@ def ties(q: Query) -> dict[tuple[int, int], dict[str, int]]:
         "participants": (
             "SELECT least(author_department_id, person_department_id) AS a, "
             "greatest(author_department_id, person_department_id) AS b, count(DISTINCT record_id) AS n "
-            "FROM participants WHERE date BETWEEN $start AND $end AND person_department_id IS NOT NULL "
+            "FROM participants WHERE date BETWEEN $start AND $end "
+            "AND month BETWEEN $m_from AND $m_to AND person_department_id IS NOT NULL "
             "AND person_department_id <> author_department_id GROUP BY 1, 2"
         ),
         "partners": (
             "SELECT least(author_department_id, partner_department_id) AS a, "
             "greatest(author_department_id, partner_department_id) AS b, count(DISTINCT record_id) AS n "
-            "FROM participants WHERE date BETWEEN $start AND $end AND partner_department_id IS NOT NULL "
+            "FROM participants WHERE date BETWEEN $start AND $end "
+            "AND month BETWEEN $m_from AND $m_to AND partner_department_id IS NOT NULL "
             "AND partner_department_id <> author_department_id GROUP BY 1, 2"
         ),
         "comments": (
             "SELECT least(actor_department_id, author_department_id) AS a, "
             "greatest(actor_department_id, author_department_id) AS b, count(*) AS n "
             "FROM supervision WHERE kind = 'comment' AND date BETWEEN $start AND $end "
+            "AND month BETWEEN $m_from AND $m_to "
             "AND actor_department_id <> author_department_id GROUP BY 1, 2"
         ),
         "tasks": (
@@ -879,7 +892,7 @@ def ties(q: Query) -> dict[tuple[int, int], dict[str, int]]:
         ),
     }
     for kind, sql in queries.items():
-        for row in engine.query(sql, params):
+        for row in engine.query(sql, params if kind != "tasks" else {"start": q.start, "end": q.end}):
             if row["a"] is None or row["b"] is None:
                 continue
             found[(row["a"], row["b"])][kind] += int(row["n"])
@@ -890,13 +903,21 @@ def ties(q: Query) -> dict[tuple[int, int], dict[str, int]]:
 class Network:
     units: list[int]  # department-level units (委办局, 街镇)
     ties: dict[tuple[int, int], dict[str, int]]
+    people: dict[int, int]  # unit → filers in the period
     partners: dict[int, int]  # unit → number of units it has ties with
     strength: dict[int, int]  # unit → ties counted
     communities: list[list[int]]  # each sorted by strength, the hub first; largest community first
-    silos: dict[int, float]  # silo unit → its peers' median partners
+    peer_median: dict[str, float]  # peer group → median ties per head of its units big enough to show
+    silos: set[int]
+
+    def per_head(self, pk: int) -> float | None:
+        return round(self.strength[pk] / self.people[pk], 2) if self.people.get(pk) else None
 
 
 def network(q: Query) -> Network:
+    """The units' network over the period, its communities (Louvain, weighted, fixed seed) and its silos: units whose
+    ties per head are at most SILO_SHARE of their peers' median, or who have none (peers: units of the same kind
+    big enough to show, at least three of them)."""
     import networkx as nx
 
     units = sorted(
@@ -905,6 +926,14 @@ def network(q: Query) -> Network:
     )
     members = set(units)
     found = {pair: kinds for pair, kinds in ties(q).items() if pair[0] in members and pair[1] in members}
+    people = {
+        row["gid"]: int(row["people"])
+        for row in engine.query(
+            "SELECT department_id AS gid, count(DISTINCT person_id) AS people FROM owed "
+            "WHERE date BETWEEN $start AND $end AND month BETWEEN $m_from AND $m_to GROUP BY 1",
+            _period_params(q),
+        )
+    }
     graph = nx.Graph()
     graph.add_nodes_from(units)
     for (a, b), kinds in found.items():
@@ -916,16 +945,17 @@ def network(q: Query) -> Network:
         (sorted(c, key=lambda pk: (-strength[pk], q.units[pk]["path"])) for c in found_communities if len(c) > 1),
         key=lambda c: (-len(c), q.units[c[0]]["path"]),
     )
-    silos = {}
+    net = Network(units, found, people, partners, strength, communities, {}, set())
     for peer_group in DEPARTMENT_PEERS:
-        group = [pk for pk in units if q.units[pk]["peer_group"] == peer_group]
+        group = [pk for pk in units if q.units[pk]["peer_group"] == peer_group and rules.big_enough(people.get(pk, 0))]
+        values = [net.per_head(pk) or 0.0 for pk in group]
+        if not values:
+            continue
+        median = net.peer_median[peer_group] = round(statistics.median(values), 2)
         if len(group) < 3:
             continue  # too few peers to call one of them alone
-        median = statistics.median(partners[pk] for pk in group)
-        for pk in group:
-            if partners[pk] == 0 or partners[pk] < SILO_SHARE * median:
-                silos[pk] = median
-    return Network(units, found, partners, strength, communities, silos)
+        net.silos |= {pk for pk in group if partners[pk] == 0 or (net.per_head(pk) or 0.0) <= SILO_SHARE * median}
+    return net
 
 
 def community_name(q: Query, community: list[int]) -> str:
@@ -934,20 +964,8 @@ def community_name(q: Query, community: list[int]) -> str:
 
 def collaboration(q: Query) -> Report:
     net = network(q)
-    people = {
-        row["gid"]: row["people"]
-        for row in engine.query(
-            "SELECT department_id AS gid, count(DISTINCT person_id) AS people FROM owed "
-            "WHERE date BETWEEN $start AND $end GROUP BY 1",
-            _period_params(q),
-        )
-    }
-    big = {pk for pk in net.units if rules.big_enough(people.get(pk, 0))}
+    big = {pk for pk in net.units if rules.big_enough(net.people.get(pk, 0))}
     community_of = {pk: i for i, c in enumerate(net.communities) for pk in c}
-    peer_medians = {}
-    for peer_group in DEPARTMENT_PEERS:
-        group = [net.partners[pk] for pk in net.units if q.units[pk]["peer_group"] == peer_group]
-        peer_medians[peer_group] = statistics.median(group) if group else 0
 
     silo_rows, unit_rows = [], []
     for pk in net.units:
@@ -956,34 +974,29 @@ def collaboration(q: Query) -> Report:
         unit = q.units[pk]
         name, kind = Cell(unit["name"]), Cell(PEER_GROUPS[unit["peer_group"]])
         if pk not in big:
-            unit_rows.append([name, kind] + [HIDDEN] * 4)
+            unit_rows.append([name, kind] + [HIDDEN] * 5)
             continue
-        median = round(float(peer_medians[unit["peer_group"]]), 1)
+        median = net.peer_median.get(unit["peer_group"])
         circle = community_of.get(pk)
+        per_head = Cell(net.per_head(pk), href=q.link(unit=pk))
         unit_rows.append(
             [
                 name,
                 kind,
-                Cell(net.partners[pk], href=q.link(unit=pk)),
-                Cell(median),
+                Cell(net.partners[pk]),
                 Cell(net.strength[pk]),
+                per_head,
+                Cell(median),
                 Cell(community_name(q, net.communities[circle]) if circle is not None else _("无")),
             ]
         )
         if pk in net.silos:
-            silo_rows.append(
-                [
-                    name,
-                    kind,
-                    Cell(net.partners[pk], href=q.link(unit=pk)),
-                    Cell(median),
-                    Cell(
-                        _("期间内与其他单位没有协同。")
-                        if not net.partners[pk]
-                        else _("协同单位数不到同类中位数的四分之一。")
-                    ),
-                ]
+            why = (
+                _("期间内与其他单位没有协同。")
+                if not net.partners[pk]
+                else _("人均协同次数不到同类中位数的 %(pct)s%%。") % {"pct": round(100 * SILO_SHARE)}
             )
+            silo_rows.append([name, kind, Cell(net.partners[pk]), per_head, Cell(median), Cell(why)])
 
     community_rows = []
     for community in net.communities:
@@ -1022,11 +1035,12 @@ def collaboration(q: Query) -> Report:
                 Column(_("单位")),
                 Column(_("同类")),
                 Column(_("协同单位数"), numeric=True),
+                Column(_("人均协同次数"), numeric=True),
                 Column(_("同类中位数"), numeric=True),
                 Column(_("说明")),
             ],
             rows=silo_rows,
-            note=_("与其他单位的协同（共同参与、合作单位、跨单位点评、共同任务）明显少于同类单位。"),
+            note=_("人均与其他单位的协同（共同参与、合作单位、跨单位点评、共同任务）明显少于同类单位。"),
             empty=_("没有孤岛单位。"),
         ),
         Table(
@@ -1049,8 +1063,9 @@ def collaboration(q: Query) -> Report:
                 Column(_("单位")),
                 Column(_("同类")),
                 Column(_("协同单位数"), numeric=True),
-                Column(_("同类中位数"), numeric=True),
                 Column(_("协同次数"), numeric=True),
+                Column(_("人均协同次数"), numeric=True),
+                Column(_("同类中位数"), numeric=True),
                 Column(_("协同圈")),
             ],
             rows=unit_rows,
@@ -1137,7 +1152,31 @@ def build(kind: str, user: Any, params: QueryDict) -> Report:
     if kind not in KINDS:
         raise Http404
     q = build_query(user, params)
-    return KINDS[kind][1](q)
+    key = _cache_key(kind, q)
+    report = cache.get(key)
+    if report is None:
+        report = KINDS[kind][1](q)
+        cache.set(key, report, CACHE_SECONDS)
+    return report
+
+
+def _cache_key(kind: str, q: Query) -> str:
+    """A report depends on the store's version, the scope, the period, the unit, the language, the minimum group
+    size — and for costs on the rates: all of them are in the key, so a refresh or a new rate is seen at once."""
+    parts: list[Any] = [
+        kind,
+        q.scope.all,
+        sorted(q.scope.unit_ids),
+        q.start,
+        q.end,
+        q.unit_id,
+        engine.as_of(),
+        translation.get_language(),
+        rules.min_group(),
+    ]
+    if kind == "resources":
+        parts.append(list(CostRate.objects.order_by("pk").values_list("pk", "rank", "yuan_per_hour", "valid_from")))
+    return "insights:report:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def workbook(report: Report) -> bytes:
