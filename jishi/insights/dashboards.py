@@ -155,7 +155,7 @@ FILING_SQL = f"""WITH {ROWMAP}
 SELECT m.row_id, date_trunc('week', o.date)::DATE AS week, grouping(week) AS total,
        count(*) AS owed, count(*) FILTER (WHERE o.filed) AS filed, count(DISTINCT o.person_id) AS people
 FROM owed o JOIN rowmap m USING (unit_id)
-WHERE o.date BETWEEN $start AND $end
+WHERE o.month BETWEEN $first_month AND $last_month AND o.date BETWEEN $start AND $end
 GROUP BY GROUPING SETS ((m.row_id, week), (m.row_id))
 """
 
@@ -164,14 +164,14 @@ SELECT m.row_id, date_trunc('week', r.date)::DATE AS week, grouping(m.row_id) AS
        count(*) AS records, sum(r.minutes) AS minutes, sum(r.evening_minutes) AS evening,
        coalesce(sum(r.minutes) FILTER (WHERE NOT r.working_day), 0) AS weekend
 FROM records r JOIN rowmap m USING (unit_id)
-WHERE r.date BETWEEN $start AND $end
+WHERE r.month BETWEEN $first_month AND $last_month AND r.date BETWEEN $start AND $end
 GROUP BY GROUPING SETS ((m.row_id), (week))
 """
 
 CATEGORY_SQL = f"""WITH {ROWMAP}
 SELECT r.category_id, any_value(c.name) AS name, count(*) AS records, sum(r.minutes) AS minutes
 FROM records r JOIN rowmap m USING (unit_id) LEFT JOIN categories c ON c.id = r.category_id
-WHERE r.date BETWEEN $start AND $end
+WHERE r.month BETWEEN $first_month AND $last_month AND r.date BETWEEN $start AND $end
 GROUP BY r.category_id ORDER BY minutes DESC
 """
 
@@ -184,7 +184,7 @@ SELECT s.row_id, NULL::DATE AS week, count(*) AS duties FROM scoped s GROUP BY s
 UNION ALL
 SELECT s.row_id, date_trunc('week', r.date)::DATE AS week, count(DISTINCT r.duty_id) AS duties
 FROM records r JOIN scoped s ON s.id = r.duty_id
-WHERE r.date BETWEEN $start AND $end
+WHERE r.month BETWEEN $first_month AND $last_month AND r.date BETWEEN $start AND $end
 GROUP BY ALL
 """
 
@@ -202,7 +202,7 @@ GROUP BY m.row_id
 SUPERVISION_SQL = f"""WITH {ROWMAP}
 SELECT s.dimension, s.kind, count(*) AS acts
 FROM supervision s JOIN people p ON p.id = s.author_id JOIN rowmap m ON m.unit_id = p.unit_id
-WHERE s.date BETWEEN $start AND $end
+WHERE s.month BETWEEN $first_month AND $last_month AND s.date BETWEEN $start AND $end
 GROUP BY ALL
 """
 
@@ -220,9 +220,14 @@ def _run(query: Callable[..., list[dict[str, Any]]], sql: str, **params: Any) ->
 
 
 def records_link(period: Period, **filters: Any) -> str:
-    """The drill-down: the records behind a figure, as the reader may see them (views.records)."""
+    """The drill-down: the records behind a figure, as the reader may see them (views.records). `unit` is one unit
+    or a list of them (a leader's units: "3,7,9")."""
     params = {"start": period.start.isoformat(), "end": period.end.isoformat()}
-    params.update({k: str(v) for k, v in filters.items() if v not in (None, "")})
+    for name, value in filters.items():
+        if isinstance(value, list | tuple):
+            value = ",".join(map(str, value))
+        if value not in (None, ""):
+            params[name] = str(value)
     return f"{reverse('insights:records')}?{urlencode(params)}"
 
 
@@ -240,8 +245,16 @@ def compute(subject: Subject, period: Period, *, query: Callable[..., list[dict[
     """Every figure of the subject's dashboard over the period (uncached; see figures())."""
     rows = rows_of(subject)
     row_ids = [r.id for r in rows]
+    whole = list(subject.unit_ids)  # the drill-down of a figure about the whole subject ([] is the jurisdiction)
     weeks = period.weeks()
-    params = {"rows": row_ids, "start": period.start, "end": period.end}
+    params = {
+        "rows": row_ids,
+        "start": period.start,
+        "end": period.end,
+        # The fact tables are partitioned by month: a condition on it reads only the period's files.
+        "first_month": period.start.strftime("%Y-%m"),
+        "last_month": period.end.strftime("%Y-%m"),
+    }
     n_working = len(working_days(period.start, period.end))
 
     filing = _run(query, FILING_SQL, **params)
@@ -298,7 +311,7 @@ def compute(subject: Subject, period: Period, *, query: Callable[..., list[dict[
             "week": week.isoformat(),
             "records": int(by_week[week]["records"]) if week in by_week else 0,
             "hours": round(float(by_week[week]["minutes"] or 0) / 60, 1) if week in by_week else 0.0,
-            "link": _week_link(period, week, unit=subject.unit.pk if subject.unit else None),
+            "link": _week_link(period, week, unit=whole),
         }
         for week in weeks
     ]
@@ -320,15 +333,14 @@ def compute(subject: Subject, period: Period, *, query: Callable[..., list[dict[
             )
         workload.append(entry)
     rates = {r["unit_id"]: r.get("rate") for r in filing_rows}
-    towns = [
-        {**w, "rate": rates.get(w["unit_id"])} for w in workload if w["kind"] == UnitKind.TOWN and not w.get("own")
-    ]
+    town_ids = {r.id for r in rows if r.kind == UnitKind.TOWN and not r.own}
+    towns = [{**w, "rate": rates.get(w["unit_id"])} for w in workload if w["unit_id"] in town_ids]
 
     # Time by category ---------------------------------------------------------------------------------------------
     categories = []
     if whole_visible:
         cats = _run(query, CATEGORY_SQL, **params)
-        whole = sum(float(c["minutes"] or 0) for c in cats)
+        all_minutes = sum(float(c["minutes"] or 0) for c in cats)
         for c in cats:
             minutes = float(c["minutes"] or 0)
             categories.append(
@@ -337,10 +349,8 @@ def compute(subject: Subject, period: Period, *, query: Callable[..., list[dict[
                     "name": c["name"] or "—",
                     "records": int(c["records"]),
                     "hours": round(minutes / 60, 1),
-                    "share": _share(minutes, whole),
-                    "link": records_link(
-                        period, unit=subject.unit.pk if subject.unit else None, category=c["category_id"]
-                    ),
+                    "share": _share(minutes, all_minutes),
+                    "link": records_link(period, unit=whole, category=c["category_id"]),
                 }
             )
 
@@ -408,8 +418,7 @@ def compute(subject: Subject, period: Period, *, query: Callable[..., list[dict[
             departments = [d["department_id"] for d in _run(query, TOPIC_SCOPE_SQL, **params)]
         week_start, _base = topics.week_of(period.end)
         for t in topics.rising(query, end=period.end, department_ids=departments):
-            unit = subject.unit.pk if subject.unit else None
-            link = records_link(Period(week_start, period.end), unit=unit, q=t["term"])
+            link = records_link(Period(week_start, period.end), unit=whole, q=t["term"])
             topic_rows.append({**t, "link": link})
 
     return {

@@ -55,7 +55,8 @@ WITH counted AS (
            count(DISTINCT record_id) FILTER (WHERE date >= $week_start) AS week,
            count(DISTINCT record_id) FILTER (WHERE date < $week_start) AS baseline
     FROM terms
-    WHERE date BETWEEN $base_start AND $end AND ($all OR list_contains($departments, department_id))
+    WHERE month BETWEEN $first_month AND $last_month AND date BETWEEN $base_start AND $end
+      AND ($all OR list_contains($departments, department_id))
     GROUP BY term
 )
 SELECT term, week, baseline / $weeks AS usual,
@@ -80,6 +81,8 @@ def rising(
             "week_start": week_start,
             "base_start": base_start,
             "end": end,
+            "first_month": base_start.strftime("%Y-%m"),
+            "last_month": end.strftime("%Y-%m"),
             "all": department_ids is None,
             "departments": list(department_ids or []),
             "weeks": float(BASELINE_WEEKS),

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from jishi.core.hooks import MenuEntry
 from jishi.core.http import int_or_none
 from jishi.insights import dashboards, rules
-from jishi.insights.dashboards import Period, PeriodError, Subject
+from jishi.insights.dashboards import PeriodError, Subject
 from jishi.org.http import AuthedRequest
 from jishi.org.models import Unit
 from jishi.org.rules import reader_for
@@ -194,13 +194,17 @@ def charts(figs: dict[str, Any]) -> dict[str, dict[str, Any]]:
 # The drill-down --------------------------------------------------------------------------------------------------
 
 
+MAX_UNITS = 100  # units in one drill-down (a leader's units)
+
+
 def _bad(request: AuthedRequest, message: str) -> HttpResponse:
     return render(request, "insights/records.html", {"error": message}, status=400)
 
 
 @login_required
 def records(request: AuthedRequest) -> HttpResponse:
-    """The records behind a figure: a unit (with its subtree, or `own` alone), a period, a category, a duty, a word.
+    """The records behind a figure: units ("3" or "3,7": each with its subtree, or with `own` alone), a period, a
+    category, a duty, a word.
 
     Only for readers whose group scope covers the unit (the jurisdiction without one). Listed through visible_to;
     the figure counted them all, so the page says how many of them this reader does not see.
@@ -213,12 +217,13 @@ def records(request: AuthedRequest) -> HttpResponse:
         period = dashboards.parse_period(params)
     except PeriodError as exc:
         return _bad(request, str(exc))
-    unit_id = int_or_none(params.get("unit"))
-    if params.get("unit") and unit_id is None:
+    raw_units = [part.strip() for part in (params.get("unit") or "").split(",") if part.strip()]
+    unit_ids = [int_or_none(part) for part in raw_units[: MAX_UNITS + 1]]
+    if len(raw_units) > MAX_UNITS or None in unit_ids:
         return _bad(request, _("单位参数无效。"))
-    unit_obj = Unit.objects.filter(pk=unit_id).first() if unit_id else None
-    if (unit_id and (unit_obj is None or not scope.covers(unit_id))) or (not unit_id and not scope.all):
-        raise Http404
+    units = list(Unit.objects.filter(pk__in=unit_ids).order_by("path"))
+    if len(units) != len(set(unit_ids)) or not all(scope.covers(u.pk) for u in units) or not (units or scope.all):
+        raise Http404  # a unit outside the scope looks like a missing one; no unit is the jurisdiction
     category_id = int_or_none(params.get("category"))
     duty_id = int_or_none(params.get("duty"))
     if (params.get("category") and category_id is None) or (params.get("duty") and duty_id is None):
@@ -226,24 +231,19 @@ def records(request: AuthedRequest) -> HttpResponse:
     own = params.get("own") == "1"
     word = (params.get("q") or "").strip()[:50]
     filters = RecordFilters(
-        unit_id=None if own else unit_id,
-        date_from=period.start,
-        date_to=period.end,
-        category_id=category_id,
-        duty_id=duty_id,
-        q=word,
+        date_from=period.start, date_to=period.end, category_id=category_id, duty_id=duty_id, q=word
     )
-    narrow = Q(withdrawn_at__isnull=True) & (Q(unit_id=unit_id) if own and unit_id else Q())
+    in_units: set[int] = set()
+    for unit in units:
+        in_units.update([unit.pk] if own else subtree_ids(unit.pk))
+    narrow = Q(withdrawn_at__isnull=True) & (Q(unit_id__in=sorted(in_units)) if units else Q())
     page = record_page(
         user=request.user, filters=filters, cursor=params.get("cursor"), participants=False, scope=narrow
     )
     visible = filtered_records(user=request.user, filters=filters, flag_content=False).filter(narrow).count()
     hidden = None
     if not word:  # a word is matched only in text the reader may read: the others cannot be counted fairly
-        everything = WorkRecord.objects.filed().filter(date__gte=period.start, date__lte=period.end)
-        if unit_id:
-            units = [unit_id] if own else subtree_ids(unit_id)
-            everything = everything.filter(unit_id__in=units)
+        everything = WorkRecord.objects.filed().filter(date__gte=period.start, date__lte=period.end).filter(narrow)
         if category_id:
             everything = everything.filter(category_id=category_id)
         if duty_id:
@@ -252,11 +252,10 @@ def records(request: AuthedRequest) -> HttpResponse:
     query = {k: v for k, v in params.items() if k != "cursor"}
     if request.htmx:  # the list's "更多": the next page alone (records' Jinja2 list template)
         return render(request, "records/_record_page.html", {"page": page, "query": query}, using="jinja2")
-    back = reverse("insights:unit", args=[unit_id]) if unit_id else reverse("insights:home")
-    back_query = Period(period.start, period.end)
+    back = reverse("insights:unit", args=[units[0].pk]) if len(units) == 1 else reverse("insights:home")
     context = {
         "page": page,
-        "unit": unit_obj,
+        "units": units,
         "own": own,
         "period": period,
         "category": Category.objects.filter(pk=category_id).first() if category_id else None,
@@ -264,8 +263,7 @@ def records(request: AuthedRequest) -> HttpResponse:
         "visible": visible,
         "hidden": hidden,
         "query": query,
-        "back": f"{back}?start={back_query.start.isoformat()}&end={back_query.end.isoformat()}",
-        "reader": reader_for(request.user),
+        "back": f"{back}?start={period.start.isoformat()}&end={period.end.isoformat()}",
     }
     return render(request, "insights/records.html", context)
 

@@ -187,3 +187,26 @@ def test_unit_heads_land_on_their_dashboard(world: Org, name: str) -> None:
 def test_staff_and_scoped_roles_keep_the_entry_form_as_their_home(world: Org, name: str) -> None:
     response = client_for(getattr(world, name)).get("/")
     assert response.status_code == 200 and 'id="entry-form"' in response.content.decode()
+
+
+def test_a_leader_in_charge_of_several_units_sees_them_side_by_side_and_their_records(world: Org) -> None:
+    from jishi.org.models import Leadership
+    from jishi.testing import PersonFactory, make_post
+
+    deputy = PersonFactory(full_name="钱多", username="two_sections")
+    make_post(
+        deputy, world.finance, title="副局长", leadership=Leadership.DEPUTY, in_charge_of=[world.budget, world.treasury]
+    )
+    write_record(world.author, date=YESTERDAY)
+    write_record(world.sibling, date=YESTERDAY)
+    client = client_for(deputy)
+    response = client.get("/insights/")
+    figs = response.context["figs"]
+    assert figs["subject"]["kind"] == "charge" and "分管单位 · 看板" in response.content.decode()
+    assert sorted(r["name"] for r in figs["workload"]) == ["国库科", "预算科"]  # in the tree's order
+    link = next(c["link"] for c in figs["categories"])
+    assert "unit=" in link and "%2C" in link  # both units: "3,4"
+    records = client.get(link)
+    assert records.status_code == 200 and records.context["visible"] == 2
+    assert {u.name for u in records.context["units"]} == {"预算科", "国库科"}
+    assert client.get(f"/insights/records/?unit={world.budget.pk},{world.civil.pk}").status_code == 404
