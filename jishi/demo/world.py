@@ -52,7 +52,7 @@ from jishi.org.models import (
 )
 from jishi.org.services import name_search_keys, unit_save
 from jishi.records.bulk import BulkRecord, BulkRecordWriter, RowPreparer, category_names, next_ids
-from jishi.records.models import Category, Visibility
+from jishi.records.models import Category, Visibility, WorkRecord
 from jishi.search.services import index_defer, index_rebuild
 from jishi.supervision.demo import seed as seed_supervision
 from jishi.tasks.demo import seed_tasks
@@ -954,7 +954,8 @@ def _plant(structure: _Structure, rng: random.Random, days: list[datetime.date])
     """Plant what the findings should find, each in its own units and people (written to the manifest):
     an overstaffed bureau (short days), an understaffed one (full days), silo units (no partner unit either way),
     a bureau whose work mostly names no duty, duties no one serves, and people who record implausibly long days.
-    Only where the peer group is big enough to compare with (eight bureaus or more besides the demo logins'): a small world plants none."""
+    Only where the peer group is big enough to compare with (eight bureaus or more besides the demo logins'): a small
+    world plants none."""
     bureaus = [u for u, _ in structure.department_units if u.kind == UnitKind.DEPARTMENT]
     towns = [u for u, _ in structure.department_units if u.kind == UnitKind.TOWN]
     planted: dict[str, Any] = {
@@ -1075,7 +1076,12 @@ def _write_manifest(
                 "what": "bureau whose records name a duty 15% of the time (others 85%)",
                 "units": planted["off_duty"],
             },
-            "idle_duty": {"what": "duties in a unit's mandate that no post serves", "duties": planted["idle_duties"]},
+            "idle_duty": {
+                "what": "duties in a unit's mandate that no post serves; also_idle: duties the random draw left "
+                "without a record over the whole period (idle too, though not planted)",
+                "duties": planted["idle_duties"],
+                "also_idle": _idle_duties(days, exclude=planted["idle_duties"]),
+            },
             "long_hours": {
                 "what": "people who record 17.5-hour days on about a third of their working days",
                 "people": planted["long_hours"],
@@ -1088,6 +1094,13 @@ def _write_manifest(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
     return path
+
+
+def _idle_duties(days: list[datetime.date], *, exclude: list[str]) -> list[str]:
+    """Codes of the duties in force that no record of the period names (besides the planted ones)."""
+    served = WorkRecord.objects.filter(date__gte=days[0], date__lte=days[-1], duty__isnull=False).values("duty_id")
+    idle = Duty.objects.filter(retired_on__isnull=True).exclude(pk__in=served).exclude(code__in=exclude)
+    return sorted(idle.values_list("code", flat=True))
 
 
 def _refresh_planner_statistics() -> None:
