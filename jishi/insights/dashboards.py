@@ -7,7 +7,9 @@ Who may see which subject is rules.group_scope's answer, nothing here decides it
 
 Each figure is plain data (numbers, names, drill-down links) that the page draws as a chart and a table and the API
 returns as JSON. A row about fewer than JISHI_MIN_GROUP_SIZE people carries `hidden` and no numbers at all, so
-neither a chart nor a table can show them. Definitions are PRODUCT.md's and insights.md's: filing rate = filed owed
+neither a chart nor a table can show them; and the subject's totals (the filing rate, people, hours over time, time
+by category, supervision) leave such rows out unless together they are people enough — else a total minus the rows
+shown would give a hidden row's figure. Definitions are PRODUCT.md's and insights.md's: filing rate = filed owed
 days / owed days; workload per head = hours / filers / working days (filers: people with an owed day in the row);
 evening share = evening minutes / minutes; weekend share = minutes on non-working days / minutes.
 
@@ -165,6 +167,7 @@ SELECT m.row_id, date_trunc('week', r.date)::DATE AS week, grouping(m.row_id) AS
        coalesce(sum(r.minutes) FILTER (WHERE NOT r.working_day), 0) AS weekend
 FROM records r JOIN rowmap m USING (unit_id)
 WHERE r.month BETWEEN $first_month AND $last_month AND r.date BETWEEN $start AND $end
+  AND list_contains($shown::BIGINT[], m.row_id)
 GROUP BY GROUPING SETS ((m.row_id), (week))
 """
 
@@ -172,6 +175,7 @@ CATEGORY_SQL = f"""WITH {ROWMAP}
 SELECT r.category_id, any_value(c.name) AS name, count(*) AS records, sum(r.minutes) AS minutes
 FROM records r JOIN rowmap m USING (unit_id) LEFT JOIN categories c ON c.id = r.category_id
 WHERE r.month BETWEEN $first_month AND $last_month AND r.date BETWEEN $start AND $end
+  AND list_contains($shown::BIGINT[], m.row_id)
 GROUP BY r.category_id ORDER BY minutes DESC
 """
 
@@ -203,6 +207,7 @@ SUPERVISION_SQL = f"""WITH {ROWMAP}
 SELECT s.dimension, s.kind, count(*) AS acts
 FROM supervision s JOIN people p ON p.id = s.author_id JOIN rowmap m ON m.unit_id = p.unit_id
 WHERE s.month BETWEEN $first_month AND $last_month AND s.date BETWEEN $start AND $end
+  AND list_contains($shown::BIGINT[], m.row_id)
 GROUP BY ALL
 """
 
@@ -247,7 +252,7 @@ def compute(subject: Subject, period: Period, *, query: Callable[..., list[dict[
     row_ids = [r.id for r in rows]
     whole = list(subject.unit_ids)  # the drill-down of a figure about the whole subject ([] is the jurisdiction)
     weeks = period.weeks()
-    params = {
+    params: dict[str, Any] = {
         "rows": row_ids,
         "start": period.start,
         "end": period.end,
@@ -260,7 +265,11 @@ def compute(subject: Subject, period: Period, *, query: Callable[..., list[dict[
     filing = _run(query, FILING_SQL, **params)
     people = {f["row_id"]: int(f["people"]) for f in filing if f["total"]}
     visible = {r.id: rules.big_enough(people.get(r.id, 0)) for r in rows}
-    all_people = sum(people.values())
+    hidden_people = sum(people.get(r.id, 0) for r in rows if not visible[r.id])
+    # The totals: over every row, or over the rows shown when the hidden ones together are too few people.
+    counted = {r.id for r in rows if visible[r.id] or rules.big_enough(hidden_people)}
+    params["shown"] = sorted(counted)
+    all_people = sum(people.get(rid, 0) for rid in counted)
     whole_visible = rules.big_enough(all_people)
 
     def unit_link(row: Row, **more: Any) -> str:
@@ -299,8 +308,8 @@ def compute(subject: Subject, period: Period, *, query: Callable[..., list[dict[
                     }
                 )
         filing_rows.append(entry)
-    owed_all = sum(int(t["owed"]) for rid, t in totals.items() if visible.get(rid))
-    filed_all = sum(int(t["filed"]) for rid, t in totals.items() if visible.get(rid))
+    owed_all = sum(int(t["owed"]) for rid, t in totals.items() if rid in counted)
+    filed_all = sum(int(t["filed"]) for rid, t in totals.items() if rid in counted)
 
     # Records and hours: over time (by week) and per row (workload) ------------------------------------------------
     work = _run(query, WORK_SQL, **params)

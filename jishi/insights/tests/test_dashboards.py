@@ -208,3 +208,14 @@ def test_bad_periods_are_refused_in_chinese(params: dict[str, str], message: str
 def test_the_default_period_is_the_last_four_complete_weeks_ending_yesterday() -> None:
     period = dashboards.parse_period({}, today=datetime.date(2026, 12, 6))
     assert (period.start, period.end) == (datetime.date(2026, 11, 8), datetime.date(2026, 12, 5))
+
+
+def test_totals_leave_out_a_hidden_row_so_no_difference_gives_it_away(world: Org, settings: Any) -> None:
+    settings.JISHI_MIN_GROUP_SIZE = 3  # 财政局（本级） 3 people and 预算科 3 are shown; 国库科 (王芳 alone) is not
+    write_record(world.sibling, date=day(10), start_time=T(8), end_time=T(12), content="核对国库集中支付数据")
+    rebuild()
+    figs = dashboards.figures(finance(world), PERIOD)
+    assert row(figs["filing"]["rows"], world.treasury.pk)["hidden"]
+    assert figs["people"] == 6 and figs["filing"]["owed"] == 27 + 25
+    assert sum(v["records"] for v in figs["volume"]) == 21  # 预算科's; not 王芳's
+    assert sum(c["hours"] for c in figs["categories"]) == 41.0
