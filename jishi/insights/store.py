@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 import fcntl
+import heapq
 import json
 import os
 import shutil
@@ -489,17 +490,28 @@ def _dimensions(today: datetime.date) -> dict[str, pa.Table]:
 # -- deriving the fact tables ---------------------------------------------------------------------------------------
 
 
-def _similarities(raw: pa.Table) -> pa.Table:
-    """text.similarity_to_previous over the fetched records (already sorted by author, date, id)."""
-    rows = zip(
-        raw.column("id").to_pylist(),
-        raw.column("author_id").to_pylist(),
-        raw.column("date").to_pylist(),
-        raw.column("content").to_pylist(),
-        strict=True,
-    )
+def _context(first: datetime.date, last: datetime.date) -> pa.Table:
+    """The records before a month that its records are compared with (text.similarity_to_previous): ids, authors,
+    dates and contents only."""
+    sql = f"""
+        SELECT id, author_id, CAST(date AS TEXT), content FROM {WorkRecord._meta.db_table}
+        WHERE withdrawn_at IS NULL AND date >= %s AND date <= %s
+        ORDER BY author_id, date, id
+    """
+    return _fetch(sql, [first, last], [("id", I64), ("author_id", I64), ("date", STR), ("content", STR)])
+
+
+def _similarities(raw: pa.Table, context: pa.Table, since: datetime.date) -> pa.Table:
+    """text.similarity_to_previous over the fetched records, with the context before them (both sorted by author,
+    date and id; the context's dates all come first)."""
+
+    def rows(table: pa.Table) -> Iterator[tuple[int, int, str, str]]:
+        columns = [table.column(name).to_pylist() for name in ("id", "author_id", "date", "content")]
+        return zip(*columns, strict=True)
+
+    merged = heapq.merge(rows(context), rows(raw), key=lambda r: (r[1], r[2], r[0]))
     ids, scores, previous = [], [], []
-    for record_id, score, previous_id in text.similarity_to_previous(rows):
+    for record_id, score, previous_id in text.similarity_to_previous(merged, since=since.isoformat()):
         ids.append(record_id)
         scores.append(score)
         previous.append(previous_id)
@@ -651,11 +663,12 @@ def _build_months(
         con.register(name, dims[name])
     raw = None
     if "records" in tables:
-        raw = _records(calendar_from, last)
+        raw = _records(first, last)
         con.register("raw_records", raw)
         con.register("raw_participants", _participants(first, last))
         con.register("raw_links", _task_links(first, last))
-        con.register("similarities", _similarities(raw))
+        context = _context(first - datetime.timedelta(days=CONTEXT_DAYS), first - datetime.timedelta(days=1))
+        con.register("similarities", _similarities(raw, context, first))
         filed = con.sql("SELECT DISTINCT author_id, CAST(date AS DATE) AS date FROM raw_records").to_arrow_table()
     else:
         filed = _filed_days(first, last)

@@ -13,10 +13,10 @@ two notes of one day about one meeting are not copying), and keeps the highest s
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 N = 3
 PREVIOUS_DAYS = 3  # the author's last filing days before the record's date that it is compared with
@@ -47,15 +47,16 @@ def similarity(a: str, b: str) -> float:
 
 
 def similarity_to_previous(
-    rows: Iterable[tuple[int, int, datetime.date, str]],
+    rows: Iterable[tuple[int, int, Any, str]], *, since: Any = None
 ) -> Iterator[tuple[int, float, int | None]]:
     """For rows (id, author_id, date, content) sorted by author, date and id: each row's id, its highest similarity
     to the author's records of their PREVIOUS_DAYS last filing days before its date, and that record's id (None
-    when nothing before it shares a 3-gram). One pass; each content is cut into 3-grams once."""
+    when nothing before it shares a 3-gram). Rows dated before `since` are only compared with, never scored (the
+    context before a month being rebuilt). One pass; a content is cut into 3-grams once, and only when compared."""
     author: int | None = None
-    day: datetime.date | None = None
-    earlier: deque[list[tuple[int, frozenset[str]]]] = deque(maxlen=PREVIOUS_DAYS)
-    today: list[tuple[int, frozenset[str]]] = []
+    day: Any = None
+    earlier: deque[list[list[Any]]] = deque(maxlen=PREVIOUS_DAYS)
+    today: list[list[Any]] = []
     for record_id, author_id, date, content in rows:
         if author_id != author:
             author, day, today = author_id, None, []
@@ -64,15 +65,20 @@ def similarity_to_previous(
             if day is not None:
                 earlier.append(today)
             day, today = date, []
-        grams = frozenset(shingles(content))
+        entry: list[Any] = [record_id, content, None]
+        today.append(entry)
+        if since is not None and date < since:
+            continue
+        grams = entry[2] = frozenset(shingles(content))
         size = len(grams)
         best, best_id = 0.0, None
         for previous_day in earlier:
-            for previous_id, previous in previous_day:
-                shared = len(grams & previous)
+            for previous in previous_day:
+                if previous[2] is None:
+                    previous[2] = frozenset(shingles(previous[1]))
+                shared = len(grams & previous[2])
                 if shared:
-                    score = shared / (size + len(previous) - shared)
+                    score = shared / (size + len(previous[2]) - shared)
                     if score > best:
-                        best, best_id = score, previous_id
-        today.append((record_id, grams))
+                        best, best_id = score, previous[0]
         yield record_id, best, best_id

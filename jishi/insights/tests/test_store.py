@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 from django.utils import timezone
 
-from jishi.insights import engine, store
+from jishi.insights import engine, store, text
 from jishi.org.models import Absence, AbsenceKind, CalendarOverride
 from jishi.records.models import Visibility, WorkRecord
 from jishi.testing import Org, build_org, write_record
@@ -71,13 +71,9 @@ def world(settings: Any, tmp_path: Path) -> Org:
         end_time=T(12),
     )
     WorkRecord.objects.filter(pk=withdrawn.pk).update(withdrawn_at=timezone.now(), withdrawal_reason="写错了")
-    write_record(
-        org.colleague,
-        date=day(2),
-        content="检查马陆镇垃圾分类工作，发现问题三处并督促整改",
-        start_time=T(9),
-        end_time=T(11),
-    )
+    sorting = "检查马陆镇垃圾分类工作，发现问题三处并督促整改"
+    write_record(org.colleague, date=datetime.date(2026, 10, 30), content=sorting, start_time=T(9), end_time=T(11))
+    write_record(org.colleague, date=day(2), content=sorting, start_time=T(9), end_time=T(11))
     store.rebuild(date_from=day(1), date_to=datetime.date(2026, 11, 30))
     return org
 
@@ -113,6 +109,26 @@ def test_records_leave_out_withdrawn_ones_and_derive_their_columns(world: Org) -
     assert holiday["similar_to_previous"] < 0.2
     assert [r["visibility"] for r in records][-1] == Visibility.SUPERIORS
     assert [r["is_sensitive"] for r in records] == [False, False, False, True, False]
+
+
+def test_similarity_reaches_back_across_the_month_it_rebuilds(world: Org) -> None:
+    (record,) = rows("SELECT * FROM records WHERE author_id = ?", [world.colleague.pk])
+    october = WorkRecord.objects.get(author=world.colleague, date=datetime.date(2026, 10, 30))
+    assert (record["similar_to_previous"], record["previous_similar_id"]) == (1.0, october.pk)
+
+
+def test_similarity_is_the_jaccard_index_of_3_grams() -> None:
+    a, b = "召开防汛工作会议，部署三项任务", "召开防汛工作会议，部署四项任务"
+    assert text.similarity(a, b) == pytest.approx(10 / 16)
+    assert text.similarity("", "") == 0.0 and text.similarity(a, a) == 1.0
+    rows_in = [
+        (1, 7, "2026-10-30", a),
+        (2, 7, "2026-11-02", b),
+        (3, 7, "2026-11-02", b),  # the same day is not compared with
+        (4, 8, "2026-11-03", b),  # another author
+    ]
+    scored = list(text.similarity_to_previous(rows_in, since="2026-11-01"))
+    assert scored == [(2, pytest.approx(10 / 16), 1), (3, pytest.approx(10 / 16), 1), (4, 0.0, None)]
 
 
 def test_owed_days_follow_the_calendar_absences_and_the_obligation(world: Org) -> None:
