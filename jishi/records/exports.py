@@ -50,10 +50,11 @@ def _model_field(lookup: str) -> models.Field[Any, Any]:
 
 def _cell(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
     """How the export writes a value of `field`: a choice as its Chinese label (the file is Chinese whatever the
-    reader's language, so that it imports again), yes/no as 是/否, a moment in local time, nothing as an empty cell."""
+    reader's language, so that it imports again), yes/no as 是/否, a moment in local time, nothing (or a blank choice,
+    such as 未填写) as an empty cell."""
     if field.choices:
         with translation.override("zh-hans"):
-            labels = {value: str(label) for value, label in field.choices}
+            labels = {value: str(label) for value, label in field.choices if value != ""}
         return lambda value: labels.get(value, value)
     if isinstance(field, models.BooleanField):
         return lambda value: "是" if value else "否"

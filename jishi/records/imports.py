@@ -117,9 +117,10 @@ _PLAIN_COLUMNS = {
     if column.imported and column.lookup in PLAIN_FIELDS
 }
 with translation.override("zh-hans"):  # the file is Chinese whatever language is active at first import
-    # A choice is written as its label (as the export writes it) or its code.
+    # A choice is written as its label (as the export writes it; a blank choice's label, such as 未填写, is blank too)
+    # or its code.
     _CHOICES = {
-        name: {str(label): value for value, label in field.choices if value != ""} | {v: v for v, _ in field.choices}
+        name: {str(label): value for value, label in field.choices} | {v: v for v, _ in field.choices}
         for name, (_column, field) in _PLAIN_COLUMNS.items()
         if field.choices
     }
