@@ -59,6 +59,28 @@ __all__ = ["KINDS", "MAX_BYTES", "ImportFileError", "ImportReport", "RowError", 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
 
+# The sheet's column of each plain field of the record (records.fields), and the model field that says how to read it.
+_PLAIN_COLUMNS = {
+    column.lookup: (column, model_field(column.lookup))
+    for column in SHEET_COLUMNS
+    if column.imported and column.lookup in PLAIN_FIELDS
+}
+with translation.override("zh-hans"):  # the file is Chinese whatever language is active at first import
+    # A choice is written as its label (as the export writes it; a blank choice's label, such as 未填写, is blank too)
+    # or its code.
+    _CHOICES = {
+        name: {str(label): value for value, label in field.choices} | {v: v for v, _ in field.choices}
+        for name, (_column, field) in _PLAIN_COLUMNS.items()
+        if field.choices
+    }
+    # What the template says of a choice column that says nothing of its own: its labels.
+    _CHOICE_NOTES = {
+        column.header: "、".join(str(label) for value, label in field.choices if value != "")
+        + ("，可留空" if field.blank else "")
+        for column, field in _PLAIN_COLUMNS.values()
+        if field.choices
+    }
+
 SHEET = Sheet(
     title="工作记实",
     # The export's columns that the import reads, in its order — except that a template leads with whose records they
@@ -88,7 +110,8 @@ SHEET = Sheet(
         "敏感": "否",
         "提交时间": "2014-03-05 17:42",
     },
-    notes={
+    notes=_CHOICE_NOTES
+    | {
         "工号": _("记录人的工号（没有工号的账户填用户名）"),
         "日期": _("2014-03-05、2014/3/5 或 2014年3月5日；不能晚于今天，须在此人的任职期间"),
         "开始": _("HH:MM；与“结束”同填，或都留空并填写时长；00:00–23:59 这类“全天”不接受"),
@@ -110,20 +133,6 @@ SHEET = Sheet(
 COLUMNS = SHEET.columns
 EXAMPLE = SHEET.example
 HEADER_LABEL = {key: SHEET.label(key) for key in COLUMNS}
-# The sheet's column of each plain field of the record (records.fields), and the model field that says how to read it.
-_PLAIN_COLUMNS = {
-    column.lookup: (column, model_field(column.lookup))
-    for column in SHEET_COLUMNS
-    if column.imported and column.lookup in PLAIN_FIELDS
-}
-with translation.override("zh-hans"):  # the file is Chinese whatever language is active at first import
-    # A choice is written as its label (as the export writes it; a blank choice's label, such as 未填写, is blank too)
-    # or its code.
-    _CHOICES = {
-        name: {str(label): value for value, label in field.choices} | {v: v for v, _ in field.choices}
-        for name, (_column, field) in _PLAIN_COLUMNS.items()
-        if field.choices
-    }
 
 
 class _Context:
