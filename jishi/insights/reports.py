@@ -187,8 +187,7 @@ class Query:
         return f"{base}&{given}" if base and given else base
 
     def name(self, unit_id: int | None) -> str:
-        unit = self.units.get(unit_id) if unit_id is not None else None
-        return unit["name"] if unit else _("（已撤销的单位）")
+        return unit_label(self.units, unit_id)
 
 
 def default_period(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
@@ -226,6 +225,17 @@ def parse_period(query: QueryDict, *, today: datetime.date | None = None) -> tup
     if (end - start).days > MAX_PERIOD_DAYS:
         raise ReportError(_("统计期间最长三年，请缩短期间。"))
     return start, end
+
+
+def unit_label(units: dict[int, dict[str, Any]], unit_id: int | None) -> str:
+    """A unit's name, with its 本单位's in front for a section or village (many units have a 综合科)."""
+    unit = units.get(unit_id) if unit_id is not None else None
+    if unit is None:
+        return _("（已撤销的单位）")
+    department = units.get(unit["department_id"]) if unit["department_id"] not in (None, unit["id"]) else None
+    if department is None and unit["peer_group"] == "village":
+        department = units.get(unit["parent_id"])
+    return f"{department['name']} · {unit['name']}" if department else str(unit["name"])
 
 
 def units_dimension() -> dict[int, dict[str, Any]]:
@@ -362,7 +372,8 @@ def staffing(q: Query) -> Report:
         Column(_("周末占比（%）"), numeric=True),
         Column(_("可靠程度")),
     ]
-    tables = []
+    tables: list[Table] = []
+    attention: list[list[Cell]] = []
     for peer_group, label in PEER_GROUPS.items():
         level = "unit" if peer_group == "section" else "department"
         members = sorted(
@@ -382,7 +393,7 @@ def staffing(q: Query) -> Report:
             load = shown_loads[unit["id"]]
             if not load.people and not load.minutes:
                 continue  # no one owes records there (a unit without staff): nothing to compare
-            name = Cell(unit["name"])
+            name = Cell(q.name(unit["id"]))
             if not rules.big_enough(load.people):
                 rows.append([name] + [HIDDEN] * (len(columns) - 1))
                 continue
@@ -407,6 +418,11 @@ def staffing(q: Query) -> Report:
             )
         if not rows:
             continue
+        attention += [
+            [row[0], Cell(label), *row[3:5], row[7], row[9], row[12]]
+            for row in rows
+            if not row[1].withheld and str(row[9].value).startswith(("明显偏高", "明显偏低"))
+        ]
         note = (
             _("同类共 %(n)s 个单位可比：中位数 %(median)s 小时，四分位距 %(q1)s–%(q3)s 小时。")
             % {"n": len(values), "median": round(spread[1], 2), "q1": round(spread[0], 2), "q3": round(spread[2], 2)}
@@ -422,6 +438,25 @@ def staffing(q: Query) -> Report:
                 note=note,
             )
         )
+    tables.insert(
+        0,
+        Table(
+            key="attention",
+            title=_("需要关注的单位"),
+            columns=[
+                Column(_("单位")),
+                Column(_("同类")),
+                Column(_("人均每日工时"), numeric=True),
+                Column(_("同类中位数"), numeric=True),
+                Column(_("较中位数（%）"), numeric=True),
+                Column(_("判断")),
+                Column(_("可靠程度")),
+            ],
+            rows=sorted(attention, key=lambda row: -abs(row[4].value or 0)),
+            note=_("人均每日工时明显高于同类（人手可能偏紧）或明显低于同类（人员可能偏多，或工作未如实记录）的单位。"),
+            empty=_("没有明显偏离同类的单位。"),
+        ),
+    )
     notes = [
         _(
             "人均每日工时 = 期间内记实的小时数 ÷ 应记实人数（期间内至少有一个应记实日的人）÷ 工作日数；"
@@ -1141,7 +1176,7 @@ def unit_choices(user: Any) -> list[tuple[int, str]]:
     scope = rules.group_scope(user)
     units = units_dimension()
     return [
-        (pk, unit["name"])
+        (pk, unit_label(units, pk))
         for pk, unit in sorted(units.items(), key=lambda item: item[1]["path"])
         if unit["peer_group"] in PEER_GROUPS and scope.covers(pk)
     ]

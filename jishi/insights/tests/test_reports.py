@@ -156,6 +156,7 @@ def test_workload_per_head_is_compared_with_peers_of_the_same_kind(world: World)
     assert finance["同类中位数"] == 0.47
     assert finance["同类位次"] == "第 2 / 5 位"
     assert row_of(bureaus, "区教育局")["判断"] == "明显偏高"
+    assert names(table(report, "attention")) == ["区教育局"]  # the one unit far from its peers
     assert sorted(names(towns)) == sorted(["马陆镇", "南翔镇"])
     malu = row_of(towns, "马陆镇")
     assert malu["人均每日工时"] == 2.2 and malu["同类中位数"] == 6.15
@@ -168,9 +169,9 @@ def test_workload_per_head_is_compared_with_peers_of_the_same_kind(world: World)
 
 def test_a_small_group_shows_no_number(world: World) -> None:
     sections = table(build("staffing", world.org.secretary), "section")
-    treasury = row_of(sections, "国库科")  # one person
+    treasury = row_of(sections, "区财政局 · 国库科")  # one person
     assert set(list(treasury.values())[1:]) == {"withheld"}
-    assert row_of(sections, "预算科")["人数"] == 3
+    assert row_of(sections, "区财政局 · 预算科")["人数"] == 3
 
 
 def test_every_figure_links_to_its_records(world: World) -> None:
@@ -192,7 +193,8 @@ def test_posts_names_idle_duties_work_without_duty_and_work_in_other_posts(world
     # 财政局's 86 hours: 40 under its duty, 8 under the 科长's, 32 + 6 (the ties) under none.
     assert off["工时"] == 86.0 and off["未对应职责工时"] == 4 * 8 + 6
     elsewhere = table(report, "elsewhere")
-    assert elsewhere.rows[0][0].value == "预算科 · 科员" and elsewhere.rows[0][1].value == "预算科 · 科长"
+    assert elsewhere.rows[0][0].value == "区财政局 · 预算科 · 科员"
+    assert elsewhere.rows[0][1].value == "区财政局 · 预算科 · 科长"
     assert elsewhere.rows[0][2].withheld  # one author: fewer than three
     settings.JISHI_MIN_GROUP_SIZE = 1
     row = table(build("posts", world.org.secretary), "elsewhere").rows[0]
@@ -297,7 +299,7 @@ def test_who_sees_the_reports(world: World, kind: str) -> None:
 
 def test_a_unit_head_sees_only_their_units_rows(world: World) -> None:
     report = build("staffing", world.org.unit_head)
-    assert [t.key for t in report.tables] == ["bureau", "section"]
+    assert [t.key for t in report.tables] == ["attention", "bureau", "section"]
     assert names(table(report, "bureau")) == ["区财政局"]
     assert row_of(table(report, "bureau"), "区财政局")["同类中位数"] == 0.47  # still against all bureaus
     collaboration = build("collaboration", world.org.unit_head)
