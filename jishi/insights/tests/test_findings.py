@@ -222,3 +222,12 @@ def test_views_and_logins_change_no_finding(people: dict[str, Person]) -> None:
     Person.objects.update(last_login=timezone.now())
     store.rebuild()
     assert snapshot() == before
+
+
+def test_before_the_store_is_built_the_list_is_empty_and_says_so(org: Any, settings: Any, tmp_path: Any) -> None:
+    settings.JISHI_INSIGHTS_DIR = tmp_path / "never-built"
+    findings._cache.clear()
+    body = answer(org.secretary).json()
+    assert body["count"] == 0 and body["as_of"] is None
+    page = client_for(org.secretary).get("/insights/findings/")
+    assert page.status_code == 200 and "数据尚未生成" in page.content.decode()
