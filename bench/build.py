@@ -33,6 +33,7 @@ TABLES = ("records_workrecord", "records_recordversion", "records_recordparticip
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", default="jiading")
+    parser.add_argument("--years", help="jishi demo --years: records over this many years (5.5: the 10x world)")
     parser.add_argument("--keep", help="SQLite: keep the built world at this path (otherwise it is deleted)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="jishi-build-"))
@@ -42,7 +43,8 @@ def main() -> None:
 
     started = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-m", "jishi", "demo", "--no-serve", "--rebuild", "--scale", args.scale],
+        [sys.executable, "-m", "jishi", "demo", "--no-serve", "--rebuild", "--scale", args.scale]
+        + (["--years", args.years] if args.years else []),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -56,7 +58,9 @@ def main() -> None:
     django.setup()
     from django.db import connection, transaction
 
-    print(f"build benchmark — {connection.vendor}, scale {args.scale}")
+    print(
+        f"build benchmark — {connection.vendor}, scale {args.scale}" + (f", {args.years} years" if args.years else "")
+    )
     print(f"jishi demo, process start to exit: {wall:.1f} s")
     for line in summary:
         print("  " + line)

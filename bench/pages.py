@@ -3,6 +3,7 @@
 Usage:  .venv/bin/python bench/pages.py --world /tmp/jiading/jishi.sqlite3     a copy of an existing world (SQLite)
         DATABASE_URL=postgres://…/jishi_jiading .venv/bin/python bench/pages.py --world-in-place
         .venv/bin/python bench/pages.py --scale medium                         builds a fresh world first
+        .venv/bin/python bench/pages.py --scale jiading --years 5.5            the 10x world (~7.5M records, 13 GB)
 
 Times requests through Django's handler in-process, in a fresh process as a server worker would run them (the
 server's own time, without network or a load generator): p50/p95/max per surface, the query count per request, and
@@ -28,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", default="medium", help="build a fresh world of this scale (default medium)")
+    parser.add_argument("--years", help="with --scale: jishi demo --years (5.5: the 10x Jiading world)")
     parser.add_argument("--world", help="benchmark a copy of this SQLite world instead of building one")
     parser.add_argument("--world-in-place", action="store_true", help="benchmark the DATABASE_URL world as it is")
     parser.add_argument("--requests", type=int, default=200)
@@ -45,7 +47,8 @@ def main() -> None:
     else:
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "jishi", "demo", "--scale", args.scale, "--no-serve", "--rebuild"],
+            [sys.executable, "-m", "jishi", "demo", "--scale", args.scale, "--no-serve", "--rebuild"]
+            + (["--years", args.years] if args.years else []),
             check=True,
             stdout=subprocess.DEVNULL,
             env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev"},
@@ -128,7 +131,7 @@ def main() -> None:
 
     authors = list(Person.objects.filter(filing_obligation="required", assignments__isnull=False).distinct()[:2000])
     today = timezone.localdate().isoformat()
-    tokens = {p.pk: token_create(person=p, name="bench")[1] for p in authors[: args.requests + 2]}
+    tokens = {p.pk: token_create(person=p, name="bench")[1] for p in authors[: args.requests + 22]}
 
     def create(i: int):  # type: ignore[no-untyped-def]
         author = authors[i]
@@ -147,6 +150,23 @@ def main() -> None:
         )
 
     timed("API create (validate, version, audit)", create)
+    # What each statement of a create costs (mean over 20 more), to see which grows with the table.
+    statements: dict[str, list[float]] = {}
+
+    def clock(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            statements.setdefault(sql, []).append((time.perf_counter() - started) * 1000)
+
+    with connection.execute_wrapper(clock):
+        for i in range(args.requests + 2, min(len(authors), args.requests + 22)):
+            create(i)
+    runs = max(1, min(len(authors), args.requests + 22) - args.requests - 2)
+    print("  slowest statements of a create (mean ms per request):")
+    for sql, spent in sorted(statements.items(), key=lambda item: -sum(item[1]))[:6]:
+        print(f"    {sum(spent) / runs:6.2f}  {' '.join(sql.split())[:110]}")
 
     from jishi.org.selectors import subtree_ids
 

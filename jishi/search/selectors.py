@@ -8,11 +8,12 @@ matched, ranked or highlighted by that content — it is simply not found by the
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Max, Min, OuterRef, Q, Subquery, Value
 
 from jishi.org.rules import reader_for
 from jishi.records.fields import content_of
@@ -26,11 +27,17 @@ PAGE_SIZE = 20
 # Ranking costs time in proportion to the matches; past this many, relevance says little anyway ("会议" is in a
 # third of all records), so the results come newest first and the reader is told why.
 RANK_LIMIT = 20_000
-# From this many matches on, newest-first walks the (date, id) index and asks the index about each record, which
-# stops after a page; below it, the index's matches are fetched and sorted by date. Walking costs a probe per
-# record passed over (about size / share of records), sorting costs per match: at Jiading scale they meet near
-# 20,000 matches (bench/search.py: a 1 % word walked took ten times as long as sorted).
-WALK_FROM = 20_000
+# Newest-first pages take one of three query shapes, each costing what the page needs, not what the table holds:
+#  - fewer than WINDOWS_FROM matches: fetch them all through the index and sort them by date (at most that many);
+#  - words in at least WALK_SHARE of the latest records (会, 会议): walk the (date, id) index newest first and ask the
+#    index about each record (EXISTS), stopping after a page — about a page / share records;
+#  - in between: widening date windows (FIRST_WINDOW_DAYS, then twice as many …) until the page is full, each
+#    fetching only the matches dated in it (window_match_q) — about a page's worth of days of matches.
+# The share is measured on the latest RECENT records, where a newest-first page starts.
+WINDOWS_FROM = 2_000
+WALK_SHARE = 0.05
+RECENT = 5_000
+FIRST_WINDOW_DAYS = 1
 SNIPPET_CHARS = 80
 MAX_PAGE = RANK_LIMIT // PAGE_SIZE
 
@@ -110,15 +117,39 @@ def match_q(*, user: Any, query: Query, walk: bool = False) -> Q:
     return indexed & content_q(reader_for(user))
 
 
-def _walk(query: Query, estimate: int) -> bool:
-    """Whether newest-first should walk the date index. A one-character piece is a prefix match, which the index
-    answers cheaply once but dearly record by record (seconds for 会), so such queries always take the join.
+def window_match_q(*, user: Any, query: Query, first: datetime.date, last: datetime.date) -> Q:
+    """The condition on visible_to rows dated first..last: the record's visible content matches `query`.
+
+    The index is asked only about the ids of the records dated in the window (rowid is the record id, which grows
+    with time): FTS5 seeks to the lowest and stops at the highest — with its one-character prefix index also for 会 —
+    so the database fetches the matches of those days, not the word's matches in the whole table. Records entered
+    late for an old date make the id range wider, never wrong: the date condition stays.
     """
-    return estimate >= WALK_FROM and not query.has_single_char
+    # One row each, grouped by a constant (nothing): the lowest and highest id dated in the window.
+    dated = WorkRecord.objects.filter(date__range=(first, last)).order_by().annotate(window=Value(1)).values("window")
+    lowest = Subquery(dated.annotate(low=Min("id")).values("low"))
+    highest = Subquery(dated.annotate(high=Max("id")).values("high"))
+    entries = SearchEntry.objects.filter(terms__matches=query, pk__gte=lowest, pk__lte=highest)
+    return Q(date__range=(first, last), id__in=entries.values("pk")) & content_q(reader_for(user))
+
+
+def recent_share(query: Query) -> float:
+    """The share of the latest RECENT records (by id: ids grow with time) whose text contains `query`, regardless of
+    reader — the density a newest-first page meets. Cheap: the index seeks to the lowest of those ids."""
+    top = WorkRecord.objects.aggregate(top=Max("id"))["top"] or 0
+    lowest = max(1, top - RECENT + 1)
+    if not top:
+        return 0.0
+    return SearchEntry.objects.filter(terms__matches=query, pk__gte=lowest).count() / (top - lowest + 1)
+
+
+def _walks(query: Query) -> bool:
+    return recent_share(query) >= WALK_SHARE
 
 
 def search_q(user: Any, text: str) -> Q:
-    """The list filter `q` (records list, API list, exports): the same index and rule; newest-first shape.
+    """The list filter `q` (records list, API list, exports): the same index and rule; for common words, the
+    shape that walks the list's date index.
 
     A query that cannot be searched matches nothing (the search page explains why; a list just shows none).
     """
@@ -126,7 +157,7 @@ def search_q(user: Any, text: str) -> Q:
         query = parse_query(text)
     except QueryError:
         return NOTHING
-    return match_q(user=user, query=query, walk=_walk(query, match_estimate(query, cap=WALK_FROM)))
+    return match_q(user=user, query=query, walk=_walks(query))
 
 
 def _snippet(name: str, text: str, query: Query) -> Snippet | None:
@@ -159,6 +190,42 @@ def snippets_for(record: WorkRecord, query: Query) -> list[Snippet]:
 
 def _rows(queryset: RecordQuerySet) -> list[WorkRecord]:
     return list(queryset.select_related("author", "unit", "category", "duty").prefetch_related("addenda"))
+
+
+def _newest_ids(
+    base: RecordQuerySet,
+    *,
+    user: Any,
+    query: Query,
+    estimate: int,
+    filters: RecordFilters,
+    cursor: str | None,
+    size: int,
+) -> list[int]:
+    """Up to size + 1 ids of `base`'s records matching `query`, newest first, after the cursor (see WINDOWS_FROM)."""
+    position = parse_cursor(cursor)
+    after = Q(date__lt=position[0]) | Q(date=position[0], id__lt=position[1]) if position else Q()
+
+    def newest(condition: Q, limit: int) -> list[int]:
+        found = base.filter(condition, after).order_by("-date", "-id").values_list("id", flat=True)
+        return list(found[:limit])
+
+    if estimate < WINDOWS_FROM or _walks(query):
+        return newest(match_q(user=user, query=query, walk=estimate >= WINDOWS_FROM), size + 1)
+    # Widening windows from the latest day that can hold a result down to the earliest.
+    dates = WorkRecord.objects.values_list("date", flat=True)
+    latest, earliest = dates.order_by("-date").first(), dates.order_by("date").first()
+    if latest is None or earliest is None:
+        return []
+    latest = min(d for d in (latest, filters.date_to, position and position[0]) if d)
+    earliest = max(d for d in (earliest, filters.date_from) if d)
+    ids: list[int] = []
+    days = FIRST_WINDOW_DAYS
+    while latest >= earliest and len(ids) <= size:
+        first = max(earliest, latest - datetime.timedelta(days=days - 1))
+        ids += newest(window_match_q(user=user, query=query, first=first, last=latest), size + 1 - len(ids))
+        latest, days = first - datetime.timedelta(days=1), days * 2
+    return ids
 
 
 def search_records(
@@ -209,12 +276,7 @@ def search_records(
             notice=notice,
             filters=filters,
         )
-    queryset = base.filter(match_q(user=user, query=query, walk=_walk(query, estimate)))
-    position = parse_cursor(cursor)
-    if position:
-        day, pk = position
-        queryset = queryset.filter(Q(date__lt=day) | Q(date=day, id__lt=pk))
-    ids = list(queryset.order_by("-date", "-id").values_list("id", flat=True)[: size + 1])
+    ids = _newest_ids(base, user=user, query=query, estimate=estimate, filters=filters, cursor=cursor, size=size)
     more = len(ids) > size
     records = _rows(base.filter(id__in=ids[:size]).order_by("-date", "-id"))
     next_cursor = f"{records[-1].date.isoformat()}_{records[-1].pk}" if more and records else None

@@ -178,7 +178,7 @@ def test_pages_without_counting(org: Org) -> None:
 
 def test_very_common_words_come_newest_first_and_say_so(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(selectors, "RANK_LIMIT", 2)
-    monkeypatch.setattr(selectors, "WALK_FROM", 2)  # and take the index-probing shape
+    monkeypatch.setattr(selectors, "WINDOWS_FROM", 2)  # and take the index-probing shape (the word is in all)
     ids = [untimed(org.author, f"第{n}次参加信访工作例会，汇报本科室停车难问题进展") for n in range(3)]
     results = search_records(user=org.colleague, text="信访")
     assert results.order == "newest"
@@ -187,11 +187,49 @@ def test_very_common_words_come_newest_first_and_say_so(org: Org, monkeypatch: p
     assert found(org.unrelated, "例会") == [r.pk for r in reversed(ids)]
 
 
-def test_common_words_shape_keeps_sensitive_content_out(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(selectors, "WALK_FROM", 1)
+@pytest.mark.parametrize("walk_share", [0.0, 2.0])  # the date-index walk; the widening windows
+def test_common_words_shape_keeps_sensitive_content_out(
+    org: Org, monkeypatch: pytest.MonkeyPatch, walk_share: float
+) -> None:
+    monkeypatch.setattr(selectors, "WINDOWS_FROM", 0)
+    monkeypatch.setattr(selectors, "WALK_SHARE", walk_share)
     untimed(org.author, "核对干部考察材料中的甲乙丙事项并提出处理意见", is_sensitive=True)
     assert found(org.unrelated, "甲乙丙", order="newest") == []
     assert len(found(org.sibling, "甲乙丙", order="newest")) == 1
+
+
+def test_newest_first_windows_fill_the_page_across_days_and_continue_from_the_cursor(
+    org: Org, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """Widening date windows (1, 2, 4 … days back) give the same pages as sorting every match: newest first,
+    complete, and a later page takes up where the first ended — records written late for an old date included."""
+    monkeypatch.setattr(selectors, "WINDOWS_FROM", 0)
+    monkeypatch.setattr(selectors, "WALK_SHARE", 2.0)
+    settings.JISHI_LATE_ENTRY_DAYS = 60
+    today = timezone.localdate()
+    days = [today - datetime.timedelta(days=n) for n in (0, 1, 1, 3, 6, 6, 13, 40)]
+    written = [untimed(org.author, f"第{n}次到区信访办协调停车难问题", date=day) for n, day in enumerate(days)]
+    written.append(untimed(org.author, "补记：到区信访办协调停车难问题", date=today - datetime.timedelta(days=2)))
+    untimed(org.author, "参加预算编制培训，整理本科室三项支出测算表", date=today)
+    newest = sorted(written, key=lambda r: (r.date, r.pk), reverse=True)
+    expected = [r.pk for r in newest]
+    first = search_records(user=org.colleague, text="信访", order="newest", size=4)
+    assert [h.record.pk for h in first.hits] == expected[:4]
+    pages = [first]
+    while pages[-1].next_cursor:
+        pages.append(
+            search_records(user=org.colleague, text="信访", order="newest", size=4, cursor=pages[-1].next_cursor)
+        )
+    assert [h.record.pk for page in pages for h in page.hits] == expected
+    monkeypatch.setattr(selectors, "WINDOWS_FROM", 10_000)  # the sorted shape agrees
+    assert found(org.colleague, "信访", order="newest", size=20) == expected
+    within = RecordFilters(date_from=today - datetime.timedelta(days=6), date_to=today - datetime.timedelta(days=1))
+    monkeypatch.setattr(selectors, "WINDOWS_FROM", 0)
+    assert found(org.colleague, "信访", order="newest", filters=within) == [
+        r.pk
+        for r in newest
+        if within.date_from <= r.date <= within.date_to  # type: ignore[operator]
+    ]
 
 
 def test_addenda_are_searched_with_their_record(org: Org) -> None:
