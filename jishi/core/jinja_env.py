@@ -52,6 +52,12 @@ def date(value: datetime.date | datetime.datetime | None, format: str | None = N
         return ""
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
+    return _date_format(value, format, get_language())  # the language is part of the key: formats are translated
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_format(value: datetime.date, format: str | None, language: str | None) -> str:
+    """A list of twenty records of one day formats one date twenty times: remembered per worker."""
     try:
         return formats.date_format(value, format)
     except AttributeError:

@@ -57,6 +57,11 @@ def test_django_filters_keep_their_meaning() -> None:
     with translation.override("zh-hans"):
         assert date(moment, "n月j日 H:i") == "3月5日 09:30"
     assert date(None, "Y") == ""
+    day = datetime.date(2026, 3, 5)
+    with translation.override("zh-hans"):
+        chinese = date(day, "M j")
+    with translation.override("en"):
+        assert date(day, "M j") == "Mar 5" != chinese  # remembered per language
 
 
 JINJA2_TEMPLATES = sorted(Path(settings.BASE_DIR, "jishi").glob("*/jinja2/**/*.html"))
