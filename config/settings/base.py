@@ -224,6 +224,8 @@ JISHI_MIN_GROUP_SIZE = int(env("JISHI_MIN_GROUP_SIZE", "5") or 5)
 JISHI_INSIGHTS_DIR = Path(env("JISHI_INSIGHTS_DIR", str(DATA_DIR / "insights")) or DATA_DIR / "insights")
 # A record write asks the worker to refresh the store after its commit (tests turn it off where they do not need it).
 JISHI_INSIGHTS_REFRESH_ON_WRITE = True
+# Processes a full rebuild of the store uses, each building a run of months (0: one per core, at most four).
+JISHI_INSIGHTS_WORKERS = int(env("JISHI_INSIGHTS_WORKERS", "0") or 0)
 # Findings' thresholds (jishi/insights/findings.py DEFAULTS lists every key and what it means); set only what differs.
 JISHI_FINDINGS: dict[str, float] = {
     "overstaffed_ratio": 0.6,  # hours per filer per working day at most this share of the peer median …

@@ -20,6 +20,7 @@ import datetime
 import fcntl
 import heapq
 import json
+import multiprocessing
 import os
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
@@ -32,7 +33,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from jishi.insights import text, topics
@@ -295,7 +298,7 @@ def _fetch(sql: str, params: Sequence[Any], columns: list[tuple[str, pa.DataType
         rows = cursor.fetchall()
     values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
     pairs = zip(columns, values, strict=True)
-    return pa.table({name: pa.array(list(column), type=kind) for (name, kind), column in pairs})
+    return pa.table({name: pa.array(column, type=kind) for (name, kind), column in pairs})
 
 
 def _aware(day: datetime.date) -> datetime.datetime:
@@ -541,12 +544,14 @@ def _terms(raw: pa.Table, months: set[str]) -> pa.Table:
             dates.append(day)
             departments.append(department_id)
             words.append(term)
+    day_strings = pa.array(dates, STR)
     return pa.table(
         {
             "record_id": pa.array(record_ids, I64),
-            "date": pa.array(dates, STR).cast(DATE),
+            "date": day_strings.cast(DATE),
             "department_id": pa.array(departments, I64),
             "term": pa.array(words, STR),
+            "month": pc.utf8_slice_codeunits(day_strings, 0, 7),
         }
     )
 
@@ -685,7 +690,7 @@ def _build_months(
         if name in tables:
             outputs[name] = con.sql(f"SELECT * FROM out_{name}").to_arrow_table()
     if raw is not None and "terms" in tables:
-        outputs["terms"] = _with_month(_terms(raw, wanted))
+        outputs["terms"] = _terms(raw, wanted)
     for name, table in outputs.items():
         _write_months(name, table, months)
     for name in FACT_SQL:
@@ -700,11 +705,6 @@ def _filed_days(first: datetime.date, last: datetime.date) -> pa.Table:
     """
     table = _fetch(sql, [first, last], [("author_id", I64), ("date", STR)])
     return table.set_column(1, "date", table.column("date").cast(DATE))
-
-
-def _with_month(table: pa.Table) -> pa.Table:
-    months = pa.array([d.isoformat()[:7] for d in table.column("date").to_pylist()], STR)
-    return table.append_column("month", months)
 
 
 def _write_months(name: str, table: pa.Table, months: list[datetime.date]) -> None:
@@ -744,12 +744,8 @@ def rebuild(*, date_from: datetime.date | None = None, date_to: datetime.date | 
     months = months_between(first, last)
     with _locked():
         dims = _dimensions(today)
-        con = _connect_builder()
-        try:
-            if months:
-                _build_months(con, months, dims)
-        finally:
-            con.close()
+        if months:
+            _build_in_parallel(months, dims)
         full = date_from is None and date_to is None
         if full and months:
             dims["calendar"] = _calendar(months[0], datetime.date(max(today.year, months[-1].year), 12, 31))
@@ -788,6 +784,64 @@ def refresh(months: Iterable[datetime.date], *, light: Iterable[datetime.date] =
         _write_dimensions(dims)
         _write_meta(wanted, full=False, started=started)
     return wanted
+
+
+def _workers() -> int:
+    configured = int(getattr(settings, "JISHI_INSIGHTS_WORKERS", 0) or 0)
+    return configured if configured > 0 else min(4, os.cpu_count() or 1)
+
+
+def _balanced_runs(months: list[datetime.date], parts: int) -> list[list[datetime.date]]:
+    """The months cut into at most `parts` runs of consecutive months with about as many records each."""
+    counts = dict(
+        WorkRecord.objects.filter(date__gte=months[0], date__lte=month_end(months[-1]))
+        .annotate(month=TruncMonth("date"))
+        .values_list("month")
+        .annotate(n=Count("id"))
+        .values_list("month", "n")
+    )
+    weights = [counts.get(m, 0) + 1_000 for m in months]  # owed days and the rest cost something in an empty month
+    target = sum(weights) / parts
+    runs: list[list[datetime.date]] = [[]]
+    load = 0.0
+    for month, weight in zip(months, weights, strict=True):
+        if runs[-1] and load + weight / 2 > target and len(runs) < parts:
+            runs.append([])
+            load = 0.0
+        runs[-1].append(month)
+        load += weight
+    return runs
+
+
+def _build_run(run: list[datetime.date], dims: dict[str, pa.Table]) -> None:
+    """Build a run of months in a process of its own (with its own database connection and DuckDB)."""
+    con = _connect_builder()
+    try:
+        _build_months(con, run, dims)
+    finally:
+        con.close()
+        connections.close_all()
+
+
+def _build_in_parallel(months: list[datetime.date], dims: dict[str, pa.Table]) -> None:
+    """Build the months in JISHI_INSIGHTS_WORKERS processes, forked, each a run of months — or here, in one run, with
+    one worker, one month, or inside a transaction (its rows are not visible to another connection: tests)."""
+    parts = min(_workers(), len(months))
+    if parts <= 1 or connection.in_atomic_block:
+        _build_run_here(months, dims)
+        return
+    runs = _balanced_runs(months, parts)
+    connections.close_all()  # each process opens its own
+    with multiprocessing.get_context("fork").Pool(len(runs)) as pool:
+        pool.starmap(_build_run, [(run, dims) for run in runs])
+
+
+def _build_run_here(months: list[datetime.date], dims: dict[str, pa.Table]) -> None:
+    con = _connect_builder()
+    try:
+        _build_months(con, months, dims)
+    finally:
+        con.close()
 
 
 def _runs(months: list[datetime.date]) -> Iterator[list[datetime.date]]:
