@@ -17,7 +17,7 @@ from jishi.core import throttling
 from jishi.core.schemas import Id, UnitAndBelow, answers
 from jishi.org.http import AuthedRequest
 from jishi.records import exports
-from jishi.records.fields import masked
+from jishi.records.fields import PLAIN_FIELDS, masked
 from jishi.records.hooks import record_opened
 from jishi.records.models import Category, ImportBatch, Visibility, WorkRecord
 from jishi.records.rules import may_edit
@@ -206,10 +206,7 @@ def record_out(
     shown = bool(row["content_visible"])
     content = masked(
         {
-            "content": row["content"],
-            "place": row["place"],
-            "result": row["result"],
-            "reflection": row["reflection"],
+            **{name: row[name] for name in PLAIN_FIELDS},  # content … is_sensitive, as records.fields declares them
             "participants": [
                 {
                     "person": {"id": p.person_id, "name": p.person_name} if p.person_id else None,
@@ -234,16 +231,11 @@ def record_out(
         "duration_minutes": row["duration_minutes"],
         "category": {"code": row["category__code"], "name": row["category__name"]},
         "content_hidden": not shown,
-        "content": content["content"],
-        "place": content["place"],
+        **{name: content[name] for name in PLAIN_FIELDS},
         "duty": {"id": row["duty_id"], "code": row["duty__code"], "title": row["duty__title"]}
         if row["duty_id"]
         else None,
-        "result": content["result"],
-        "reflection": content["reflection"],
         "participants": content["participants"] or [],
-        "visibility": str(row["visibility"]),
-        "is_sensitive": row["is_sensitive"],
         "is_late": row["is_late"],
         "submitted_at": _local(row["submitted_at"], zone),
         "updated_at": _local(row["updated_at"], zone),
