@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 
 import pytest
@@ -294,16 +295,21 @@ HAS_A_SCOPE = (
 
 
 def _group_world(org: Org, settings: object, tmp_path: object) -> None:
-    import datetime
-
     from jishi.insights import store
     from jishi.org.calendar import local_today
 
     settings.JISHI_INSIGHTS_DIR = tmp_path / "insights"  # type: ignore[attr-defined, operator]
     settings.JISHI_MIN_GROUP_SIZE = 3  # type: ignore[attr-defined]
     yesterday = local_today() - datetime.timedelta(days=1)
+    settings.JISHI_LATE_ENTRY_DAYS = 100  # type: ignore[attr-defined]
     for person in (org.section_head, org.author, org.colleague, org.sibling):
         write_record(person, date=yesterday, content=f"与预算科同事讨论{SECRET_WORD}，形成三条意见报局长")
+    for back in range(2, 7):  # the matrix's author files the same words day after day: a copy_paste finding
+        write_record(
+            org.section_head,
+            date=yesterday - datetime.timedelta(days=back),
+            content=f"与预算科同事讨论{SECRET_WORD}，形成三条意见报局长",
+        )
     store.rebuild()
 
 
@@ -324,6 +330,8 @@ def test_group_surfaces_follow_the_group_scope(org: Org, settings: object, tmp_p
         "dashboard of 财政局": (f"/insights/units/{org.finance.pk}/", COVERS_FINANCE),
         "staffing report, 财政局": (f"/insights/reports/staffing/?unit={org.finance.pk}", COVERS_FINANCE),
         "staffing report, own scope": ("/insights/reports/staffing/", HAS_A_SCOPE),
+        "findings of 财政局": (f"/insights/findings/?unit={org.finance.pk}", COVERS_FINANCE),
+        "findings, own scope": ("/insights/findings/", HAS_A_SCOPE),
     }
     failures = []
     for name in VIEWERS:
@@ -331,4 +339,44 @@ def test_group_surfaces_follow_the_group_scope(org: Org, settings: object, tmp_p
         for surface, (url, shown_to) in surfaces.items():
             if _shown(person, url) != (name in shown_to):
                 failures.append(f"{surface}: {name}")
+    assert not failures, "\n".join(failures)
+
+
+# Person-level findings only for readers who already read that person's records as a superior or scoped role
+# (insights.rules.can_see_person) — not the person themself, not a jurisdiction leader without them in charge.
+PERSON_READERS = {
+    "superior_deputy",
+    "unit_head",
+    "district_leader_in_charge",
+    "principal_leader",
+    "inspector",
+    "hr",
+    "scoped_inspector_here",
+}
+
+
+def test_findings_api_and_person_findings_follow_the_rules(org: Org, settings: object, tmp_path: object) -> None:
+    _group_world(org, settings, tmp_path)
+    failures = []
+    for name in VIEWERS:
+        person = viewer(org, name)
+        headers = _bearer(person)
+        scoped = Client().get(f"/api/v1/insights/findings?unit={org.finance.pk}", **headers)  # type: ignore[arg-type]
+        expected = 401 if person is None else 200 if name in COVERS_FINANCE else 404
+        if scoped.status_code != expected:
+            failures.append(f"findings API of 财政局: {name} {scoped.status_code}")
+        answer = Client().get("/api/v1/insights/findings?kind=copy_paste", **headers)  # type: ignore[arg-type]
+        if person is None or name not in HAS_A_SCOPE:
+            if answer.status_code not in (401, 404):
+                failures.append(f"findings API: {name} {answer.status_code}")
+            continue
+        about_author = [
+            f
+            for f in answer.json()["findings"]
+            if f["subject_type"] == "person" and f["subject_id"] == org.section_head.pk
+        ]
+        if bool(about_author) != (name in PERSON_READERS):
+            failures.append(f"person finding about the author: {name} sees={bool(about_author)}")
+        if SECRET_WORD in answer.content.decode():
+            failures.append(f"findings API: {name} reads the record's words")
     assert not failures, "\n".join(failures)
