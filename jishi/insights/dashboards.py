@@ -391,7 +391,10 @@ def compute(subject: Subject, period: Period, *, query: Callable[..., list[dict[
         t = task_raw.get(row.id)
         entry = {"unit_id": row.id, "name": row.name, "hidden": not visible[row.id]}
         if visible[row.id]:
+            tasks_of = f"{reverse('tasks:list')}?{urlencode({'unit': row.id, 'rel': 'owned'})}"
             entry.update(
+                link=tasks_of,  # the unit's tasks as the tasks app lists them to this reader
+                overdue_link=f"{tasks_of}&overdue=1",
                 issued=int(t["issued"]) if t else 0,
                 closed=int(t["closed"]) if t else 0,
                 open=int(t["open"]) if t else 0,
@@ -430,7 +433,14 @@ def compute(subject: Subject, period: Period, *, query: Callable[..., list[dict[
             link = records_link(Period(week_start, period.end), unit=whole, q=t["term"])
             topic_rows.append({**t, "link": link})
 
+    # Supervision's own overview, over the same period, for the figures' acts (its page asks who may see it).
+    dates = urlencode({"date_from": period.start.isoformat(), "date_to": period.end.isoformat()})
+    if subject.kind == "unit" and subject.unit is not None:
+        supervision_link = f"{reverse('supervision:unit_overview', args=[subject.unit.pk])}?{dates}"
+    else:
+        supervision_link = f"{reverse('supervision:overview')}?{dates}"
     return {
+        "supervision_link": supervision_link,
         "subject": {"kind": subject.kind, "title": subject.title, "unit_id": subject.unit.pk if subject.unit else None},
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat(), "working_days": n_working},
         "weeks": [w.isoformat() for w in weeks],

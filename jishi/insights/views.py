@@ -28,6 +28,7 @@ from jishi.org.rules import reader_for
 from jishi.org.selectors import subtree_ids
 from jishi.records.models import Category, WorkRecord
 from jishi.records.selectors import RecordFilters, filtered_records, record_page
+from jishi.supervision.rules import can_see_overview
 
 
 @login_required
@@ -55,12 +56,15 @@ def _dashboard(request: AuthedRequest, subject: Subject) -> HttpResponse:
         context = {"subject": subject, "error": str(exc), "period": dashboards.default_period(), "params": request.GET}
         return render(request, "insights/dashboard.html", context, status=400)
     figs = dashboards.figures(subject, period)
+    overview_unit = subject.unit if subject.kind == "unit" else None
+    overview = figs["supervision_link"] if can_see_overview(request.user, overview_unit) else None
     context = {
+        "supervision_overview": overview,
         "subject": subject,
         "period": period,
         "figs": figs,
         "as_of": _as_of(figs),
-        "charts": charts(figs),
+        "charts": charts(figs, supervision_overview=overview),
         "params": request.GET,
         "min_group": figs["min_group"],
         "units": _row_links(figs),
@@ -88,7 +92,7 @@ def _label(day: str) -> str:
     return f"{d.month}/{d.day}"
 
 
-def charts(figs: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def charts(figs: dict[str, Any], *, supervision_overview: str | None = None) -> dict[str, dict[str, Any]]:
     """What charts.js draws, one plain spec per figure: the kind, the categories, the series and, for each point,
     the link to its records. Rows about too few people are left out here as in the tables."""
     weeks = [_label(w) for w in figs["weeks"]]
@@ -166,7 +170,7 @@ def charts(figs: dict[str, Any]) -> dict[str, dict[str, Any]]:
             {"name": _("在办未超期"), "data": [t["open"] - t["overdue"] for t in tasks]},
             {"name": _("已超期"), "data": [t["overdue"] for t in tasks]},
         ],
-        "links": [],
+        "links": [t["link"] for t in tasks],
     }
     specs["supervision"] = {
         "kind": "bar",
@@ -177,7 +181,7 @@ def charts(figs: dict[str, Any]) -> dict[str, dict[str, Any]]:
             {"name": _("点评"), "data": [s["comments"] for s in figs["supervision"]]},
             {"name": _("质询"), "data": [s["inquiries"] for s in figs["supervision"]]},
         ],
-        "links": [],
+        "links": [supervision_overview] * len(figs["supervision"]) if supervision_overview else [],
     }
     specs["topics"] = {
         "kind": "hbar",

@@ -95,6 +95,9 @@ def test_the_dashboard_draws_every_figure_with_a_table_and_its_chart_data(world:
     assert budget["people"] == 3 and budget["rate"] is not None
     assert sum(v["records"] for v in response.context["figs"]["volume"]) == 2
     assert "少于 2 人，不显示" in text  # 国库科: one person
+    # Tasks and supervision lead to their own apps' lists, which apply their own rules.
+    assert f"/tasks/?unit={world.budget.pk}&amp;rel=owned" in text
+    assert f"/supervision/overview/units/{world.finance.pk}/?date_from=" in text
 
 
 @pytest.mark.parametrize(
