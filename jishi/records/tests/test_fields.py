@@ -182,3 +182,11 @@ def test_an_optional_choice_exports_its_blank_as_an_empty_cell() -> None:
 
     write = _cell(models.CharField(choices=[("", "未填写"), ("meeting", "会议部署")], blank=True))
     assert [write(""), write("meeting")] == ["", "会议部署"]
+
+
+def test_every_plain_field_is_a_spreadsheet_column_so_that_an_export_imports_again() -> None:
+    """A plain field left out of SHEET_COLUMNS would be lost silently by an export and its import."""
+    from jishi.records.fields import SHEET_COLUMNS
+
+    read_back = {column.lookup for column in SHEET_COLUMNS if column.imported and not column.computed}
+    assert [name for name in PLAIN_FIELDS if name not in read_back] == []
