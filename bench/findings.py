@@ -64,6 +64,7 @@ def main() -> None:
         found = findings.compute(start, end)
         seconds = time.perf_counter() - started
         rows = evaluate(planted, found)
+        rows["idle_duty"]["false_truly_idle"] = truly_idle(rows["idle_duty"]["false"], start, end)
         print(f"\n{label}: {start} – {end}, {len(found)} findings in {seconds:.2f} s")
         print(f"{'kind':<13}{'planted':>8}{'found':>7}{'hits':>6}{'precision':>11}{'recall':>8}")
         for kind, row in rows.items():
@@ -78,6 +79,8 @@ def main() -> None:
                 )
             if row["missed"] or row["false"]:
                 print(f"{'':<13}missed {row['missed'][:8]} false {row['false'][:8]}")
+            if row.get("false_truly_idle") is not None and row["false"]:
+                print(f"{'':<13}of the false: {row['false_truly_idle']} have no record in the period (database)")
         out["periods"].append({"label": label, "start": str(start), "end": str(end), "seconds": seconds, "kinds": rows})
     if args.json:
         args.json.write_text(json.dumps(out, ensure_ascii=False, indent=1))
@@ -125,6 +128,20 @@ def evaluate(planted: dict[str, Any], found: list[Any]) -> dict[str, dict[str, A
             "false": sorted(have - want - (natural if kind == "idle_duty" else set())),
         }
     return rows
+
+
+def truly_idle(codes: list[str], start: datetime.date, end: datetime.date) -> int:
+    """How many of these duties no record of the period names, asked of the database itself."""
+    from jishi.org.models import Duty
+    from jishi.records.models import WorkRecord
+
+    ids = list(Duty.objects.filter(code__in=codes).values_list("pk", flat=True))
+    served = set(
+        WorkRecord.objects.filter(duty_id__in=ids, date__gte=start, date__lte=end, withdrawn_at__isnull=True)
+        .values_list("duty_id", flat=True)
+        .distinct()
+    )
+    return len([pk for pk in ids if pk not in served])
 
 
 def findings_kinds() -> list[str]:
