@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, Max, Min, OuterRef, Q, Subquery, Value
+from django.db.models import Exists, Max, Min, OuterRef, Q
 
 from jishi.org.rules import reader_for
 from jishi.records.fields import content_of
@@ -35,8 +35,11 @@ RANK_LIMIT = 20_000
 #    fetching only the matches dated in it (window_match_q) — about a page's worth of days of matches.
 # The share is measured on the latest RECENT records, where a newest-first page starts.
 WINDOWS_FROM = 2_000
-WALK_SHARE = 0.05
+WALK_SHARE = 0.2  # 会 (34 % of records) walks in 0.5 ms; 审 (12 %) walked in 52 ms, its first window took 1.2 ms
 RECENT = 5_000
+# The records list's `q` has no windows (its pages are the list's): it walks from this share on, and below it
+# fetches and sorts every match (the share at which the two met at Jiading scale, about 20,000 matches).
+LIST_WALK_SHARE = 0.025
 FIRST_WINDOW_DAYS = 1
 SNIPPET_CHARS = 80
 MAX_PAGE = RANK_LIMIT // PAGE_SIZE
@@ -117,20 +120,30 @@ def match_q(*, user: Any, query: Query, walk: bool = False) -> Q:
     return indexed & content_q(reader_for(user))
 
 
-def window_match_q(*, user: Any, query: Query, first: datetime.date, last: datetime.date) -> Q:
-    """The condition on visible_to rows dated first..last: the record's visible content matches `query`.
+def window_match_q(*, user: Any, query: Query, first: datetime.date, last: datetime.date, ids: tuple[int, int]) -> Q:
+    """The condition on visible_to rows dated first..last, whose ids lie in `ids` (window_ids): the record's visible
+    content matches `query`.
 
-    The index is asked only about the ids of the records dated in the window (rowid is the record id, which grows
-    with time): FTS5 seeks to the lowest and stops at the highest — with its one-character prefix index also for 会 —
-    so the database fetches the matches of those days, not the word's matches in the whole table. Records entered
-    late for an old date make the id range wider, never wrong: the date condition stays.
+    The index is asked only about that id range (rowid is the record id, which grows with time): FTS5 seeks to the
+    lowest and stops at the highest — with its one-character prefix index also for 会 — so the database fetches the
+    matches of those days, not the word's matches in the whole table. Records entered late for an old date make the
+    range wider, never wrong: the date condition stays.
     """
-    # One row each, grouped by a constant (nothing): the lowest and highest id dated in the window.
-    dated = WorkRecord.objects.filter(date__range=(first, last)).order_by().annotate(window=Value(1)).values("window")
-    lowest = Subquery(dated.annotate(low=Min("id")).values("low"))
-    highest = Subquery(dated.annotate(high=Max("id")).values("high"))
-    entries = SearchEntry.objects.filter(terms__matches=query, pk__gte=lowest, pk__lte=highest)
+    entries = SearchEntry.objects.filter(terms__matches=query, pk__gte=ids[0], pk__lte=ids[1])
     return Q(date__range=(first, last), id__in=entries.values("pk")) & content_q(reader_for(user))
+
+
+def window_ids(first: datetime.date, last: datetime.date) -> tuple[int, int] | None:
+    """The lowest and highest id of the records dated first..last, or None if there are none.
+
+    Read per day from the (date, id) index, then combined here: a plain MIN(id) over a date range is planned by
+    PostgreSQL as a walk of the primary key from the first id, filtering dates (1.4 s for yesterday at 723k records).
+    """
+    days = WorkRecord.objects.filter(date__range=(first, last)).order_by().values("date")
+    bounds = list(days.annotate(low=Min("id"), high=Max("id")).values_list("low", "high"))
+    if not bounds:
+        return None
+    return min(low for low, _ in bounds), max(high for _, high in bounds)
 
 
 def recent_share(query: Query) -> float:
@@ -143,8 +156,8 @@ def recent_share(query: Query) -> float:
     return SearchEntry.objects.filter(terms__matches=query, pk__gte=lowest).count() / (top - lowest + 1)
 
 
-def _walks(query: Query) -> bool:
-    return recent_share(query) >= WALK_SHARE
+def _walks(query: Query, share: float) -> bool:
+    return recent_share(query) >= share
 
 
 def search_q(user: Any, text: str) -> Q:
@@ -157,7 +170,7 @@ def search_q(user: Any, text: str) -> Q:
         query = parse_query(text)
     except QueryError:
         return NOTHING
-    return match_q(user=user, query=query, walk=_walks(query))
+    return match_q(user=user, query=query, walk=_walks(query, LIST_WALK_SHARE))
 
 
 def _snippet(name: str, text: str, query: Query) -> Snippet | None:
@@ -210,7 +223,7 @@ def _newest_ids(
         found = base.filter(condition, after).order_by("-date", "-id").values_list("id", flat=True)
         return list(found[:limit])
 
-    if estimate < WINDOWS_FROM or _walks(query):
+    if estimate < WINDOWS_FROM or _walks(query, WALK_SHARE):
         return newest(match_q(user=user, query=query, walk=estimate >= WINDOWS_FROM), size + 1)
     # Widening windows from the latest day that can hold a result down to the earliest.
     dates = WorkRecord.objects.values_list("date", flat=True)
@@ -223,7 +236,10 @@ def _newest_ids(
     days = FIRST_WINDOW_DAYS
     while latest >= earliest and len(ids) <= size:
         first = max(earliest, latest - datetime.timedelta(days=days - 1))
-        ids += newest(window_match_q(user=user, query=query, first=first, last=latest), size + 1 - len(ids))
+        span = window_ids(first, latest)
+        if span is not None:
+            window = window_match_q(user=user, query=query, first=first, last=latest, ids=span)
+            ids += newest(window, size + 1 - len(ids))
         latest, days = first - datetime.timedelta(days=1), days * 2
     return ids
 

@@ -232,6 +232,25 @@ def test_newest_first_windows_fill_the_page_across_days_and_continue_from_the_cu
     ]
 
 
+@pytest.mark.parametrize("walk_share", [0.0, 2.0])  # walks the list's date index; fetches and sorts the matches
+def test_the_list_filter_q_finds_the_same_in_either_shape_and_never_sensitive_content(
+    org: Org, monkeypatch: pytest.MonkeyPatch, walk_share: float
+) -> None:
+    from jishi.records.selectors import filtered_records
+
+    monkeypatch.setattr(selectors, "LIST_WALK_SHARE", walk_share)
+    hidden = untimed(org.author, "核对干部考察材料中的甲乙丙事项并提出处理意见", is_sensitive=True)
+    shown_to_all = untimed(org.author, "到甲乙丙社区走访，了解停车难问题")
+    untimed(org.author, "参加预算编制培训，整理本科室三项支出测算表")
+
+    def listed(user: Any) -> list[int]:
+        records = filtered_records(user=user, filters=RecordFilters(q="甲乙丙"))
+        return list(records.order_by("-date", "-id").values_list("id", flat=True))
+
+    assert listed(org.unrelated) == [shown_to_all.pk]
+    assert listed(org.sibling) == [shown_to_all.pk, hidden.pk]
+
+
 def test_addenda_are_searched_with_their_record(org: Org) -> None:
     from jishi.records.services import addendum_create
 
