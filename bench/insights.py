@@ -64,7 +64,7 @@ def main() -> None:
 
     DirtyMonth.objects.all().delete()
     started = time.perf_counter()
-    months = store.rebuild()
+    months = store.rebuild(parallel=True)
     rebuild = time.perf_counter() - started
     size = sum(p.stat().st_size for p in store.store_dir().rglob("*.parquet"))
     stored = engine.query("SELECT count(*) AS n FROM records")[0]["n"]

@@ -72,7 +72,7 @@ def refresh_now() -> list[datetime.date]:
     again meanwhile stays dirty for the next refresh). An empty store is built whole."""
     marks = dict(DirtyMonth.objects.values_list("month", "marked_at"))
     if not store.is_built():
-        months = store.rebuild()
+        months = store.rebuild(parallel=True)
     else:
         this_month = store.month_start(local_today())
         previous = store.month_start(this_month - datetime.timedelta(days=1))

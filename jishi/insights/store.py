@@ -732,10 +732,13 @@ def _record_span() -> tuple[datetime.date, datetime.date] | None:
     return first, last
 
 
-def rebuild(*, date_from: datetime.date | None = None, date_to: datetime.date | None = None) -> list[datetime.date]:
+def rebuild(
+    *, date_from: datetime.date | None = None, date_to: datetime.date | None = None, parallel: bool = False
+) -> list[datetime.date]:
     """Rewrite the store: every month from the first record's to this one (or those within date_from..date_to),
-    and every dimension. Without a range, partitions of months no longer in the data are removed. Returns the
-    months written."""
+    and every dimension. Without a range, partitions of months no longer in the data are removed. `parallel`: in
+    JISHI_INSIGHTS_WORKERS processes (the command line and the worker; a web request builds in its own). Returns
+    the months written."""
     started = timezone.localtime()
     today = local_today()
     span = _record_span()
@@ -744,8 +747,10 @@ def rebuild(*, date_from: datetime.date | None = None, date_to: datetime.date | 
     months = months_between(first, last)
     with _locked():
         dims = _dimensions(today)
-        if months:
+        if months and parallel:
             _build_in_parallel(months, dims)
+        elif months:
+            _build_run_here(months, dims)
         full = date_from is None and date_to is None
         if full and months:
             dims["calendar"] = _calendar(months[0], datetime.date(max(today.year, months[-1].year), 12, 31))

@@ -48,7 +48,9 @@ class Command(BaseCommand):
             return
         began = time.perf_counter()
         rebuild = action == "rebuild"
-        months = store.rebuild(date_from=date_from, date_to=date_to) if rebuild else refresh.refresh_now()
+        months = (
+            store.rebuild(date_from=date_from, date_to=date_to, parallel=True) if rebuild else refresh.refresh_now()
+        )
         seconds = time.perf_counter() - began
         span = f"{store.month_key(months[0])} 至 {store.month_key(months[-1])}" if months else "无"
         verb = "重建" if rebuild else "刷新"
