@@ -52,8 +52,8 @@ def week_of(end: datetime.date) -> tuple[datetime.date, datetime.date]:
 RISING_SQL = """
 WITH counted AS (
     SELECT term,
-           count(DISTINCT record_id) FILTER (WHERE date >= $week_start) AS week,
-           count(DISTINCT record_id) FILTER (WHERE date < $week_start) AS baseline
+           count(*) FILTER (WHERE date >= $week_start) AS week,  -- a term is stored once a record
+           count(*) FILTER (WHERE date < $week_start) AS baseline
     FROM terms
     WHERE month BETWEEN $first_month AND $last_month AND date BETWEEN $base_start AND $end
       AND ($all OR list_contains($departments, department_id))
