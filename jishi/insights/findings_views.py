@@ -164,6 +164,10 @@ def api_answer(request: HttpRequest) -> HttpResponse:
     )
 
 
+PER_KIND = 20  # findings of each kind on the page when no kind is chosen
+MAX_SHOWN = 300  # findings of a chosen kind on the page (the API returns them all)
+
+
 @login_required
 def findings_page(request: HttpRequest) -> HttpResponse:
     """发现 — what deserves a look in the reader's scope, filterable by kind, unit and period, with decisions."""
@@ -179,18 +183,35 @@ def findings_page(request: HttpRequest) -> HttpResponse:
         unit_id, kinds = None, []
     unit = _unit_in_scope(scope, unit_id)
     found = findings.findings_for(request.user, start=start, end=end, unit_id=unit_id, kinds=kinds)
-    reviews = services.latest_reviews([f.key for f in found])
-    units = Unit.objects.filter(kind__in=[UnitKind.DEPARTMENT, UnitKind.TOWN]).order_by("sort_order", "name")
-    if not scope.all:
-        units = units.filter(pk__in=scope.unit_ids)
     counts: dict[str, int] = {}
     for f in found:
         counts[f.kind] = counts.get(f.kind, 0) + 1
+    # A whole jurisdiction's list runs to hundreds (person findings above all): without a kind chosen, the strongest
+    # PER_KIND of each kind, and a link to the rest of that kind.
+    limit = MAX_SHOWN if kinds else PER_KIND
+    shown: list[findings.Finding] = []
+    taken: dict[str, int] = {}
+    for f in found:
+        if taken.get(f.kind, 0) < limit:
+            taken[f.kind] = taken.get(f.kind, 0) + 1
+            shown.append(f)
+    more = [
+        {"kind": k, "label": findings.KINDS[k], "more": counts[k] - taken.get(k, 0)}
+        for k in findings.KINDS
+        if counts.get(k, 0) > taken.get(k, 0)
+    ]
+    reviews = services.latest_reviews([f.key for f in shown])
+    units = Unit.objects.filter(kind__in=[UnitKind.DEPARTMENT, UnitKind.TOWN]).order_by("sort_order", "name")
+    if not scope.all:
+        units = units.filter(pk__in=scope.unit_ids)
     return render(
         request,
         "insights/findings.html",
         {
-            "rows": [{"finding": f, "review": reviews.get(f.key)} for f in found],
+            "rows": [{"finding": f, "review": reviews.get(f.key)} for f in shown],
+            "total": len(found),
+            "more": more,
+            "unit_query": f"&unit={unit.pk}" if unit else "",
             "start": start,
             "end": end,
             "unit": unit,

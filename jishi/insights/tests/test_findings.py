@@ -162,6 +162,19 @@ def test_the_page_lists_findings_and_a_decision_needs_a_reason(people: dict[str,
     assert mine[0]["review"]["decision"] == "noted" and mine[0]["review"]["reason"] == "已转组织部研究"
 
 
+def test_without_a_kind_chosen_the_page_lists_the_strongest_of_each_kind_and_links_to_the_rest(
+    people: dict[str, Person], monkeypatch: Any
+) -> None:
+    from jishi.insights import findings_views
+
+    monkeypatch.setattr(findings_views, "PER_KIND", 1)
+    text = client_for(people["PD-SEC"]).get(f"/insights/findings/?{PERIOD}").content.decode()
+    assert text.count('class="card finding ') == len(planted.PLANTED)  # one of each kind
+    assert "协作孤岛：另有 1 项，只看此类" in text and "kind=silo" in text
+    text = client_for(people["PD-SEC"]).get(f"/insights/findings/?{PERIOD}&kind=silo").content.decode()
+    assert text.count('class="card finding ') == 2 and "另有" not in text
+
+
 def test_a_decision_on_a_finding_the_reader_cannot_see_is_refused(people: dict[str, Person]) -> None:
     b1 = Unit.objects.get(code="B1")
     today = timezone.localdate()
