@@ -202,12 +202,30 @@ _LISTED_RELATED = (
 )
 
 
-_OWN_FIELDS = tuple(f.name for f in WorkRecord._meta.concrete_fields)
+# What a list item shows of the record itself (records/_record_items.html): who, where, when, what, its tags. The
+# pages' lists read only these (the API reads every column, as rows: LISTED_VALUES); the texts a list does not show
+# (result, reflection) and the times it does not (submitted, updated, locks) stay in the database.
+_LISTED_OWN = (
+    "author",
+    "unit",
+    "date",
+    "start_at",
+    "end_at",
+    "duration_minutes",
+    "category",
+    "content",
+    "duty",
+    "visibility",
+    "is_sensitive",
+    "is_late",
+    "withdrawn_at",
+    "withdrawal_reason",
+)
 
 
 def _listed(records: RecordQuerySet) -> RecordQuerySet:
-    """Records with the columns a list shows of their author, unit, category and duty, in the same query."""
-    return records.select_related("author", "unit", "category", "duty").only(*_OWN_FIELDS, *_LISTED_RELATED)
+    """Records with the columns a list shows of them and of their author, unit, category and duty, in one query."""
+    return records.select_related("author", "unit", "category", "duty").only(*_LISTED_OWN, *_LISTED_RELATED)
 
 
 # The same columns as plain values, for a page asked as rows: the record's own (by attname, "author_id") and its
@@ -263,8 +281,18 @@ def _reader_records(user: Any, *, flagged: bool) -> RecordQuerySet:
             return with_content_visible(WorkRecord.objects.all(), user)
         return WorkRecord.objects.visible_to(user, flag_content=False)
 
-    kept = _reader_querysets.get((reader_for(user), flagged), build)
-    return (kept if kept is not None else build()).all()
+    # On the request's user too, as its reader is (org.rules.reader_for): a second list in the same request, or a
+    # command's second page, does not ask the cache's generation again.
+    carried: dict[bool, RecordQuerySet] | None = getattr(user, "_jishi_record_querysets", None)
+    if carried is None:
+        carried = {}
+        if user is not None:
+            user._jishi_record_querysets = carried
+    kept = carried.get(flagged)
+    if kept is None:
+        kept = _reader_querysets.get((reader_for(user), flagged), build) or build()
+        carried[flagged] = kept
+    return kept.all()
 
 
 def filtered_records(*, user: Any, filters: RecordFilters, flag_content: bool = True) -> RecordQuerySet:
