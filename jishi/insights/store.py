@@ -182,8 +182,9 @@ PEER_GROUPS = {
     UnitKind.SECTION: "section",
     UnitKind.VILLAGE: "village",
 }
-# Similarity looks back over the author's last few filing days: a month's records are read with this much before it.
-CONTEXT_DAYS = 45
+# Similarity looks back over the author's last few filing days (text.PREVIOUS_DAYS): a month is read with the three
+# weeks before it (someone back from a longer absence is compared with what the window holds).
+CONTEXT_DAYS = 21
 ALL_STAFF = (Visibility.PUBLIC.value, Visibility.INTERNAL.value)
 
 
