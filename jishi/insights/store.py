@@ -362,7 +362,9 @@ def _task_links(first: datetime.date, last: datetime.date) -> pa.Table:
 def _supervision(first: datetime.date, last: datetime.date) -> pa.Table:
     """Comments, inquiries and views (not inspectors' views: never shown to authors) whose local day is in range."""
     records = WorkRecord._meta.db_table
-    start, end = _aware(first), _aware(last + datetime.timedelta(days=1))
+    # As the backend stores them (SQLite: UTC text), or a local bound would be compared with UTC times as text.
+    adapt = connection.ops.adapt_datetimefield_value
+    start, end = adapt(_aware(first)), adapt(_aware(last + datetime.timedelta(days=1)))
     sql = f"""
         SELECT 'comment', {_epoch("c.created_at")}, c.author_id, c.actor_unit_id, r.author_id, r.department_id,
                c.dimension, {_flag("c.is_leader")}

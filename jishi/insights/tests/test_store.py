@@ -18,6 +18,7 @@ from django.utils import timezone
 from jishi.insights import engine, store, text
 from jishi.org.models import Absence, AbsenceKind, CalendarOverride
 from jishi.records.models import Visibility, WorkRecord
+from jishi.supervision.models import Comment, Dimension
 from jishi.testing import Org, build_org, write_record
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +75,16 @@ def world(settings: Any, tmp_path: Path) -> Org:
     sorting = "检查马陆镇垃圾分类工作，发现问题三处并督促整改"
     write_record(org.colleague, date=datetime.date(2026, 10, 30), content=sorting, start_time=T(9), end_time=T(11))
     write_record(org.colleague, date=day(2), content=sorting, start_time=T(9), end_time=T(11))
+    first = write_record(org.author, date=datetime.date(2026, 10, 29), content=sorting + "复查")
+    # A superior's comment at two in the morning, local time, on the first of the month: the month's act.
+    Comment.objects.create(
+        record=first,
+        author=org.section_head,
+        text="请补充整改时限",
+        created_at=datetime.datetime(2026, 11, 1, 2, 0, tzinfo=timezone.get_default_timezone()),
+        dimension=Dimension.VERTICAL,
+        actor_unit=org.budget,
+    )
     store.rebuild(date_from=day(1), date_to=datetime.date(2026, 11, 30))
     return org
 
@@ -129,6 +140,22 @@ def test_similarity_is_the_jaccard_index_of_3_grams() -> None:
     ]
     scored = list(text.similarity_to_previous(rows_in, since="2026-11-01"))
     assert scored == [(2, pytest.approx(10 / 16), 1), (3, pytest.approx(10 / 16), 1), (4, 0.0, None)]
+
+
+def test_supervision_acts_fall_in_the_month_of_their_local_day(world: Org) -> None:
+    acts = rows("SELECT * EXCLUDE (month) FROM supervision")
+    assert acts == [
+        {
+            "kind": "comment",
+            "date": day(1),
+            "actor_id": world.section_head.pk,
+            "actor_department_id": world.finance.pk,
+            "author_id": world.author.pk,
+            "author_department_id": world.finance.pk,
+            "dimension": "vertical",
+            "is_leader": False,
+        }
+    ]
 
 
 def test_owed_days_follow_the_calendar_absences_and_the_obligation(world: Org) -> None:
