@@ -20,15 +20,16 @@ the store (a newer as_of) makes every entry stale at once.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from django.core.cache import cache
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -145,13 +146,14 @@ def rows_of(subject: Subject) -> list[Row]:
 
 
 # DuckDB: each unit of the store to the row it falls under — the row with the longest path that is a prefix of the
-# unit's (a unit under a section belongs to the section's row, not to the bureau's 本级 row).
-ROWMAP = """rowmap AS (
-    SELECT u.id AS unit_id, r.id AS row_id
-    FROM units u JOIN units r ON starts_with(u.path, r.path)
-    WHERE list_contains($rows::BIGINT[], r.id)
-    QUALIFY row_number() OVER (PARTITION BY u.id ORDER BY length(r.path) DESC) = 1
-)"""
+# unit's (a unit under a section belongs to the section's row, not to the bureau's 本级 row). Worked out once a
+# dashboard (the prefix join costs more than the figures' own statements when each of them repeats it) and handed to
+# every statement as two lists.
+ROW_MAP_SQL = """SELECT u.id AS unit_id, r.id AS row_id
+FROM units u JOIN (SELECT id, path FROM units WHERE list_contains($rows::BIGINT[], id)) r ON starts_with(u.path, r.path)
+QUALIFY row_number() OVER (PARTITION BY u.id ORDER BY length(r.path) DESC) = 1
+"""
+ROWMAP = """rowmap AS (SELECT unnest($map_units::BIGINT[]) AS unit_id, unnest($map_rows::BIGINT[]) AS row_id)"""
 
 FILING_SQL = f"""WITH {ROWMAP}
 SELECT m.row_id, date_trunc('week', o.date)::DATE AS week, grouping(week) AS total,
@@ -224,16 +226,24 @@ def _run(query: Callable[..., list[dict[str, Any]]], sql: str, **params: Any) ->
     return query(sql, {k: v for k, v in params.items() if k in used})
 
 
+@functools.cache
+def _records_path(script_prefix: str) -> str:
+    return reverse("insights:records")
+
+
 def records_link(period: Period, **filters: Any) -> str:
     """The drill-down: the records behind a figure, as the reader may see them (views.records). `unit` is one unit
-    or a list of them (a leader's units: "3,7,9")."""
-    params = {"start": period.start.isoformat(), "end": period.end.isoformat()}
+    or a list of them (a leader's units: "3,7,9"). A jurisdiction's dashboard has a couple of thousand of these: the
+    path is reversed once and the query written directly (ids and dates need no quoting; words do)."""
+    parts = [f"start={period.start.isoformat()}", f"end={period.end.isoformat()}"]
     for name, value in filters.items():
         if isinstance(value, list | tuple):
-            value = ",".join(map(str, value))
+            value = "%2C".join(map(str, value))
+        elif isinstance(value, str):
+            value = quote_plus(value)
         if value not in (None, ""):
-            params[name] = str(value)
-    return f"{reverse('insights:records')}?{urlencode(params)}"
+            parts.append(f"{name}={value}")
+    return f"{_records_path(get_script_prefix())}?{'&'.join(parts)}"
 
 
 def _week_link(period: Period, week: datetime.date, **filters: Any) -> str:
@@ -261,6 +271,9 @@ def compute(subject: Subject, period: Period, *, query: Callable[..., list[dict[
         "last_month": period.end.strftime("%Y-%m"),
     }
     n_working = len(working_days(period.start, period.end))
+    mapped = _run(query, ROW_MAP_SQL, rows=row_ids)
+    params["map_units"] = [m["unit_id"] for m in mapped]
+    params["map_rows"] = [m["row_id"] for m in mapped]
 
     filing = _run(query, FILING_SQL, **params)
     people = {f["row_id"]: int(f["people"]) for f in filing if f["total"]}
