@@ -11,16 +11,18 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from jishi.core.services import audit
 from jishi.notifications.models import Kind, Notification
-from jishi.org.calendar import WorkingCalendar, is_working_day, local_today
-from jishi.org.models import Person
+from jishi.org.calendar import WorkingCalendar, at, is_working_day, local_today
+from jishi.org.models import Assignment, Person
+from jishi.org.rules import can_see_person_filing
 from jishi.records.models import WorkRecord
 from jishi.records.selectors import owing_without_record
 
@@ -313,3 +315,76 @@ def remind_missing(*, day: datetime.date, dry_run: bool = False, today: datetime
 def record_filed(*, record: WorkRecord, author: Person, ask_participants: bool) -> None:
     """Hook record.created: the record files its day, so the author's reminder for it is settled."""
     settle_reminder(person=author, day=record.date)
+
+
+# --- A superior's reminder (提醒, the manager's day) -------------------------------------------------------------
+
+
+def reminded(person_ids: Iterable[int], *, day: datetime.date, today: datetime.date | None = None) -> set[int]:
+    """Of these people, those who may not be reminded about `day` again: reminded today (by anyone, or the morning
+    run), or reminded about `day` already. The page's 已提醒 and remind_unfiled's refusal read this one rule."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return set()
+    since = at(today or local_today(), datetime.time.min)
+    found: set[int] = set()
+    for chunk in _chunks(ids):
+        rows = Notification.objects.filter(recipient_id__in=chunk, kind=Kind.REMINDER).filter(
+            Q(created_at__gte=since) | Q(key=reminder_key(day))
+        )
+        found.update(rows.values_list("recipient_id", flat=True))
+    return found
+
+
+def nudge_text(*, sender: Person, day: datetime.date) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("%(name)s 提醒您：%(month)d月%(day)d日 的工作记实还没有填写") % {
+            "name": sender.get_full_name(),
+            "month": day.month,
+            "day": day.day,
+        }
+
+
+@transaction.atomic
+def remind_unfiled(
+    *, sender: Person, person: Person, day: datetime.date, today: datetime.date | None = None
+) -> Notification:
+    """One tap of 提醒: remind `person` in their inbox that `day` has no record, from a superior who may see their
+    filing (org.rules.can_see_person_filing, for a unit they serve in today) — anyone else gets a 404, as for a
+    missing person. At most one reminder per person and day, whoever sends it (the morning's `jishi remind`
+    included); the reminder carries the day's key, so the morning run skips it and filing the day settles it. A
+    day nobody owes (a holiday, an absence, a day already filed) is refused with a clear message. Audited.
+    """
+    today = today or local_today()
+    units = set(
+        Assignment.objects.active_on(today).filter(person_id=person.pk).values_list("position__unit_id", flat=True)
+    )
+    if person.pk == sender.pk or not any(can_see_person_filing(sender, person.pk, u) for u in units):
+        raise Http404
+    name = person.get_full_name()
+    already = _("已提醒过%(name)s：每人每天最多提醒一次，同一天的记实只提醒一次") % {"name": name}
+    if day > today:
+        raise ValidationError({"day": _("不能为今天之后的日期发送提醒")})
+    if (today - day).days > settings.JISHI_LATE_ENTRY_DAYS:
+        raise ValidationError({"day": _("%(day)s 已超过补记期限，提醒已无意义") % {"day": day}})
+    if not is_working_day(day):
+        raise ValidationError({"day": _("%(day)s 不是工作日，无需填写") % {"day": day}})
+    if person.pk in reminded([person.pk], day=day, today=today):
+        raise ValidationError({"person": already})
+    if not owing_without_record(day=day).filter(pk=person.pk).exists():
+        raise ValidationError({"person": _("%(name)s 当天已填写或无需填写，不必提醒") % {"name": name}})
+    notification = Notification(
+        recipient=person,
+        kind=Kind.REMINDER,
+        actor=sender,
+        text=nudge_text(sender=sender, day=day),
+        url=reverse("records:today"),
+        key=reminder_key(day),
+    )
+    try:
+        with transaction.atomic():  # a concurrent tap (or the morning run) stored the day's reminder first
+            notification.save()
+    except IntegrityError:
+        raise ValidationError({"person": already}) from None
+    audit(actor=sender, verb="notifications.remind", target=person, data={"day": day.isoformat()})
+    return notification

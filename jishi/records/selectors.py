@@ -412,14 +412,7 @@ def unfiled_on(*, unit: Unit, day: datetime.date) -> list[Member]:
     Who owes that day changes with posts and absences only, so each worker keeps it (jishi.core.cache); who has filed
     is then one indexed query on (author, date).
     """
-    if day > local_today() or not WorkingCalendar(day, day).is_working_day(day):
-        return []
-    owing = (
-        _owing_members.get(
-            (unit.pk, day), lambda: [Member(*row) for row in _owing(day=day, unit=unit).values_list("pk", "full_name")]
-        )
-        or []
-    )
+    owing = owing_on(unit=unit, day=day)
     if not owing:
         return []
     if len(owing) > MANY_MEMBERS:
@@ -431,6 +424,15 @@ def unfiled_on(*, unit: Unit, day: datetime.date) -> list[Member]:
     filed_rows = WorkRecord.objects.filed().filter(author_id__in=authors, date=day).order_by()
     filed = set(filed_rows.values_list("author_id", flat=True).distinct())
     return [p for p in owing if p.pk not in filed]
+
+
+def owing_on(*, unit: Unit, day: datetime.date) -> list[Member]:
+    """Members of `unit` (with its sections) who owe a record on `day` (a working day that has begun), in name order:
+    the count a filing rate divides by (the manager's day), and where unfiled_on starts."""
+    if day > local_today() or not WorkingCalendar(day, day).is_working_day(day):
+        return []
+    rows = lambda: [Member(*row) for row in _owing(day=day, unit=unit).values_list("pk", "full_name")]  # noqa: E731
+    return _owing_members.get((unit.pk, day), rows) or []
 
 
 MANY_MEMBERS = 1024  # beyond this, unfiled_on asks who has filed with a subquery instead of a list of ids
