@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jishi.insights import findings_views, views
+from jishi.insights import findings_views, managers_day, views
 
 app_name = "insights"
 
@@ -8,6 +8,8 @@ urlpatterns: list = [
     path("", views.home, name="home"),
     path("units/<int:pk>/", views.unit, name="unit"),
     path("records/", views.records, name="records"),
+    path("today/", managers_day.page, name="today"),
+    path("today/remind/", managers_day.remind, name="remind"),
     path("findings/", findings_views.findings_page, name="findings"),
     path("findings/review/", findings_views.review_create, name="finding_review"),
 ]

@@ -273,11 +273,13 @@ def records(request: AuthedRequest) -> HttpResponse:
 
 
 def home_for(*, user: Any) -> str | None:
-    """Hook page.home: a leader's or a unit head's home page is their dashboard (staff keep today's entry form)."""
+    """Hook page.home: a jurisdiction leader's home page is their dashboard; a section or unit head's is their day
+    (managers_day: who has filed, one tap to remind), the dashboard one tap away. Staff keep today's entry form."""
     reader = reader_for(user)
     leads = reader.superior_of_all or reader.is_jurisdiction_leader or bool(reader.superior_unit_ids)
     if leads and rules.group_scope(user):
-        return reverse("insights:home")
+        jurisdiction = reader.superior_of_all or reader.is_jurisdiction_leader
+        return reverse("insights:home" if jurisdiction else "insights:today")
     return None
 
 

@@ -181,9 +181,12 @@ def test_a_leaders_home_opens_on_the_dashboard_and_the_entry_form_stays_one_tap_
     assert client.get("/").status_code == 200  # once a sign-in: then 今天 is the entry form again
 
 
-@pytest.mark.parametrize("name", ["unit_head", "section_head", "secretary"])
-def test_unit_heads_land_on_their_dashboard(world: Org, name: str) -> None:
-    assert client_for(getattr(world, name)).get("/")["Location"] == "/insights/"
+@pytest.mark.parametrize(
+    ("name", "home"),
+    [("unit_head", "/insights/today/"), ("section_head", "/insights/today/"), ("secretary", "/insights/")],
+)
+def test_unit_heads_land_on_their_day_and_leaders_on_their_dashboard(world: Org, name: str, home: str) -> None:
+    assert client_for(getattr(world, name)).get("/")["Location"] == home  # managers_day: the dashboard a tap away
 
 
 @pytest.mark.parametrize("name", ["author", "inspector", "hr"])
