@@ -191,7 +191,7 @@ def _groups(user: Any, subject: dashboards.Subject, units: list[Unit], day: date
                 pk=pk,
                 name=member.full_name,
                 unit_name=unit.name if unit is not None else "",
-                can_remind=unit is not None and can_see_person_filing(user, pk, unit.pk),
+                can_remind=unit is not None and pk != user.pk and can_see_person_filing(user, pk, unit.pk),
                 reminded=pk in done,
             )
         )
