@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import Case, Q, QuerySet, Subquery, Value, When
 
 from jishi.core.cache import GenerationCache
 from jishi.org.calendar import local_today
+from jishi.org.hooks import people_worked_with
 from jishi.org.models import Assignment, AssignmentKind, Duty, Person, Unit, path_unit_ids
 
 PRECEDENCE = {AssignmentKind.SECONDMENT: 0, AssignmentKind.PRIMARY: 1, AssignmentKind.CONCURRENT: 2}
@@ -64,16 +65,29 @@ def name_matches(query: str) -> Q:
     return by_name | Q(employee_number__istartswith=key) | Q(username__iexact=key)
 
 
-def people_lookup(query: str, *, limit: int = 12) -> list[tuple[Person, list[Assignment]]]:
+def worked_with_rank(person: Person, today: datetime.date) -> Case:
+    """0 for the people in `person`'s own units (the section first), 1 for those they lately worked with (hook
+    people.worked_with), 2 for everyone else — as subqueries, so a ranked lookup is still one query."""
+    own_units = Assignment.objects.active_on(today).filter(person=person).values("position__unit_id")
+    same_unit = Assignment.objects.active_on(today).filter(position__unit_id__in=own_units).values("person_id")
+    ranks = [When(pk__in=same_unit, then=Value(0))]
+    ranks += [When(condition, then=Value(1)) for condition in people_worked_with.run(person=person)]
+    return Case(*ranks, default=Value(2))
+
+
+def people_lookup(query: str, *, limit: int = 12, near: Person | None = None) -> list[tuple[Person, list[Assignment]]]:
     """People `name_matches` finds (name, pinyin, initials, 工号, username), with their current posts (namesakes are
-    common)."""
+    common); with `near`, the people that person works with first (worked_with_rank), then by pinyin."""
     query = query.strip().lower()
     if not query:
         return []
-    people = list(
-        Person.objects.filter(is_active=True).filter(name_matches(query)).order_by("name_pinyin", "id")[:limit]
-    )
     today = local_today()
+    matches = Person.objects.filter(is_active=True).filter(name_matches(query))
+    order = ["name_pinyin", "id"]
+    if near is not None:
+        matches = matches.exclude(pk=near.pk).annotate(rank=worked_with_rank(near, today))
+        order.insert(0, "rank")
+    people = list(matches.order_by(*order)[:limit])
     posts: dict[int, list[Assignment]] = {}
     for a in Assignment.objects.active_on(today).filter(person__in=people).select_related("position__unit"):
         posts.setdefault(a.person_id, []).append(a)

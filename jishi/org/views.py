@@ -10,7 +10,8 @@ from jishi.org.selectors import people_lookup, unit_lookup
 @login_required
 def people_options(request: HttpRequest) -> HttpResponse:
     query = (request.GET.get("q") or request.GET.get("lookup_person") or "")[:30]
-    matches = [(p, posts) for p, posts in people_lookup(query) if p.pk != request.user.pk]
+    # The people the author works with come first: their own section, then those named with them lately.
+    matches = people_lookup(query, near=request.user)  # type: ignore[arg-type]  # login_required: a Person
     return render(request, "org/_people_options.html", {"matches": matches, "query": query})
 
 

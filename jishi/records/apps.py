@@ -10,7 +10,11 @@ class RecordsConfig(AppConfig):
     verbose_name = _("工作记实")
 
     def ready(self) -> None:
+        from jishi.org.hooks import people_worked_with
+        from jishi.records.habits import worked_with_q
+
         page_menu.register(menu)
+        people_worked_with.register(worked_with_q)
 
 
 def menu() -> list[MenuEntry]:

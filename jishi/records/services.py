@@ -502,3 +502,25 @@ def attachment_add(*, actor: Person, record: WorkRecord, upload: UploadedFile) -
     )
     audit(actor=actor, verb="record.attachment", target=record, data={"attachment": attachment.pk, "name": name})
     return attachment
+
+
+def records_create_together(
+    *, author: Person, inputs: list[RecordInput], all_or_nothing: bool
+) -> tuple[list[WorkRecord], dict[int, list[str]]]:
+    """Create several records of `author` (a day typed as lines, a day repeated), each through record_create — no
+    rule of its own. `all_or_nothing`: one refused input and none is kept (every input is still tried, so that each
+    says what is wrong); otherwise the good ones are kept. Returns the records kept and the errors by input index."""
+    created: list[WorkRecord] = []
+    errors: dict[int, list[str]] = {}
+    with transaction.atomic():
+        for index, data in enumerate(inputs):
+            try:
+                # A savepoint each: a refusal inside record_create's transaction (an overlap) undoes only that one.
+                with transaction.atomic():
+                    created.append(record_create(author=author, data=data))
+            except ValidationError as exc:
+                errors[index] = exc.messages
+        if errors and all_or_nothing:
+            transaction.set_rollback(True)
+            created = []
+    return created, errors

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from jishi.records import views
+from jishi.records import day_views, views
 
 app_name = "records"
 
 urlpatterns = [
     path("", views.today, name="today"),
+    path("day/", day_views.day_entry, name="day_entry"),
     path("me/", views.my_records, name="mine"),
     path("records/", views.record_list, name="list"),
     path("records/export/", views.export, name="export"),

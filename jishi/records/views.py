@@ -29,6 +29,7 @@ from jishi.records import exports, imports
 from jishi.records.attachments import download_type
 from jishi.records.fields import change_labels
 from jishi.records.forms import AddendumForm, AttachmentForm, RecordForm, initial_from_record
+from jishi.records.habits import frequent_entries, next_entry, repeatable_days
 from jishi.records.hooks import page_home, record_opened
 from jishi.records.models import WorkRecord
 from jishi.records.rules import can_add_addendum, can_edit
@@ -92,16 +93,25 @@ def today(request: AuthedRequest) -> HttpResponse:
             source = get_object_or_404(
                 WorkRecord.objects.visible_to(request.user).filed(), pk=copy_id, author=request.user
             )
-            form = _record_form(request, initial=initial_from_record(source, day=day))
+            # Everything but the old times: the copy starts where today's last record ended (below).
+            untimed = {"start_time": None, "end_time": None, "ends_next_day": False, "duration_minutes": None}
+            form = _record_form(request, initial=initial_from_record(source, day=day) | untimed)
             chips = _participant_chips(source)
         else:
             form = _record_form(request)
+    timeline = my_day(person=request.user, day=day)
+    if not form.is_bound:
+        # The next entry starts where the day's last one ended, in its category (a copy keeps the copied category).
+        follow = next_entry(timeline)
+        form.initial = {**follow, **form.initial, **{k: v for k, v in follow.items() if k == "start_time"}}
     context = {
         "form": form,
         "chips": chips,
         "day": day,
-        "timeline": my_day(person=request.user, day=day),
+        "timeline": timeline,
         "recent": recent_own(person=request.user, before=day),
+        "habits": frequent_entries(person=request.user, day=day),
+        "repeat_days": repeatable_days(person=request.user, today=day),
         "saved": saved,
         "fresh": request.method == "GET" and "copy" not in request.GET and "saved" not in request.GET,
         "just_saved": saved or "saved" in request.GET,

@@ -129,7 +129,60 @@
     Array.prototype.forEach.call(document.querySelectorAll("form[data-draft]"), restoreDraft);
   }
 
+  // Errors and confirmations where the eye is: after a swap, the first invalid field (or wrong line) is scrolled to
+  // the middle of the screen and focused; a confirmation is scrolled into view; both are read out by the live region
+  // (#entry-live), which stays outside the swapped part so that screen readers notice its change.
+  function announce(text) {
+    var live = document.getElementById("entry-live");
+    if (!live || !text) return;
+    live.textContent = "";
+    window.setTimeout(function () { live.textContent = text.replace(/\s+/g, " ").trim(); }, 60);
+  }
+
+  function firstInvalid(root) {
+    var found = root.querySelector('[aria-invalid="true"], [data-invalid], .field .errorlist, [data-error-summary]');
+    if (found && found.classList.contains("errorlist")) {
+      var field = found.closest(".field");
+      found = (field && field.querySelector("input:not([type=hidden]), select, textarea")) || found;
+    }
+    return found;
+  }
+
+  function showOutcome(root) {
+    var invalid = firstInvalid(root);
+    if (invalid) {
+      if (!invalid.matches("input, select, textarea, button, [tabindex]")) invalid.setAttribute("tabindex", "-1");
+      invalid.scrollIntoView({ block: "center" });
+      invalid.focus({ preventScroll: true });
+      var summary = root.querySelector("[data-error-summary]");
+      var where = invalid.closest(".field, li");
+      var message = where && where.querySelector(".errorlist");
+      announce((summary ? summary.textContent + " " : "") + (message ? message.textContent : ""));
+      return;
+    }
+    var done = root.querySelector("[data-announce]");
+    if (done) {
+      done.scrollIntoView({ block: "center" });
+      announce(done.textContent);
+      return;
+    }
+    var actions = root.querySelector(".preview ~ .actions");
+    if (actions) actions.scrollIntoView({ block: "nearest" });
+  }
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    var details = target.closest("details");
+    if (details) details.open = true;
+    showOutcome(target);
+  });
+
   document.addEventListener("DOMContentLoaded", init);
+  document.addEventListener("DOMContentLoaded", function () {
+    // A full page that comes back with errors (no htmx) shows them the same way.
+    var form = document.querySelector("[data-error-summary]");
+    if (form) showOutcome(form.closest("form") || document);
+  });
   document.addEventListener("jishi:record-saved", function () {
     Array.prototype.forEach.call(document.querySelectorAll("form[data-draft]"), clearDraft);
   });
