@@ -216,3 +216,22 @@ def test_a_leader_in_charge_of_several_units_sees_them_side_by_side_and_their_re
     assert records.status_code == 200 and records.context["visible"] == 2
     assert {u.name for u in records.context["units"]} == {"预算科", "国库科"}
     assert client.get(f"/insights/records/?unit={world.budget.pk},{world.civil.pk}").status_code == 404
+
+
+def test_a_topic_leads_to_the_records_with_its_word(world: Org) -> None:
+    write_record(world.unrelated, date=YESTERDAY, content="组织防汛物资检查，核对沙袋和水泵数量")
+    write_record(
+        world.unrelated,
+        date=YESTERDAY,
+        start_time=datetime.time(14),
+        end_time=datetime.time(15),
+        content="走访困难群众，落实临时救助资金发放",
+    )
+    day = YESTERDAY.isoformat()
+    response = client_for(world.civil_head).get(
+        f"/insights/records/?unit={world.civil.pk}&start={day}&end={day}&q=防汛"
+    )
+    text = response.content.decode()
+    assert response.status_code == 200 and "防汛物资" in text and "困难群众" not in text
+    assert response.context["hidden"] is None  # a word is matched only in what the reader may read: no count of others
+    assert "含“防汛”" in text
