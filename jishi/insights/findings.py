@@ -69,7 +69,7 @@ DEFAULTS: dict[str, Any] = {
     "long_min_days": 3,  # … on at least this many days of the period
     "backfill_min_lag": 1,  # a record submitted at least this many days after its date is late …
     "backfill_cluster_dates": 3,  # … and a submission day with late records for this many dates is a batch
-    "backfill_min_clusters": 2,
+    "backfill_min_dates": 6,  # … and the batches cover at least this many dates (weekly batches or one at month end)
     "backfill_min_share": 0.3,  # share of the person's records in batches
     "max_days": 366,
 }
@@ -662,11 +662,13 @@ def _backfill(world: _World, start: datetime.date, end: datetime.date, limits: d
         "  FROM records WHERE date BETWEEN ? AND ?), "
         "batches AS (SELECT author_id, day, count(DISTINCT date) AS dates, count(*) AS n FROM mine "
         "  WHERE submit_lag_days >= ? GROUP BY author_id, day HAVING count(DISTINCT date) >= ?), "
-        "per AS (SELECT author_id, count(*) AS batches, sum(n) AS in_batches, max(dates) AS biggest "
+        "per AS (SELECT author_id, count(*) AS batches, sum(n) AS in_batches, max(dates) AS biggest, "
+        "  sum(dates) AS batched_dates "
         "  FROM batches GROUP BY author_id) "
         "SELECT m.author_id, arg_max(m.unit_id, m.date) AS unit_id, count(*) AS n, avg(m.submit_lag_days) AS lag, "
         "  max(m.submit_lag_days) AS longest, any_value(per.batches) AS batches, "
-        "  any_value(per.in_batches) AS in_batches, any_value(per.biggest) AS biggest "
+        "  any_value(per.in_batches) AS in_batches, any_value(per.biggest) AS biggest, "
+        "  any_value(per.batched_dates) AS batched_dates "
         "FROM mine m JOIN per USING (author_id) GROUP BY m.author_id",
         [start, end, limits["backfill_min_lag"], limits["backfill_cluster_dates"]],
     )
@@ -674,7 +676,7 @@ def _backfill(world: _World, start: datetime.date, end: datetime.date, limits: d
     for r in rows:
         n, batches, in_batches = int(r["n"]), int(r["batches"]), int(r["in_batches"])
         share = in_batches / n if n else 0.0
-        if batches < limits["backfill_min_clusters"] or share < limits["backfill_min_share"]:
+        if int(r["batched_dates"]) < limits["backfill_min_dates"] or share < limits["backfill_min_share"]:
             continue
         found.append(
             _person_finding(
@@ -696,6 +698,7 @@ def _backfill(world: _World, start: datetime.date, end: datetime.date, limits: d
                 },
                 {
                     "batches": batches,
+                    "batched_dates": int(r["batched_dates"]),
                     "share": round(share, 3),
                     "mean_lag_days": round(float(r["lag"] or 0), 2),
                     "longest_lag_days": int(r["longest"] or 0),

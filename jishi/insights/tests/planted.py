@@ -7,7 +7,8 @@ days of March 2025. Ordinary people record about two hours a day, name one of th
 times in ten, name a partner bureau on four records in ten, and submit the same evening. Then:
   B1 understaffed (nine hours a day), B2 overstaffed (forty minutes), B3 and B5 silos (no partner either way),
   B4 off duty (one record in ten names a duty), B6-03 and B7-03 idle duties, B7P2 and B8P3 copy their content,
-  B8P1 and B9P1 record 17.5-hour days five times, B9P2 and B6P4 submit Monday–Thursday on Friday.
+  B8P1 and B9P1 record 17.5-hour days five times, B9P2 and B6P4 submit Monday–Thursday on Friday, B5P3 submits
+  the whole month on 31 March.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ PLANTED: dict[str, set[str]] = {
     "idle_duty": {"B6-03", "B7-03"},
     "copy_paste": {"B7P2", "B8P3"},
     "long_hours": {"B8P1", "B9P1"},
-    "backfill": {"B9P2", "B6P4"},
+    "backfill": {"B9P2", "B6P4", "B5P3"},  # two file Monday–Thursday on Friday, one the whole month at its end
 }
 SILOS = PLANTED["silo"]
 IDLE = PLANTED["idle_duty"]
@@ -233,7 +234,9 @@ def records_file(seed: int = 15) -> bytes:
                         )
                     ]
                 for begin, end in spans:
-                    if number in PLANTED["backfill"]:
+                    if number == "B5P3":
+                        submitted = "2025-03-31 18:00"
+                    elif number in PLANTED["backfill"]:
                         friday = day + datetime.timedelta(days=4 - day.weekday())
                         submitted = f"{friday.isoformat()} 18:00"
                     else:

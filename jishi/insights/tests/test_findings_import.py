@@ -48,5 +48,7 @@ def test_each_finding_says_what_and_how_strong_and_links_to_its_records(imported
             assert f.evidence.startswith(("/insights/records/?unit=", "/records/?unit=")) and "2025-03-03" in f.evidence
     understaffed = next(f for f in found if f.kind == "understaffed")
     assert "小时" in understaffed.explanation and understaffed.figures["ratio"] > 3
-    backfill = [f for f in found if f.kind == "backfill"]
-    assert all(f.figures["batches"] >= 3 for f in backfill), backfill
+    backfill = {planted.subject_code(f): f for f in found if f.kind == "backfill"}
+    assert backfill["B9P2"].figures["batches"] == 4  # every Friday
+    assert backfill["B5P3"].figures["batches"] == 1 and backfill["B5P3"].figures["batched_dates"] == 20  # month end
+    assert "最多一次 20 天" in backfill["B5P3"].explanation
