@@ -61,6 +61,19 @@
       });
       return;
     }
+    // 一次记多条 opens the day mode below the form in place (without script the link opens it as a page).
+    var opener = event.target.closest("[data-open-details]");
+    if (opener) {
+      var panel = document.getElementById(opener.dataset.openDetails);
+      if (panel) {
+        event.preventDefault();
+        panel.open = true;
+        var first = panel.querySelector("textarea, input:not([type=hidden])");
+        panel.scrollIntoView({ block: "start" });
+        if (first) first.focus({ preventScroll: true });
+        return;
+      }
+    }
     var remove = event.target.closest(".chip button");
     if (remove) {
       var f = remove.closest("form");
@@ -140,7 +153,8 @@
   }
 
   function firstInvalid(root) {
-    var found = root.querySelector('[aria-invalid="true"], [data-invalid], .field .errorlist, [data-error-summary]');
+    var found = root.querySelector('[aria-invalid="true"], [data-invalid], .field .errorlist') ||
+      root.querySelector("[data-error-summary]");
     if (found && found.classList.contains("errorlist")) {
       var field = found.closest(".field");
       found = (field && field.querySelector("input:not([type=hidden]), select, textarea")) || found;
