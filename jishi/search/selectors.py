@@ -265,7 +265,8 @@ def search_records(
         raise ValidationError({"q": [str(exc)]}) from exc
     filters = dataclasses.replace(filters or RecordFilters(), q="")
     base = filtered_records(user=user, filters=filters)
-    estimate = match_estimate(query, cap=RANK_LIMIT + 1)
+    # Counted only as far as the choice needs: whether to rank (RANK_LIMIT), or which newest-first shape.
+    estimate = match_estimate(query, cap=RANK_LIMIT + 1 if order == "relevance" else WINDOWS_FROM)
     notice = ""
     if order == "relevance" and estimate > RANK_LIMIT:
         order = "newest"
