@@ -29,8 +29,8 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from jishi.insights import engine, rules
 from jishi.org.calendar import WorkingCalendar
@@ -757,8 +757,10 @@ def findings_for(
     kinds: Iterable[str] | None = None,
 ) -> list[Finding]:
     """What `user` sees of the period's findings, optionally within a unit's subtree and of some kinds. The whole
-    computation is kept per (period, store version, thresholds) in this process: the store changes only on refresh."""
-    key = (start, end, engine.as_of(), tuple(sorted(thresholds().items())))
+    computation is kept per (period, store version, thresholds, language) in this process: the store changes only
+    on refresh."""
+    # The explanations are written in the reader's language when computed: the language is part of the key.
+    key = (start, end, engine.as_of(), tuple(sorted(thresholds().items())), get_language())
     found = _cache.get(key)
     if found is None:
         found = compute(start, end)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from jishi.core.models import AuditEvent
 from jishi.insights import findings, store
@@ -244,3 +244,16 @@ def test_before_the_store_is_built_the_list_is_empty_and_says_so(org: Any, setti
     assert body["count"] == 0 and body["as_of"] is None
     page = client_for(org.secretary).get("/insights/findings/")
     assert page.status_code == 200 and "数据尚未生成" in page.content.decode()
+
+
+def test_the_findings_speak_english_with_the_english_interface(people: dict[str, Person], settings: Any) -> None:
+    assert "人手偏紧" in client_for(people["PD-SEC"]).get(f"/insights/findings/?{PERIOD}").content.decode()
+    client = client_for(people["PD-SEC"])  # the same period and store, computed already: in English all the same
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    text = client.get(f"/insights/findings/?{PERIOD}").content.decode()
+    assert "Findings" in text and "Understaffed" in text and "possibly short of staff" in text
+    assert "Not decided yet" in text and "人手偏紧" not in text
+    body = client.get(f"{API}?{PERIOD}&kind=backfill").json()
+    assert all("submitted in batches" in f["explanation"] for f in body["findings"])
+    assert "choose from" in " ".join(client.get(f"{API}?kind=nope").json()["errors"]["kind"])
+    translation.activate(settings.LANGUAGE_CODE)  # the client's request left English active in this thread

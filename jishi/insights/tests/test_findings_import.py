@@ -7,6 +7,7 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from jishi.insights import findings, store
 from jishi.insights.tests import planted
@@ -38,10 +39,12 @@ def test_every_kind_finds_the_planted_cases_with_precision_and_recall_of_at_leas
 
 
 def test_each_finding_says_what_and_how_strong_and_links_to_its_records(imported: dict[str, Any]) -> None:
-    found = findings.compute(planted.FIRST, planted.LAST)
+    with translation.override("zh-hans"):
+        found = findings.compute(planted.FIRST, planted.LAST)
     assert {f.kind for f in found} == set(planted.PLANTED)
     for f in found:
-        assert f.explanation and f.strength_word in {"强", "中", "弱"} and 0 < f.strength <= 1
+        with translation.override("zh-hans"):
+            assert f.explanation and f.strength_word in {"强", "中", "弱"} and 0 < f.strength <= 1
         if f.subject_type == "person":
             assert f.evidence == f"/records/?author={f.subject_id}&date_from=2025-03-03&date_to=2025-03-28"
         else:
