@@ -77,7 +77,7 @@ def test_a_clerk_records_the_ordinary_day_in_a_few_actions(live_server: Any, pho
     assert phone.locator("#day-form .preview > li.ok").count() == 4
     shot(phone, "entry-speed-preview")
     clerk.click("#day-form button[value=save_all]")
-    phone.wait_for_url(f"{live_server.url}/?saved=1")
+    phone.wait_for_url(f"{live_server.url}/?saved=day")
     scripted = time.monotonic() - began
     timeline = phone.locator(".timeline").inner_text()
     for span in ("09:00–10:30", "10:30–12:00", "14:00–16:00", "16:00–17:00"):
@@ -188,3 +188,17 @@ def test_a_wrong_line_of_the_day_is_shown_in_view(live_server: Any, phone: Any, 
     assert in_view(phone, "#day-entry [data-announce]")
     assert WorkRecord.objects.count() == 4
     assert "18:00-19:00 开会" in phone.input_value("#day-text")
+
+
+def test_unsent_lines_survive_a_reload_and_go_once_saved(live_server: Any, phone: Any, world: Org) -> None:
+    log_in(phone, live_server.url, "author")
+    phone.click("[data-open-details=day-mode]")
+    phone.fill("#day-text", THE_DAY)
+    phone.reload()
+    assert phone.locator("#day-mode").get_attribute("open") is not None
+    assert phone.input_value("#day-text") == THE_DAY
+    phone.click("#day-form button[value=preview]")
+    phone.click("#day-form button[value=save_all]")
+    phone.wait_for_url(f"{live_server.url}/?saved=day")
+    phone.goto(f"{live_server.url}/?entry=1")
+    assert phone.input_value("#day-text") == ""

@@ -70,7 +70,7 @@ def test_an_unsent_entry_survives_a_reload(live_server: Any, phone: Any, world: 
     phone.fill("#participant-search", "zhang")
     phone.reload()
     assert phone.input_value("#id_content") == "起草2027年部门预算编制说明，约三千字"
-    assert phone.locator("[data-draft-note]").is_visible()
+    assert phone.locator("#entry-form [data-draft-note]").is_visible()
 
 
 def test_visibility_decides_what_a_colleague_in_another_unit_sees(live_server: Any, phone: Any, world: Org) -> None:

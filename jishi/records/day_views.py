@@ -157,7 +157,7 @@ def day_entry(request: AuthedRequest) -> HttpResponse:
         # The good ones are saved; the wrong ones stay on the page to be corrected.
         items, text = left, "\n".join(item.text for item in left)
     elif saved_count:
-        target = reverse("records:today") + "?saved=1"
+        target = reverse("records:today") + "?saved=day"  # the page clears the day mode's draft
         if request.htmx:
             response = HttpResponse(status=204)
             response["HX-Redirect"] = target

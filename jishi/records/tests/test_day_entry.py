@@ -135,7 +135,7 @@ def test_a_day_typed_as_lines_is_previewed_then_saved_together(org: Org) -> None
     assert "保存 4 条" in preview and "区民政局" in preview
     assert not WorkRecord.objects.exists()
     response = client.post("/day/", {"text": LINES, "action": "save_all"}, HTTP_HX_REQUEST="true")
-    assert response.status_code == 204 and response["HX-Redirect"] == "/?saved=1"
+    assert response.status_code == 204 and response["HX-Redirect"] == "/?saved=day"
     records = list(WorkRecord.objects.order_by("start_at"))
     assert [r.category.name for r in records] == ["会议", "办文", "调研", "办事服务"]
     assert records[0].participants.get().person == org.colleague

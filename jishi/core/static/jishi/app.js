@@ -112,7 +112,10 @@
     var chips = form.querySelector("[data-chips]");
     if (chips && data.__chips) chips.innerHTML = data.__chips;
     var note = form.querySelector("[data-draft-note]");
-    if (note && data.content) note.hidden = false;
+    if (note && (data.content || data.text)) note.hidden = false;
+    // A restored day mode opens, so that the person sees their lines.
+    var panel = form.closest("details");
+    if (panel && data.text) panel.open = true;
   }
 
   function clearDraft(form) {
