@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
@@ -210,3 +211,12 @@ def test_people_lookup_ranks_the_section_then_recent_partners(org: Org, django_a
     # 李娜 never worked with them: pinyin order.
     body = login(org.colleague).get("/lookup/people/", {"q": "h"}).content.decode()
     assert re.findall(r'data-label="([^"]+)"', body) == ["何燕", "黄敏", "胡平"]
+
+
+def test_the_day_mode_speaks_english_with_the_english_interface(org: Org) -> None:
+    client = login(org.author)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.post("/day/", {"text": "会议 讨论预算\n" + LINES, "action": "preview"}).content.decode()
+    assert "Start the line with the times" in page and "Save only the 4 correct ones" in page and "Line 1" in page
+    client.post("/day/", {"text": LINES, "action": "save_all"})
+    assert "4 records saved." in client.get("/?saved=day").content.decode()
