@@ -334,3 +334,15 @@ def test_an_unknown_report_or_unit_is_not_found(world: World) -> None:
 
 def test_the_default_period_is_the_last_four_weeks() -> None:
     assert reports.parse_period(QueryDict(), today=datetime.date(2026, 3, 14)) == (START - datetime.timedelta(16), END)
+
+
+def test_the_reports_speak_english_with_the_english_interface(world: World) -> None:
+    from django.utils import translation
+
+    with translation.override("en"):
+        report = build("staffing", world.org.secretary)
+        assert report.title == "Staffing"
+        assert table(report, "attention").title == "Units to look at"
+        assert row_of(table(report, "section"), "区财政局 · 国库科")["People"] == "withheld"
+        assert reports.withheld_text() == "fewer than 3 people, not shown"
+    assert build("staffing", world.org.secretary).title == "人员编制"  # a report is kept per language
