@@ -7,15 +7,20 @@ counted — it is the content, which no form can spare). Signing in is not part 
 
 from __future__ import annotations
 
+import datetime
 import time
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from jishi.browser_tests.conftest import shot
-from jishi.records.models import WorkRecord
-from jishi.testing import Org, build_org
+from jishi.org.calendar import at
+from jishi.records.daylines import parse_day
+from jishi.records.models import Category, WorkRecord
+from jishi.records.services import record_create
+from jishi.testing import Org, build_org, record_input
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -202,3 +207,26 @@ def test_unsent_lines_survive_a_reload_and_go_once_saved(live_server: Any, phone
     phone.wait_for_url(f"{live_server.url}/?saved=day")
     phone.goto(f"{live_server.url}/?entry=1")
     assert phone.input_value("#day-text") == ""
+
+
+def test_a_day_like_yesterday_takes_two_taps(live_server: Any, phone: Any, world: Org) -> None:
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    evening = at(yesterday, datetime.time(20))
+    for line in parse_day(THE_DAY, ["会议", "办文", "调研", "办事服务"])[1::2]:  # 办文 and 办事服务: the routine
+        category = Category.objects.get(name=line.category)
+        data = record_input(date=yesterday, category_id=category.pk, content=line.content, start_time=line.start)
+        data.end_time = line.end
+        record_create(author=world.author, data=data, now=evening)
+    log_in(phone, live_server.url, "author")
+    clerk = Clerk(phone)
+    clerk.click(".quick >> text=同昨天")
+    phone.wait_for_selector("#day-form .preview input[name=record]")
+    assert in_view(phone, "#day-form .preview")
+    shot(phone, "entry-same-as-yesterday")
+    clerk.click("#day-form button[value=save_all]")
+    phone.wait_for_url(f"{live_server.url}/?saved=day")
+    timeline = phone.locator(".timeline").inner_text()
+    assert "10:30–12:00" in timeline and "16:00–17:00" in timeline
+    assert WorkRecord.objects.filter(date=timezone.localdate()).count() == 2
+    print(f"\na day like yesterday: {len(clerk.actions)} field actions")
+    assert len(clerk.actions) == 2
