@@ -11,6 +11,8 @@ from urllib.parse import quote
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import get_template
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from jishi.insights import reports, rules
@@ -38,7 +40,13 @@ def report(request: AuthedRequest, kind: str) -> HttpResponse:
         name = f"{built.title}_{built.start:%Y%m%d}-{built.end:%Y%m%d}.xlsx"
         response["Content-Disposition"] = f"attachment; filename=\"report-{kind}.xlsx\"; filename*=UTF-8''{quote(name)}"
         return response
-    return render(request, "insights/report.html", _context(request, kind, report=built))
+    context = _context(request, kind, report=built)
+    # The tables are drawn by Jinja2 (hundreds of rows of a dozen cells): its output, autoescaped, goes in as it is.
+    drawn = get_template("insights/_report_tables.html", using="jinja2").render(
+        {"tables": built.tables, "withheld": context["withheld"]}, request
+    )
+    context["tables"] = mark_safe(drawn)
+    return render(request, "insights/report.html", context)
 
 
 def _context(
