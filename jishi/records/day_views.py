@@ -24,7 +24,8 @@ from jishi.org.calendar import local_today
 from jishi.org.http import AuthedRequest
 from jishi.org.models import Person, Unit
 from jishi.records.daylines import parse_day
-from jishi.records.habits import categories_by_name, day_to_repeat, resolve_mentions
+from jishi.records.habits import categories_by_name, day_to_repeat, next_entry, resolve_mentions
+from jishi.records.selectors import my_day
 from jishi.records.services import RecordInput, records_create_together
 
 TEXT_MAX_CHARS = 20_000
@@ -52,9 +53,11 @@ def _span(start: datetime.time | None, end: datetime.time | None, next_day: bool
 
 
 def items_from_lines(*, author: Person, text: str, day: datetime.date) -> list[Item]:
-    """The typed lines as preview rows, each with the RecordInput it gives when its shape is right."""
+    """The typed lines as preview rows, each with the RecordInput it gives when its shape is right. A line without
+    its start follows the line before, the first one the day's last record (habits.next_entry)."""
     categories = categories_by_name()
-    lines = parse_day(text, list(categories))
+    after = next_entry(my_day(person=author, day=day)).get("start_time")
+    lines = parse_day(text, list(categories), after=after)
     mentions = resolve_mentions(author=author, lines=lines)
     items = []
     for line in lines:

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 MAX_LINES = 30
 _TIME = r"(\d{1,2})\s*[:：.]\s*(\d{2})"
-_SPAN = re.compile(rf"^{_TIME}\s*(?:-|–|—|－|~|～|至|到)\s*(次日\s*)?{_TIME}\s*")
+# "09:00-10:30", or "-10:30": the start left out follows the line before (or the day's last record).
+_SPAN = re.compile(rf"^(?:{_TIME})?\s*(?:-|–|—|－|~|～|至|到)\s*(次日\s*)?{_TIME}\s*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MENTION = re.compile(r"[@＠]([^\s@＠，,。；;、]+)")
 _MENTION_IN_TEXT = re.compile(r"[@＠]([^\s@＠，,。；;、]+)\s?")
@@ -31,6 +32,7 @@ class DayLine:
     start: datetime.time | None = None
     end: datetime.time | None = None
     ends_next_day: bool = False
+    follows: bool = False  # the start was left out: it is the previous end
     category: str = ""
     content: str = ""
     mentions: list[str] = field(default_factory=list)
@@ -57,12 +59,13 @@ def parse_line(number: int, text: str, category_names: list[str]) -> DayLine:
     rest = text.strip()
     span = _SPAN.match(rest)
     if span is None:
-        line.errors.append(_("行首请写起止时间，如 09:00-10:30。"))
+        line.errors.append(_("行首请写起止时间，如 09:00-10:30（接着上一条时可只写 -10:30）。"))
     else:
-        line.start = _time(span.group(1), span.group(2))
+        line.follows = span.group(1) is None
+        line.start = None if line.follows else _time(span.group(1), span.group(2))
         line.end = _time(span.group(4), span.group(5))
         line.ends_next_day = bool(span.group(3))
-        if line.start is None or line.end is None:
+        if (line.start is None and not line.follows) or line.end is None:
             line.errors.append(_("时间写法有误：小时 0–23，分钟 00–59。"))
         rest = rest[span.end() :]
     # The longest name first, so that a name that begins another is not taken for it.
@@ -85,10 +88,13 @@ def parse_line(number: int, text: str, category_names: list[str]) -> DayLine:
     return line
 
 
-def parse_day(text: str, category_names: list[str]) -> list[DayLine]:
+def parse_day(text: str, category_names: list[str], *, after: datetime.time | None = None) -> list[DayLine]:
     """The lines of `text` that say something (blank lines and lines starting with # are skipped), numbered as
-    typed. More than MAX_LINES lines: the extra ones come back with an error, unparsed."""
+    typed. A line that leaves its start out ("-10:30 办文 …") starts where the line before ended — the first such
+    line at `after` (where the day's records so far end). More than MAX_LINES lines: the extra ones come back with an
+    error, unparsed."""
     lines: list[DayLine] = []
+    previous_end = after
     for number, raw in enumerate(text.splitlines(), start=1):
         stripped = raw.strip()
         if not stripped or stripped.startswith("#"):
@@ -96,5 +102,12 @@ def parse_day(text: str, category_names: list[str]) -> list[DayLine]:
         if len(lines) >= MAX_LINES:
             lines.append(DayLine(number=number, text=stripped, errors=[_("一次最多 %(n)d 条。") % {"n": MAX_LINES}]))
             continue
-        lines.append(parse_line(number, stripped, category_names))
+        line = parse_line(number, stripped, category_names)
+        if line.follows:
+            line.start = previous_end
+            if previous_end is None:
+                line.errors.append(_("请写开始时间：前面没有可以接着的记录。"))
+        if line.end is not None:
+            previous_end = None if line.ends_next_day else line.end
+        lines.append(line)
     return lines

@@ -220,3 +220,11 @@ def test_the_day_mode_speaks_english_with_the_english_interface(org: Org) -> Non
     assert "Start the line with the times" in page and "Save only the 4 correct ones" in page and "Line 1" in page
     client.post("/day/", {"text": LINES, "action": "save_all"})
     assert "4 records saved." in client.get("/?saved=day").content.decode()
+
+
+def test_a_line_without_its_start_follows_the_days_last_record(org: Org) -> None:
+    write_record(org.author, start_time=datetime.time(8, 30), end_time=datetime.time(9, 30))
+    text = "-10:30 会议 与李娜讨论预算调整方案 @李娜\n-12:00 办文 起草2027年部门预算编制说明"
+    login(org.author).post("/day/", {"text": text, "action": "save_all"})
+    spans = [r.time_span for r in WorkRecord.objects.order_by("start_at")]
+    assert spans == ["08:30–09:30", "09:30–10:30", "10:30–12:00"]

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 
 import pytest
+from django.utils import translation
 
 from jishi.records.daylines import MAX_LINES, parse_day, parse_line
 
 NAMES = ["会议", "调研", "办文", "办事服务", "办事", "其他"]
+
+
+@pytest.fixture(autouse=True)
+def chinese() -> Iterator[None]:
+    """The messages in Chinese whatever a test before left active (a request with the English interface does)."""
+    with translation.override("zh-hans"):
+        yield
 
 
 def test_a_line_gives_times_category_content_and_participants() -> None:
@@ -76,3 +85,22 @@ def test_too_many_lines_are_refused_one_by_one() -> None:
 
 def test_nothing_typed_is_no_line() -> None:
     assert parse_day("   \n\n", NAMES) == []
+
+
+def test_a_start_left_out_follows_the_line_before() -> None:
+    text = "-10:30 会议 讨论预算\n-12:00 办文 起草说明\n14:00-15:00 调研 走访\n至16:00 其他 整理"
+    lines = parse_day(text, NAMES, after=datetime.time(9))
+    assert [(line.start, line.end) for line in lines] == [
+        (datetime.time(9), datetime.time(10, 30)),
+        (datetime.time(10, 30), datetime.time(12)),
+        (datetime.time(14), datetime.time(15)),
+        (datetime.time(15), datetime.time(16)),
+    ]
+    assert all(not line.errors for line in lines)
+
+
+def test_a_start_left_out_with_nothing_before_is_an_error() -> None:
+    (line,) = parse_day("-10:30 会议 讨论预算", NAMES)
+    assert line.start is None and "开始时间" in " ".join(line.errors)
+    after_night = parse_day("22:00-次日06:00 其他 值班\n-07:00 其他 交接", NAMES)[1]
+    assert "开始时间" in " ".join(after_night.errors)  # a night shift's end is the next day: nothing to follow
