@@ -161,3 +161,19 @@ def test_one_tap_reminds_then_says_reminded(world: Org) -> None:
     assert "已提醒" in page
     outside = client.post("/insights/today/remind/", {**data, "person": world.sibling.pk}, HTTP_HX_REQUEST="true")
     assert outside.status_code == 404
+
+
+def test_the_page_in_english(world: Org) -> None:
+    client = client_for(world.section_head)
+    client.cookies["django_language"] = "en"
+    text = client.get(f"/insights/today/?day={last_working_day().isoformat()}").content.decode()
+    assert "Not filed on" in text and "Remind 李娜" in text and "Filed this week" in text
+
+
+def test_a_district_leaders_page_costs_a_bounded_number_of_queries(
+    world: Org, django_assert_max_num_queries: Any
+) -> None:
+    client = client_for(world.secretary)
+    client.get("/insights/today/")  # the worker's caches (who owes, the calendar) warm
+    with django_assert_max_num_queries(25):
+        assert client.get("/insights/today/").status_code == 200
