@@ -18,14 +18,14 @@ import datetime
 import hashlib
 import io
 import statistics
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, QueryDict
 from django.urls import NoReverseMatch, reverse
@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy
 
 from jishi.core.http import period_param
 from jishi.core.tables import xlsx_row
-from jishi.insights import engine, figures, rules
+from jishi.insights import engine, figures, rules, store
 from jishi.insights.models import CostRate
 from jishi.org.calendar import local_today, working_days
 from jishi.org.models import Rank
@@ -67,7 +67,6 @@ DEFAULT_RATES: dict[str, Decimal] = {
 SILO_SHARE = 0.35
 COMMUNITY_SEED = 15  # Louvain is randomised: a fixed seed names the same communities on every visit
 TIES_ON_PAGE = 100  # the page lists the strongest ties; the Excel export lists them all
-CACHE_SECONDS = 60 * 60  # a report is kept until the store's next refresh (its as_of is in the key), at most this
 
 PEER_GROUPS = {"bureau": gettext_lazy("委办局"), "town": gettext_lazy("街镇"), "section": gettext_lazy("科室")}
 DEPARTMENT_PEERS = ("bureau", "town")
@@ -1188,16 +1187,29 @@ def build(kind: str, user: Any, params: QueryDict) -> Report:
         raise Http404
     q = build_query(user, params)
     key = _cache_key(kind, q)
-    report = cache.get(key)
-    if report is None:
-        report = KINDS[kind][1](q)
-        cache.set(key, report, CACHE_SECONDS)
+    with _kept_lock:
+        report = _kept.get(key)
+        if report is not None:
+            _kept.move_to_end(key)
+            return report
+    report = KINDS[kind][1](q)
+    with _kept_lock:
+        _kept[key] = report
+        while len(_kept) > KEPT_REPORTS:
+            _kept.popitem(last=False)
     return report
 
 
+# Built reports, kept in this process (the newest KEPT_REPORTS): a report is thousands of small objects, and
+# unpickling one from a shared cache cost more than drawing the page. A refresh changes the key (as_of).
+KEPT_REPORTS = 64
+_kept: OrderedDict[str, Report] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
 def _cache_key(kind: str, q: Query) -> str:
-    """A report depends on the store's version, the scope, the period, the unit, the language, the minimum group
-    size — and for costs on the rates: all of them are in the key, so a refresh or a new rate is seen at once."""
+    """A report depends on the store (its place and version), the scope, the period, the unit, the language, the
+    minimum group size — and for costs on the rates: all are in the key, so a refresh or a new rate is seen at once."""
     parts: list[Any] = [
         kind,
         q.scope.all,
@@ -1205,13 +1217,14 @@ def _cache_key(kind: str, q: Query) -> str:
         q.start,
         q.end,
         q.unit_id,
+        str(store.store_dir()),
         engine.as_of(),
         translation.get_language(),
         rules.min_group(),
     ]
     if kind == "resources":
         parts.append(list(CostRate.objects.order_by("pk").values_list("pk", "rank", "yuan_per_hour", "valid_from")))
-    return "insights:report:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def workbook(report: Report) -> bytes:

@@ -68,6 +68,7 @@ def world(settings: Any, tmp_path: Any) -> World:
     教育局 6.0, 卫健委 and 档案局 0.1; 马陆镇 66/3/10 = 2.2, 南翔镇 10.1. Ties: {财政局, 民政局, 教育局} and
     {马陆镇, 南翔镇, 卫健委} tightly, one weak bridge 民政局–马陆镇; 档案局 works alone."""
     settings.JISHI_INSIGHTS_DIR = tmp_path / "insights"
+    reports._kept.clear()
     settings.JISHI_MIN_GROUP_SIZE = 3
     org = build_org()
     edu = make_unit("区教育局", UnitKind.DEPARTMENT, org.root, "JYJ")
