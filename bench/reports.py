@@ -100,12 +100,12 @@ def main() -> None:
             seen.append((sql, params))
             return original(sql, params)
 
-        engine.query = capture  # type: ignore[assignment]
+        engine.query = capture
         try:
             reports._kept.clear()
             reports.build(kind, user, QueryDict())
         finally:
-            engine.query = original  # type: ignore[assignment]
+            engine.query = original
         return seen
 
     def floor(sqls: list[tuple[str, Any]]) -> float:
