@@ -37,7 +37,7 @@ from jishi.org.models import Assignment, AssignmentKind, Person, Unit
 from jishi.org.rules import can_see_filing_status, can_see_person_filing, reader_for
 from jishi.records.models import WorkRecord
 from jishi.records.rules import content_q
-from jishi.records.selectors import owing_on, unfiled_on
+from jishi.records.selectors import Member, owing_on, unfiled_on
 from jishi.supervision.models import Inquiry
 from jishi.tasks.models import UNFINISHED_STATUSES
 from jishi.tasks.selectors import Relation, TaskFilters, filtered_tasks
@@ -136,13 +136,22 @@ def subject_units(subject: dashboards.Subject) -> list[Unit]:
     return [subject.unit] if subject.unit is not None else []
 
 
-def _rate(units: list[Unit], days: list[datetime.date]) -> Rate:
+Seen = dict[tuple[int, datetime.date], list[Member]]  # unfiled_on's answers within one page
+
+
+def _unfiled(seen: Seen, unit: Unit, day: datetime.date) -> list[Member]:
+    if (unit.pk, day) not in seen:
+        seen[unit.pk, day] = unfiled_on(unit=unit, day=day)
+    return seen[unit.pk, day]
+
+
+def _rate(units: list[Unit], days: list[datetime.date], seen: Seen) -> Rate:
     owed = filed = people = 0
     for day in days:
         for unit in units:
             owing = len(owing_on(unit=unit, day=day))
             owed += owing
-            filed += owing - len(unfiled_on(unit=unit, day=day))
+            filed += owing - len(_unfiled(seen, unit, day))
             people = max(people, owing)
     return Rate(owed=owed, filed=filed, hidden=not rules.big_enough(people) if owed else False)
 
@@ -167,9 +176,9 @@ def _link(unit: Unit, day: datetime.date) -> str:
     return reverse("insights:today") + "?" + urlencode({"unit": str(unit.pk), "day": day.isoformat()})
 
 
-def _groups(user: Any, subject: dashboards.Subject, units: list[Unit], day: datetime.date) -> list[Group]:
+def _groups(user: Any, subject: dashboards.Subject, units: list[Unit], day: datetime.date, seen: Seen) -> list[Group]:
     """Who has not filed on `day`, by the units right below the subject (a leader's units each on its own)."""
-    members = {m.pk: m for unit in units for m in unfiled_on(unit=unit, day=day)}
+    members = {m.pk: m for unit in units for m in _unfiled(seen, unit, day)}
     if not members:
         return []
     post_units = _post_units(list(members), day, [u.path for u in units])
@@ -205,26 +214,44 @@ def _in_units(units: list[Unit], prefix: str = "") -> Q:
     return reduce(or_, (Q(**{f"{prefix}unit__path__startswith": u.path}) for u in units))
 
 
+def _open_inquiries(user: Any, units: list[Unit], today: datetime.date) -> tuple[list[Inquiry], int]:
+    """Unanswered inquiries on the units' records whose content the reader may read (an inquiry is part of it).
+
+    Driven from the few open inquiries (their answered_at index), then their records checked through visible_to:
+    asking visible_to for every readable record of a district first cost 2.4 s at Jiading's 725k records.
+    """
+    waiting = Inquiry.objects.filter(_in_units(units, "record__"), answered_at__isnull=True)
+    rows = list(waiting.values_list("pk", "record_id"))
+    record_ids = sorted({record_id for _pk, record_id in rows})
+    readable: set[int] = set()
+    content = content_q(reader_for(user))
+    for start in range(0, len(record_ids), 500):
+        chunk = record_ids[start : start + 500]
+        records = WorkRecord.objects.visible_to(user, flag_content=False).filter(content, pk__in=chunk)
+        readable.update(records.values_list("pk", flat=True))
+    ids = [pk for pk, record_id in rows if record_id in readable]
+    listed = (
+        Inquiry.objects.filter(pk__in=ids)
+        .with_status(today)
+        .select_related("record__author", "asker")
+        .order_by("due_on", "id")[:LISTED]
+    )
+    return list(listed), len(ids)
+
+
 def build(user: Any, subject: dashboards.Subject, day: datetime.date, today: datetime.date) -> ManagersDay:
     units = subject_units(subject)
     week_start = today - datetime.timedelta(days=today.weekday())
     week = WorkingCalendar(week_start, today).working_days()
-    groups = _groups(user, subject, units, day)
+    seen: Seen = {}
+    groups = _groups(user, subject, units, day, seen)
 
     records = WorkRecord.objects.visible_to(user).filed().filter(_in_units(units), date=day)
     unit_param = ",".join(str(u.pk) for u in units)
     period = {"start": day.isoformat(), "end": day.isoformat()}
     records_href = reverse("insights:records") + "?" + urlencode({"unit": unit_param, **period} if units else period)
 
-    readable = WorkRecord.objects.visible_to(user, flag_content=False).filter(
-        _in_units(units), content_q(reader_for(user))
-    )
-    inquiries = (
-        Inquiry.objects.filter(answered_at__isnull=True, record__in=readable.values("pk"))
-        .with_status(today)
-        .select_related("record__author", "asker")
-        .order_by("due_on", "id")
-    )
+    inquiries, inquiries_count = _open_inquiries(user, units, today)
 
     unit_id = units[0].pk if len(units) == 1 and units[0].parent_id is not None else None
     tasks = filtered_tasks(
@@ -245,16 +272,16 @@ def build(user: Any, subject: dashboards.Subject, day: datetime.date, today: dat
         day=day,
         today=today,
         previous=previous_working_day(today),
-        today_rate=_rate(units, [today] if today in week else []),
-        week_rate=_rate(units, week),
+        today_rate=_rate(units, [today] if today in week else [], seen),
+        week_rate=_rate(units, week, seen),
         week_start=week_start,
         groups=groups,
         unfiled=sum(g.count for g in groups),
         records=list(records.select_related("author", "category").order_by("-start_at", "-id")[:LISTED]),
         records_count=records.count(),
         records_href=records_href,
-        inquiries=list(inquiries[:LISTED]),
-        inquiries_count=inquiries.count(),
+        inquiries=inquiries,
+        inquiries_count=inquiries_count,
         tasks=listed_tasks,
         tasks_count=due.count(),
         tasks_href=tasks_href,
@@ -294,7 +321,12 @@ def page(request: AuthedRequest) -> HttpResponse:
     if day is None:
         day = previous_working_day(today) or today
         messages.error(request, _("日期无效：只能查看今天和此前 31 天内的日期。"))
-    context = {"m": build(request.user, subject, day, today), "day": day, "unit_param": request.GET.get("unit", "")}
+    context = {
+        "m": build(request.user, subject, day, today),
+        "day": day,
+        "unit_param": request.GET.get("unit", ""),
+        "remind_url": reverse("insights:remind"),
+    }
     return render(request, "insights/managers_day.html", context)
 
 
@@ -327,7 +359,8 @@ def remind(request: AuthedRequest) -> HttpResponse:
     if error and person.pk in reminded([person.pk], day=day, today=today):
         state["reminded"] = True
     if request.htmx:
-        return render(request, "insights/_remind.html", {"p": state, "day": day, "unit_param": unit, "error": error})
+        context = {"p": state, "day": day, "unit_param": unit, "error": error, "remind_url": request.path}
+        return render(request, "insights/_remind.html", context)
     if error:
         messages.error(request, error)
     else:
