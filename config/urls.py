@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from config.api import api
 from jishi.accounts.urls import auth_urlpatterns
+from jishi.core.views import web_manifest
 from jishi.org.admin_site import jishi_admin_site
 
 urlpatterns = [
@@ -9,6 +10,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("account/", include("jishi.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("manifest.webmanifest", web_manifest, name="web_manifest"),
     path("", include("jishi.org.urls")),
     path("", include("jishi.records.urls")),
     path("search/", include("jishi.search.urls")),
