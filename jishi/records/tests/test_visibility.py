@@ -342,6 +342,34 @@ def test_group_surfaces_follow_the_group_scope(org: Org, settings: object, tmp_p
     assert not failures, "\n".join(failures)
 
 
+def test_the_managers_day_follows_the_group_scope_and_lists_only_readable_words(org: Org, settings: object) -> None:
+    """今天 of a unit (insights.managers_day): the page for readers whose scope covers it (who has not filed follows
+    can_see_filing_status); its records of the day through visible_to, their words only where content_visible."""
+    from jishi.org.calendar import local_today
+
+    settings.JISHI_LATE_ENTRY_DAYS = 100  # type: ignore[attr-defined]
+    day = local_today() - datetime.timedelta(days=1)
+    for person in (org.section_head, org.author, org.sibling):
+        write_record(person, date=day, content=f"与预算科同事讨论{SECRET_WORD}，形成三条意见报局长")
+    url = f"/insights/today/?unit={org.finance.pk}&day={day.isoformat()}"
+    failures = []
+    for name in VIEWERS:
+        person = viewer(org, name)
+        response = _client(person).get(url)
+        if person is None:
+            assert response.status_code == 302
+            continue
+        if (response.status_code == 200) != (name in COVERS_FINANCE):
+            failures.append(f"page: {name} {response.status_code}")
+            continue
+        if response.status_code == 200:
+            mine = WorkRecord.objects.visible_to(person).filter(date=day, unit__path__startswith=org.finance.path)
+            readable = any(r.content_visible for r in mine)
+            if (SECRET_WORD in response.content.decode()) != readable:
+                failures.append(f"words: {name}")
+    assert not failures, "\n".join(failures)
+
+
 # Person-level findings only for readers who already read that person's records as a superior or scoped role
 # (insights.rules.can_see_person) — not the person themself, not a jurisdiction leader without them in charge.
 PERSON_READERS = {
