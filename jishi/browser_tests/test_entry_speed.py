@@ -80,7 +80,9 @@ def test_a_clerk_records_the_ordinary_day_in_a_few_actions(live_server: Any, pho
     clerk.click("#day-form button[value=preview]")
     phone.wait_for_selector("#day-form .preview")
     assert phone.locator("#day-form .preview > li.ok").count() == 4
+    assert in_view(phone, "#day-form .preview") and in_view(phone, "#day-form button[value=save_all]")
     shot(phone, "entry-speed-preview")
+    phone.screenshot(path="test-artifacts/entry-speed-preview-screen.png")  # the screen as the person sees it
     clerk.click("#day-form button[value=save_all]")
     phone.wait_for_url(f"{live_server.url}/?saved=day")
     scripted = time.monotonic() - began
@@ -140,15 +142,18 @@ def test_the_same_day_on_the_one_entry_form(live_server: Any, phone: Any, world:
 
 
 def in_view(page: Any, selector: str) -> bool:
-    """Whether the element is on screen, below the sticky header."""
+    """Whether the element is on screen: below the sticky header, above a menu bar fixed at the bottom."""
     return bool(
         page.evaluate(
             """(selector) => {
               const el = document.querySelector(selector);
               const header = document.querySelector('.topbar');
               const top = header ? header.getBoundingClientRect().bottom : 0;
+              const nav = document.querySelector('.nav');
+              const fixed = nav && getComputedStyle(nav).position === 'fixed';
+              const bottom = fixed ? nav.getBoundingClientRect().top : window.innerHeight;
               const box = el.getBoundingClientRect();
-              return box.top >= top && box.bottom <= window.innerHeight;
+              return box.top >= top && box.bottom <= bottom;
             }""",
             selector,
         )

@@ -183,8 +183,9 @@
       announce(done.textContent);
       return;
     }
-    var actions = root.querySelector(".preview ~ .actions");
-    if (actions) actions.scrollIntoView({ block: "nearest" });
+    // A preview: its first line at the top of the screen, below the header (its buttons follow right after).
+    var preview = root.querySelector(".preview");
+    if (preview) preview.scrollIntoView({ block: "start" });
   }
 
   document.addEventListener("htmx:afterSwap", function (event) {
