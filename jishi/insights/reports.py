@@ -66,6 +66,7 @@ DEFAULT_RATES: dict[str, Decimal] = {
 # the same share as the silo finding's default (findings' silo_ratio).
 SILO_SHARE = 0.35
 COMMUNITY_SEED = 15  # Louvain is randomised: a fixed seed names the same communities on every visit
+GRAPH_TIES = 3  # the chart draws each unit's strongest ties
 TIES_ON_PAGE = 100  # the page lists the strongest ties; the Excel export lists them all
 
 PEER_GROUPS = {"bureau": gettext_lazy("委办局"), "town": gettext_lazy("街镇"), "section": gettext_lazy("科室")}
@@ -289,14 +290,22 @@ def _position(value: float, ordered: list[float]) -> str:
     return _("第 %(k)s / %(n)s 位") % {"k": 1 + len(ordered) - bisect.bisect_right(ordered, value), "n": len(ordered)}
 
 
-def _band(value: float, q1: float, q3: float) -> str:
+# "明显" (far) needs both: beyond 1.5 interquartile ranges (Tukey's fences) and this far from the median (a share of
+# it), so that a tight spread does not call a unit 15 % above its peers far off.
+FAR_FROM_MEDIAN = 0.2
+
+
+def _is_far(value: float, q1: float, median: float, q3: float) -> bool:
     iqr = q3 - q1
-    if value > q3 + 1.5 * iqr:
-        return _("明显偏高")
+    outside = value > q3 + 1.5 * iqr or value < q1 - 1.5 * iqr
+    return outside and abs(value - median) >= FAR_FROM_MEDIAN * abs(median)
+
+
+def _band(value: float, q1: float, median: float, q3: float) -> str:
+    if _is_far(value, q1, median, q3):
+        return _("明显偏高") if value > median else _("明显偏低")
     if value > q3:
         return _("偏高（高于上四分位）")
-    if value < q1 - 1.5 * iqr:
-        return _("明显偏低")
     if value < q1:
         return _("偏低（低于下四分位）")
     return _("居中")
@@ -373,6 +382,7 @@ def staffing(q: Query) -> Report:
     ]
     tables: list[Table] = []
     attention: list[list[Cell]] = []
+    far: set[int] = set()  # the rows (by identity) of units far from their peers
     for peer_group, label in PEER_GROUPS.items():
         level = "unit" if peer_group == "section" else "department"
         members = sorted(
@@ -398,30 +408,27 @@ def staffing(q: Query) -> Report:
                 continue
             value = load.per_head or 0.0
             q1, median, q3 = spread or (value, value, value)
-            rows.append(
-                [
-                    name,
-                    Cell(load.people),
-                    Cell(load.days),
-                    Cell(value, href=q.link(unit=unit["id"])),
-                    Cell(round(median, 2)),
-                    Cell(round(q1, 2)),
-                    Cell(round(q3, 2)),
-                    Cell(round(100 * (value / median - 1), 1) if median else None),
-                    Cell(_position(value, values)),
-                    Cell(_band(value, q1, q3)),
-                    Cell(_pct(load.evening_minutes, load.minutes)),
-                    Cell(_pct(load.weekend_minutes, load.minutes)),
-                    Cell(_certainty(load.people, load.days)),
-                ]
-            )
+            row = [
+                name,
+                Cell(load.people),
+                Cell(load.days),
+                Cell(value, href=q.link(unit=unit["id"])),
+                Cell(round(median, 2)),
+                Cell(round(q1, 2)),
+                Cell(round(q3, 2)),
+                Cell(round(100 * (value / median - 1), 1) if median else None),
+                Cell(_position(value, values)),
+                Cell(_band(value, q1, median, q3)),
+                Cell(_pct(load.evening_minutes, load.minutes)),
+                Cell(_pct(load.weekend_minutes, load.minutes)),
+                Cell(_certainty(load.people, load.days)),
+            ]
+            rows.append(row)
+            if _is_far(value, q1, median, q3):
+                far.add(id(row))
         if not rows:
             continue
-        attention += [
-            [row[0], Cell(label), *row[3:5], row[7], row[9], row[12]]
-            for row in rows
-            if not row[1].withheld and str(row[9].value).startswith(("明显偏高", "明显偏低"))
-        ]
+        attention += [[row[0], Cell(label), *row[3:5], row[7], row[9], row[12]] for row in rows if id(row) in far]
         note = (
             _("同类共 %(n)s 个单位可比：中位数 %(median)s 小时，四分位距 %(q1)s–%(q3)s 小时。")
             % {"n": len(values), "median": round(spread[1], 2), "q1": round(spread[0], 2), "q3": round(spread[2], 2)}
@@ -461,7 +468,10 @@ def staffing(q: Query) -> Report:
             "人均每日工时 = 期间内记实的小时数 ÷ 应记实人数（期间内至少有一个应记实日的人）÷ 工作日数；"
             "只与同类单位（委办局、街镇、科室各自）比较。"
         ),
-        _("“明显偏高/偏低”指超出四分位距 1.5 倍以外；晚间指 8 点前、18 点后，周末占比指非工作日的工时占比。"),
+        _(
+            "“明显偏高/偏低”指超出四分位距 1.5 倍以外、且与中位数相差 20% 以上；"
+            "晚间指 8 点前、18 点后，周末占比指非工作日的工时占比。"
+        ),
     ]
     return _report(q, "staffing", notes, tables)
 
@@ -560,7 +570,7 @@ def posts(q: Query) -> Report:
                     Cell(round(row["off_duty"] / 60, 1)),
                     Cell(round(share, 1)),
                     Cell(round(median, 1)),
-                    Cell(_band(share, q1, q3)),
+                    Cell(_band(share, q1, median, q3)),
                 ]
             )
     tables.append(
@@ -1123,6 +1133,15 @@ def collaboration(q: Query) -> Report:
         for pk in net.units
         if q.shows(pk) or any(q.shows(o) for o in net.units if (min(pk, o), max(pk, o)) in net.ties)
     ]
+    # The chart draws each unit's GRAPH_TIES strongest ties (the tables list them all): every unit has some tie to
+    # most others, and all of them drawn on a phone is a ball of string.
+    strongest: set[tuple[int, int]] = set()
+    by_unit: dict[int, list[tuple[int, tuple[int, int]]]] = defaultdict(list)
+    for pair, kinds in net.ties.items():
+        for pk in pair:
+            by_unit[pk].append((sum(kinds.values()), pair))
+    for pairs in by_unit.values():
+        strongest |= {pair for _weight, pair in sorted(pairs, reverse=True)[:GRAPH_TIES]}
     graph = {
         "nodes": [
             {
@@ -1136,8 +1155,8 @@ def collaboration(q: Query) -> Report:
             for pk in shown
         ],
         "links": [
-            {"source": str(a), "target": str(b), "value": sum(kinds.values())}
-            for (a, b), kinds in net.ties.items()
+            {"source": str(a), "target": str(b), "value": sum(net.ties[(a, b)].values())}
+            for a, b in sorted(strongest)
             if (q.shows(a) or q.shows(b)) and a in big and b in big
         ],
         "categories": [community_name(q, c) for c in net.communities],
