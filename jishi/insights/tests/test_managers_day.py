@@ -177,3 +177,17 @@ def test_a_district_leaders_page_costs_a_bounded_number_of_queries(
     client.get("/insights/today/")  # the worker's caches (who owes, the calendar) warm
     with django_assert_max_num_queries(25):
         assert client.get("/insights/today/").status_code == 200
+
+
+def test_a_deputy_in_charge_of_two_sections_sees_each_as_a_group(world: Org) -> None:
+    from jishi.org.models import Leadership
+    from jishi.testing import PersonFactory, make_post
+
+    deputy = PersonFactory(full_name="钱进", username="two_sections")
+    make_post(
+        deputy, world.finance, title="副局长", leadership=Leadership.DEPUTY, in_charge_of=[world.budget, world.treasury]
+    )
+    m = day_of(deputy, MONDAY, MONDAY)
+    assert m.subject.kind == "charge"
+    assert names(m) == {"预算科": {"李娜", "刘洋", "张伟"}, "国库科": {"王芳"}}
+    assert all(p.can_remind for g in m.groups for p in g.people)
