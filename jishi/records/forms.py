@@ -20,17 +20,27 @@ from jishi.records.services import RecordInput, posts_on
 SERVICE_FIELD_FOR_FORM = {"participants": "participants", "duration_minutes": "duration_minutes"}
 
 
+# Times as text, in 24 hours (issue 16): a browser's time picker follows the browser's locale, and an English one
+# shows 10:00 AM. Typed on the digit keypad: 09:30, 0930, 930, 9.30 and 9：30 all read as 09:30. (The date keeps the
+# browser's picker: under lang="zh-CN" a Chinese browser shows 年/月/日, and it is today's date unless changed.)
+TIME_FORMATS = ["%H:%M", "%H:%M:%S", "%H%M", "%H.%M", "%H：%M"]
+
+
+def time_input(example: str) -> forms.TimeInput:
+    pattern = r"\s*([01]?[0-9]|2[0-3])[:：.]?[0-5][0-9]\s*"
+    attrs = {"inputmode": "numeric", "pattern": pattern, "placeholder": example, "autocomplete": "off", "size": "5"}
+    return forms.TimeInput(attrs=attrs, format="%H:%M")
+
+
 class RecordForm(forms.Form):
     date = forms.DateField(label=FIELD["date"].label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     category = forms.ModelChoiceField(
         label=FIELD["category"].label, queryset=Category.objects.filter(is_active=True), empty_label=None
     )
     start_time = forms.TimeField(
-        label=_("开始"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=_("开始"), required=False, input_formats=TIME_FORMATS, widget=time_input("09:00")
     )
-    end_time = forms.TimeField(
-        label=_("结束"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
+    end_time = forms.TimeField(label=_("结束"), required=False, input_formats=TIME_FORMATS, widget=time_input("17:30"))
     ends_next_day = forms.BooleanField(label=_("次日结束"), required=False)
     duration_minutes = forms.IntegerField(
         label=FIELD["duration_minutes"].label,

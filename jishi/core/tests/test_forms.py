@@ -49,7 +49,8 @@ def test_the_record_form_offers_the_right_keyboard_and_pickers(org: Org) -> None
     html = page(org.author, "/")
     assert 'type="date"' in tag(html, "date") and "required" in tag(html, "date")
     assert re.search(r' max="\d{4}-\d{2}-\d{2}" min="\d{4}-\d{2}-\d{2}"', tag(html, "date"))
-    assert 'type="time"' in tag(html, "start_time") and 'type="time"' in tag(html, "end_time")
+    for name in ("start_time", "end_time"):  # 24-hour text on the digit keypad, not the locale's AM/PM picker
+        assert 'type="text"' in tag(html, name) and 'inputmode="numeric"' in tag(html, name)
     duration = tag(html, "duration_minutes")
     assert 'type="number"' in duration and 'inputmode="numeric"' in duration
     assert 'min="1"' in duration and 'max="1440"' in duration
