@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router, Schema
 from pydantic import Field
@@ -12,7 +13,7 @@ from pydantic import Field
 from jishi.core.schemas import Id, answers
 from jishi.notifications.models import Kind, Notification
 from jishi.notifications.selectors import inbox_page, unread_count, with_record_access
-from jishi.notifications.services import mark_all_read, mark_read
+from jishi.notifications.services import mark_all_read, mark_read, remind_unfiled
 from jishi.org.models import Person
 
 router = Router(tags=["通知"])
@@ -92,3 +93,25 @@ def post_read(request: HttpRequest, notification_id: Id) -> NotificationOut:
     me = _me(request)
     [notification] = with_record_access(person=me, items=[mark_read(person=me, notification_id=notification_id)])
     return notification_out(notification)
+
+
+class RemindIn(Schema):
+    person_id: Id
+    day: datetime.date = Field(description="未填报的日期（工作日，不晚于今天，在补记期限内）")
+
+
+class RemindOut(Schema):
+    person_id: int
+    day: datetime.date
+    reminded: bool
+
+
+@router.post(
+    "/remind",
+    response=answers(RemindOut, 400, 403, 404),
+    summary="提醒未填报的人（与“今天”页的“提醒”同一服务：每人每天最多一次；无权查看其填报情况时返回 404）",
+)
+def post_remind(request: HttpRequest, payload: RemindIn) -> RemindOut:
+    person = get_object_or_404(Person, pk=payload.person_id)
+    remind_unfiled(sender=_me(request), person=person, day=payload.day)
+    return RemindOut(person_id=person.pk, day=payload.day, reminded=True)

@@ -114,3 +114,25 @@ def test_a_day_past_the_late_entry_window_is_refused(world: Org, settings: Any) 
         remind_unfiled(
             sender=world.section_head, person=world.author, day=MONDAY, today=MONDAY + datetime.timedelta(days=8)
         )
+
+
+def test_the_api_calls_the_same_service(world: Org) -> None:
+    from jishi.notifications.tests.test_api import api_for
+    from jishi.org.calendar import local_today, working_days
+
+    day = working_days(local_today() - datetime.timedelta(days=10), local_today())[-1]
+    api = api_for(world.section_head)
+    url = "/api/v1/notifications/remind"
+    ok = api.post(url, {"person_id": world.colleague.pk, "day": day.isoformat()}, content_type="application/json")
+    assert ok.status_code == 200 and ok.json() == {
+        "person_id": world.colleague.pk,
+        "day": day.isoformat(),
+        "reminded": True,
+    }
+    again = api.post(url, {"person_id": world.colleague.pk, "day": day.isoformat()}, content_type="application/json")
+    assert again.status_code == 400 and "已提醒过李娜" in again.json()["errors"]["person"][0]
+    outside = api.post(url, {"person_id": world.sibling.pk, "day": day.isoformat()}, content_type="application/json")
+    assert outside.status_code == 404
+    bad = api.post(url, {"person_id": "x", "day": "2025-02-30"}, content_type="application/json")
+    assert bad.status_code == 422
+    assert len(inbox(world.colleague)) == 1
