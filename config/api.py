@@ -26,6 +26,7 @@ from jishi.notifications.api import router as notifications_router
 from jishi.org.api import router as org_router
 from jishi.records.api import router as records_router
 from jishi.search.api import router as search_router
+from jishi.summaries.api import router as summaries_router
 from jishi.supervision.api import router as supervision_router
 from jishi.tasks.api import router as tasks_router
 
@@ -98,6 +99,7 @@ api.add_router("/", supervision_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/duties", duties_router)
 api.add_router("/tasks", tasks_router)
+api.add_router("/summaries", summaries_router)
 api.add_router("/integrity", integrity_router)
 api.add_router("/", feeds_router)
 api.add_router("/insights", insights_router)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("inbox/", include("jishi.notifications.urls")),
     path("duties/", include("jishi.duties.urls")),
     path("tasks/", include("jishi.tasks.urls")),
+    path("summaries/", include("jishi.summaries.urls")),
     path("integrity/", include("jishi.integrity.urls")),
     path("feeds/", include("jishi.feeds.urls")),
     path("insights/", include("jishi.insights.urls")),

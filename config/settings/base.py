@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "jishi.notifications",
     "jishi.duties",
     "jishi.tasks",
+    "jishi.summaries",
     "jishi.integrity",
     "jishi.feeds",
     "jishi.insights",
