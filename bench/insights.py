@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import resource
 import shutil
 import sys
 import time
@@ -63,9 +64,15 @@ def main() -> None:
     print(f"database: {database} ({total:,} records); store: {store.store_dir()}")
 
     DirtyMonth.objects.all().delete()
-    started = time.perf_counter()
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    started, cpu = time.perf_counter(), time.process_time()
     months = store.rebuild(parallel=True)
     rebuild = time.perf_counter() - started
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(
+        f"  CPU: this process {time.process_time() - cpu:.1f} s, its worker processes "
+        f"{children.ru_utime + children.ru_stime:.1f} s ({store._workers()} workers)"
+    )
     size = sum(p.stat().st_size for p in store.store_dir().rglob("*.parquet"))
     stored = engine.query("SELECT count(*) AS n FROM records")[0]["n"]
     print(f"full rebuild: {rebuild:.1f} s — {len(months)} months, {stored:,} records stored, {size / 1e6:.1f} MB")
@@ -107,9 +114,11 @@ def main() -> None:
         f"a working day's records ({last_day} again as {today}): {written:,} written in {elapsed:.1f} s; dirty: {dirty}"
     )
 
-    started = time.perf_counter()
+    print(f"load average before the refresh: {os.getloadavg()[0]:.1f}")
+    started, cpu = time.perf_counter(), time.process_time()
     refreshed = refresh.refresh_now()
     seconds = time.perf_counter() - started
+    print(f"  CPU: {time.process_time() - cpu:.1f} s (DuckDB's threads included)")
     now_stored = engine.query("SELECT count(*) AS n FROM records WHERE date = ?", [today])[0]["n"]
     print(
         f"refresh after them: {seconds:.1f} s — months {[store.month_key(m) for m in refreshed]}, "
