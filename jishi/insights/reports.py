@@ -256,7 +256,7 @@ def build_query(user: Any, params: QueryDict) -> Query:
     units = units_dimension()
     if not raw_unit:
         return Query(user=user, scope=scope, start=start, end=end, units=units)
-    if not raw_unit.isdigit():
+    if not (raw_unit.isascii() and raw_unit.isdigit()):  # "²" is a digit to isdigit, not to int
         raise ReportError(_("单位“%(value)s”无法识别，请从列表中选择。") % {"value": raw_unit[:20]})
     unit_id = int(raw_unit)
     if unit_id not in units or not scope.covers(unit_id):
