@@ -28,6 +28,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from jishi.browser_tests.conftest import ARTIFACTS, shot
+from jishi.core.hooks import page_menu
 from jishi.org.calendar import local_today, working_days
 from jishi.org.models import Person
 from jishi.records.models import WorkRecord
@@ -61,6 +62,9 @@ MEASURE = """(root) => {
     if (el.tagName === 'LABEL') {
       const control = el.control;
       if (!control || control.matches(FIELDS)) continue;  // a field's caption: the field is the target
+      if ([...control.labels].some(other => other !== el && drawn(other) && big(other.getBoundingClientRect()))) {
+        continue;  // a caption beside the control's own big label (a file input's 选择文件)
+      }
       if (el.contains(control) || !big(control.getBoundingClientRect())) {
         if (!big(r)) small.push(el);
       }
@@ -145,6 +149,15 @@ def check(phone: Any, server: str, path: str, found: list[str], *, may_hide: boo
     return True
 
 
+SHOTS = {
+    ("author", "/"): "today",
+    ("author", "/me/"): "mine",
+    ("author", "/records/N/"): "record",
+    ("author", "/records/"): "list",
+    ("section_head", "/insights/today/"): "managers-day",
+    ("secretary", "/insights/"): "dashboard",
+    ("inspector", "/supervision/"): "supervision",
+}
 ROLES = ["author", "section_head", "unit_head", "secretary", "inspector", "hr", "admin"]
 
 
@@ -173,8 +186,8 @@ def test_every_page_of_every_role_fits_a_phone(live_server: Any, phone: Any, wor
         for path in dict.fromkeys(paths + beneath):  # each once, in order
             # a record or task beneath may not be the reader's to see: a 404 is right (the visibility matrix tests it)
             visited += check(phone, server, path, found, may_hide=path not in paths)
-            if role == "author" and path in {"/", "/me/", f"/records/{record.pk}/"}:
-                name = {"/": "today", "/me/": "mine"}.get(path, "record")
+            name = SHOTS.get((role, path.replace(str(record.pk), "N")))
+            if name:
                 phone.screenshot(path=str(ARTIFACTS / f"phone-layout-{name}.png"))  # what the phone shows first
         # 更多: the rest of the menu, opened
         if phone.locator(".nav-more-toggle").count():
@@ -201,8 +214,12 @@ def test_the_menu_offers_every_entry_on_a_phone(live_server: Any, phone: Any, wo
     assert phone.locator(".nav-more-toggle").get_attribute("data-current") is not None  # 检索 sits under 更多
     phone.click(".nav-more-toggle")
     more = phone.locator(".nav-more a")
+    offered = sorted((e for entries in page_menu.run() for e in entries), key=lambda entry: entry.order)
+    expected = [str(e.label) for e in offered if e.shown_to is None or e.shown_to(world.secretary)]
+    assert len(expected) >= 8 and expected[:2] == ["看板", "今天"]
     labels = more.all_inner_texts()
-    assert labels == ["动态", "确认与质询", "检索", "督办", "单位"]
+    assert labels == expected[4:]  # the bar holds the first four
+    assert {"动态", "确认与质询", "检索", "督办", "单位"} <= set(labels)
     assert all(link.is_visible() for link in more.all())
     more.filter(has_text="督办").click()
     phone.wait_for_url(f"{server}/tasks/")
@@ -210,5 +227,21 @@ def test_the_menu_offers_every_entry_on_a_phone(live_server: Any, phone: Any, wo
     # on a wide screen the same links in one row at the top, no 更多
     phone.set_viewport_size({"width": 1280, "height": 800})
     assert not phone.locator(".nav-more-toggle").is_visible()
-    assert phone.locator(".nav a:visible").count() == 9
+    assert phone.locator(".nav a:visible").all_inner_texts() == expected
     assert phone.locator(".nav").bounding_box()["y"] < 60
+
+
+def test_a_file_is_chosen_with_a_chinese_button_and_its_name_shows(live_server: Any, phone: Any, world: Org) -> None:
+    server = live_server.url
+    sign_in(phone, server, world.hr)
+    phone.goto(f"{server}/records/import/")
+    picker = phone.locator(".file-pick").first
+    assert picker.locator(".button").inner_text() == "选择文件"
+    assert picker.locator("[data-file-name]").inner_text() == "未选择文件"
+    box = picker.bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 44
+    with phone.expect_file_chooser() as chooser:  # the label opens the browser's file chooser
+        picker.locator(".button").click()
+    chooser.value.set_files(files=[{"name": "人员名单.xlsx", "mimeType": "application/octet-stream", "buffer": b"x"}])
+    assert picker.locator("[data-file-name]").inner_text() == "人员名单.xlsx"
+    shot(phone, "phone-file-pick")
