@@ -224,6 +224,8 @@ def parse_period(query: QueryDict, *, today: datetime.date | None = None) -> tup
         )
     if (end - start).days > MAX_PERIOD_DAYS:
         raise ReportError(_("统计期间最长三年，请缩短期间。"))
+    if start > today:  # nothing has happened then: every duty would look idle and every unit empty
+        raise ReportError(_("开始日期（%(start)s）晚于今天，还没有数据。") % {"start": start.isoformat()})
     return start, end
 
 

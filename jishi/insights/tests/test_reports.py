@@ -314,6 +314,7 @@ def test_a_unit_head_sees_only_their_units_rows(world: World) -> None:
         ({"start": "2026-03-13", "end": "2026-03-01"}, "不能早于"),
         ({"start": "2020-01-01", "end": "2026-03-01"}, "最长三年"),
         ({"unit": "abc"}, "无法识别"),
+        ({"start": "2099-01-01", "end": "2099-01-31"}, "晚于今天"),
         ({"unit": "²"}, "无法识别"),
         ({"format": "pdf"}, "不支持的格式"),
     ],
