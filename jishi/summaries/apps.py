@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jishi.core.hooks import MenuEntry, page_menu
 
@@ -15,4 +16,4 @@ class SummariesConfig(AppConfig):
 
 def menu() -> list[MenuEntry]:
     """周报 in the header (hook page.menu): every person writes one; superiors read their people's there too."""
-    return [MenuEntry("summaries", _("周报"), "summaries:home", 75, ("summaries:*",))]
+    return [MenuEntry("summaries", pgettext_lazy("menu", "周报"), "summaries:home", 75, ("summaries:*",))]

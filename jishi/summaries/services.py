@@ -108,7 +108,7 @@ def current_unit(person: Person) -> Unit | None:
 
 
 def recipients(summary_or_person: Summary | Person) -> list[Person]:
-    """Who a report goes to: the author's superiors today (org.rules.superiors_of), nearest unit first."""
+    """Who a report goes to: the author's superiors today (org.rules.superiors_of), by name."""
     if isinstance(summary_or_person, Summary):
         person_id, unit_ids = summary_or_person.author_id, [summary_or_person.unit_id]
     else:

@@ -248,3 +248,11 @@ def test_api_drafts_and_submits_in_one_call(org: Org, week: dict[str, WorkRecord
     )
     assert made.status_code == 201
     assert made.json()["versions"][0]["body"] == draft["body"] and made.json()["versions"][0]["plan"] == "下周计划"
+
+
+def test_the_pages_read_in_english(org: Org, week: dict[str, WorkRecord], settings) -> None:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(org.author)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/summaries/week/").content.decode()
+    assert "Submit to my superiors" in page and "Not linked to a duty" in page and ">Reports<" in page
