@@ -61,6 +61,9 @@ class Notification(models.Model):
     # Not stored: whether the recipient may still read `record` (set for a page by selectors.with_record_access);
     # access may have changed since delivery — a transfer, a change of the record's visibility.
     record_readable: bool = True
+    # Not stored: the comment or question the notification is about, trimmed, when the recipient may read the
+    # record's content now (set by selectors.with_record_access).
+    quote: str = ""
 
     class Meta:
         verbose_name = _("通知")

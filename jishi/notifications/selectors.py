@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from jishi.core.http import int_or_none
+from jishi.notifications.hooks import notification_quotes
 from jishi.notifications.models import Notification
 from jishi.records.models import WorkRecord
 
 PAGE_SIZE = 20
+# A quoted comment or question is trimmed to this many characters in the inbox.
+QUOTE_CHARS = 80
 # The header shows "99+" beyond this: the count stops early instead of counting a neglected inbox to the end.
 COUNT_CAP = 100
 
@@ -46,10 +49,34 @@ def with_record_access(*, person: Any, items: list[Notification]) -> list[Notifi
     record_ids = {n.record_id for n in items if n.record_id is not None}
     if not record_ids:
         return items
-    readable = set(WorkRecord.objects.visible_to(person).filter(pk__in=record_ids).values_list("pk", flat=True))
+    readable = WorkRecord.objects.visible_to(person).filter(pk__in=record_ids).only("pk")
+    content_shown = {record.pk: bool(getattr(record, "content_visible", False)) for record in readable}
     for notification in items:
-        notification.record_readable = notification.record_id is None or notification.record_id in readable
+        notification.record_readable = notification.record_id is None or notification.record_id in content_shown
+    _quote(items, {pk for pk, shown in content_shown.items() if shown})
     return items
+
+
+def anchor_of(url: str) -> str:
+    """The item a notification's link lands on ("comment-12" of "/records/5/#comment-12"), or ""."""
+    return url.partition("#")[2]
+
+
+def _quote(items: list[Notification], content_readable: set[int]) -> None:
+    """Set `quote` on notifications about a comment or an inquiry whose record's content the reader may read now:
+    the item's current text, trimmed — read at display time, never stored, so a record that became restricted or
+    sensitive for the reader quotes nothing."""
+    wanted = {anchor_of(n.url) for n in items if n.record_id in content_readable} - {""}
+    if not wanted:
+        return
+    texts: dict[str, tuple[int, str]] = {}
+    for answer in notification_quotes.run(anchors=sorted(wanted)):
+        texts.update(answer)
+    for notification in items:
+        found = texts.get(anchor_of(notification.url)) if notification.record_id in content_readable else None
+        if found is not None and found[0] == notification.record_id:
+            text = " ".join(found[1].split())
+            notification.quote = text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1] + "…"
 
 
 def unread_count(*, person: Any) -> int:

@@ -10,7 +10,9 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("监督")
 
     def ready(self) -> None:
+        from jishi.notifications.hooks import notification_quotes
         from jishi.records.hooks import record_created, record_opened
+        from jishi.supervision.selectors import notification_quotes as quotes
         from jishi.supervision.services import record_created_ask, view_log
         from jishi.supervision.templatetags.supervision import header_overview
 
@@ -18,6 +20,7 @@ class SupervisionConfig(AppConfig):
         record_opened.register(view_log)  # the record page and the API detail are views (PRODUCT.md)
         page_header.register(header_overview)
         page_menu.register(menu)
+        notification_quotes.register(quotes)  # the inbox quotes the comment or question a notification is about
 
 
 def menu() -> list[MenuEntry]:

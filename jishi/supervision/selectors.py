@@ -290,6 +290,34 @@ def inquiries_asked(*, person: Person, today: datetime.date | None = None, limit
     )
 
 
+def notification_quotes(*, anchors: list[str]) -> dict[str, tuple[int, str]]:
+    """Hook notification.quotes: the record and current text of the comments ("comment-12"), questions
+    ("inquiry-7") and answers ("inquiry-7-answer") the inbox's notifications point at; two queries at most. The inbox
+    quotes them only to a reader who may read the record's content now."""
+    comment_ids: set[int] = set()
+    inquiry_ids: set[int] = set()
+    for anchor in anchors:
+        kind, _, rest = anchor.partition("-")
+        number = rest.removesuffix("-answer")
+        if not number.isdigit() or len(number) > 12:
+            continue
+        if kind == "comment" and number == rest:
+            comment_ids.add(int(number))
+        elif kind == "inquiry":
+            inquiry_ids.add(int(number))
+    texts: dict[str, tuple[int, str]] = {}
+    if comment_ids:
+        for pk, record_id, text in Comment.objects.filter(pk__in=comment_ids).values_list("pk", "record_id", "text"):
+            texts[f"comment-{pk}"] = (record_id, text)
+    if inquiry_ids:
+        rows = Inquiry.objects.filter(pk__in=inquiry_ids).values_list("pk", "record_id", "question", "answer")
+        for pk, record_id, question, answer in rows:
+            texts[f"inquiry-{pk}"] = (record_id, question)
+            if answer:
+                texts[f"inquiry-{pk}-answer"] = (record_id, answer)
+    return texts
+
+
 # --- The supervision overview -------------------------------------------------------------------------------
 
 

@@ -139,9 +139,17 @@ def comment_create(
         actor=actor,
         text=f"{label}{who}点评了你的记实",
         record=record,
+        url=_at(record, f"comment-{comment.pk}"),
     )
     others = [p for p in mentioned if p.pk != record.author_id]  # the author already hears of the comment
-    notify(recipients=others, kind=Kind.MENTION, actor=actor, text=f"{who}在点评中提到了你", record=record)
+    notify(
+        recipients=others,
+        kind=Kind.MENTION,
+        actor=actor,
+        text=f"{who}在点评中提到了你",
+        record=record,
+        url=_at(record, f"comment-{comment.pk}"),
+    )
     return comment
 
 
@@ -183,7 +191,12 @@ def comment_edit(
         history=[version],  # the new text joins the integrity hash chain
     )
     notify(
-        recipients=added, kind=Kind.MENTION, actor=actor, text=f"{actor.get_full_name()}在点评中提到了你", record=record
+        recipients=added,
+        kind=Kind.MENTION,
+        actor=actor,
+        text=f"{actor.get_full_name()}在点评中提到了你",
+        record=record,
+        url=_at(record, f"comment-{comment.pk}"),
     )
     return comment
 
@@ -250,6 +263,7 @@ def inquiry_ask(
         actor=actor,
         text=f"{actor.get_full_name()}对你的记实提出质询，请在{due_on.month}月{due_on.day}日前答复",
         record=record,
+        url=_at(record, f"inquiry-{inquiry.pk}"),
     )
     return inquiry
 
@@ -280,8 +294,14 @@ def inquiry_answer(*, actor: Person, inquiry: Inquiry, answer: str, now: datetim
         actor=actor,
         text=f"{actor.get_full_name()}答复了你的质询",
         record=record,
+        url=_at(record, f"inquiry-{inquiry.pk}-answer"),
     )
     return inquiry
+
+
+def _at(record: WorkRecord, anchor: str) -> str:
+    """The record page's link landing on one item of its supervision panel (a comment, an inquiry)."""
+    return f"{reverse('records:detail', args=[record.pk])}#{anchor}"
 
 
 def _named(actor: Person, record: WorkRecord) -> None:
