@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jishi.insights import findings_views, managers_day, views
+from jishi.insights import findings_views, managers_day, report_views, views
 
 app_name = "insights"
 
@@ -10,6 +10,7 @@ urlpatterns: list = [
     path("records/", views.records, name="records"),
     path("today/", managers_day.page, name="today"),
     path("today/remind/", managers_day.remind, name="remind"),
+    path("reports/<slug:kind>/", report_views.report, name="report"),
     path("findings/", findings_views.findings_page, name="findings"),
     path("findings/review/", findings_views.review_create, name="finding_review"),
 ]
