@@ -290,7 +290,9 @@ def _reader_records(user: Any, *, flagged: bool) -> RecordQuerySet:
             user._jishi_record_querysets = carried
     kept = carried.get(flagged)
     if kept is None:
-        kept = _reader_querysets.get((reader_for(user), flagged), build) or build()
+        kept = _reader_querysets.get((reader_for(user), flagged), build)
+        if kept is None:  # never `or`: a queryset's truth would read the table
+            kept = build()
         carried[flagged] = kept
     return kept.all()
 
