@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +25,21 @@ class SupervisionConfig(AppConfig):
         notification_quotes.register(quotes)  # the inbox quotes the comment or question a notification is about
 
 
+# The pages 确认与质询 marks as current; 纪检关注 marks its own.
+SUPERVISION_PAGES = ("supervision:inbox", "supervision:overview", "supervision:unit_overview")
+
+
 def menu() -> list[MenuEntry]:
-    """The entry for confirmations and inquiries in the header (hook page.menu)."""
-    return [MenuEntry("supervision", _("确认与质询"), "supervision:inbox", 50, ("supervision:*",))]
+    """The entries for confirmations and inquiries, and for inspectors 纪检关注, in the header (hook page.menu)."""
+    return [
+        MenuEntry("supervision", _("确认与质询"), "supervision:inbox", 50, SUPERVISION_PAGES),
+        MenuEntry("flags", _("纪检关注"), "supervision:flags", 55, ("supervision:flags",), shown_to=_inspects),
+    ]
+
+
+def _inspects(user: Any) -> bool:
+    """纪检关注 is in the menu of inspectors only (everyone else reaches their own flags from 确认与质询)."""
+    from jishi.org.calendar import local_today
+    from jishi.supervision.rules import is_inspector
+
+    return is_inspector(user.pk, local_today())
