@@ -297,6 +297,14 @@ KINDS: dict[str, Kind] = {
             time="written_at",
             record="comment__record_id",
         ),
+        # 周报/月报: each submitted text of a report is a SummaryVersion (summaries); a correction is a new one.
+        Kind(
+            "summary",
+            "summaries.SummaryVersion",
+            ("summary_id", "number", "body", "plan", "submitted_by_id", "submitted_at"),
+            actor="submitted_by_id",
+            time="submitted_at",
+        ),
         # 批量写入登记: what a bulk load wrote; sealed when registered, so that one inserted by hand is not trusted.
         Kind(
             "load",

@@ -183,5 +183,6 @@ def summary_submit(
                 "period_start": period.start.isoformat(),
                 "digest": digest(body, plan),
             },
+            history=[version],  # integrity.canonical's "summary" kind: the chain seals the text itself
         )
     return version

@@ -256,3 +256,17 @@ def test_the_pages_read_in_english(org: Org, week: dict[str, WorkRecord], settin
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get("/summaries/week/").content.decode()
     assert "Submit to my superiors" in page and "Not linked to a duty" in page and ">Reports<" in page
+
+
+def test_a_submitted_report_is_sealed_and_cannot_be_changed_behind_jishi(org: Org) -> None:
+    from django.db import connection
+
+    from jishi.integrity.verification import CHANGED, verify
+
+    version = summary_submit(user=org.author, kind="week", period_start=week_start(), body="本周工作", plan="计划")
+    assert verify().ok
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {SummaryVersion._meta.db_table} SET body = %s WHERE id = %s", ["改写的周报", version.pk]
+        )
+    assert [p.object_id for p in verify().problems if p.what == CHANGED and p.kind == "summary"] == [version.pk]
