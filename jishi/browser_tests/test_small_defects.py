@@ -1,0 +1,80 @@
+"""Small defects seen on the way (issue 16), checked in a real browser at 390×844 and 1280×800."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from jishi.browser_tests.conftest import shot
+from jishi.browser_tests.test_journeys import world  # noqa: F401  (the fixture)
+from jishi.org.models import Unit
+from jishi.testing import Org, write_record
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def desk(browser: Any) -> Iterator[Any]:
+    """A desktop-sized page (1280×800), Chinese locale."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN", timezone_id="Asia/Shanghai")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def log_in(page: Any, server: str, username: str) -> None:
+    """Sign in, wherever the person's home then opens (a leader's lands on their dashboard)."""
+    page.goto(f"{server}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pw")
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+
+LAYOUT = """() => {
+  const box = document.querySelector('.table-scroll');
+  const cells = [...document.querySelectorAll('table.overview thead th')];
+  const last = cells[cells.length - 1].getBoundingClientRect();
+  const frame = box.getBoundingClientRect();
+  return {
+    lastRight: last.right, boxRight: frame.right, boxScrolls: box.scrollWidth > box.clientWidth + 1,
+    scrollable: getComputedStyle(box).overflowX, pageOverflow: document.documentElement.scrollWidth > innerWidth + 1,
+  };
+}"""
+
+
+@pytest.mark.parametrize("size", ["desk", "phone"])
+def test_the_supervision_overview_shows_its_last_column(
+    live_server: Any,
+    world: Org,  # noqa: F811
+    size: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    settings = request.getfixturevalue("settings")
+    settings.JISHI_MIN_GROUP_SIZE = 1  # the small world's units are shown, each a row
+    # A unit named as real ones are: the longest name makes the widest first column.
+    Unit.objects.filter(pk=world.finance.pk).update(name="区发展和改革委员会（区粮食和物资储备局、区价格监督检查局）")
+    for n in range(3):
+        write_record(
+            world.author,
+            content=f"组织召开第{n}次预算执行分析会，梳理三个项目支出进度偏慢的原因",
+            start_time=None,
+            end_time=None,
+            duration_minutes=30,
+        )
+    page = request.getfixturevalue(size)
+    log_in(page, live_server.url, "secretary")
+    page.goto(f"{live_server.url}/supervision/overview/")
+    layout = page.evaluate(LAYOUT)
+    shot(page, f"small-defects-overview-{size}")
+    assert not layout["pageOverflow"]  # the page itself never scrolls sideways
+    if size == "desk":  # at 1280 the whole table fits: the last column is not cut
+        assert layout["lastRight"] <= layout["boxRight"] + 1 and not layout["boxScrolls"], layout
+    else:  # on a phone it may scroll, within its own box
+        assert layout["scrollable"] in ("auto", "scroll"), layout
+        page.locator(".table-scroll").evaluate("box => box.scrollLeft = box.scrollWidth")
+        last = page.evaluate(LAYOUT)
+        assert last["lastRight"] <= last["boxRight"] + 1, last
