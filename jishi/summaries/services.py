@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jishi.core.services import audit
 from jishi.org.calendar import local_today
-from jishi.org.models import Person, Unit
-from jishi.org.rules import superiors_of
+from jishi.org.models import Assignment, Person, Unit, path_unit_ids
+from jishi.org.rules import leading_posts_q, superiors_of
 from jishi.org.selectors import by_precedence, current_posts
 from jishi.summaries.drafting import Draft, draft_from_records
 from jishi.summaries.models import Kind, Summary, SummaryVersion
@@ -108,16 +108,29 @@ def current_unit(person: Person) -> Unit | None:
 
 
 def recipients(summary_or_person: Summary | Person) -> list[Person]:
-    """Who a report goes to: the author's superiors today (org.rules.superiors_of), by name."""
+    """Who a report goes to: the author's superiors today (org.rules.superiors_of), nearest first — the head of their
+    section before the department's leaders, the jurisdiction's last."""
     if isinstance(summary_or_person, Summary):
-        person_id, unit_ids = summary_or_person.author_id, [summary_or_person.unit_id]
+        person_id, unit = summary_or_person.author_id, summary_or_person.unit
     else:
-        unit = current_unit(summary_or_person)
-        if unit is None:
+        found = current_unit(summary_or_person)
+        if found is None:
             return []
-        person_id, unit_ids = summary_or_person.pk, [unit.pk]
-    ids = superiors_of(person_id, unit_ids, local_today())
-    return list(Person.objects.filter(pk__in=ids).order_by("full_name"))
+        person_id, unit = summary_or_person.pk, found
+    today = local_today()
+    ids = set(superiors_of(person_id, [unit.pk], today))
+    if not ids:
+        return []
+    rank: dict[int, int] = {}
+    levels = list(reversed(path_unit_ids(unit.path)))  # nearest first
+    leading = Assignment.objects.active_on(today).filter(person_id__in=ids)
+    for level, unit_id in enumerate(levels):
+        for holder in leading.filter(leading_posts_q([unit_id], prefix="position__")).values_list(
+            "person_id", flat=True
+        ):
+            rank.setdefault(holder, level)
+    people = Person.objects.filter(pk__in=ids)
+    return sorted(people, key=lambda p: (rank.get(p.pk, len(levels)), p.full_name))
 
 
 def digest(body: str, plan: str) -> str:
@@ -153,19 +166,22 @@ def summary_submit(
             unit = current_unit(user)
             if unit is None:
                 raise ValidationError({"__all__": _("您当前没有任职，报告无处提交。")})
-            summary = Summary.objects.create(
-                author=user,
-                unit=unit,
-                kind=kind,
-                period_start=period.start,
-                period_end=period.end,
-                version=0,
-                submitted_at=now,
-            )
-        else:
-            last = latest_version(summary)
-            if last is not None and last.body == body and last.plan == plan:
-                return last
+            try:
+                with transaction.atomic():  # two first submissions at once: the second becomes a version of the first
+                    summary = Summary.objects.create(
+                        author=user,
+                        unit=unit,
+                        kind=kind,
+                        period_start=period.start,
+                        period_end=period.end,
+                        version=0,
+                        submitted_at=now,
+                    )
+            except IntegrityError:
+                summary = Summary.objects.select_for_update().get(author=user, kind=kind, period_start=period.start)
+        last = latest_version(summary) if summary.version else None
+        if last is not None and last.body == body and last.plan == plan:
+            return last
         summary.version += 1
         summary.submitted_at = now
         summary.save(update_fields=["version", "submitted_at"])

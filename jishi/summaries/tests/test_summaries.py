@@ -270,3 +270,12 @@ def test_a_submitted_report_is_sealed_and_cannot_be_changed_behind_jishi(org: Or
             f"UPDATE {SummaryVersion._meta.db_table} SET body = %s WHERE id = %s", ["改写的周报", version.pk]
         )
     assert [p.object_id for p in verify().problems if p.what == CHANGED and p.kind == "summary"] == [version.pk]
+
+
+def test_the_report_goes_to_the_superior_chain_nearest_first(org: Org) -> None:
+    from jishi.summaries.services import recipients
+
+    names = [p.full_name for p in recipients(org.author)]
+    assert names[0] == "刘洋"  # 科长 first
+    assert names.index("陈静") < names.index("黄敏") and names[-1] in ("吴军", "黄敏")  # the district last
+    assert set(names) == {"刘洋", "陈静", "赵强", "黄敏", "吴军"}  # superiors_of: the whole chain
