@@ -13,7 +13,7 @@ from django.http import Http404
 from jishi.core.cache import GenerationCache
 from jishi.core.http import ID_MAX
 from jishi.org.calendar import WorkingCalendar, local_today, owed_days
-from jishi.org.models import Absence, Assignment, FilingObligation, Person, Unit
+from jishi.org.models import Absence, Assignment, AssignmentKind, FilingObligation, Person, Unit
 from jishi.org.rules import Reader, reader_for
 from jishi.org.selectors import subtree_ids
 from jishi.records.hooks import records_text_condition
@@ -426,6 +426,40 @@ def unfiled_on(*, unit: Unit, day: datetime.date) -> list[Member]:
     filed_rows = WorkRecord.objects.filed().filter(author_id__in=authors, date=day).order_by()
     filed = set(filed_rows.values_list("author_id", flat=True).distinct())
     return [p for p in owing if p.pk not in filed]
+
+
+@dataclass
+class SectionUnfiled:
+    """Who has not filed in one section of a unit (`unit_id` None: posts on the unit itself, 本级)."""
+
+    unit_id: int | None
+    name: str
+    people: list[Member] = field(default_factory=list)
+
+
+def unfiled_by_section(*, unit: Unit, day: datetime.date) -> list[SectionUnfiled]:
+    """unfiled_on, grouped by the sections right below `unit` (a person by their primary post there), the largest
+    group first; a unit without sections is one group. Two queries beyond unfiled_on's."""
+    unfiled = unfiled_on(unit=unit, day=day)
+    sections = list(Unit.objects.filter(parent=unit, valid_to__isnull=True).order_by("path")) if unfiled else []
+    if not sections:
+        return [SectionUnfiled(unit.pk, unit.name, unfiled)] if unfiled else []
+    where: dict[int, str] = {}
+    for start in range(0, len(unfiled), 500):
+        chunk = [m.pk for m in unfiled[start : start + 500]]
+        posts = Assignment.objects.active_on(day).filter(
+            person_id__in=chunk, position__unit__path__startswith=unit.path
+        )
+        for person_id, path, kind in posts.values_list("person_id", "position__unit__path", "kind"):
+            if person_id not in where or kind == AssignmentKind.PRIMARY:
+                where[person_id] = path
+    groups = {s.path: SectionUnfiled(s.pk, s.name) for s in sections}
+    own = SectionUnfiled(None, "")
+    for member in unfiled:
+        path = where.get(member.pk, "")
+        next((g for p, g in groups.items() if path.startswith(p)), own).people.append(member)
+    shown = [g for g in [own, *groups.values()] if g.people]
+    return sorted(shown, key=lambda g: -len(g.people))
 
 
 def owing_on(*, unit: Unit, day: datetime.date) -> list[Member]:

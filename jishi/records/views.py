@@ -22,7 +22,7 @@ from jishi.core.tables import template as sheet_template
 from jishi.core.throttling import rate_limited
 from jishi.org.calendar import local_today
 from jishi.org.http import AuthedRequest
-from jishi.org.models import Person, Unit
+from jishi.org.models import AssignmentKind, Person, Unit
 from jishi.org.rules import can_see_filing_status, can_see_person_filing
 from jishi.org.selectors import current_posts, duties_for, unit_family
 from jishi.records import exports, imports
@@ -43,7 +43,7 @@ from jishi.records.selectors import (
     record_detail,
     record_page,
     restricted_share,
-    unfiled_on,
+    unfiled_by_section,
 )
 from jishi.records.services import addendum_create, attachment_add, record_create, record_update, record_withdraw
 
@@ -316,6 +316,7 @@ def unit_page(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.htmx and request.GET.get("cursor"):
         return render(request, "records/_record_page.html", {"page": page, "query": request.GET})
     shows_filing = can_see_filing_status(request.user, unit)
+    unfiled = unfiled_by_section(unit=unit, day=day) if shows_filing else []  # by section, the largest first
     return render(
         request,
         "records/unit.html",
@@ -329,7 +330,8 @@ def unit_page(request: AuthedRequest, pk: int) -> HttpResponse:
             "children": family.children,
             "ancestors": family.ancestors,
             "shows_filing": shows_filing,
-            "unfiled": unfiled_on(unit=unit, day=day) if shows_filing else [],
+            "unfiled": unfiled,
+            "unfiled_count": sum(len(group.people) for group in unfiled),
         },
     )
 
@@ -340,8 +342,9 @@ def my_unit(request: AuthedRequest) -> HttpResponse:
     if not posts:
         messages.info(request, "您当前没有在职岗位。")
         return redirect("records:units")
-    unit = posts[0].position.unit
-    return redirect("records:unit", pk=unit.department_id or unit.pk)
+    # The clerk's own section first; its department is one tap away (the page's path above the title).
+    primary = next((a for a in posts if a.kind == AssignmentKind.PRIMARY), posts[0])
+    return redirect("records:unit", pk=primary.position.unit_id)
 
 
 @login_required

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
@@ -45,3 +46,28 @@ def test_inspectors_have_flags_in_the_menu_and_others_do_not(org: Org) -> None:
     flags = menu(login(org.inspector).get("/supervision/flags/").content.decode())
     assert re.search(r'href="/supervision/flags/"[^>]*aria-current="page"', flags)
     assert menu_link not in menu(login(org.author).get("/supervision/").content.decode())
+
+
+def test_my_unit_opens_on_ones_own_section_with_the_department_one_tap_away(org: Org) -> None:
+    client = login(org.author)  # 预算科 科员
+    opened = client.get("/unit/")
+    assert opened.status_code == 302 and opened["Location"] == f"/units/{org.budget.pk}/"
+    page = client.get(opened["Location"]).content.decode()
+    assert f'href="/units/{org.finance.pk}/' in page  # 区财政局, above the title
+
+
+def test_who_has_not_filed_is_grouped_by_section_with_counts(org: Org) -> None:
+    day = datetime.date(2026, 10, 9)  # a Friday, a working day
+    page = login(org.unit_head).get(f"/units/{org.finance.pk}/", {"date": day.isoformat()}).content.decode()
+    unfiled = page.split('id="unfiled"')[1].split("</section>")[0]
+    groups = {
+        re.sub(r"<[^>]+>", "", heading).split()[0]: heading for heading in re.findall(r"<h3>(.*?)</h3>", unfiled, re.S)
+    }
+    assert {"预算科", "国库科", "本级"} <= set(groups), unfiled
+    budget = unfiled.split(groups["预算科"])[1].split("</div>")[0]
+    assert org.author.full_name in budget and org.colleague.full_name in budget and org.sibling.full_name not in budget
+    assert "人" in groups["预算科"] and re.search(r"\d+ 人", groups["预算科"])
+    own = unfiled.split(groups["本级"])[1].split("</div>")[0]
+    assert org.unit_head.full_name in own  # posted on the department itself
+    section = login(org.section_head).get(f"/units/{org.budget.pk}/", {"date": day.isoformat()}).content.decode()
+    assert "<h3>" not in section.split('id="unfiled"')[1].split("</section>")[0]  # one section: no headings
