@@ -12,7 +12,7 @@ from django.utils import timezone
 from jishi.browser_tests.conftest import ARTIFACTS, shot
 from jishi.browser_tests.test_content_security_policy import LISTEN, Watch
 from jishi.org.models import Duty
-from jishi.summaries.services import period_containing
+from jishi.summaries.services import period_containing, summary_submit
 from jishi.testing import Org, build_org, category, write_record
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,6 +46,10 @@ def world(transactional_db: Any) -> Org:
         start_time=timezone.datetime(2000, 1, 1, 14).time(),
         end_time=timezone.datetime(2000, 1, 1, 15).time(),
     )
+    last_monday = monday - timezone.timedelta(days=7)
+    summary_submit(
+        user=org.author, kind="week", period_start=last_monday, body="上周工作", plan="完成教育局追加预算审核"
+    )
     return org
 
 
@@ -68,6 +72,7 @@ def test_a_clerk_submits_the_week_with_one_edit_and_the_head_reads_it(
     phone.locator("#nav-more a", has_text="周报").click()
     phone.wait_for_url(f"{server}/summaries/")
     phone.locator(".rows a", has_text="周报").first.click()  # this week's, drafted already
+    assert "完成教育局追加预算审核" in phone.locator("#previous-plan").inner_text()  # last week's plan, on top
     body = phone.locator("#id_body")
     drafted = body.input_value()
     assert drafted.startswith("一、部门预算编制和执行")  # by duty, then 未关联职责
@@ -92,7 +97,7 @@ def test_a_clerk_submits_the_week_with_one_edit_and_the_head_reads_it(
     people = page.locator("#people")
     assert "张伟" in people.inner_text()
     assert page.evaluate(SMALL_TARGETS) == []
-    people.locator("a", has_text="张伟").click()
+    people.locator("a", has_text="张伟").first.click()  # newest first: this week's
     page.wait_for_url(f"{server}/summaries/*/")
     report = page.locator("#report").inner_text()
     assert "审核区教育局追加预算申请三项" in report and "完成下年度预算初稿" in page.locator("#plan").inner_text()
