@@ -123,14 +123,59 @@ def latency(people: int) -> None:
     print(line("warm", warm) + f"  ({warm_queries} queries)")
 
 
+def world(sample: int, show_misses: bool) -> None:
+    """Second-seed measure: the world in JISHI_DATA_DIR (e.g. a demo built with --seed 7), time split at the date
+    seven tenths of its records precede; learns only from records before it."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    django.setup()
+    from jishi.duties import evaluation
+    from jishi.duties.selectors import _duty_text, catalogue_index
+    from jishi.org.models import Person
+    from jishi.org.selectors import duties_for
+    from jishi.records.models import WorkRecord
+
+    rows = list(
+        WorkRecord.objects.filter(withdrawn_at__isnull=True, duty__isnull=False)
+        .order_by("date", "id")
+        .values_list("id", "author_id", "unit_id", "duty_id", "date", "content", "is_sensitive")
+    )
+    records = [evaluation.WorldRecord(*row) for row in rows]
+    split = records[int(0.7 * len(records))].date
+    index = catalogue_index()
+    people: dict[int, Person] = {}
+    cache: dict[tuple[int, object], list] = {}
+
+    def candidates_of(author_id: int, day: object) -> list:
+        key = (author_id, day)
+        if key not in cache:
+            person = people.setdefault(author_id, Person.objects.get(pk=author_id))
+            cache[key] = [_duty_text(d) for d in duties_for(person, day)]  # type: ignore[arg-type]
+        return cache[key]
+
+    figures, skipped = evaluation.evaluate_world(records, candidates_of, split=split, index=index, sample=sample)
+    print(f"{len(records)} records with a duty; split at {split}; {skipped} sampled records skipped")
+    print(f"{'world':<22}{'items':>6}{'top-1':>8}{'top-3':>8}{'none':>6}{'mean ms':>9}{'p95 ms':>8}")
+    f = figures
+    print(f"{'after split':<22}{f.items:>6}{f.top1:>8.1%}{f.top3:>8.1%}{f.empty:>6}{f.mean_ms:>9.2f}{f.p95_ms:>8.2f}")
+    if show_misses:
+        for item, codes in f.misses[:40]:
+            print(f"    miss want {item.duty:<6} got {codes}  {item.text[:60]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--misses", action="store_true", help="list the test items whose first suggestion is wrong")
     parser.add_argument("--jieba", action="store_true", help="add jieba words of each duty's title as terms")
     parser.add_argument("--db", action="store_true", help="time the selector on the DATABASE_URL database")
     parser.add_argument("--people", type=int, default=200)
+    parser.add_argument("--world", action="store_true", help="second-seed measure on the JISHI_DATA_DIR world")
+    parser.add_argument("--sample", type=int, default=600)
     args = parser.parse_args()
-    if args.db:
+    if args.world:
+        world(args.sample, args.misses)
+    elif args.db:
         latency(args.people)
     else:
         accuracy(args.misses, args.jieba)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
 from jishi.core.schemas import Id, answers
-from jishi.duties.selectors import Coverage, DutyLine, coverage_for, suggest_duties
+from jishi.duties.selectors import Coverage, DutyLine, coverage_for, suggest_duties, text_matched
 
 router = Router(tags=["职责"])
+NOT_MATCHED = _("内容没有匹配到任何职责，以下按你和本单位平时常记的职责排列，请自己确认。")
 
 
 class SuggestIn(Schema):
@@ -25,10 +27,13 @@ class SuggestionOut(Schema):
     title: str
     score: float
     because: list[str] = Field(description="匹配到的词")
+    from_text: bool = Field(description="内容中的文字指向这项职责；否则只是本人和本单位常记的职责")
 
 
 class SuggestOut(Schema):
     suggestions: list[SuggestionOut]
+    matched: bool = Field(description="内容本身是否匹配到任何职责；为 false 时建议只按本人和本单位的常记职责排列")
+    message: str = Field(description="给填写人的说明；内容匹配到职责时为空")
 
 
 @router.post(
@@ -36,11 +41,21 @@ class SuggestOut(Schema):
 )
 def suggest(request: HttpRequest, payload: SuggestIn) -> dict[str, object]:
     found = suggest_duties(person=request.user, content=payload.content, day=payload.date)  # type: ignore[arg-type]
+    matched = text_matched(found)
     return {
         "suggestions": [
-            {"id": s.duty.pk, "code": s.duty.code, "title": s.duty.title, "score": s.score, "because": s.because}
+            {
+                "id": s.duty.pk,
+                "code": s.duty.code,
+                "title": s.duty.title,
+                "score": s.score,
+                "because": s.because,
+                "from_text": s.from_text,
+            }
             for s in found
-        ]
+        ],
+        "matched": matched,
+        "message": "" if matched or not found else str(NOT_MATCHED),
     }
 
 

@@ -120,3 +120,82 @@ def evaluate(
         p95_ms=timings[int(0.95 * (len(timings) - 1))] if timings else 0.0,
         misses=misses,
     )
+
+
+@dataclass(frozen=True)
+class WorldRecord:
+    """A filed record of a demo world, as the second-seed measure needs it."""
+
+    id: int
+    author_id: int
+    unit_id: int
+    duty_id: int
+    date: Any
+    content: str
+    sensitive: bool
+
+
+def evaluate_world(
+    records: Sequence[WorldRecord],
+    candidates_of: Any,
+    *,
+    split: Any,
+    index: CatalogueIndex,
+    sample: int = 600,
+    seed: int = 7,
+    own_history: int = 200,
+    unit_history: int = 200,
+) -> tuple[Figures, int]:
+    """Top-1/top-3 on records filed on or after `split`, learning only from records filed before it: the author's
+    own (weight 1) and their unit's colleagues' non-sensitive ones (weight 0.5), newest first, as the selector
+    does. `candidates_of(author_id, date)` gives the author's duties (DutyText) that day. Returns the figures and how
+    many sampled records were skipped because their duty was not among the author's duties that day."""
+    import random
+
+    before = [r for r in records if r.date < split]
+    after = [r for r in records if r.date >= split]
+    chosen = random.Random(seed).sample(after, min(sample, len(after)))
+    by_author: dict[int, list[WorldRecord]] = {}
+    by_unit: dict[int, list[WorldRecord]] = {}
+    for r in sorted(before, key=lambda r: (r.date, r.id), reverse=True):
+        by_author.setdefault(r.author_id, []).append(r)
+        if not r.sensitive:
+            by_unit.setdefault(r.unit_id, []).append(r)
+    histories: dict[int, History] = {}
+    top1 = top3 = empty = skipped = 0
+    timings: list[float] = []
+    misses: list[tuple[Item, list[str]]] = []
+    for record in chosen:
+        duties = candidates_of(record.author_id, record.date)
+        ids = {d.id for d in duties}
+        if record.duty_id not in ids or len(duties) < 3:
+            skipped += 1
+            continue
+        history = histories.get(record.author_id)
+        if history is None:
+            own = [PastRecord(r.content, r.duty_id) for r in by_author.get(record.author_id, [])[:own_history]]
+            mates = [r for r in by_unit.get(record.unit_id, []) if r.author_id != record.author_id][:unit_history]
+            own += [PastRecord(r.content, r.duty_id, 0.5) for r in mates]
+            history = histories[record.author_id] = History(index, own)
+        started = time.perf_counter()
+        ranked = rank(index, record.content, duties, past=history)
+        timings.append((time.perf_counter() - started) * 1000)
+        got = [r.duty.id for r in ranked]
+        top1 += bool(got) and got[0] == record.duty_id
+        top3 += record.duty_id in got[:3]
+        empty += not got
+        if not got or got[0] != record.duty_id:
+            codes = [r.duty.code for r in ranked]
+            misses.append((Item(record.id, str(record.unit_id), record.content, str(record.duty_id), "world"), codes))
+    timings.sort()
+    n = max(len(timings), 1)
+    figures = Figures(
+        items=len(timings),
+        top1=top1 / n,
+        top3=top3 / n,
+        empty=empty,
+        mean_ms=sum(timings) / n,
+        p95_ms=timings[int(0.95 * (len(timings) - 1))] if timings else 0.0,
+        misses=misses,
+    )
+    return figures, skipped

@@ -113,12 +113,20 @@ class Suggestion:
     duty: Duty
     score: float
     because: list[str] = field(default_factory=list)
+    from_text: bool = True  # False: nothing in the text pointed at it; offered for what the person usually does
+
+
+def text_matched(found: list[Suggestion]) -> bool:
+    """Whether the text itself matched anything (else the suggestions are only the person's usual duties)."""
+    return any(s.from_text for s in found)
 
 
 def suggest_duties(
     *, person: Person, content: str, day: datetime.date | None = None, limit: int = 3
 ) -> list[Suggestion]:
-    """The person's own duties on `day` that `content` most likely serves, best first (none for empty text)."""
+    """The person's own duties on `day` that `content` most likely serves, best first: every duty of theirs is ranked
+    (the text's evidence, then what they and their unit usually file), so there are `limit` suggestions whenever
+    they have that many duties; none for empty text. `from_text` says which ones the text itself pointed at."""
     content = (content or "").strip()[:MAX_CONTENT]
     if not content:
         return []
@@ -132,7 +140,7 @@ def suggest_duties(
         (person.pk, day, tuple(duty_ids)), lambda: History(index, _past_choices(person, duty_ids, day))
     )
     ranked: list[Ranked] = rank(index, content, [_duty_text(d) for d in duties.values()], past=history, limit=limit)
-    return [Suggestion(duty=duties[r.duty.id], score=r.score, because=r.because) for r in ranked]
+    return [Suggestion(duty=duties[r.duty.id], score=r.score, because=r.because, from_text=r.from_text) for r in ranked]
 
 
 # ---- coverage -------------------------------------------------------------------------------------------------

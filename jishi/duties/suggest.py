@@ -16,15 +16,17 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from jishi.duties.lexicon import LEXICON, STOPWORDS
-from jishi.duties.text import TermMatcher, base_title, bigrams, latin_tokens
+from jishi.duties.text import CJK_RUN, TermMatcher, base_title, bigrams, latin_tokens
 
 OWN_WEIGHT = 1.0  # a feature of the duty's own title or description
 EXPANSION_WEIGHT = 0.6  # a lexicon word for that kind of work
 EXPANSION_BIGRAM_WEIGHT = 0.2  # a fragment of a lexicon word
 LEARNED_WEIGHT = 2.5
-PRIOR_WEIGHT = 1.5
+TEXT_WEIGHT = 1.0  # the catalogue words' score, as a share of the best candidate's
+NGRAM_WEIGHT = 1.2  # the learned model's posterior (character n-grams of records filed under each duty)
+HABIT_WEIGHT = 0.25  # the share of the person's (and their unit's) records under each duty
+NGRAM_ALPHA = 0.1
 MIN_SCORE = 0.55  # of the weight of a word found in one duty only: below it, a match is a stray character pair
-KEEP_RATIO = 0.2  # drop suggestions far below the best one
 
 
 @dataclass(frozen=True)
@@ -50,11 +52,70 @@ class PastRecord:
 
 @dataclass
 class Ranked:
-    """One suggested duty with its score and the words that matched."""
+    """One suggested duty with its score and the words that matched; `from_text` is False when nothing in the text
+    pointed at it (it is offered for what the person and their unit usually do)."""
 
     duty: DutyText
     score: float
     because: list[str] = field(default_factory=list)
+    from_text: bool = True
+
+
+def char_ngrams(text: str) -> set[str]:
+    """Characters, character pairs and triples of each run of Chinese characters, and Latin tokens: abbreviations
+    and jargon (危废, 集访, 一模) are caught whole without a dictionary."""
+    grams: set[str] = set()
+    for run in CJK_RUN.findall(text):
+        for n in (1, 2, 3):
+            grams.update(run[i : i + n] for i in range(len(run) - n + 1))
+    grams.difference_update(STOPWORDS)
+    grams.update("l:" + t for t in latin_tokens(text))
+    return grams
+
+
+class NgramModel:
+    """A multinomial Naive Bayes over character n-grams (1-3), one class per duty, learned from filed records (each
+    one labelled by its author's choice). Pure Python; n-grams never seen in training are left out (they say
+    nothing), n-grams found under most duties too (habit, not signal)."""
+
+    def __init__(self, examples: Iterable[tuple[str, int, float]] = ()) -> None:
+        self.counts: dict[int, Counter[str]] = defaultdict(Counter)
+        self.totals: dict[int, float] = defaultdict(float)
+        self.duty_freq: Counter[str] = Counter()
+        for content, duty_id, weight in examples:
+            grams = char_ngrams(content)
+            counts = self.counts[duty_id]
+            for gram in grams:
+                if gram not in counts:
+                    self.duty_freq[gram] += 1
+            counts.update(dict.fromkeys(grams, weight))
+            self.totals[duty_id] += weight * len(grams)
+        self.vocabulary = len(self.duty_freq) or 1
+
+    def posterior(self, text: str, duty_ids: Sequence[int]) -> tuple[dict[int, float], bool]:
+        """P(duty | text) over `duty_ids` from the n-grams seen in training, and whether any distinctive n-gram of
+        two or more characters was found (the text itself said something the model knows)."""
+        trained = [d for d in duty_ids if d in self.counts]
+        if len(trained) < 1:
+            return {}, False
+        spread = max(2, len(trained) // 2)
+        known = [
+            g for g in char_ngrams(text) if g in self.duty_freq and (self.duty_freq[g] <= spread or len(trained) < 3)
+        ]
+        if not known:
+            return {}, False
+        distinctive = any(len(g) >= 2 for g in known)
+        logs: dict[int, float] = {}
+        for duty_id in duty_ids:
+            counts = self.counts.get(duty_id) or Counter()
+            denominator = math.log(self.totals.get(duty_id, 0.0) + NGRAM_ALPHA * self.vocabulary)
+            logs[duty_id] = sum(math.log(counts.get(g, 0.0) + NGRAM_ALPHA) - denominator for g in known)
+        # Tempered: many n-grams of one record are not independent evidence.
+        temperature = max(1.0, math.sqrt(len(known)))
+        top = max(logs.values())
+        weights = {d: math.exp((v - top) / temperature) for d, v in logs.items()}
+        total = sum(weights.values())
+        return {d: w / total for d, w in weights.items()}, distinctive
 
 
 def _doc_key(title: str, description: str) -> str:
@@ -144,6 +205,7 @@ class History:
         self.mass: dict[int, float] = defaultdict(float)
         self.background: Counter[str] = Counter()
         self.total = 0.0
+        self.model = NgramModel((r.content, r.duty_id, r.weight) for r in past)
         for record in past:
             features = index.query(record.content)
             counts = dict.fromkeys(features, record.weight)
@@ -193,7 +255,9 @@ def rank(
     past: Sequence[PastRecord] | History = (),
     limit: int = 3,
 ) -> list[Ranked]:
-    """The candidates that `text` most likely serves, best first; empty when the text matches none of them."""
+    """Every candidate ranked for `text`, best first, `limit` of them: the text's evidence first (catalogue words
+    and the n-grams of records filed before), then what the person and their unit usually do. Empty only for empty
+    text or no candidates; when nothing in the text matched, every result has from_text False."""
     text = (text or "").strip()
     if not text or not candidates:
         return []
@@ -203,26 +267,29 @@ def rank(
         chosen.setdefault(_doc_key(duty.title, duty.description), duty)
     duties = list(chosen.values())
     query = index.query(text)
-    if not query:
-        return []
     history = past if isinstance(past, History) else History(index, past)
-    learned, prior = history.learned(index, query, {d.id for d in duties})
+    learned, prior = history.learned(index, query, {d.id for d in duties}) if query else ({}, {})
+    if not prior:
+        total = sum(history.mass[d.id] for d in duties if d.id in history.mass)
+        prior = {d.id: history.mass[d.id] / total for d in duties if d.id in history.mass} if total else {}
+    posterior, learned_text = history.model.posterior(text, [d.id for d in duties])
     bar = MIN_SCORE * index.default_idf
-    ranked: list[Ranked] = []
+    words: dict[int, tuple[float, list[str]]] = {}
     for duty in duties:
         features = index.features_of(duty)
         contributions = {f: index.weight(f) * features[f] for f in query if f in features}
-        from_words = sum(contributions.values())
-        from_choices = LEARNED_WEIGHT * learned.get(duty.id, 0.0)
-        # Past choices alone must clear the same bar as words: a little lift is noise, not a reason to suggest.
-        if from_words <= 0 and from_choices < bar:
-            continue
-        score = from_words + from_choices
-        score += PRIOR_WEIGHT * prior.get(duty.id, 0.0)
+        from_words = sum(contributions.values()) + LEARNED_WEIGHT * learned.get(duty.id, 0.0)
         terms = sorted((f for f in contributions if f[0] in "tl"), key=lambda f: -contributions[f])
-        ranked.append(Ranked(duty=duty, score=round(score, 3), because=[f[2:] for f in terms[:3]]))
+        words[duty.id] = (from_words, [f[2:] for f in terms[:3]])
+    best_words = max((w for w, _ in words.values()), default=0.0)
+    text_matched = best_words >= bar
+    ranked: list[Ranked] = []
+    for duty in duties:
+        from_words, because = words[duty.id]
+        score = TEXT_WEIGHT * (from_words / best_words if text_matched else 0.0)
+        score += NGRAM_WEIGHT * posterior.get(duty.id, 0.0) if learned_text else 0.0
+        score += HABIT_WEIGHT * prior.get(duty.id, 0.0)
+        from_text = (text_matched and from_words >= bar) or (learned_text and posterior.get(duty.id, 0.0) >= 0.2)
+        ranked.append(Ranked(duty=duty, score=round(score, 3), because=because, from_text=from_text))
     ranked.sort(key=lambda r: (-r.score, r.duty.specificity, r.duty.code))
-    if not ranked or ranked[0].score < bar:
-        return []
-    floor = ranked[0].score * KEEP_RATIO
-    return [r for r in ranked if r.score >= floor][:limit]
+    return ranked[:limit]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jishi.core.http import date_or_none, int_or_none, period_param
-from jishi.duties.selectors import coverage_for, quarter_start, suggest_duties
+from jishi.duties.selectors import coverage_for, quarter_start, suggest_duties, text_matched
 from jishi.org.calendar import local_today
 
 
@@ -23,7 +23,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
     """The duties the content being typed most likely serves, as buttons that set the form's duty select."""
     day = date_or_none(request.POST.get("date"))  # a bad date: the form reports it; suggest for today meanwhile
     found = suggest_duties(person=request.user, content=request.POST.get("content", ""), day=day)  # type: ignore[arg-type]
-    return render(request, "duties/_suggestions.html", {"suggestions": found})
+    return render(request, "duties/_suggestions.html", {"suggestions": found, "matched": text_matched(found)})
 
 
 @login_required

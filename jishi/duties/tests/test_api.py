@@ -33,7 +33,7 @@ def test_suggest_ranks_the_callers_duties(org: Org, duties: Duties) -> None:
 def test_suggest_for_a_date_and_for_nothing(org: Org, duties: Duties) -> None:
     api = api_for(org.author)
     empty = api.post("/api/v1/duties/suggest", {"content": "   "}, content_type="application/json")
-    assert empty.status_code == 200 and empty.json() == {"suggestions": []}
+    assert empty.status_code == 200 and empty.json() == {"suggestions": [], "matched": False, "message": ""}
     dated = api.post(
         "/api/v1/duties/suggest", {"content": "拨付专项资金", "date": "2024-05-06"}, content_type="application/json"
     )

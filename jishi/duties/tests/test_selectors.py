@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 
-from jishi.duties.selectors import coverage_for, parse_period, suggest_duties
+from jishi.duties.selectors import coverage_for, parse_period, suggest_duties, text_matched
 from jishi.duties.tests.conftest import Duties, Records
 from jishi.org.models import Duty
 from jishi.testing import Org, make_post, write_record
@@ -46,13 +46,14 @@ def test_a_post_held_on_another_date_does_not_count(org: Org, duties: Duties) ->
     make_post(
         org.unrelated, org.budget, start=today - datetime.timedelta(days=30), end=today - datetime.timedelta(days=1)
     )
-    assert codes(org.unrelated, "审核年中预算追加申请") == []
+    assert "CZJ-01" not in codes(org.unrelated, "审核年中预算追加申请")
     assert codes(org.unrelated, "审核年中预算追加申请", today - datetime.timedelta(days=2))[0] == "CZJ-01"
 
 
 def test_learns_from_the_persons_past_choices(org: Org, duties: Duties) -> None:
     text = "和区体育局对了一遍明年赛事的账"
-    before = codes(org.author, text)
+    before = suggest_duties(person=org.author, content=text)
+    assert not text_matched(before)  # offered, but nothing in the text pointed at a duty yet
     at = datetime.time
     for hour in (8, 10, 12, 14):
         write_record(
@@ -65,15 +66,18 @@ def test_learns_from_the_persons_past_choices(org: Org, duties: Duties) -> None:
     from jishi.duties.selectors import clear_caches
 
     clear_caches()
-    after = codes(org.author, text)
-    assert after and after[0] == "CZJ-1-01"
-    assert before[:1] != ["CZJ-1-01"]
+    after = suggest_duties(person=org.author, content=text)
+    assert after[0].duty.code == "CZJ-1-01" and after[0].from_text
 
 
-def test_empty_and_garbage_text_suggest_nothing(org: Org, duties: Duties) -> None:
-    for text in ["", "   ", "？？？", "asdf jkl", "的了吗呢"]:
+def test_empty_text_suggests_nothing_and_garbage_says_it_matched_nothing(org: Org, duties: Duties) -> None:
+    for text in ["", "   "]:
         assert codes(org.author, text) == []
-    assert codes(org.unrelated, "审核年中预算追加申请") == []  # 救助科 has no duty about budgets
+    for text in ["？？？", "asdf jkl", "的了吗呢"]:
+        found = suggest_duties(person=org.author, content=text)
+        assert found and not text_matched(found)  # the person's usual duties, said plainly to be only that
+    # 救助科 has no duty about budgets: its duties are offered, none as matching the text.
+    assert not text_matched(suggest_duties(person=org.unrelated, content="审核年中预算追加申请"))
 
 
 def test_a_person_without_posts_gets_nothing(org: Org, duties: Duties) -> None:

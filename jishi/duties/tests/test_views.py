@@ -46,7 +46,7 @@ def test_suggestions_are_buttons_that_choose_the_duty(org: Org, duties: Duties) 
     assert "部门预算编制和执行" in html
     # Chosen by app.js (no inline handler: the Content-Security-Policy refuses them).
     assert 'class="secondary duty-pick"' in html and 'aria-pressed="false"' in html and "hx-on" not in html
-    assert str(duties.relief.pk) not in html
+    assert f'data-duty="{duties.relief.pk}"' not in html
 
 
 def test_no_suggestion_for_empty_text_or_a_bad_date(org: Org, duties: Duties) -> None:
