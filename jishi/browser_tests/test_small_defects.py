@@ -78,3 +78,29 @@ def test_the_supervision_overview_shows_its_last_column(
         page.locator(".table-scroll").evaluate("box => box.scrollLeft = box.scrollWidth")
         last = page.evaluate(LAYOUT)
         assert last["lastRight"] <= last["boxRight"] + 1, last
+
+
+def test_the_instruction_form_picks_its_owner_by_name(
+    live_server: Any,
+    phone: Any,
+    world: Org,  # noqa: F811
+) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from jishi.tasks.models import Task
+
+    record = write_record(world.author, start_time=None, end_time=None, duration_minutes=30)
+    log_in(phone, live_server.url, "district_deputy")
+    phone.goto(f"{live_server.url}/tasks/records/{record.pk}/instruct/")
+    phone.fill("#id_title", "请抓紧落实")
+    phone.select_option("#id_owner_unit", str(world.finance.pk))
+    phone.fill("#id_deadline", (timezone.localdate() + datetime.timedelta(days=10)).isoformat())
+    phone.fill("#owner-search", "李")
+    phone.click(f'#person-options [data-id="{world.colleague.pk}"]')
+    phone.wait_for_selector('[data-chips] input[name="owner_person"]', state="attached")
+    shot(phone, "small-defects-instruction-owner")
+    phone.click("button[type=submit]")
+    phone.wait_for_url(lambda url: "/instruct/" not in url)
+    assert Task.objects.get().owner_person == world.colleague

@@ -29,8 +29,14 @@ class TaskForm(forms.Form):
         label=_("要求/批示内容"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
     owner_unit = forms.TypedChoiceField(label=_("承办单位"), coerce=int, required=False, empty_value=None)
-    owner_person = forms.CharField(
-        label=_("承办人（可选，用户名或工号）"), required=False, max_length=150, help_text=_("留空则交承办单位办理")
+    # The person chosen with the people search (tasks/_owner_picker.html); without script, the search box's text is
+    # taken as a username, a 工号 or a name that only one person has.
+    owner_person = forms.IntegerField(
+        label=_("承办人（可选，输入姓名或拼音首字母）"),
+        required=False,
+        min_value=1,
+        widget=forms.HiddenInput,
+        help_text=_("留空则交承办单位办理"),
     )
     collaborating_units = forms.TypedMultipleChoiceField(label=_("协办单位"), coerce=int, required=False)
     deadline = forms.DateField(label=_("办结时限"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -59,13 +65,28 @@ class TaskForm(forms.Form):
         return field
 
     def clean_owner_person(self) -> int | None:
-        key = self.cleaned_data["owner_person"].strip()
-        if not key:
+        chosen = self.cleaned_data["owner_person"]
+        if chosen is not None:
+            if not Person.objects.filter(pk=chosen, is_active=True).exists():
+                raise ValidationError(_("没有找到该人员。"))
+            return int(chosen)
+        typed = str(self.data.get("lookup_person") or "").strip()[:150]
+        if not typed:
             return None
-        person = Person.objects.filter(Q(username=key) | Q(employee_number=key), is_active=True).first()
-        if person is None:
-            raise ValidationError(_("没有找到该人员。"))
-        return person.pk
+        people = list(
+            Person.objects.filter(Q(username=typed) | Q(employee_number=typed) | Q(full_name=typed), is_active=True)
+            .values_list("pk", flat=True)
+            .distinct()[:2]
+        )
+        if len(people) != 1:
+            raise ValidationError(_("没有找到该人员。") if not people else _("有同名人员，请从搜索结果中选择。"))
+        return people[0]
+
+    def chosen_owner(self) -> Person | None:
+        """The person already chosen as 承办人 (redrawn after an error), for the picker's chip."""
+        value = str((self.data.get("owner_person") if self.is_bound else self.initial.get("owner_person")) or "")
+        pk = int(value) if value.isdigit() and len(value) < 12 else None
+        return Person.objects.filter(pk=pk, is_active=True).first() if pk else None
 
     def to_input(self) -> TaskInput:
         data = self.cleaned_data

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from jishi.org.models import Person
-from jishi.testing import Org
+from jishi.testing import Org, write_record
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +71,28 @@ def test_who_has_not_filed_is_grouped_by_section_with_counts(org: Org) -> None:
     assert org.unit_head.full_name in own  # posted on the department itself
     section = login(org.section_head).get(f"/units/{org.budget.pk}/", {"date": day.isoformat()}).content.decode()
     assert "<h3>" not in section.split('id="unfiled"')[1].split("</section>")[0]  # one section: no headings
+
+
+def test_the_instruction_form_chooses_the_owner_by_name_search(org: Org) -> None:
+    from django.utils import timezone
+
+    from jishi.tasks.models import Task
+
+    record = write_record(org.author, start_time=None, end_time=None, duration_minutes=30)
+    client = login(org.district_deputy)
+    url = f"/tasks/records/{record.pk}/instruct/"
+    form = client.get(url).content.decode()
+    assert 'data-chip-name="owner_person"' in form and 'hx-get="/lookup/people/' in form
+    assert "用户名或工号" not in form
+    options = client.get("/lookup/people/", {"q": "李娜"}).content.decode()
+    assert f'data-id="{org.colleague.pk}"' in options
+    deadline = (timezone.localdate() + datetime.timedelta(days=10)).isoformat()
+    base = {"title": "请抓紧落实", "owner_unit": org.finance.pk, "deadline": deadline}
+    wrong = client.post(url, {**base, "owner_person": "999999"}).content.decode()
+    assert "没有找到该人员。" in wrong and not Task.objects.exists()
+    kept = client.post(url, {**base, "owner_person": str(org.colleague.pk), "deadline": ""}).content.decode()
+    assert f'name="owner_person" value="{org.colleague.pk}"' in kept  # the chosen person's chip survives an error
+    assert client.post(url, {**base, "owner_person": str(org.colleague.pk)}).status_code == 302
+    assert Task.objects.get().owner_person == org.colleague
+    typed = client.post(url, {**base, "title": "再落实", "lookup_person": "李娜"})  # without script: a unique name
+    assert typed.status_code == 302 and Task.objects.get(title="再落实").owner_person == org.colleague

@@ -29,12 +29,15 @@
       var form = option.closest("form");
       var chips = form.querySelector("[data-chips]");
       var kind = option.dataset.pick;
-      var exists = chips.querySelector('input[name="' + (kind === "person" ? "participants" : "partner_unit") +
+      // A chips box names its field (data-chip-name: the task form's 承办人) and may hold one person (data-single).
+      var personField = chips.dataset.chipName || "participants";
+      if (kind === "person" && chips.hasAttribute("data-single")) chips.innerHTML = "";
+      var exists = chips.querySelector('input[name="' + (kind === "person" ? personField : "partner_unit") +
         '"][value="' + option.dataset.id + '"]');
       if (!exists) {
         var inputs = [];
         if (kind === "person") {
-          inputs.push(hidden("participants", option.dataset.id));
+          inputs.push(hidden(personField, option.dataset.id));
         } else {
           inputs.push(hidden("partner_unit", option.dataset.id));
           var contact = document.createElement("input");
