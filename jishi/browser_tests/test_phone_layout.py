@@ -240,6 +240,7 @@ def test_the_menu_offers_every_entry_on_a_phone(live_server: Any, phone: Any, wo
     assert not phone.locator(".nav-more-toggle").is_visible()
     assert phone.locator(".nav a:visible").all_inner_texts() == expected
     assert phone.locator(".nav").bounding_box()["y"] < 60
+    phone.screenshot(path=str(ARTIFACTS / "phone-layout-wide-menu.png"))
 
 
 def test_a_file_is_chosen_with_a_chinese_button_and_its_name_shows(live_server: Any, phone: Any, world: Org) -> None:
