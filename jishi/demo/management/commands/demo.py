@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jishi.demo.world import DEMO_LOGINS, DEMO_PASSWORD, SCALES, build_world, progress_bar, world_exists
+from jishi.insights import store as insights_store
 from jishi.org.models import Person
 from jishi.search.services import index_ready, index_rebuild
 
@@ -143,6 +144,15 @@ class Command(BaseCommand):
             else:
                 self.stdout.write("检索索引正在后台建立，完成前检索结果可能不全。\n")
                 subprocess.Popen([sys.executable, "-m", "jishi", "search_index", "--live"])
+        # The dashboards read the analytics store: built here, so that no leader's first visit waits for it.
+        if not insights_store.is_built():
+            if options["no_serve"]:
+                begun = time.monotonic()
+                months = insights_store.rebuild(parallel=True)
+                self.stdout.write(f"分析数据已建立：{len(months)} 个月，用时 {time.monotonic() - begun:.1f} 秒。")
+            else:
+                self.stdout.write("分析数据正在后台建立，完成前看板会稍慢。\n")
+                subprocess.Popen([sys.executable, "-m", "jishi", "insights", "rebuild"])
         if not options["no_serve"]:
             call_command("serve", bind=options["bind"])
 
