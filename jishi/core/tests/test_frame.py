@@ -16,7 +16,8 @@ from jishi.testing import Org
 pytestmark = pytest.mark.django_db
 
 
-def header_of(person: Person | None, path: str = "/", language: str | None = None) -> str:
+def header_of(person: Person | None, path: str = "/?entry=1", language: str | None = None) -> str:
+    # /?entry=1: the entry form for everyone (a leader's plain / opens on their dashboard, issue 15)
     client = Client()
     if person is not None:
         client.force_login(person)
