@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from jishi.core.schemas import Id, answers
@@ -17,8 +18,15 @@ NOT_MATCHED = _("内容没有匹配到任何职责，以下按你和本单位平
 
 
 class SuggestIn(Schema):
-    content: str = Field(description="正在填写的工作内容")
-    date: datetime.date | None = Field(None, description="记实日期，默认今天；决定当天可选的职责")
+    # Loose types, checked below: a wrong value is answered 422 in Chinese (pydantic's own messages are English).
+    content: Any = Field(None, description="正在填写的工作内容（文字，必填）", json_schema_extra={"type": "string"})
+    date: Any = Field(
+        None, description="记实日期 YYYY-MM-DD，默认今天；决定当天可选的职责", json_schema_extra={"type": "string"}
+    )
+
+
+def _invalid(field: str, message: str) -> Status:
+    return Status(422, {"detail": [{"type": "value_error", "loc": ["body", "payload", field], "msg": message}]})
 
 
 class SuggestionOut(Schema):
@@ -39,8 +47,19 @@ class SuggestOut(Schema):
 @router.post(
     "/suggest", response=answers(SuggestOut, 400, 403), summary="按工作内容推荐对应职责（由本人选择，不自动填写）"
 )
-def suggest(request: HttpRequest, payload: SuggestIn) -> dict[str, object]:
-    found = suggest_duties(person=request.user, content=payload.content, day=payload.date)  # type: ignore[arg-type]
+def suggest(request: HttpRequest, payload: SuggestIn) -> Any:
+    if not isinstance(payload.content, str):
+        return _invalid("content", str(_("请填写工作内容（文字）。")))
+    day: datetime.date | None = None
+    if payload.date is not None and payload.date != "":
+        try:
+            day = datetime.date.fromisoformat(payload.date) if isinstance(payload.date, str) else None
+        except ValueError:
+            day = None
+        if day is None:
+            shown = str(payload.date)[:20]
+            return _invalid("date", str(_("日期“%(value)s”无法识别，请按 YYYY-MM-DD 填写。") % {"value": shown}))
+    found = suggest_duties(person=request.user, content=payload.content, day=day)  # type: ignore[arg-type]
     matched = text_matched(found)
     return {
         "suggestions": [

@@ -16,7 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 
-from jishi.duties.suggest import CatalogueIndex, DutyText, History, PastRecord, Ranked, rank
+from jishi.duties.suggest import CatalogueIndex, DutyText, History, NgramModel, PastRecord, Ranked, rank
+from jishi.duties.training import unit_model
 from jishi.org.calendar import local_today
 from jishi.org.models import DEPARTMENT_LEVEL_KINDS, Assignment, Duty, Person, Position, Unit
 from jishi.org.rules import refuse
@@ -61,6 +62,7 @@ class _TimedCache(Generic[K, V]):
 
 _index: _TimedCache[str, CatalogueIndex] = _TimedCache(600, 1)
 _history: _TimedCache[tuple[Any, ...], History] = _TimedCache(CACHE_SECONDS, 2000)
+_unit_models: _TimedCache[int, NgramModel] = _TimedCache(60, 500)
 # A person's duties on a day, as the record form's select shows them; the record service still checks the choice.
 _candidates: _TimedCache[tuple[int, datetime.date], dict[int, Duty]] = _TimedCache(CACHE_SECONDS, 5000)
 
@@ -70,6 +72,7 @@ def clear_caches() -> None:
     _index.clear()
     _history.clear()
     _candidates.clear()
+    _unit_models.clear()
 
 
 def catalogue_index() -> CatalogueIndex:
@@ -83,10 +86,17 @@ def _duty_text(duty: Duty) -> DutyText:
     return DutyText(id=duty.pk, code=duty.code, title=duty.title, description=duty.description, specificity=specificity)
 
 
-def _past_choices(person: Person, duty_ids: list[int], day: datetime.date) -> list[PastRecord]:
-    """The person's own records filed under these duties, then those of colleagues in the units of their posts on
-    `day` (only content the person may read), newest first."""
-    unit_ids = list(Assignment.objects.active_on(day).filter(person=person).values_list("position__unit_id", flat=True))
+def _history_of(person: Person, duty_ids: list[int], day: datetime.date, index: CatalogueIndex) -> History:
+    unit_ids = list(
+        Assignment.objects.active_on(day).filter(person=person).values_list("position__unit_id", flat=True).distinct()
+    )
+    shared = [_unit_models.get(u, lambda u=u: unit_model(u)) for u in unit_ids]  # type: ignore[misc]
+    return History(index, _past_choices(person, duty_ids, unit_ids), shared)
+
+
+def _past_choices(person: Person, duty_ids: list[int], unit_ids: list[int]) -> list[PastRecord]:
+    """The person's own records filed under these duties, then those of colleagues in the units of their posts
+    (only content the person may read), newest first."""
     # content_visible is visible_to's annotation; it also leaves out withdrawn records.
     own = (
         WorkRecord.objects.visible_to(person)
@@ -136,9 +146,7 @@ def suggest_duties(
         return []
     duty_ids = sorted(duties)
     index = catalogue_index()
-    history = _history.get(
-        (person.pk, day, tuple(duty_ids)), lambda: History(index, _past_choices(person, duty_ids, day))
-    )
+    history = _history.get((person.pk, day, tuple(duty_ids)), lambda: _history_of(person, duty_ids, day, index))
     ranked: list[Ranked] = rank(index, content, [_duty_text(d) for d in duties.values()], past=history, limit=limit)
     return [Suggestion(duty=duties[r.duty.id], score=r.score, because=r.because, from_text=r.from_text) for r in ranked]
 

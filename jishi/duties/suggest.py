@@ -92,6 +92,17 @@ class NgramModel:
             self.totals[duty_id] += weight * len(grams)
         self.vocabulary = len(self.duty_freq) or 1
 
+    def compact(self) -> NgramModel:
+        """Without the n-grams filed only once in all (most of a model's size, little of its signal)."""
+        keep = {g for g, f in self.duty_freq.items() if f > 1 or any(c[g] >= 2 for c in self.counts.values() if g in c)}
+        model = NgramModel()
+        for duty_id, counts in self.counts.items():
+            model.counts[duty_id] = Counter({g: c for g, c in counts.items() if g in keep})
+            model.totals[duty_id] = self.totals[duty_id]
+        model.duty_freq = Counter({g: f for g, f in self.duty_freq.items() if g in keep})
+        model.vocabulary = len(model.duty_freq) or 1
+        return model
+
     def posterior(self, text: str, duty_ids: Sequence[int]) -> tuple[dict[int, float], bool]:
         """P(duty | text) over `duty_ids` from the n-grams seen in training, and whether any distinctive n-gram of
         two or more characters was found (the text itself said something the model knows)."""
@@ -200,7 +211,9 @@ class History:
     """What a person and their unit chose before, reduced once to per-duty word counts (so each keystroke's
     suggestion only looks up the words it has)."""
 
-    def __init__(self, index: CatalogueIndex, past: Sequence[PastRecord]) -> None:
+    def __init__(self, index: CatalogueIndex, past: Sequence[PastRecord], shared: Sequence[NgramModel] = ()) -> None:
+        # shared: the models of the person's units (records every member may read), beside their own choices.
+        self.shared = list(shared)
         self.per_duty: dict[int, Counter[str]] = defaultdict(Counter)
         self.mass: dict[int, float] = defaultdict(float)
         self.background: Counter[str] = Counter()
@@ -247,6 +260,24 @@ class History:
         return learned, prior
 
 
+def _learned_posterior(history: History, text: str, duty_ids: list[int]) -> tuple[dict[int, float], bool]:
+    """The person's own model and their units' shared models, averaged over those that know the text's n-grams
+    (own choices count double)."""
+    total: dict[int, float] = defaultdict(float)
+    weight_sum, matched = 0.0, False
+    for model, weight in [(history.model, 2.0), *((m, 1.0) for m in history.shared)]:
+        posterior, distinctive = model.posterior(text, duty_ids)
+        if not posterior:
+            continue
+        matched = matched or distinctive
+        weight_sum += weight
+        for duty_id, p in posterior.items():
+            total[duty_id] += weight * p
+    if not weight_sum:
+        return {}, False
+    return {d: p / weight_sum for d, p in total.items()}, matched
+
+
 def rank(
     index: CatalogueIndex,
     text: str,
@@ -272,7 +303,7 @@ def rank(
     if not prior:
         total = sum(history.mass[d.id] for d in duties if d.id in history.mass)
         prior = {d.id: history.mass[d.id] / total for d in duties if d.id in history.mass} if total else {}
-    posterior, learned_text = history.model.posterior(text, [d.id for d in duties])
+    posterior, learned_text = _learned_posterior(history, text, [d.id for d in duties])
     bar = MIN_SCORE * index.default_idf
     words: dict[int, tuple[float, list[str]]] = {}
     for duty in duties:

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from jishi.duties.selectors import clear_caches
@@ -14,9 +15,11 @@ from jishi.testing import Org, Visibility, write_record
 
 @pytest.fixture(autouse=True)
 def fresh_caches() -> Iterator[None]:
+    cache.clear()  # the units' learned models (locmem in tests)
     clear_caches()
     yield
     clear_caches()
+    cache.clear()
 
 
 @dataclass
