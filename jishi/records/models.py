@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from jishi.core.models import ReadableJSONEncoder
@@ -29,7 +30,28 @@ class Category(models.Model):
         ordering = ["sort_order", "id"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language: a seeded category that keeps its seeded name is translated through the
+        catalogue; one an administrator added or renamed is shown as stored."""
+        return gettext(self.name) if SEEDED_CATEGORY_NAMES.get(self.code) == self.name else self.name
+
+
+# The ten seeded categories (migrations/_categories.py) by code, marked for the catalogue.
+SEEDED_CATEGORY_NAMES = {
+    "meeting": gettext_noop("会议"),
+    "research": gettext_noop("调研"),
+    "documents": gettext_noop("办文"),
+    "service": gettext_noop("办事服务"),
+    "visitors": gettext_noop("接待来访"),
+    "inspection": gettext_noop("督查检查"),
+    "training": gettext_noop("学习培训"),
+    "official_trip": gettext_noop("外出公务"),
+    "duty_shift": gettext_noop("值班"),
+    "other": gettext_noop("其他"),
+}
 
 
 class Visibility(models.TextChoices):

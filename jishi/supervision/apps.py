@@ -2,6 +2,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jishi.core.hooks import MenuEntry, page_header, page_menu
 
@@ -32,14 +33,21 @@ SUPERVISION_PAGES = ("supervision:inbox", "supervision:overview", "supervision:u
 def menu() -> list[MenuEntry]:
     """The entries for confirmations and inquiries, and for inspectors 纪检关注, in the header (hook page.menu)."""
     return [
-        MenuEntry("supervision", _("确认与质询"), "supervision:inbox", 50, SUPERVISION_PAGES),
-        MenuEntry("flags", _("纪检关注"), "supervision:flags", 55, ("supervision:flags",), shown_to=_inspects),
+        # Menu labels of their own (context "menu"): short enough in English for the bar ("Confir…" was cut).
+        MenuEntry("supervision", pgettext_lazy("menu", "确认与质询"), "supervision:inbox", 50, SUPERVISION_PAGES),
+        MenuEntry(
+            "flags",
+            pgettext_lazy("menu", "纪检关注"),
+            "supervision:flags",
+            55,
+            ("supervision:flags",),
+            shown_to=_inspects,
+        ),
     ]
 
 
 def _inspects(user: Any) -> bool:
     """纪检关注 is in the menu of inspectors only (everyone else reaches their own flags from 确认与质询)."""
-    from jishi.org.calendar import local_today
-    from jishi.supervision.rules import is_inspector
+    from jishi.org.rules import reader_for
 
-    return is_inspector(user.pk, local_today())
+    return reader_for(user).is_inspector  # the reader's organisation, held by the worker: no query a page

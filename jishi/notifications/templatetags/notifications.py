@@ -37,3 +37,11 @@ def inbox_link_data(user: Any) -> dict[str, Any]:
     authenticated = bool(getattr(user, "is_authenticated", False))
     unread = unread_count(person=user) if authenticated else 0
     return {"authenticated": authenticated, "unread": unread, "cap": COUNT_CAP}
+
+
+@register.filter
+def in_reader_language(text: str) -> str:
+    """`{{ item.text|in_reader_language }}`: a notification's stored Chinese line in the reader's language."""
+    from jishi.notifications.texts import in_reader_language as translate
+
+    return translate(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -96,3 +97,29 @@ def test_the_instruction_form_chooses_the_owner_by_name_search(org: Org) -> None
     assert Task.objects.get().owner_person == org.colleague
     typed = client.post(url, {**base, "title": "再落实", "lookup_person": "李娜"})  # without script: a unique name
     assert typed.status_code == 302 and Task.objects.get(title="再落实").owner_person == org.colleague
+
+
+def test_english_shows_categories_notifications_and_a_short_menu_label(
+    org: Org, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.conf import settings
+
+    from jishi.records.models import Category
+    from jishi.supervision import services
+
+    record = write_record(org.author, start_time=None, end_time=None, duration_minutes=30)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.comment_create(actor=org.unit_head, record=record, text="思路清楚，下周把分工细化到人。")
+    client = login(org.author)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    category = record.category
+    page = client.get(f"/records/{record.pk}/").content.decode()
+    assert f'<span class="tag">{category.label}</span>' in page and category.label != category.name
+    inbox = client.get("/inbox/").content.decode()
+    assert "赵强 (leadership) commented on your record" in inbox and "点评了你的记实" not in inbox
+    bar = menu(inbox)
+    assert "Review" in bar and "Confirmations" not in bar
+    Category.objects.filter(pk=category.pk).update(name="专项整治")  # renamed by an administrator: kept as stored
+    assert '<span class="tag">专项整治</span>' in client.get(f"/records/{record.pk}/").content.decode()
+    chinese = login(org.author).get("/inbox/").content.decode()
+    assert "领导赵强点评了你的记实" in chinese
