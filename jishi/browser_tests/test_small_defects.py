@@ -104,3 +104,34 @@ def test_the_instruction_form_picks_its_owner_by_name(
     phone.click("button[type=submit]")
     phone.wait_for_url(lambda url: "/instruct/" not in url)
     assert Task.objects.get().owner_person == world.colleague
+
+
+def test_opening_a_notification_lands_on_the_comment_highlighted(
+    live_server: Any,
+    phone: Any,
+    world: Org,  # noqa: F811
+) -> None:
+    from jishi.supervision import services
+
+    record = write_record(
+        world.author,
+        content="组织召开预算执行分析会，梳理三个项目支出进度偏慢的原因，" + "逐项核对资金拨付和合同节点。" * 12,
+        start_time=None,
+        end_time=None,
+        duration_minutes=60,
+    )
+    comment = services.comment_create(
+        actor=world.unit_head, record=record, text="进度偏慢的项目请列出时间表，月底前报我。"
+    )
+    # comment_create notified the author (outside a transaction, the delivery ran at once)
+    log_in(phone, live_server.url, "author")
+    phone.goto(f"{live_server.url}/inbox/")
+    assert "进度偏慢的项目请列出时间表" in phone.locator(".inbox").inner_text()  # quoted
+    shot(phone, "small-defects-inbox-quote")
+    phone.click(".inbox button[name=open]")
+    phone.wait_for_url(f"**/records/{record.pk}/#comment-{comment.pk}")
+    target = phone.locator(f"#comment-{comment.pk}")
+    box = target.bounding_box()
+    assert box is not None and 0 <= box["y"] < 844 - 60, box  # scrolled into view, above the bottom bar
+    assert target.evaluate("el => getComputedStyle(el).outlineStyle") == "solid"  # highlighted (:target)
+    shot(phone, "small-defects-comment-landed")
