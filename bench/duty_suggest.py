@@ -164,6 +164,54 @@ def world(sample: int, show_misses: bool) -> None:
             print(f"    miss want {item.duty:<6} got {codes}  {item.text[:60]}")
 
 
+def human(show_misses: bool) -> None:
+    """The human-written held-out set (heldout_human.json, never training data) against the world in
+    JISHI_DATA_DIR (read only: SELECTs, no cache writes): catalogue and lexicon alone, without the lexicon, and with
+    each unit's model learned from that world's shared records."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    django.setup()
+    from jishi.duties import evaluation, training
+    from jishi.duties.selectors import _duty_text
+    from jishi.duties.suggest import CatalogueIndex, History, PastRecord, learn
+    from jishi.org.models import Duty, Unit
+    from jishi.records.models import WorkRecord
+
+    items = evaluation.load_human()
+    duties = list(Duty.objects.select_related("unit"))
+    catalogue = {d.code: _duty_text(d) for d in duties}
+    texts = [(d.title, d.description) for d in duties]
+    index = CatalogueIndex(texts)
+    bare = CatalogueIndex(texts, lexicon=())
+    histories: dict[str, History] = {}
+    for unit in Unit.objects.filter(code__in={i.unit_code for i in items}):
+        rows = list(
+            WorkRecord.objects.filter(training.SHARED, unit_id=unit.pk)
+            .order_by("-date", "-id")
+            .values_list("content", "duty_id")[: training.UNIT_EXAMPLES]
+        )
+        model = learn(rows)
+        print(f"  {unit.code:<8} learned from {len(rows)} records, reliability {model.reliability:.2f}")
+        histories[unit.code] = History(index, [PastRecord(c, d, 0.5) for c, d in rows[:200]], [model])
+    print(f"{len(items)} human-written records, {sum(i.ambiguous for i in items)} marked ambiguous")
+    print(f"{'run':<34}{'items':>6}{'top-1':>8}{'top-3':>8}{'none':>6}{'mean ms':>9}{'p95 ms':>8}")
+    runs = [
+        ("catalogue + lexicon", index, None),
+        ("catalogue, no lexicon", bare, None),
+        ("+ learned from this world", index, histories),
+    ]
+    for name, idx, hist in runs:
+        f = evaluation.evaluate_human(items, catalogue, index=idx, histories=hist)
+        print(f"{name:<34}{f.items:>6}{f.top1:>8.1%}{f.top3:>8.1%}{f.empty:>6}{f.mean_ms:>9.2f}{f.p95_ms:>8.2f}")
+        clear = [i for i in items if not i.ambiguous]
+        g = evaluation.evaluate_human(clear, catalogue, index=idx, histories=hist)
+        print(f"{'  · not ambiguous':<34}{g.items:>6}{g.top1:>8.1%}{g.top3:>8.1%}{g.empty:>6}")
+        if show_misses and hist is None and idx is index:
+            for item, codes in f.misses:
+                print(f"    miss {item.unit:<8} want {item.duty:<10} got {codes}  {item.text}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--misses", action="store_true", help="list the test items whose first suggestion is wrong")
@@ -172,8 +220,11 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=200)
     parser.add_argument("--world", action="store_true", help="second-seed measure on the JISHI_DATA_DIR world")
     parser.add_argument("--sample", type=int, default=600)
+    parser.add_argument("--human", action="store_true", help="the human-written held-out set on JISHI_DATA_DIR")
     args = parser.parse_args()
-    if args.world:
+    if args.human:
+        human(args.misses)
+    elif args.world:
         world(args.sample, args.misses)
     elif args.db:
         latency(args.people)

@@ -199,3 +199,70 @@ def evaluate_world(
         misses=misses,
     )
     return figures, skipped
+
+
+HUMAN = Path(__file__).parent / "tests" / "data" / "heldout_human.json"
+
+
+@dataclass(frozen=True)
+class HumanItem:
+    """A record of the human-written held-out set (heldout_human.md): evaluation only, never training data."""
+
+    unit_code: str
+    text: str
+    duty_code: str
+    duty_title: str
+    candidates: tuple[str, ...]
+    ambiguous: bool
+
+
+def load_human(path: Path = HUMAN) -> list[HumanItem]:
+    data: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+    return [
+        HumanItem(
+            unit_code=d["unit_code"],
+            text=d["text"],
+            duty_code=d["duty_code"],
+            duty_title=d["duty_title"],
+            candidates=tuple(d["candidates"]),
+            ambiguous=str(d.get("note", "")).startswith("ambiguous"),
+        )
+        for d in data
+    ]
+
+
+def evaluate_human(
+    items: Sequence[HumanItem],
+    catalogue: dict[str, DutyText],
+    *,
+    index: CatalogueIndex,
+    histories: dict[str, History] | None = None,
+) -> Figures:
+    """Top-1/top-3 of `rank` on the human set: candidates by code from `catalogue` (a world's duties), the history
+    of each unit (learned from that world's records) if given. A record whose duty the world lacks is a miss."""
+    histories = histories or {}
+    top1 = top3 = empty = 0
+    timings: list[float] = []
+    misses: list[tuple[Item, list[str]]] = []
+    for n, item in enumerate(items):
+        duties = [catalogue[c] for c in item.candidates if c in catalogue]
+        started = time.perf_counter()
+        ranked = rank(index, item.text, duties, past=histories.get(item.unit_code, ()))
+        timings.append((time.perf_counter() - started) * 1000)
+        codes = [r.duty.code for r in ranked]
+        top1 += bool(codes) and codes[0] == item.duty_code
+        top3 += item.duty_code in codes[:3]
+        empty += not codes
+        if not codes or codes[0] != item.duty_code:
+            misses.append((Item(n, item.unit_code, item.text, item.duty_code, "human"), codes))
+    timings.sort()
+    count = max(len(items), 1)
+    return Figures(
+        items=len(items),
+        top1=top1 / count,
+        top3=top3 / count,
+        empty=empty,
+        mean_ms=sum(timings) / count,
+        p95_ms=timings[int(0.95 * (len(timings) - 1))] if timings else 0.0,
+        misses=misses,
+    )

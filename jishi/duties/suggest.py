@@ -26,6 +26,8 @@ TEXT_WEIGHT = 1.0  # the catalogue words' score, as a share of the best candidat
 NGRAM_WEIGHT = 1.2  # the learned model's posterior (character n-grams of records filed under each duty)
 HABIT_WEIGHT = 0.25  # the share of the person's (and their unit's) records under each duty
 NGRAM_ALPHA = 0.1
+UNTESTED_RELIABILITY = 0.5  # a model too small to test on its own newest records
+MIN_TEST = 10
 MIN_SCORE = 0.55  # of the weight of a word found in one duty only: below it, a match is a stray character pair
 
 
@@ -91,6 +93,9 @@ class NgramModel:
             counts.update(dict.fromkeys(grams, weight))
             self.totals[duty_id] += weight * len(grams)
         self.vocabulary = len(self.duty_freq) or 1
+        # How far its choices beat always guessing the commonest duty, on its newest records (0 when the labels carry
+        # no signal, as in a demo world whose duties are drawn at random); see learn().
+        self.reliability = UNTESTED_RELIABILITY
 
     def compact(self) -> NgramModel:
         """Without the n-grams filed only once in all (most of a model's size, little of its signal)."""
@@ -101,6 +106,7 @@ class NgramModel:
             model.totals[duty_id] = self.totals[duty_id]
         model.duty_freq = Counter({g: f for g, f in self.duty_freq.items() if g in keep})
         model.vocabulary = len(model.duty_freq) or 1
+        model.reliability = self.reliability
         return model
 
     def posterior(self, text: str, duty_ids: Sequence[int]) -> tuple[dict[int, float], bool]:
@@ -117,8 +123,8 @@ class NgramModel:
             return {}, False
         distinctive = any(len(g) >= 2 for g in known)
         logs: dict[int, float] = {}
-        for duty_id in duty_ids:
-            counts = self.counts.get(duty_id) or Counter()
+        for duty_id in trained:  # a duty without records has no evidence either way: the text score speaks for it
+            counts = self.counts[duty_id]
             denominator = math.log(self.totals.get(duty_id, 0.0) + NGRAM_ALPHA * self.vocabulary)
             logs[duty_id] = sum(math.log(counts.get(g, 0.0) + NGRAM_ALPHA) - denominator for g in known)
         # Tempered: many n-grams of one record are not independent evidence.
@@ -137,8 +143,13 @@ class CatalogueIndex:
     """Features of every duty text in a catalogue, and how rare each feature is across it."""
 
     def __init__(
-        self, texts: Iterable[tuple[str, str]], *, segment: Callable[[str], Iterable[str]] | None = None
+        self,
+        texts: Iterable[tuple[str, str]],
+        *,
+        segment: Callable[[str], Iterable[str]] | None = None,
+        lexicon: Sequence[tuple[tuple[str, ...], str]] = LEXICON,
     ) -> None:
+        self.lexicon = lexicon  # the hand lexicon; bench/duty_suggest.py --no-lexicon measures what it adds
         # `segment` (e.g. jieba) adds a duty's own words as terms; measured, it adds nothing to bigrams and the lexicon.
         self.segment = segment
         self.docs: dict[str, dict[str, float]] = {}
@@ -146,7 +157,7 @@ class CatalogueIndex:
         for title, description in texts:
             key = _doc_key(title, description)
             if key not in self.docs:
-                self.docs[key] = self._features(base_title(title), description, self.segment)
+                self.docs[key] = self._features(base_title(title), description, self.segment, self.lexicon)
                 vocabulary.update(f[2:] for f in self.docs[key] if f.startswith("t:"))
         self.vocabulary = frozenset(vocabulary)
         self.match_terms = TermMatcher(self.vocabulary)
@@ -159,7 +170,10 @@ class CatalogueIndex:
 
     @staticmethod
     def _features(
-        title: str, description: str, segment: Callable[[str], Iterable[str]] | None = None
+        title: str,
+        description: str,
+        segment: Callable[[str], Iterable[str]] | None = None,
+        lexicon: Sequence[tuple[tuple[str, ...], str]] = LEXICON,
     ) -> dict[str, float]:
         text = f"{title}\n{description}"
         features: dict[str, float] = {}
@@ -174,7 +188,7 @@ class CatalogueIndex:
             put("t:" + word, OWN_WEIGHT)
         for token in latin_tokens(text):
             put("l:" + token, OWN_WEIGHT)
-        for keys, related in LEXICON:
+        for keys, related in lexicon:
             if any(k in text for k in keys):
                 for key in keys:
                     put("t:" + key, OWN_WEIGHT)
@@ -193,7 +207,9 @@ class CatalogueIndex:
         key = _doc_key(duty.title, duty.description)
         features = self.docs.get(key)
         if features is None:  # a duty added since the index was built: describe it, rarity as if unseen
-            features = self.docs[key] = self._features(base_title(duty.title), duty.description, self.segment)
+            features = self.docs[key] = self._features(
+                base_title(duty.title), duty.description, self.segment, self.lexicon
+            )
         return features
 
     def query(self, text: str) -> set[str]:
@@ -260,12 +276,38 @@ class History:
         return learned, prior
 
 
-def _learned_posterior(history: History, text: str, duty_ids: list[int]) -> tuple[dict[int, float], bool]:
+def learn(examples: Sequence[tuple[str, int]]) -> NgramModel:
+    """A compact model of `examples` (content, duty id), newest first, with its reliability measured on the newest
+    fifth by a model of the rest: (accuracy − share of the commonest duty) / (1 − that share), at least 0."""
+    test = examples[: min(len(examples) // 5, 300)]
+    if len(test) >= MIN_TEST:
+        trial = NgramModel((c, d, 1.0) for c, d in examples[len(test) :])
+        duty_ids = list(trial.counts)
+        shares = Counter(d for _, d in examples[len(test) :])
+        base = max(shares.values()) / sum(shares.values())
+        right = 0
+        for content, duty_id in test:
+            posterior, _ = trial.posterior(content, duty_ids)
+            right += bool(posterior) and max(posterior, key=posterior.__getitem__) == duty_id
+        reliability = max(0.0, (right / len(test) - base) / (1 - base)) if base < 1 else UNTESTED_RELIABILITY
+    else:
+        reliability = UNTESTED_RELIABILITY
+    model = NgramModel((c, d, 1.0) for c, d in examples).compact()
+    model.reliability = round(reliability, 3)
+    return model
+
+
+def _learned_posterior(history: History, text: str, duty_ids: list[int]) -> tuple[dict[int, float], bool, float]:
     """The person's own model and their units' shared models, averaged over those that know the text's n-grams
     (own choices count double)."""
     total: dict[int, float] = defaultdict(float)
     weight_sum, matched = 0.0, False
-    for model, weight in [(history.model, 2.0), *((m, 1.0) for m in history.shared)]:
+    # The person's own model is trusted as far as their units' models proved reliable (the district's habit of
+    # choosing); a model whose choices beat no guess counts for nothing.
+    trust = max((m.reliability for m in history.shared), default=UNTESTED_RELIABILITY)
+    for model, weight in [(history.model, 2.0 * trust), *((m, m.reliability) for m in history.shared)]:
+        if weight <= 0:
+            continue
         posterior, distinctive = model.posterior(text, duty_ids)
         if not posterior:
             continue
@@ -274,8 +316,10 @@ def _learned_posterior(history: History, text: str, duty_ids: list[int]) -> tupl
         for duty_id, p in posterior.items():
             total[duty_id] += weight * p
     if not weight_sum:
-        return {}, False
-    return {d: p / weight_sum for d, p in total.items()}, matched
+        return {}, False, 0.0
+    # Averaged by weight; the caller scales it by the best reliability (unreliable models move little).
+    scale = max(trust, max((m.reliability for m in history.shared), default=0.0))
+    return {d: p / weight_sum for d, p in total.items()}, matched, scale
 
 
 def rank(
@@ -303,7 +347,8 @@ def rank(
     if not prior:
         total = sum(history.mass[d.id] for d in duties if d.id in history.mass)
         prior = {d.id: history.mass[d.id] / total for d in duties if d.id in history.mass} if total else {}
-    posterior, learned_text = _learned_posterior(history, text, [d.id for d in duties])
+    posterior, learned_text, trust = _learned_posterior(history, text, [d.id for d in duties])
+    even = 1.0 / max(len(duties), 1)
     bar = MIN_SCORE * index.default_idf
     words: dict[int, tuple[float, list[str]]] = {}
     for duty in duties:
@@ -318,9 +363,12 @@ def rank(
     for duty in duties:
         from_words, because = words[duty.id]
         score = TEXT_WEIGHT * (from_words / best_words if text_matched else 0.0)
-        score += NGRAM_WEIGHT * posterior.get(duty.id, 0.0) if learned_text else 0.0
+        score += NGRAM_WEIGHT * trust * posterior.get(duty.id, 0.0) if learned_text else 0.0
         score += HABIT_WEIGHT * prior.get(duty.id, 0.0)
-        from_text = (text_matched and from_words >= bar) or (learned_text and posterior.get(duty.id, 0.0) >= 0.2)
+        # Learned evidence says something of a duty it makes at least twice as likely as an even guess.
+        from_text = (text_matched and from_words >= bar) or (
+            learned_text and trust > 0 and posterior.get(duty.id, 0.0) >= 2 * even
+        )
         ranked.append(Ranked(duty=duty, score=round(score, 3), because=because, from_text=from_text))
     ranked.sort(key=lambda r: (-r.score, r.duty.specificity, r.duty.code))
     return ranked[:limit]

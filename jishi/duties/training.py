@@ -17,13 +17,13 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 
-from jishi.duties.suggest import NgramModel
+from jishi.duties.suggest import NgramModel, learn
 from jishi.records.models import Visibility, WorkRecord
 
 log = logging.getLogger(__name__)
 
 UNIT_EXAMPLES = 3000  # the unit's newest records: enough for its jargon, a second or less to learn
-VERSION = 1
+VERSION = 2
 SHARED = Q(
     withdrawn_at__isnull=True,
     duty__isnull=False,
@@ -44,7 +44,7 @@ def train_unit(unit_id: int) -> NgramModel:
         .order_by("-date", "-id")
         .values_list("content", "duty_id")[:UNIT_EXAMPLES]
     )
-    model = NgramModel((content, duty_id, 1.0) for content, duty_id in rows).compact()
+    model = learn(list(rows))
     cache.set(_key(unit_id), model, timeout=None)
     return model
 
