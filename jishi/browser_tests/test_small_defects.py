@@ -135,3 +135,23 @@ def test_opening_a_notification_lands_on_the_comment_highlighted(
     assert box is not None and 0 <= box["y"] < 844 - 60, box  # scrolled into view, above the bottom bar
     assert target.evaluate("el => getComputedStyle(el).outlineStyle") == "solid"  # highlighted (:target)
     shot(phone, "small-defects-comment-landed")
+
+
+def test_my_unit_opens_on_the_section_and_groups_who_has_not_filed(
+    live_server: Any,
+    phone: Any,
+    world: Org,  # noqa: F811
+) -> None:
+    log_in(phone, live_server.url, "author")
+    phone.goto(f"{live_server.url}/unit/")
+    assert phone.locator("h1").inner_text().startswith("预算科")
+    phone.click(f'main a[href^="/units/{world.finance.pk}/"]')  # the department, one tap away
+    phone.wait_for_url(f"**/units/{world.finance.pk}/**")
+    phone.context.clear_cookies()
+    log_in(phone, live_server.url, "unit_head")
+    phone.goto(f"{live_server.url}/units/{world.finance.pk}/?date=2026-10-09")  # a working Friday
+    headings = phone.locator("#unfiled h3").all_inner_texts()
+    phone.locator("#unfiled").scroll_into_view_if_needed()
+    shot(phone, "small-defects-unit-unfiled")
+    assert all("人" in h for h in headings) and any("预算科" in h for h in headings), headings
+    assert phone.evaluate("document.documentElement.scrollWidth <= innerWidth + 1")
