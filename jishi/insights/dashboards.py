@@ -34,61 +34,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from jishi.insights import rules, topics
-from jishi.org.calendar import local_today, working_days
+from jishi.insights.periods import Period
+from jishi.org.calendar import working_days
 from jishi.org.models import Unit, UnitKind
 from jishi.supervision.models import Dimension
 
-MAX_DAYS = 366  # the longest period a dashboard covers
 CACHE_SECONDS = 60 * 60
-
-
-class PeriodError(ValueError):
-    """A period parameter a reader can correct (the message is Chinese, for the page and the API)."""
-
-
-@dataclass(frozen=True)
-class Period:
-    start: datetime.date
-    end: datetime.date
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def weeks(self) -> list[datetime.date]:
-        """The Mondays of the weeks the period touches (DuckDB's date_trunc('week') is Monday-based)."""
-        first = self.start - datetime.timedelta(days=self.start.weekday())
-        return [first + datetime.timedelta(weeks=n) for n in range((self.end - first).days // 7 + 1)]
-
-
-def default_period(today: datetime.date | None = None) -> Period:
-    """The last four complete weeks ending yesterday."""
-    end = (today or local_today()) - datetime.timedelta(days=1)
-    return Period(end - datetime.timedelta(days=27), end)
-
-
-def _date(value: str, name: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value.strip())
-    except ValueError:
-        message = _("%(name)s不是有效日期（格式：2026-01-31）：%(value)s")
-        raise PeriodError(message % {"name": name, "value": value[:20]}) from None
-
-
-def parse_period(params: Any, today: datetime.date | None = None) -> Period:
-    """`start` and `end` (inclusive) from a query string; either may be left out. Raises PeriodError."""
-    today = today or local_today()
-    fallback = default_period(today)
-    raw_start, raw_end = (params.get("start") or "").strip(), (params.get("end") or "").strip()
-    end = _date(raw_end, _("结束日期")) if raw_end else fallback.end
-    start = _date(raw_start, _("起始日期")) if raw_start else end - datetime.timedelta(days=27)
-    if start > end:
-        raise PeriodError(_("起始日期不能晚于结束日期。"))
-    if end > today:
-        raise PeriodError(_("结束日期不能晚于今天。"))
-    if (end - start).days + 1 > MAX_DAYS:
-        raise PeriodError(_("时间段最长 %(days)s 天。") % {"days": MAX_DAYS})
-    return Period(start, end)
 
 
 @dataclass(frozen=True)
@@ -217,6 +168,33 @@ TOPIC_SCOPE_SQL = f"""WITH {ROWMAP}
 SELECT DISTINCT u.department_id FROM units u JOIN rowmap m ON m.unit_id = u.id WHERE u.department_id IS NOT NULL
 """
 
+ACTIVE_SQL = f"""WITH {ROWMAP}
+SELECT DISTINCT m.row_id FROM records r JOIN rowmap m USING (unit_id)
+WHERE r.month BETWEEN $first_month AND $last_month AND r.date BETWEEN $start AND $end
+"""
+
+
+def _cover(rows: list[Row], people: dict[int, int], visible: dict[int, bool], active: Callable[[], set[int]]) -> None:
+    """Secondary suppression: when the rows hidden for being too small hold people or records, but together fewer
+    than the minimum, hide the smallest shown rows too (the 本级 row first among equals) until the hidden ones
+    together are people enough or none is shown. The totals count every row: they equal the subject's own row on
+    its parent's dashboard, and the totals minus the rows shown are a group of people enough."""
+    hidden = [r for r in rows if not visible[r.id]]
+    if not hidden:
+        return
+    hidden_people = sum(people.get(r.id, 0) for r in hidden)
+    if rules.big_enough(hidden_people):
+        return
+    with_work = active()
+    if not any(people.get(r.id, 0) or r.id in with_work for r in hidden):
+        return  # units with nobody and no record: nothing to give away
+    for r in sorted((r for r in rows if visible[r.id]), key=lambda r: (people.get(r.id, 0), not r.own, r.id)):
+        if rules.big_enough(hidden_people):
+            break
+        visible[r.id] = False
+        hidden_people += people.get(r.id, 0)
+
+
 _PARAM = re.compile(r"\$([a-z_]+)")
 
 
@@ -278,12 +256,13 @@ def compute(subject: Subject, period: Period, *, query: Callable[..., list[dict[
     filing = _run(query, FILING_SQL, **params)
     people = {f["row_id"]: int(f["people"]) for f in filing if f["total"]}
     visible = {r.id: rules.big_enough(people.get(r.id, 0)) for r in rows}
-    hidden_people = sum(people.get(r.id, 0) for r in rows if not visible[r.id])
-    # The totals: over every row, or over the rows shown when the hidden ones together are too few people.
-    counted = {r.id for r in rows if visible[r.id] or rules.big_enough(hidden_people)}
-    params["shown"] = sorted(counted)
-    all_people = sum(people.get(rid, 0) for rid in counted)
+    _cover(rows, people, visible, lambda: {a["row_id"] for a in _run(query, ACTIVE_SQL, **params)})
+    # The totals: over every row — the same figures as this subject's own row on its parent's dashboard, so no
+    # difference between two dashboards gives a hidden row away — or nothing when the whole group is too small.
+    all_people = sum(people.get(r.id, 0) for r in rows)
     whole_visible = rules.big_enough(all_people)
+    counted = {r.id for r in rows} if whole_visible else set()
+    params["shown"] = sorted(counted)
 
     def unit_link(row: Row, **more: Any) -> str:
         return records_link(period, unit=row.id, own=1 if row.own else None, **more)

@@ -32,7 +32,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from jishi.insights import engine, rules
+from jishi.insights import engine, periods, rules
 from jishi.org.calendar import WorkingCalendar
 
 KINDS: dict[str, Any] = {
@@ -208,39 +208,24 @@ class _World:
 
 def default_period(today: datetime.date) -> tuple[datetime.date, datetime.date]:
     """The last four complete weeks ending yesterday."""
-    end = today - datetime.timedelta(days=1)
-    return end - datetime.timedelta(days=27), end
+    period = periods.default_period(today)
+    return period.start, period.end
 
 
 def parse_filters(query: Any, today: datetime.date) -> tuple[datetime.date, datetime.date, int | None, list[str]]:
     """The period (`start`/`end`, also `date_from`/`date_to`), `unit` and `kind` of a query string, checked; a bad
     value raises ValidationError with a Chinese message keyed by the parameter (never a 500)."""
     errors: dict[str, list[str]] = {}
-    default_start, default_end = default_period(today)
-    dates: dict[str, datetime.date] = {}
-    for key, alias, label, fallback in (
-        ("start", "date_from", _("起始日期"), default_start),
-        ("end", "date_to", _("截止日期"), default_end),
-    ):
-        raw = (query.get(key) or query.get(alias) or "").strip()
-        try:
-            dates[key] = datetime.date.fromisoformat(raw) if raw else fallback
-        except ValueError:
-            errors[key] = [_("%(label)s应为 YYYY-MM-DD 格式的日期。") % {"label": label}]
-    start, end = dates.get("start", default_start), dates.get("end", default_end)
-    if not errors:
-        if not query.get("start") and not query.get("date_from") and (query.get("end") or query.get("date_to")):
-            start = end - datetime.timedelta(days=27)
-        if end > today:
-            errors["end"] = [_("截止日期不能晚于今天。")]
-        elif start > end:
-            errors["start"] = [_("起始日期须不晚于截止日期。")]
-        elif (end - start).days + 1 > thresholds()["max_days"]:
-            errors["start"] = [_("期间不能超过 %(n)d 天。") % {"n": thresholds()["max_days"]}]
+    start, end = default_period(today)
+    try:
+        period = periods.parse_period(query, today=today, max_days=thresholds()["max_days"])
+        start, end = period.start, period.end
+    except periods.PeriodError as exc:
+        errors[exc.field] = [str(exc)]
     unit_id: int | None = None
     raw_unit = (query.get("unit") or "").strip()
     if raw_unit:
-        if raw_unit.isdigit() and 0 < int(raw_unit) < 2**53:
+        if raw_unit.isascii() and raw_unit.isdigit() and 0 < int(raw_unit) < 2**53:  # "²" is a digit to isdigit
             unit_id = int(raw_unit)
         else:
             errors["unit"] = [_("单位应为单位编号（正整数）。")]

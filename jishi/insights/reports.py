@@ -34,11 +34,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jishi.core.http import period_param
 from jishi.core.tables import xlsx_row
-from jishi.insights import engine, figures, rules, store
+from jishi.insights import engine, figures, periods, rules, store
 from jishi.insights.models import CostRate
-from jishi.org.calendar import local_today, working_days
+from jishi.org.calendar import working_days
 from jishi.org.models import Rank
 
 # A figure behind fewer people or working days than this is stated with "样本少，仅供参考".
@@ -46,7 +45,6 @@ SMALL_SAMPLE_PEOPLE = 10
 SMALL_SAMPLE_DAYS = 10
 # Periods longer than this are refused (a report reads every month's partitions in it).
 MAX_PERIOD_DAYS = 3 * 366
-DEFAULT_WEEKS = 4
 
 # Default cost per hour by rank (元/小时), used for a rank without a configured CostRate and said so on the page.
 # Rough full cost of an hour (pay, social insurance and office overhead over ~2,000 working hours a year) in a
@@ -192,41 +190,18 @@ class Query:
 
 def default_period(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
     """The last four complete weeks ending yesterday."""
-    end = (today or local_today()) - datetime.timedelta(days=1)
-    return end - datetime.timedelta(days=7 * DEFAULT_WEEKS - 1), end
+    period = periods.default_period(today)
+    return period.start, period.end
 
 
 def parse_period(query: QueryDict, *, today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
-    """`start` and `end` (YYYY-MM-DD, inclusive; `date_from`/`date_to` work too); bad values raise ReportError."""
-    today = today or local_today()
-    default_start, default_end = default_period(today)
-    parsed: list[datetime.date | None] = []
-    for name in ("date_from", "date_to"):
-        raw = (period_param(query, name) or "").strip()
-        try:
-            parsed.append(datetime.date.fromisoformat(raw) if raw else None)
-        except ValueError:
-            raise ReportError(
-                _("日期“%(value)s”无法识别，请按 YYYY-MM-DD 填写，如 %(example)s。")
-                % {"value": raw[:20], "example": today.isoformat()}
-            ) from None
-    start, end = parsed
-    if start is None and end is None:
-        return default_start, default_end
-    if end is None:
-        end = max(start or today, min(today, (start or today) + datetime.timedelta(days=7 * DEFAULT_WEEKS - 1)))
-    if start is None:
-        start = end - datetime.timedelta(days=7 * DEFAULT_WEEKS - 1)
-    if end < start:
-        raise ReportError(
-            _("结束日期（%(end)s）不能早于开始日期（%(start)s）。")
-            % {"end": end.isoformat(), "start": start.isoformat()}
-        )
-    if (end - start).days > MAX_PERIOD_DAYS:
-        raise ReportError(_("统计期间最长三年，请缩短期间。"))
-    if start > today:  # nothing has happened then: every duty would look idle and every unit empty
-        raise ReportError(_("开始日期（%(start)s）晚于今天，还没有数据。") % {"start": start.isoformat()})
-    return start, end
+    """`start` and `end` (YYYY-MM-DD, inclusive; `date_from`/`date_to` work too): insights.periods' rules, with up
+    to three years; bad values raise ReportError."""
+    try:
+        period = periods.parse_period(query, today=today, max_days=MAX_PERIOD_DAYS)
+    except periods.PeriodError as exc:
+        raise ReportError(str(exc)) from None
+    return period.start, period.end
 
 
 def unit_label(units: dict[int, dict[str, Any]], unit_id: int | None) -> str:

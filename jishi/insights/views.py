@@ -21,7 +21,8 @@ from django.utils.translation import gettext_lazy
 from jishi.core.hooks import MenuEntry
 from jishi.core.http import int_or_none
 from jishi.insights import dashboards, rules
-from jishi.insights.dashboards import PeriodError, Subject
+from jishi.insights.dashboards import Subject
+from jishi.insights.periods import PeriodError, default_period, parse_period
 from jishi.org.http import AuthedRequest
 from jishi.org.models import Unit
 from jishi.org.rules import reader_for
@@ -51,9 +52,9 @@ def unit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def _dashboard(request: AuthedRequest, subject: Subject) -> HttpResponse:
     try:
-        period = dashboards.parse_period(request.GET)
+        period = parse_period(request.GET)
     except PeriodError as exc:
-        context = {"subject": subject, "error": str(exc), "period": dashboards.default_period(), "params": request.GET}
+        context = {"subject": subject, "error": str(exc), "period": default_period(), "params": request.GET}
         return render(request, "insights/dashboard.html", context, status=400)
     figs = dashboards.figures(subject, period)
     overview_unit = subject.unit if subject.kind == "unit" else None
@@ -218,7 +219,7 @@ def records(request: AuthedRequest) -> HttpResponse:
         raise Http404
     params = request.GET
     try:
-        period = dashboards.parse_period(params)
+        period = parse_period(params)
     except PeriodError as exc:
         return _bad(request, str(exc))
     raw_units = [part.strip() for part in (params.get("unit") or "").split(",") if part.strip()]
@@ -303,7 +304,7 @@ def api_dashboard(request: HttpRequest) -> HttpResponse:
     if subject is None:
         return JsonResponse({"detail": _("未找到。")}, status=404)
     try:
-        period = dashboards.parse_period(request.GET)
+        period = parse_period(request.GET)
     except PeriodError as exc:
         return JsonResponse({"detail": str(exc)}, status=422)
     return JsonResponse(dashboards.figures(subject, period), json_dumps_params={"ensure_ascii": False})

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from jishi.insights import dashboards
+from jishi.insights import dashboards, periods
 from jishi.insights.dashboards import Period, Subject
 from jishi.org.models import Absence, AbsenceKind, CalendarOverride, UnitKind
 from jishi.records.models import Visibility
@@ -88,11 +88,13 @@ def test_filing_rate_counts_owed_days_from_the_calendar_without_the_holiday_and_
     assert (budget["owed"], budget["filed"], budget["rate"], budget["people"]) == (25, 19, 76.0, 3)
     assert [w["rate"] for w in budget["weeks"]] == [100.0, 60.0]
     assert budget["weeks"][1]["link"].endswith(f"start=2026-11-09&end=2026-11-13&unit={world.budget.pk}")
-    # 财政局's own leaders owe their days and filed none; 国库科 has one person: fewer than the minimum, no numbers.
-    own = row(figs["filing"]["rows"], world.finance.pk)
-    assert own["name"].endswith("（本级）") and own["rate"] == 0.0 and own["owed"] == 27
+    # 国库科 has one person: fewer than the minimum, no numbers; and 财政局's own leaders (who owe their days and filed
+    # none) are withheld with it, else the totals minus 预算科 would give 国库科's figures.
     treasury = row(figs["filing"]["rows"], world.treasury.pk)
     assert treasury["hidden"] and "rate" not in treasury and "owed" not in treasury
+    own = row(figs["filing"]["rows"], world.finance.pk)
+    assert own["name"].endswith("（本级）") and own["hidden"] and "owed" not in own
+    assert figs["filing"]["owed"] > 27 + 25  # the totals count everyone: 本级 27, 预算科 25 and 国库科's days
 
 
 def test_hours_by_category_over_time_and_per_head(world: Org) -> None:
@@ -201,12 +203,12 @@ def test_a_repeat_is_served_from_the_cache_until_the_store_changes(world: Org, m
     ],
 )
 def test_bad_periods_are_refused_in_chinese(params: dict[str, str], message: str) -> None:
-    with pytest.raises(dashboards.PeriodError, match=message):
-        dashboards.parse_period(params, today=datetime.date(2026, 12, 6))
+    with pytest.raises(periods.PeriodError, match=message):
+        periods.parse_period(params, today=datetime.date(2026, 12, 6))
 
 
 def test_the_default_period_is_the_last_four_complete_weeks_ending_yesterday() -> None:
-    period = dashboards.parse_period({}, today=datetime.date(2026, 12, 6))
+    period = periods.parse_period({}, today=datetime.date(2026, 12, 6))
     assert (period.start, period.end) == (datetime.date(2026, 11, 8), datetime.date(2026, 12, 5))
 
 
@@ -216,6 +218,14 @@ def test_totals_leave_out_a_hidden_row_so_no_difference_gives_it_away(world: Org
     rebuild()
     figs = dashboards.figures(finance(world), PERIOD)
     assert row(figs["filing"]["rows"], world.treasury.pk)["hidden"]
-    assert figs["people"] == 6 and figs["filing"]["owed"] == 27 + 25
-    assert sum(v["records"] for v in figs["volume"]) == 21  # 预算科's; not 王芳's
-    assert sum(c["hours"] for c in figs["categories"]) == 41.0
+    # 王芳 alone is too few: a second row is withheld with 国库科, so the rows hidden together are 4 people, and the
+    # totals count everyone — the same figures as 财政局's row on the jurisdiction's dashboard. (Totals without
+    # 国库科 here, beside 财政局's whole row there, gave 王芳's hours by subtraction.)
+    shown = [r for r in figs["workload"] if not r["hidden"]]
+    assert len(shown) == 1 and shown[0]["people"] == 3
+    whole = Subject("all", world.root.name, world.root, ())
+    top = row(dashboards.figures(whole, PERIOD)["workload"], world.finance.pk)
+    assert figs["people"] == top["people"] == 7
+    assert sum(v["records"] for v in figs["volume"]) == top["records"] == 22
+    assert round(sum(v["hours"] for v in figs["volume"]), 1) == top["hours"]
+    assert figs["filing"]["owed"] == row(dashboards.figures(whole, PERIOD)["filing"]["rows"], world.finance.pk)["owed"]

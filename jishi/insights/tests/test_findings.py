@@ -109,8 +109,8 @@ def test_group_findings_need_a_group_of_min_group_people_and_person_findings_do_
     [
         ("start=2025-02-30", "start", "日期"),
         ("end=yesterday", "end", "日期"),
-        ("start=2025-03-28&end=2025-03-03", "start", "不晚于"),
-        ("start=2023-01-01&end=2025-03-28", "start", "不能超过"),
+        ("start=2025-03-28&end=2025-03-03", "start", "不能晚于结束日期"),
+        ("start=2023-01-01&end=2025-03-28", "start", "最长"),
         ("end=2999-01-01", "end", "今天"),
         ("unit=abc", "unit", "单位"),
         ("unit=-3", "unit", "单位"),
