@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from jishi.core.http import date_or_none
+from jishi.core.http import date_or_none, ids
 from jishi.org.calendar import local_today
 from jishi.org.http import AuthedRequest
 from jishi.org.models import Person, Unit
@@ -131,7 +131,7 @@ def day_entry(request: AuthedRequest) -> HttpResponse:
     if source is not None and not (day - datetime.timedelta(days=400) <= source < day):
         source = None  # only an earlier day can be repeated; a wrong one shows the empty day mode
     if source is not None:
-        chosen = {int(v) for v in params.getlist("record") if v.isdigit()} if request.method == "POST" else None
+        chosen = set(ids(params.getlist("record"))) if request.method == "POST" else None
         items = items_from_day(author=author, source=source, day=day, only=chosen)
     else:
         items = items_from_lines(author=author, text=text, day=day) if text.strip() else []

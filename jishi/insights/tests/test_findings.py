@@ -114,6 +114,7 @@ def test_group_findings_need_a_group_of_min_group_people_and_person_findings_do_
         ("end=2999-01-01", "end", "今天"),
         ("unit=abc", "unit", "单位"),
         ("unit=-3", "unit", "单位"),
+        ("unit=%C2%B2", "unit", "单位"),  # "²": a digit to str.isdigit, not to int() — it was a 500
         ("kind=nonsense", "kind", "发现类型"),
         ("kind=silo,%00%27", "kind", "发现类型"),
     ],

@@ -188,6 +188,15 @@ def test_bad_input_to_the_day_mode_is_never_a_server_error(org: Org, params: dic
     assert client.get("/day/", {k: v for k, v in params.items() if k != "record"}).status_code == 200
 
 
+@pytest.mark.parametrize("record", ["²", "9" * 30, "-1"])
+def test_a_wrong_record_id_in_a_repeated_day_is_never_a_server_error(org: Org, record: str) -> None:
+    source = timezone.localdate() - datetime.timedelta(days=1)
+    record_create(author=org.author, data=record_input(date=source), now=at(source, datetime.time(20)))
+    response = login(org.author).post("/day/", {"from": source.isoformat(), "record": [record], "action": "save_all"})
+    assert response.status_code == 200  # "²" is a digit to str.isdigit but not to int(): it was a 500
+    assert WorkRecord.objects.count() == 1
+
+
 def test_another_persons_day_cannot_be_repeated(org: Org) -> None:
     source = timezone.localdate() - datetime.timedelta(days=1)
     other = record_create(author=org.colleague, data=record_input(date=source), now=at(source, datetime.time(20)))
