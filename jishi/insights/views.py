@@ -253,7 +253,10 @@ def records(request: AuthedRequest) -> HttpResponse:
             everything = everything.filter(category_id=category_id)
         if duty_id:
             everything = everything.filter(duty_id=duty_id)
-        hidden = max(0, everything.count() - visible)
+        # A count about fewer authors than the minimum would say what one or two people wrote out of sight (e.g. a
+        # one-day drill-down of a unit where one person filed a 仅上级 record): no number then, as in the figures.
+        if rules.big_enough(everything.values("author_id").distinct().count()):
+            hidden = max(0, everything.count() - visible)
     query = {k: v for k, v in params.items() if k != "cursor"}
     if request.htmx:  # the list's "更多": the next page alone (records' Jinja2 list template)
         return render(request, "records/_record_page.html", {"page": page, "query": query}, using="jinja2")

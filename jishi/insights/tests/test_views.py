@@ -143,12 +143,18 @@ def test_the_drill_down_lists_only_visible_records_and_says_how_many_it_hides(wo
     )
     client = client_for(world.district_deputy)
     day = YESTERDAY.isoformat()
-    response = client.get(f"/insights/records/?unit={world.civil.pk}&start={day}&end={day}")
+    url = f"/insights/records/?unit={world.civil.pk}&start={day}&end={day}"
+    response = client.get(url)
     text = response.content.decode()
     assert response.status_code == 200
     assert "走访困难群众" in text and "核查低保对象" not in text
-    assert response.context["visible"] == 1 and response.context["hidden"] == 1
-    assert "另有 1 条计入了看板数字，但按可见范围不向你显示" in text
+    # One author that day: a count of what she does not see would tell that this person filed a 仅上级 record.
+    assert response.context["visible"] == 1 and response.context["hidden"] is None
+    assert "不向你显示" not in text
+    write_record(world.civil_head, date=YESTERDAY)  # 民政局 局长, a second author that day
+    response = client.get(url)
+    assert response.context["visible"] == 2 and response.context["hidden"] == 1  # two authors: the count is shown
+    assert "另有 1 条计入了看板数字，但按可见范围不向你显示" in response.content.decode()
     # Their superior sees both, and nothing is hidden from them.
     head = client_for(world.civil_head).get(f"/insights/records/?unit={world.civil.pk}&start={day}&end={day}")
     assert "核查低保对象" in head.content.decode() and head.context["hidden"] == 0
