@@ -340,6 +340,23 @@ def workload(q: Query) -> dict[tuple[str, int], Load]:
     return loads
 
 
+def _withheld_ranks(found: dict[str, dict[str, Any]]) -> tuple[set[str], bool]:
+    """The ranks of a category's row to withhold: those of fewer people than the minimum and — when those together
+    are still too few — the smallest shown ones too, so the row's total minus the ranks shown never gives a small
+    group's hours (one 局长's time by category). Also whether the withheld ones together are people enough (else
+    the total is withheld as well)."""
+    withheld = {rank for rank, row in found.items() if not rules.big_enough(row["people"])}
+    hidden = sum(found[rank]["people"] for rank in withheld)
+    if not withheld:
+        return withheld, True
+    for rank in sorted((r for r in found if r not in withheld), key=lambda r: (found[r]["people"], r)):
+        if rules.big_enough(hidden):
+            break
+        withheld.add(rank)
+        hidden += found[rank]["people"]
+    return withheld, rules.big_enough(hidden)
+
+
 def staffing(q: Query) -> Report:
     loads = workload(q)
     columns = [
@@ -722,16 +739,17 @@ def resources(q: Query) -> Report:
     rows = []
     for category_id in sorted(by_category, key=lambda c: -category_people[c]["minutes"]):
         cells = [Cell(categories.get(category_id, {}).get("name", "—"))]
+        withheld, covered = _withheld_ranks(by_category[category_id])
         for rank in ranks:
             found = by_category[category_id].get(rank)
             if found is None:
                 cells.append(Cell(0))
-            elif not rules.big_enough(found["people"]):
+            elif rank in withheld:
                 cells.append(HIDDEN)
             else:
                 cells.append(Cell(round(found["minutes"] / 60, 1)))
         total = category_people[category_id]
-        if rules.big_enough(total["people"]):
+        if rules.big_enough(total["people"]) and covered:
             cells += [
                 Cell(round(total["minutes"] / 60, 1), href=q.link(unit=q.unit_id, category=category_id)),
                 Cell(round(total["cost"] or 0)),

@@ -349,3 +349,16 @@ def test_the_reports_speak_english_with_the_english_interface(world: World) -> N
         assert row_of(table(report, "section"), "区财政局 · 国库科")["People"] == "withheld"
         assert reports.withheld_text() == "fewer than 3 people, not shown"
     assert build("staffing", world.org.secretary).title == "人员编制"  # a report is kept per language
+
+
+def test_a_rank_too_small_to_show_cannot_be_had_from_the_category_total(world: World) -> None:
+    head = world.org.unit_head  # the 局长, alone in the rank 正处: two hours of meetings
+    Position.objects.filter(pk=head.assignments.get().position_id).update(rank=Rank.DIVISION_PRINCIPAL)
+    work(head, WORKING_DAYS[1], 14, 16)
+    store.rebuild()
+    reports._kept.clear()
+    row = table(build("resources", world.org.secretary), "category_rank").rows[0]
+    ranks = row[1:-2]
+    # 科员's 669 hours beside the total 671 gave the 局长's two hours: 科员 is withheld with the 局长's cell.
+    assert len(ranks) == 2 and all(cell.withheld for cell in ranks)
+    assert row[-2].value == 671.0
