@@ -57,7 +57,7 @@ def unit_model(unit_id: int) -> NgramModel:
 
 def train_all() -> int:
     """Relearn every unit that has shared records under a duty; returns how many."""
-    unit_ids = WorkRecord.objects.filter(SHARED).values_list("unit_id", flat=True).distinct()
+    unit_ids = WorkRecord.objects.filter(SHARED).order_by().values_list("unit_id", flat=True).distinct()
     count = 0
     for unit_id in unit_ids:
         train_unit(unit_id)
