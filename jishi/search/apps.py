@@ -11,9 +11,10 @@ class SearchConfig(AppConfig):
 
     def ready(self) -> None:
         from jishi.records.hooks import record_written, records_bulk_written, records_text_condition
-        from jishi.search.selectors import search_q
+        from jishi.search.selectors import rank_window, search_q
         from jishi.search.services import index_new_records, index_record
 
+        rank_window()  # a bad JISHI_SEARCH_RANK_WINDOW stops the start (ImproperlyConfigured), not a search
         record_written.register(index_record)  # in the write's transaction: record and entry commit together
         records_bulk_written.register(index_new_records)
         records_text_condition.register(search_q)  # the records list's `q` goes through the same index and rule

@@ -12,8 +12,10 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db.models import Exists, Max, Min, OuterRef, Q
+from django.utils.translation import gettext as _
 
 from jishi.org.rules import reader_for
 from jishi.records.fields import content_of
@@ -42,7 +44,22 @@ RECENT = 5_000
 LIST_WALK_SHARE = 0.025
 FIRST_WINDOW_DAYS = 1
 SNIPPET_CHARS = 80
-MAX_PAGE = RANK_LIMIT // PAGE_SIZE
+# Relevance ranks the newest matches only: at most this many (settings.JISHI_SEARCH_RANK_WINDOW), newest by id; the
+# page says so when there were more. bm25 then reads the window's matches, not all of them (measured in
+# bench/RESULTS.md: at 10x, 0.1 % words p95 114-122 ms with 2,000; 5,000 was slower than ranking every match).
+RANK_WINDOW_DEFAULT = 2_000
+
+
+def rank_window() -> int:
+    """settings.JISHI_SEARCH_RANK_WINDOW, checked (SearchConfig.ready() calls this at start-up)."""
+    value = getattr(settings, "JISHI_SEARCH_RANK_WINDOW", RANK_WINDOW_DEFAULT)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= RANK_LIMIT:
+        raise ImproperlyConfigured(
+            f"JISHI_SEARCH_RANK_WINDOW must be a whole number from 1 to {RANK_LIMIT} "
+            f"(how many of the newest matches relevance ranks), not {value!r}."
+        )
+    return value
+
 
 Order = Literal["relevance", "newest"]
 FIELD_LABELS = {
@@ -256,7 +273,7 @@ def search_records(
 ) -> SearchResults:
     """Search what `user` may see. A query that cannot be searched is a ValidationError on `q` (in Chinese).
 
-    Relevance pages are numbered (LIMIT/OFFSET over at most RANK_LIMIT matches); newest-first pages use the
+    Relevance pages are numbered (LIMIT/OFFSET over the newest rank_window() matches); newest-first pages use the
     list's (date, id) cursor. Neither counts the whole result.
     """
     try:
@@ -274,9 +291,25 @@ def search_records(
             f"包含这些词的记实超过 {RANK_LIMIT:,} 条，已按时间从新到旧排列；加上更多词语或筛选条件后可按相关度排序。"
         )
     if order == "relevance":
-        page = min(max(page, 1), MAX_PAGE)
-        ranked = base.filter(match_q(user=user, query=query)).annotate(relevance=Relevance(query))
-        ordered = ranked.order_by("relevance", "-date", "-id")
+        window = rank_window()
+        last_page = max(1, window // size)
+        page = min(max(page, 1), last_page)
+        ranked = base.filter(match_q(user=user, query=query))
+        if estimate > window:
+            # More matches than the window (regardless of reader): rank only the reader's newest `window` matches,
+            # newest by id (the order records were written in). The id of the next older one is read through the
+            # same rule and filters (the index's matches, joined and sorted by id: no bm25, no snippets), and the
+            # index is then asked only about the ids above it (FTS5 seeks by rowid).
+            # The newest-first shapes (_newest_ids) were measured for this and are not cheap at a window's size:
+            # widening date windows read a year's (date, id) index entries for a 0.1 % word (2.3 s at 10x).
+            older = ranked.order_by("-id").values_list("id", flat=True)[window : window + 1]
+            cut = next(iter(older), None)
+            if cut is not None:
+                ranked = ranked.filter(id__gt=cut, search_entry__pk__gt=cut)
+                notice = _("按相关度排列最近 %(count)s 条匹配记实；更早的请按时间排序或限定日期。") % {
+                    "count": f"{window:,}"
+                }
+        ordered = ranked.annotate(relevance=Relevance(query)).order_by("relevance", "-date", "-id")
         offset = (page - 1) * size
         # The page's ids first, on the record and index tables alone; then the rows with their relations.
         ids = list(ordered.values_list("id", flat=True)[offset : offset + size + 1])
@@ -289,7 +322,7 @@ def search_records(
             hits=[Hit(r, snippets_for(r, query)) for r in records],
             order="relevance",
             page=page,
-            next_page=page + 1 if more and page < MAX_PAGE else None,
+            next_page=page + 1 if more and page < last_page else None,
             notice=notice,
             filters=filters,
         )
