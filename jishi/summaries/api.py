@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from jishi.core.schemas import answers
+from jishi.core.schemas import Id, answers
 from jishi.summaries.models import Kind, Summary, SummaryVersion
 from jishi.summaries.selectors import own_summaries, people_summaries, summary_detail
 from jishi.summaries.services import summary_draft, summary_submit
@@ -32,7 +32,7 @@ class SummaryOut(Schema):
     submitted_at: datetime.datetime
 
 
-class VersionOut(Schema):
+class SummaryVersionOut(Schema):
     number: int
     body: str
     plan: str
@@ -40,7 +40,7 @@ class VersionOut(Schema):
 
 
 class SummaryDetailOut(SummaryOut):
-    versions: list[VersionOut] = Field(description="最新版本在前")
+    versions: list[SummaryVersionOut] = Field(description="最新版本在前")
 
 
 class SummaryListOut(Schema):
@@ -79,7 +79,9 @@ def _out(summary: Summary) -> SummaryOut:
 def _detail(summary: Summary, versions: list[SummaryVersion]) -> SummaryDetailOut:
     return SummaryDetailOut(
         **_out(summary).dict(),
-        versions=[VersionOut(number=v.number, body=v.body, plan=v.plan, submitted_at=v.submitted_at) for v in versions],
+        versions=[
+            SummaryVersionOut(number=v.number, body=v.body, plan=v.plan, submitted_at=v.submitted_at) for v in versions
+        ],
     )
 
 
@@ -116,7 +118,7 @@ def submit(request: HttpRequest, payload: SubmitIn) -> Status[SummaryDetailOut]:
     return Status(201, _detail(summary, versions))
 
 
-@router.get("/{int:summary_id}", response=answers(SummaryDetailOut, 404), summary="一份报告及其历史版本")
-def get_summary(request: HttpRequest, summary_id: int) -> SummaryDetailOut:
+@router.get("/{summary_id}", response=answers(SummaryDetailOut, 404), summary="一份报告及其历史版本")
+def get_summary(request: HttpRequest, summary_id: Id) -> SummaryDetailOut:
     summary, versions = summary_detail(user=request.user, pk=summary_id)
     return _detail(summary, versions)

@@ -101,7 +101,7 @@ def test_english_readers_get_the_english_menu(org: Org) -> None:
         html.unescape(label)
         for label in re.findall(r'<a href="[^"]+"(?: aria-current="page")?>([^<]+)</a>', nav_of(header))
     ]
-    assert nav == ["Today", "My records", "My unit", "Feed", "Confirmations & inquiries", "Search", "Tasks", "Reports", "Units"]
+    assert nav == ["Today", "My records", "My unit", "Feed", "Review", "Search", "Tasks", "Reports", "Units"]
     assert menu_labels(header) == ["My page", "API tokens", "Supervision overview", "Administration", "Import"]
     assert '<button class="link">Log out</button>' in header and ">Notifications</a>" in header
     assert '<button name="language" value="zh-hans" class="link">简体中文</button>' in header

@@ -13,6 +13,8 @@ from django.urls import reverse
 
 from jishi.core.checks import hooks_answered
 from jishi.core.hooks import Hook, MenuEntry, audit_written, declared, hook, page_header, page_menu
+from jishi.duties.training import record_filed as duty_model_retrain
+from jishi.insights import refresh as insights_refresh
 from jishi.integrity.services import import_seal, link
 from jishi.notifications.services import record_filed
 from jishi.notifications.templatetags.notifications import header_inbox_link
@@ -84,9 +86,10 @@ def test_the_apps_register_their_listeners_from_ready() -> None:
     """What record_create, imports, the audit and the record page used to call directly, they now reach this way."""
     assert link in audit_written.listeners
     assert index_record in record_written.listeners
-    assert record_created.listeners == [record_filed, record_created_ask]  # the reminder first, as before
+    # the reminder first, as before; the duty suggester's retraining beside it; supervision's questions last
+    assert record_created.listeners == [record_filed, duty_model_retrain, record_created_ask]
     assert index_new_records in records_bulk_written.listeners
-    assert records_imported.listeners == [import_seal]
+    assert records_imported.listeners == [import_seal, insights_refresh.records_imported]
     assert records_text_condition.listeners == [search_q]  # exactly one provider of the list filter `q`
     assert view_log in record_opened.listeners
     assert set(page_header.listeners) == {header_inbox_link, header_overview}  # the header's links to higher apps
