@@ -105,6 +105,32 @@ def test_a_write_asks_the_worker_for_a_refresh_after_its_commit(
     assert engine.as_of() is not None
 
 
+def test_writes_while_a_refresh_waits_ask_for_no_second_one(
+    org: Org, settings: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from types import SimpleNamespace
+
+    from django.core.cache import cache
+
+    settings.JISHI_INSIGHTS_REFRESH_ON_WRITE = True
+    cache.delete(refresh.PENDING_KEY)
+    task = refresh.refresh_store
+    asked: list[dict[str, Any]] = []
+    monkeypatch.setattr(refresh, "refresh_store", SimpleNamespace(enqueue=lambda **kwargs: asked.append(kwargs)))
+    with django_capture_on_commit_callbacks(execute=True):
+        write_record(org.author, content=CONTENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        write_record(org.colleague, content=CONTENT)
+    assert len(asked) == 1  # the second write's month waits for the refresh already asked for
+    assert dirty()
+    task.call(**asked[0])  # the worker begins it: the next write asks again
+    assert not dirty()
+    with django_capture_on_commit_callbacks(execute=True):
+        write_record(org.author, content=CONTENT + "（续）", date=datetime.date(2026, 10, 12))
+    assert len(asked) == 2
+    cache.delete(refresh.PENDING_KEY)
+
+
 def test_the_command(org: Org, capsys: Any) -> None:
     from django.core.management import call_command
     from django.core.management.base import CommandError
