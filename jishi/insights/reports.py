@@ -357,8 +357,35 @@ def _withheld_ranks(found: dict[str, dict[str, Any]]) -> tuple[set[str], bool]:
     return withheld, rules.big_enough(hidden)
 
 
+def covered_sections(sections: dict[int, list[int]], loads: dict[tuple[str, int], Load]) -> set[int]:
+    """Secondary suppression, as the dashboards do it (dashboards._cover): a department's row counts everyone in it,
+    its sections' rows count theirs, so the department's hours minus its shown sections' are the hours of the rest —
+    its own leaders (本级) and its hidden sections. Where the rest are fewer people than the minimum group, withhold
+    the smallest shown sections too, until the rest are people enough. `sections`: department id -> section ids."""
+    withheld: set[int] = set()
+    for department, members in sections.items():
+        whole = loads.get(("department", department))
+        if whole is None:
+            continue
+        shown = [pk for pk in members if rules.big_enough(loads.get(("unit", pk), Load()).people)]
+        rest = whole.people - sum(loads[("unit", pk)].people for pk in shown)
+        if rest <= 0:
+            continue  # everyone is in a shown section: the difference is no one's
+        for pk in sorted(shown, key=lambda pk: (loads[("unit", pk)].people, pk)):
+            if rules.big_enough(rest):
+                break
+            withheld.add(pk)
+            rest += loads[("unit", pk)].people
+    return withheld
+
+
 def staffing(q: Query) -> Report:
     loads = workload(q)
+    sections: dict[int, list[int]] = defaultdict(list)
+    for unit in q.units.values():
+        if unit["peer_group"] == "section" and unit["department_id"] is not None:
+            sections[unit["department_id"]].append(unit["id"])
+    withheld = covered_sections(sections, loads)
     columns = [
         Column(_("单位")),
         Column(_("人数"), numeric=True),
@@ -397,7 +424,7 @@ def staffing(q: Query) -> Report:
             if not load.people and not load.minutes:
                 continue  # no one owes records there (a unit without staff): nothing to compare
             name = Cell(q.name(unit["id"]))
-            if not rules.big_enough(load.people):
+            if not rules.big_enough(load.people) or unit["id"] in withheld:
                 rows.append([name] + [HIDDEN] * (len(columns) - 1))
                 continue
             value = load.per_head or 0.0

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.http import QueryDict
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -362,3 +362,44 @@ def test_a_rank_too_small_to_show_cannot_be_had_from_the_category_total(world: W
     # 科员's 669 hours beside the total 671 gave the 局长's two hours: 科员 is withheld with the 局长's cell.
     assert len(ranks) == 2 and all(cell.withheld for cell in ranks)
     assert row[-2].value == 671.0
+
+
+def test_a_department_minus_its_shown_sections_never_gives_a_small_group() -> None:
+    """财政局 of 8 filers: 本级 2 leaders, sections of 3 and 3 people (minimum group 3). Showing both sections would
+    let the department's hours minus theirs give the two leaders' hours: the smaller section is withheld too."""
+    loads = {
+        ("department", 1): reports.Load(people=8, days=10, exact_per_head=2.0),
+        ("unit", 11): reports.Load(people=3, days=10, exact_per_head=1.0),
+        ("unit", 12): reports.Load(people=3, days=10, exact_per_head=3.0),
+        ("department", 2): reports.Load(people=9, days=10, exact_per_head=2.0),
+        ("unit", 21): reports.Load(people=3, days=10, exact_per_head=1.0),
+        ("unit", 22): reports.Load(people=3, days=10, exact_per_head=3.0),
+    }
+    with override_settings(JISHI_MIN_GROUP_SIZE=3):
+        assert reports.covered_sections({1: [11, 12], 2: [21, 22]}, loads) == {11}  # 2: the rest are 3 people
+        loads[("department", 1)] = reports.Load(people=6, days=10, exact_per_head=2.0)
+        assert reports.covered_sections({1: [11, 12]}, loads) == set()  # everyone is in a shown section
+
+
+def test_the_staffing_report_withholds_a_section_that_would_give_away_the_leaders(world: World, settings: Any) -> None:
+    # 财政局: 本级 3 (head, two deputies), 预算科 3, 国库科 1 + 6 new = 7.
+    for person in staff(world.org.treasury, 6, "tr"):
+        for day in WORKING_DAYS:
+            work(person, day, 9, 12)
+    store.rebuild()
+    reports._kept.clear()
+    settings.JISHI_MIN_GROUP_SIZE = 4
+    report = build("staffing", world.org.secretary)
+    finance = row_of(table(report, "bureau"), "区财政局")
+    assert finance["人数"] == 13  # 本级 3, 预算科 3, 国库科 7
+    sections = table(report, "section")
+    # 预算科 (3) is too small; 国库科 (7) alone shown would leave 13 - 7 = 6 = 本级 3 + 预算科 3: people enough.
+    assert set(list(row_of(sections, "区财政局 · 预算科").values())[1:]) == {"withheld"}
+    assert row_of(sections, "区财政局 · 国库科")["人数"] == 7
+    settings.JISHI_MIN_GROUP_SIZE = 7
+    reports._kept.clear()
+    report = build("staffing", world.org.secretary)
+    sections = table(report, "section")
+    # Now 国库科 (7) is the only section big enough; 13 - 7 = 6 people would be 本级 and 预算科 together, fewer than
+    # the minimum of 7: 国库科 is withheld too, and no section row can be subtracted from the department's.
+    assert set(list(row_of(sections, "区财政局 · 国库科").values())[1:]) == {"withheld"}
