@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from jishi.duties.suggest import CatalogueIndex, DutyText, History, NgramModel, PastRecord, Ranked, rank
 from jishi.duties.training import unit_model
@@ -171,15 +172,23 @@ def parse_period(
         try:
             parsed[name] = datetime.date.fromisoformat(value) if value else None
         except ValueError:
-            errors[name] = f"日期“{value[:20]}”无法识别，请按 YYYY-MM-DD 填写，如 {today:%Y-%m-%d}。"
+            errors[name] = _("日期“%(value)s”无法识别，请按 YYYY-MM-DD 填写，如 %(example)s。") % {
+                "value": value[:20],
+                "example": f"{today:%Y-%m-%d}",
+            }
     if errors:
         raise ValidationError(errors)
     first = parsed["date_from"] or quarter_start(today)
     last = parsed["date_to"] or max(today, first)
     if last < first:
-        raise ValidationError({"date_to": f"结束日期（{last:%Y-%m-%d}）不能早于开始日期（{first:%Y-%m-%d}）。"})
+        raise ValidationError(
+            {
+                "date_to": _("结束日期（%(end)s）不能早于开始日期（%(start)s）。")
+                % {"end": f"{last:%Y-%m-%d}", "start": f"{first:%Y-%m-%d}"}
+            }
+        )
     if (last - first).days > 3 * 366:
-        raise ValidationError({"date_to": "统计期间最长三年，请缩短期间。"})
+        raise ValidationError({"date_to": _("统计期间最长三年，请缩短期间。")})
     return first, last
 
 
