@@ -72,7 +72,7 @@ def main() -> None:
     settings.ALLOWED_HOSTS = ["*"]
     call_command("migrate", verbosity=0)
 
-    from jishi.insights import dashboards, engine, store
+    from jishi.insights import dashboards, engine, periods, store
     from jishi.org.models import Leadership, Person, Position, UnitKind
     from jishi.records.models import WorkRecord
 
@@ -103,7 +103,7 @@ def main() -> None:
     if deputy is not None:
         readers["charge (副局长分管)"] = deputy.assignments.filter(end__isnull=True).first().person  # type: ignore[union-attr]
 
-    period = dashboards.default_period()
+    period = periods.default_period()
     print(f"period {period.start} .. {period.end}; {args.n} requests per reader and mode\n")
     for label, person in readers.items():
         subject = dashboards.subject_for(person)
