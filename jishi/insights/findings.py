@@ -731,7 +731,6 @@ def in_unit(found: Iterable[Finding], unit_id: int) -> list[Finding]:
 
 
 _cache: dict[tuple[Any, ...], list[Finding]] = {}
-CACHE_SIZE = 16  # periods × languages a process keeps
 
 
 def findings_for(
@@ -743,18 +742,14 @@ def findings_for(
     kinds: Iterable[str] | None = None,
 ) -> list[Finding]:
     """What `user` sees of the period's findings, optionally within a unit's subtree and of some kinds. The whole
-    computation (seconds for a jurisdiction) is kept in this process per (period, store version, thresholds,
-    language). The store is refreshed every few minutes in working hours, but a period that ended before today
-    changes only through late entries (补记): its findings are computed once a day, not after every refresh."""
-    as_of = engine.as_of()
-    version = as_of.date() if as_of is not None and end < as_of.date() else as_of
+    computation is kept per (period, store version, thresholds, language) in this process: the store changes only
+    on refresh."""
     # The explanations are written in the reader's language when computed: the language is part of the key.
-    key = (start, end, version, tuple(sorted(thresholds().items())), get_language())
+    key = (start, end, engine.as_of(), tuple(sorted(thresholds().items())), get_language())
     found = _cache.get(key)
     if found is None:
         found = compute(start, end)
-        if len(_cache) >= CACHE_SIZE:
-            _cache.pop(next(iter(_cache)))  # the oldest first
+        _cache.clear()
         _cache[key] = found
     if kinds:
         wanted = set(kinds)

@@ -258,26 +258,3 @@ def test_the_findings_speak_english_with_the_english_interface(people: dict[str,
     assert all("submitted in batches" in f["explanation"] for f in body["findings"])
     assert "choose from" in " ".join(client.get(f"{API}?kind=nope").json()["errors"]["kind"])
     translation.activate(settings.LANGUAGE_CODE)  # the client's request left English active in this thread
-
-
-def test_a_past_period_is_computed_once_a_day_not_after_every_refresh(
-    people: dict[str, Person], monkeypatch: Any
-) -> None:
-    import datetime as dt
-
-    computed: list[tuple[dt.date, dt.date]] = []
-    real = findings.compute
-    monkeypatch.setattr(findings, "compute", lambda start, end: computed.append((start, end)) or real(start, end))
-    morning, noon = dt.datetime(2025, 4, 1, 9), dt.datetime(2025, 4, 1, 12)
-    leader = next(iter(people.values()))
-    past = {"start": dt.date(2025, 3, 3), "end": dt.date(2025, 3, 28)}
-    monkeypatch.setattr(findings.engine, "as_of", lambda: morning)
-    findings.findings_for(leader, **past)
-    monkeypatch.setattr(findings.engine, "as_of", lambda: noon)  # the store refreshed since
-    findings.findings_for(leader, **past)
-    assert computed == [(past["start"], past["end"])]  # a period that ended before today: once that day
-    today = {"start": dt.date(2025, 3, 3), "end": dt.date(2025, 4, 1)}
-    findings.findings_for(leader, **today)
-    monkeypatch.setattr(findings.engine, "as_of", lambda: dt.datetime(2025, 4, 1, 15))
-    findings.findings_for(leader, **today)
-    assert len(computed) == 3  # a period reaching today follows every refresh
