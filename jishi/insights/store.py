@@ -1,9 +1,9 @@
 """The analytics store: Parquet files beside the database, rebuilt from it, read with DuckDB (engine.py).
 
 Layout under settings.JISHI_INSIGHTS_DIR:
-  <table>/month=YYYY-MM/part-0.parquet   fact tables, one file a month (records, owed, participants, supervision,
+  TABLE/month=YYYY-MM/part-0.parquet   fact tables, one file a month (records, owed, participants, supervision,
                                           terms), the month of the record's date, the owed day or the act
-  <table>.parquet                         dimensions and small tables (units, people, positions, assignments,
+  TABLE.parquet                          dimensions and small tables (units, people, positions, assignments,
                                           duties, categories, tasks, task_units, calendar), one file each
   meta.json                               as_of (the newest refresh) and each month's refresh time
 Every file is written under a temporary name and moved into place with os.replace, so a reader sees the old file or
