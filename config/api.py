@@ -18,6 +18,7 @@ from ninja.security import HttpBearer, django_auth
 from jishi.accounts.services import token_authenticate
 from jishi.core import throttling
 from jishi.core.outage import is_database_unavailable, unavailable_response
+from jishi.assessment.api import router as assessment_router
 from jishi.duties.api import router as duties_router
 from jishi.feeds.api import router as feeds_router
 from jishi.insights.api import router as insights_router
@@ -103,3 +104,4 @@ api.add_router("/summaries", summaries_router)
 api.add_router("/integrity", integrity_router)
 api.add_router("/", feeds_router)
 api.add_router("/insights", insights_router)
+api.add_router("/assessment", assessment_router)

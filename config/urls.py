@@ -22,6 +22,8 @@ urlpatterns = [
     path("integrity/", include("jishi.integrity.urls")),
     path("feeds/", include("jishi.feeds.urls")),
     path("insights/", include("jishi.insights.urls")),
+    path("assessment/", include("jishi.assessment.urls")),
+    path("public/", include("jishi.portal.urls")),
     *auth_urlpatterns,
 ]
 

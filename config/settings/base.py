@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "jishi.integrity",
     "jishi.feeds",
     "jishi.insights",
+    "jishi.assessment",
+    "jishi.portal",
     "jishi.demo",  # the `demo` command; above every app, as it builds through them all
 ]
 
