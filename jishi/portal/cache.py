@@ -1,35 +1,151 @@
-"""The portal's publication generation: a counter in the shared cache that every publish, hold, release and record
-write bumps, so that pages, feeds and API answers cached under the old value are never served again."""
+"""The portal's caches: a publication generation, ETag / Cache-Control, and a page cache keyed by the generation.
+
+The generation lives in Django's default cache, which every worker shares (Redis, or files under JISHI_DATA_DIR),
+so one `bump()` — a publication, a hold, a release, a record withdrawn or restricted — makes every page and feed
+cached anywhere stale at once: their keys carry the generation they were rendered under. The generation is a
+clock reading, not a count from 1: if the entry is lost (evicted, the cache flushed), the next reader sets a fresh
+value larger than any earlier one, so an old page can never look current again.
+
+Rendered pages are kept in each worker's memory (a spike of anonymous readers then costs one shared-cache read per
+hit and no database query); only complete 200 answers that set no cookie and do not vary by cookie are kept.
+"""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import time
+from collections.abc import Callable
+from typing import Any
 
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
+from django.utils.http import parse_etags
+from django.utils.translation import get_language
 
 KEY = "portal:generation"
 
+# Per worker: pages are small (a list page is ~20 kB), a thousand of them stay well under 50 MB.
+_pages = LocMemCache("jishi-portal-pages", {"TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 1000}})
+
 
 def _fresh() -> int:
-    # Started from the clock, not from 1: after the counter was evicted, a new start never meets a value under which
-    # something is still cached.
     return time.time_ns() // 1000
 
 
 def generation() -> int:
-    """The current generation."""
-    value = cache.get(KEY)
+    """The current publication generation (one read of the shared cache); set afresh when missing."""
+    shared = caches["default"]
+    value = shared.get(KEY)
     if value is None:
-        cache.add(KEY, _fresh(), timeout=None)
-        value = cache.get(KEY)
+        shared.add(KEY, _fresh(), timeout=None)
+        value = shared.get(KEY)
+    # A cache that keeps nothing (a dummy backend): every read is a new generation, nothing is served stale.
     return int(value) if value is not None else _fresh()
 
 
+def _advance() -> int:
+    value = max(generation() + 1, _fresh())
+    caches["default"].set(KEY, value, timeout=None)
+    return value
+
+
 def bump() -> int:
-    """Start a new generation: whatever was cached under an older one is stale."""
-    try:
-        return int(cache.incr(KEY))
-    except ValueError:  # not in the cache (never set, or evicted)
-        value = _fresh()
-        cache.set(KEY, value, timeout=None)
-        return value
+    """Start a new generation — whatever was cached under an older one is stale — now, and again when the
+    surrounding transaction commits (a reader between the two would otherwise cache the old state anew)."""
+    value = _advance()
+    transaction.on_commit(_advance)
+    return value
+
+
+def clear() -> None:
+    """Forget this worker's cached pages (for tests)."""
+    _pages.clear()
+
+
+def max_age() -> int:
+    """Seconds a browser or proxy may reuse a page without asking (JISHI_PORTAL_MAX_AGE, default 0: it revalidates
+    with the ETag every time, so a withdrawn record is gone at once; the answer is then a cheap 304)."""
+    return int(getattr(settings, "JISHI_PORTAL_MAX_AGE", 0))
+
+
+def etag_for(content: bytes) -> str:
+    """A strong ETag for a body."""
+    return '"' + hashlib.blake2b(content, digest_size=16).hexdigest() + '"'
+
+
+def set_cache_headers(response: HttpResponseBase, *, etag: str | None = None, public: bool = True) -> None:
+    """ETag (when known) and Cache-Control on an answer."""
+    if etag:
+        response["ETag"] = etag
+    if public:
+        response["Cache-Control"] = f"public, max-age={max_age()}, must-revalidate"
+    else:
+        response["Cache-Control"] = "private, no-cache"
+
+
+def not_modified(request: HttpRequest, etag: str) -> bool:
+    """Whether the client's If-None-Match already names this ETag."""
+    header = request.headers.get("If-None-Match")
+    if not header:
+        return False
+    tags = parse_etags(header)
+    return "*" in tags or etag in tags or f"W/{etag}" in tags
+
+
+def page_key(request: HttpRequest, gen: int | None = None) -> str:
+    """The cache key of a page: generation, language, full path with its query."""
+    return f"{generation() if gen is None else gen}:{get_language()}:{request.get_full_path()}"
+
+
+def _cacheable(response: HttpResponseBase) -> bool:
+    return (
+        response.status_code == 200
+        and isinstance(response, HttpResponse)
+        and not response.streaming
+        and not response.cookies
+        and "cookie" not in response.get("Vary", "").lower()
+    )
+
+
+def _answer(request: HttpRequest, content: bytes, content_type: str, etag: str) -> HttpResponseBase:
+    if not_modified(request, etag):
+        response: HttpResponseBase = HttpResponseNotModified()
+    else:
+        response = HttpResponse(content, content_type=content_type)
+    set_cache_headers(response, etag=etag)
+    return response
+
+
+def cached_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Serve a GET/HEAD view from the page cache of the current generation, with ETag and Cache-Control; an answer
+    that is not a plain 200 goes out uncached and marked so (errors, redirects, anything setting a cookie)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        key = page_key(request)
+        hit = _pages.get(key)
+        if hit is not None:
+            return _answer(request, *hit)
+        response = view(request, *args, **kwargs)
+        render = getattr(response, "render", None)
+        if callable(render):
+            response = render()
+        if not _cacheable(response):
+            if response.status_code == 200:
+                set_cache_headers(response, public=False)
+            elif not response.has_header("Cache-Control"):
+                response["Cache-Control"] = "no-cache"
+            return response
+        assert isinstance(response, HttpResponse)
+        content = response.content
+        entry = (content, response["Content-Type"], etag_for(content))
+        _pages.set(key, entry)
+        return _answer(request, *entry)
+
+    return wrapper
