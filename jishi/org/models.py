@@ -267,6 +267,7 @@ class Role(models.TextChoices):
     INSPECTOR = "inspector", _("纪检监察")
     HR = "hr", _("组织人事")
     ADMIN = "admin", _("系统管理员")
+    PUBLISHER = "publisher", _("政务公开审核")  # the portal's review queue for its units (issue 18)
 
 
 class RoleGrant(models.Model):

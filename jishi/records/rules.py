@@ -66,6 +66,20 @@ def readable_q(reader: Reader) -> Q:
 NOT_WITHDRAWN = Q(withdrawn_at__isnull=True)
 
 
+def public_q(prefix: str = "") -> Q:
+    """The public rule (政务公开, issue 18): 公开, not withdrawn, not sensitive — sensitive records never go public.
+    `prefix` reaches the record through a relation ("record__" from the portal's Publication)."""
+    from jishi.records.models import Visibility
+
+    return Q(
+        **{
+            f"{prefix}visibility": Visibility.PUBLIC,
+            f"{prefix}withdrawn_at__isnull": True,
+            f"{prefix}is_sensitive": False,
+        }
+    )
+
+
 def content_q(reader: Reader) -> Q:
     """The condition under which a readable record's content is shown (and searchable) for `reader`.
 
