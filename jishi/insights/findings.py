@@ -32,8 +32,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from jishi.insights import engine, periods, rules
-from jishi.org.calendar import WorkingCalendar
+from jishi.insights import engine, periods, rules, store
+from jishi.org.calendar import WorkingCalendar, local_today
 
 KINDS: dict[str, Any] = {
     "overstaffed": gettext_lazy("人员偏多"),
@@ -731,6 +731,7 @@ def in_unit(found: Iterable[Finding], unit_id: int) -> list[Finding]:
 
 
 _cache: dict[tuple[Any, ...], list[Finding]] = {}
+CACHE_SIZE = 16  # periods × languages a process keeps
 
 
 def findings_for(
@@ -741,15 +742,28 @@ def findings_for(
     unit_id: int | None = None,
     kinds: Iterable[str] | None = None,
 ) -> list[Finding]:
-    """What `user` sees of the period's findings, optionally within a unit's subtree and of some kinds. The whole
-    computation is kept per (period, store version, thresholds, language) in this process: the store changes only
-    on refresh."""
+    """What `user` sees of the period's findings, optionally within a unit's subtree and of some kinds.
+
+    The whole computation (seconds for a jurisdiction) is kept in this process per period, thresholds and language,
+    for as long as the store's facts of the period's months are unchanged (store.period_version) and at most for the
+    day. The worker refreshes the store every few minutes in working hours, but it rewrites only the months written
+    to (and the last two months' owed days): a period that ended before last month is computed again only after a
+    late entry (补记) into it, a rebuild, or the next day (people and units, rewritten at every refresh, are read
+    afresh then)."""
     # The explanations are written in the reader's language when computed: the language is part of the key.
-    key = (start, end, engine.as_of(), tuple(sorted(thresholds().items())), get_language())
+    key = (
+        start,
+        end,
+        store.period_version(start, end),
+        local_today(),
+        tuple(sorted(thresholds().items())),
+        get_language(),
+    )
     found = _cache.get(key)
     if found is None:
         found = compute(start, end)
-        _cache.clear()
+        if len(_cache) >= CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))  # the oldest first
         _cache[key] = found
     if kinds:
         wanted = set(kinds)

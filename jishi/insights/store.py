@@ -23,6 +23,7 @@ import json
 import multiprocessing
 import os
 import re
+import secrets
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -233,6 +234,16 @@ def is_built() -> bool:
     return bool(read_meta().get("as_of"))
 
 
+def period_version(start: datetime.date, end: datetime.date) -> tuple[Any, ...]:
+    """What changes when the store's facts of the months from `start` to `end` change: the generation (a new one at
+    each full rebuild) and the serial of the write that last wrote each of those months. The dimensions (people,
+    units, the calendar) are rewritten at every refresh and are not part of it."""
+    meta = read_meta()
+    first, last = month_key(start), month_key(end)
+    serials = meta.get("month_serials", {})
+    return (meta.get("generation"), tuple(sorted((k, v) for k, v in serials.items() if first <= k <= last)))
+
+
 # -- writing files atomically ---------------------------------------------------------------------------------------
 
 
@@ -257,12 +268,24 @@ def _write_meta(months: Iterable[datetime.date], *, full: bool, started: datetim
     meta = read_meta()
     now = started.isoformat(timespec="seconds")
     refreshed = dict(meta.get("months", {}))
+    # Every write has a serial, and each month keeps the serial that last wrote it; a full rebuild starts a new
+    # generation. Together they say whether a month changed, finer than the times (two writes in one second).
+    serial = int(meta.get("serial", 0)) + 1
+    written = dict(meta.get("month_serials", {}))
     if full:
-        refreshed = {}
-    refreshed.update({month_key(m): now for m in months})
-    meta.update({"as_of": now, "months": dict(sorted(refreshed.items()))})
-    if full:
+        refreshed, written = {}, {}
+        meta["generation"] = secrets.token_hex(8)
         meta["rebuilt_at"] = now
+    refreshed.update({month_key(m): now for m in months})
+    written.update({month_key(m): serial for m in months})
+    meta.update(
+        {
+            "as_of": now,
+            "serial": serial,
+            "months": dict(sorted(refreshed.items())),
+            "month_serials": dict(sorted(written.items())),
+        }
+    )
     body = json.dumps(meta, ensure_ascii=False, indent=1)
     _replace(store_dir() / "meta.json", lambda temporary: temporary.write_text(body, encoding="utf-8"))
 

@@ -5,6 +5,7 @@ The small district of planted.py (imported from files) is the world: nine bureau
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
@@ -258,3 +259,35 @@ def test_the_findings_speak_english_with_the_english_interface(people: dict[str,
     assert all("submitted in batches" in f["explanation"] for f in body["findings"])
     assert "choose from" in " ".join(client.get(f"{API}?kind=nope").json()["errors"]["kind"])
     translation.activate(settings.LANGUAGE_CODE)  # the client's request left English active in this thread
+
+
+def test_findings_are_computed_again_only_when_the_periods_months_change(
+    people: dict[str, Person], monkeypatch: Any
+) -> None:
+    """The worker refreshes the store every few minutes; a past period's findings (seconds to compute) are kept until
+    a write reaches one of its months or the store is rebuilt."""
+    calls: list[tuple[datetime.date, datetime.date]] = []
+    real = findings.compute
+
+    def counting(start: datetime.date, end: datetime.date) -> list[findings.Finding]:
+        calls.append((start, end))
+        return real(start, end)
+
+    monkeypatch.setattr(findings, "compute", counting)
+    leader = people["PD-SEC"]
+    start, end = datetime.date(2025, 3, 3), datetime.date(2025, 3, 28)
+    first = findings.findings_for(leader, start=start, end=end)
+    findings.findings_for(leader, start=start, end=end)
+    assert len(calls) == 1
+
+    store.refresh([datetime.date(2025, 5, 1)])  # a month outside the period
+    assert findings.findings_for(leader, start=start, end=end) == first
+    assert len(calls) == 1
+
+    store.refresh([datetime.date(2025, 3, 1)])  # a late entry into March
+    findings.findings_for(leader, start=start, end=end)
+    assert len(calls) == 2
+
+    store.rebuild()
+    findings.findings_for(leader, start=start, end=end)
+    assert len(calls) == 3
