@@ -280,6 +280,9 @@ JISHI_RATE_LIMITS = {
     "search": env("JISHI_RATE_SEARCH", "30/min"),
     "export": env("JISHI_RATE_EXPORT", "10/10min"),
     "bad_token": env("JISHI_RATE_BAD_TOKEN", "20/min"),
+    # Citizens' messages on the portal (留言), per sender's address: a short window and a day.
+    "feedback": env("JISHI_RATE_FEEDBACK", "3/10min"),
+    "feedback_day": env("JISHI_RATE_FEEDBACK_DAY", "10/day"),
 }
 for _scope, _rate in JISHI_RATE_LIMITS.items():  # an empty value: no limit
     if _rate and not re.fullmatch(r"\d+/\d*(s|sec|min|h|hour|d|day)", _rate):

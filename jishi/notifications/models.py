@@ -19,6 +19,7 @@ class Kind(models.TextChoices):
     MENTION = "mention", _("提及")
     REMINDER = "reminder", _("填报提醒")
     TASK = "task", _("督办")
+    FEEDBACK = "feedback", _("公众留言")  # a citizen's message for the unit's moderators (portal)
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):

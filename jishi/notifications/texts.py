@@ -30,6 +30,7 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(?P<name>.+?)退回督办：(?P<title>.+)$"), _("%(name)s退回督办：%(title)s")),
     (re.compile(r"^(?P<name>.+?)批示：(?P<title>.+)$"), _("%(name)s批示：%(title)s")),
     (re.compile(r"^(?P<name>.+?)下达督办：(?P<title>.+)$"), _("%(name)s下达督办：%(title)s")),
+    (re.compile(r"^(?P<unit>.+?)收到公众留言，请审核$"), _("%(unit)s收到公众留言，请审核")),
     (
         re.compile(r"^您 (?P<month>\d+)月(?P<day>\d+)日 的工作记实还没有填写$"),
         _("您 %(month)s月%(day)s日 的工作记实还没有填写"),

@@ -96,3 +96,89 @@ class PublicationDecision(models.Model):
 
 
 # --- 留言 (citizens' messages): below this line, P-feedback ---
+
+
+class MessageStatus(models.TextChoices):
+    """Where a message stands: held for moderation, then approved (shown once answered), rejected or spam."""
+
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("已通过")
+    REJECTED = "rejected", _("不予公开")
+    SPAM = "spam", _("垃圾留言")
+
+
+class Message(models.Model):
+    """留言 — a citizen's message on a published record or to a unit, held until the unit's moderators decide."""
+
+    # On a published record; none for a message to the unit itself.
+    publication = models.ForeignKey(
+        Publication,
+        verbose_name=_("公开记实"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="messages",
+    )
+    # Whose moderators decide: the record's unit, or the unit the message is addressed to.
+    unit = models.ForeignKey("org.Unit", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("称呼"), max_length=50, blank=True)
+    # For the unit only: never shown on the portal.
+    contact = models.CharField(_("联系方式"), max_length=100, blank=True)
+    text = models.TextField(_("留言内容"))
+    created_at = models.DateTimeField(_("留言时间"), default=timezone.now)
+    # A keyed hash of the sender's address (never the address itself): enough to see one sender's flood.
+    address_hash = models.CharField(max_length=64, editable=False)
+    status = models.CharField(_("状态"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING)
+    # When the latest answer was given (Answer keeps every one): the public lists and the answer rate read the row.
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("留言")
+        verbose_name_plural = _("留言")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["unit", "status", "created_at"], name="message_unit_status"),
+            models.Index(fields=["publication", "status"], name="message_publication_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d} {self.text[:20]}"
+
+
+class ModerationDecision(models.Model):
+    """A moderator's decision on a message, with the reason — appended, never changed (the log of moderation)."""
+
+    message = models.ForeignKey(Message, verbose_name=_("留言"), on_delete=models.PROTECT, related_name="decisions")
+    decision = models.CharField(_("决定"), max_length=10, choices=MessageStatus.choices)
+    reason = models.CharField(_("理由"), max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("审核人"), on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("留言审核")
+        verbose_name_plural = _("留言审核")
+        ordering = ["-decided_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} {self.message_id}: {self.reason}"
+
+
+class Answer(models.Model):
+    """The unit's public answer to an approved message; a later answer supersedes it on the portal, both are kept."""
+
+    message = models.ForeignKey(Message, verbose_name=_("留言"), on_delete=models.PROTECT, related_name="answers")
+    text = models.TextField(_("答复内容"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("答复人"), on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("答复时间"))
+
+    class Meta:
+        verbose_name = _("留言答复")
+        verbose_name_plural = _("留言答复")
+        ordering = ["-answered_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.message_id}: {self.text[:20]}"
