@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jishi.assessment.standards import standard_for
 from jishi.duties.selectors import duty_coverage
 from jishi.org.calendar import day_of, local_today
 from jishi.org.models import Person
@@ -40,8 +41,8 @@ SECTIONS: dict[str, Any] = {
     "inquiries": gettext_lazy("质询与答复"),
     "comments": gettext_lazy("领导点评"),
     "confirmations": gettext_lazy("同事参与确认"),
-    "late": gettext_lazy("补记"),
-    "findings": gettext_lazy("数据质量提示"),
+    "late_entries": gettext_lazy("补记"),
+    "quality": gettext_lazy("数据质量提示"),
     "completeness": gettext_lazy("记实完整度"),
 }
 
@@ -281,7 +282,7 @@ def evidence_for(
     if assessment is not None:
         person, start, end = assessment.person, assessment.period.start, assessment.period.end
         if standard is None:
-            standard = _standard_of(assessment)
+            standard = standard_for(assessment)
     if person is None or start is None or end is None:
         raise TypeError("evidence_for needs an assessment, or a person with start and end")
     today = today or local_today()
@@ -307,21 +308,13 @@ def evidence_for(
         evidence.comments = _comments(record_ids, lines)
     if evidence.shows("confirmations"):
         evidence.confirmations = _confirmations(record_ids, lines)
-    if evidence.shows("late"):
+    if evidence.shows("late_entries"):
         evidence.late_entries = [lines[r.pk] for r in records if r.is_late]
-    if evidence.shows("findings"):
+    if evidence.shows("quality"):
         evidence.findings_readable, evidence.findings = _findings(user, person, start, end)
     if evidence.shows("completeness"):
         evidence.completeness = _completeness(records, standard)
     return evidence
-
-
-def _standard_of(assessment: Any) -> Any:
-    try:
-        from jishi.assessment.standards import standard_for
-    except ImportError:  # A-core's standards not there yet: every section, a duty makes a record complete
-        return None
-    return standard_for(assessment)
 
 
 def _line(record: WorkRecord) -> RecordLine:
