@@ -16,7 +16,7 @@ import functools
 import hashlib
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
@@ -27,6 +27,8 @@ from django.utils.http import parse_etags
 from django.utils.translation import get_language
 
 KEY = "portal:generation"
+T = TypeVar("T")
+_MISSING = object()
 
 # Per worker: pages are small (a list page is ~20 kB), a thousand of them stay well under 50 MB.
 _pages = LocMemCache("jishi-portal-pages", {"TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 1000}})
@@ -61,6 +63,17 @@ def bump() -> int:
     return value
 
 
+def memo(name: str, compute: Callable[[], T]) -> T:
+    """A value computed from the publications (the filter form's units and leaders, say), kept per worker for the
+    current generation."""
+    key = f"memo:{generation()}:{get_language()}:{name}"
+    found = _pages.get(key, _MISSING)
+    if found is _MISSING:
+        found = compute()
+        _pages.set(key, found)
+    return found  # type: ignore[no-any-return]
+
+
 def clear() -> None:
     """Forget this worker's cached pages (for tests)."""
     _pages.clear()
@@ -70,6 +83,12 @@ def max_age() -> int:
     """Seconds a browser or proxy may reuse a page without asking (JISHI_PORTAL_MAX_AGE, default 0: it revalidates
     with the ETag every time, so a withdrawn record is gone at once; the answer is then a cheap 304)."""
     return int(getattr(settings, "JISHI_PORTAL_MAX_AGE", 0))
+
+
+def page_cache_enabled() -> bool:
+    """JISHI_PORTAL_PAGE_CACHE (default on); off, every hit renders (the benchmark's uncached figures), still with
+    ETag and Cache-Control."""
+    return bool(getattr(settings, "JISHI_PORTAL_PAGE_CACHE", True))
 
 
 def etag_for(content: bytes) -> str:
@@ -128,8 +147,9 @@ def cached_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResp
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
-        key = page_key(request)
-        hit = _pages.get(key)
+        enabled = page_cache_enabled()
+        key = page_key(request) if enabled else ""
+        hit = _pages.get(key) if enabled else None
         if hit is not None:
             return _answer(request, *hit)
         response = view(request, *args, **kwargs)
@@ -145,7 +165,8 @@ def cached_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResp
         assert isinstance(response, HttpResponse)
         content = response.content
         entry = (content, response["Content-Type"], etag_for(content))
-        _pages.set(key, entry)
+        if enabled:
+            _pages.set(key, entry)
         return _answer(request, *entry)
 
     return wrapper

@@ -1,6 +1,6 @@
 """`jishi portal <action>` — the public portal's jobs.
 
-  dump [--out DIR]   write the open data (CSV, Parquet, data dictionary) of the live publications (P-pages)
+dump [--out DIR]   write the open data (CSV, Parquet, data dictionary) of the live publications (P-pages)
 """
 
 from __future__ import annotations

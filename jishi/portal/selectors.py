@@ -1,0 +1,531 @@
+"""Reads of the public portal: lists, a record, units and leaders, search and statistics.
+
+Everything starts from `Publication.objects.live()` — what the public may see *now* (P-pub's rule: not held,
+published, its record still 公开, not withdrawn, not sensitive). Nothing here reads a WorkRecord's own text: the
+portal shows and searches the redacted copies on the Publication, and reaches the record only for its category.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
+
+from jishi.org.calendar import local_today
+from jishi.org.models import Person, Unit
+from jishi.org.selectors import subtree_ids
+from jishi.portal.models import Publication, PublicationQuerySet
+from jishi.records.models import Category
+from jishi.search.models import SearchEntry
+from jishi.search.selectors import Snippet
+from jishi.search.terms import Query, highlight_spans, normalise, parse_query
+
+PAGE_SIZE = 20
+MAX_PAGE = 500  # deeper than anyone reads; an offset beyond it only costs the database
+LEADERS_ON_FRONT = 10
+SNIPPET_CHARS = 120
+# Search: the index is asked for candidates (the record's *original* text), and each candidate is kept only if the
+# words occur in its *published* (redacted) text; fetched in chunks until a page is full or the budget is spent.
+SEARCH_CHUNK = 200
+SEARCH_BUDGET = 5_000
+# From this many index matches on (the whole index, any reader) the candidates are found by walking the live
+# publications newest first and asking the index about each (EXISTS), instead of joining every match.
+WALK_FROM = 2_000
+# A placeholder (【电话】, 【姓名】 …) is the redaction's, not the record's: its words never count as a match.
+PLACEHOLDER = re.compile(r"【[^】]{1,8}】")
+
+
+def live() -> PublicationQuerySet:
+    """What the public sees now: every portal surface starts here."""
+    return Publication.objects.live()
+
+
+# Filters -------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PublicFilters:
+    """The list's filters, parsed: each None when not given."""
+
+    unit: Unit | None = None
+    leader: Person | None = None
+    leaders_only: bool = False
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    category: Category | None = None
+    page: int = 1
+
+    @property
+    def any(self) -> bool:
+        return bool(self.unit or self.leader or self.leaders_only or self.date_from or self.date_to or self.category)
+
+    def query(self, **override: Any) -> dict[str, str]:
+        """The filters as query parameters (for links to other pages of the same list)."""
+        values: dict[str, Any] = {
+            "unit": self.unit.pk if self.unit else None,
+            "leader": self.leader.pk if self.leader else None,
+            "leaders": 1 if self.leaders_only else None,
+            "date_from": self.date_from.isoformat() if self.date_from else None,
+            "date_to": self.date_to.isoformat() if self.date_to else None,
+            "category": self.category.code if self.category else None,
+            "page": self.page if self.page > 1 else None,
+        }
+        values.update(override)
+        return {k: str(v) for k, v in values.items() if v not in (None, "")}
+
+
+@dataclass
+class FilterResult:
+    filters: PublicFilters
+    errors: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, str] = field(default_factory=dict)
+
+
+def _positive(raw: str) -> int | None:
+    if not raw.isdigit() or len(raw) > 18:
+        return None
+    value = int(raw)
+    return value if value > 0 else None
+
+
+def parse_filters(params: Mapping[str, Any]) -> FilterResult:
+    """The list's query parameters to filters; a bad value gives a message for its field (in Chinese), never an error
+    page: the reader sees what was wrong and the form keeps what they typed."""
+
+    def get(name: str) -> str:
+        value = params.get(name, "")
+        return (value if isinstance(value, str) else "").strip()[:100]
+
+    raw = {name: get(name) for name in ("unit", "leader", "leaders", "date_from", "date_to", "category", "page")}
+    result = FilterResult(PublicFilters(), raw=raw)
+    filters, errors = result.filters, result.errors
+    if raw["unit"]:
+        unit_id = _positive(raw["unit"])
+        filters.unit = Unit.objects.filter(pk=unit_id).first() if unit_id else None
+        if filters.unit is None:
+            errors["unit"] = _("没有这个单位：%(value)s") % {"value": raw["unit"]}
+    if raw["leader"]:
+        leader_id = _positive(raw["leader"])
+        filters.leader = leader_of(leader_id) if leader_id else None
+        if filters.leader is None:
+            errors["leader"] = _("没有这位领导的公开工作：%(value)s") % {"value": raw["leader"]}
+    if raw["leaders"]:
+        if raw["leaders"] not in ("0", "1"):
+            errors["leaders"] = _("“只看领导”只能是 0 或 1。")
+        filters.leaders_only = raw["leaders"] == "1"
+    for name, label in (("date_from", _("起始日期")), ("date_to", _("结束日期"))):
+        if raw[name]:
+            try:
+                setattr(filters, name, datetime.date.fromisoformat(raw[name]))
+            except ValueError:
+                errors[name] = _("%(name)s不是有效日期（格式：2026-01-31）：%(value)s") % {
+                    "name": label,
+                    "value": raw[name],
+                }
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        errors["date_to"] = _("结束日期不能早于起始日期。")
+    if raw["category"]:
+        filters.category = Category.objects.filter(code=raw["category"]).first()
+        if filters.category is None:
+            errors["category"] = _("没有这个类别：%(value)s") % {"value": raw["category"]}
+    if raw["page"]:
+        page = _positive(raw["page"])
+        if page is None or page > MAX_PAGE:
+            errors["page"] = _("页码应为 1 到 %(max)s 之间的整数。") % {"max": MAX_PAGE}
+        else:
+            filters.page = page
+    return result
+
+
+def unit_q(unit: Unit) -> Q:
+    """Publications of a unit and every unit below it (the jurisdiction: all)."""
+    if unit.parent_id is None:
+        return Q()
+    return Q(unit_id__in=subtree_ids(unit.pk))
+
+
+def filtered(filters: PublicFilters) -> PublicationQuerySet:
+    """The live publications the filters select, newest first."""
+    queryset = live()
+    if filters.unit is not None:
+        queryset = queryset.filter(unit_q(filters.unit))
+    if filters.leader is not None:
+        queryset = queryset.filter(author_id=filters.leader.pk, is_leader=True)
+    if filters.leaders_only:
+        queryset = queryset.filter(is_leader=True)
+    if filters.date_from:
+        queryset = queryset.filter(date__gte=filters.date_from)
+    if filters.date_to:
+        queryset = queryset.filter(date__lte=filters.date_to)
+    if filters.category is not None:
+        queryset = queryset.filter(record__category_id=filters.category.pk)
+    return queryset.order_by("-date", "-id")
+
+
+def _with_relations(queryset: PublicationQuerySet) -> PublicationQuerySet:
+    return queryset.select_related("unit", "department", "record__category").defer(
+        "record__content", "record__result", "record__reflection", "record__place"
+    )
+
+
+@dataclass
+class PublicPage:
+    """One page of publications: `has_next` without counting the whole list."""
+
+    items: list[Publication]
+    page: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def publication_page(queryset: PublicationQuerySet, page: int = 1, size: int = PAGE_SIZE) -> PublicPage:
+    """A page of a publication list (LIMIT/OFFSET, one row more to know whether there is a next page)."""
+    page = min(max(page, 1), MAX_PAGE)
+    offset = (page - 1) * size
+    rows = list(_with_relations(queryset)[offset : offset + size + 1])
+    return PublicPage(items=rows[:size], page=page, has_next=len(rows) > size)
+
+
+def leaders_recent(limit: int = LEADERS_ON_FRONT) -> list[Publication]:
+    """The leaders' newest public work (the front page's first section)."""
+    return list(_with_relations(live().filter(is_leader=True).order_by("-date", "-id"))[:limit])
+
+
+def publication_for(record_id: int) -> Publication | None:
+    """The live publication of a record, or None (unpublished, held, withdrawn, restricted: the same 404)."""
+    return _with_relations(live().filter(record_id=record_id)).first()
+
+
+def leader_of(person_id: int) -> Person | None:
+    """A person whose public work is published as a leader's (else None: not a leader page)."""
+    if not live().filter(author_id=person_id, is_leader=True).exists():
+        return None
+    return Person.objects.filter(pk=person_id).only("id", "full_name").first()
+
+
+@dataclass
+class LeaderEntry:
+    person_id: int
+    name: str
+    post_title: str
+    unit_name: str
+    count: int
+
+
+def leaders() -> list[LeaderEntry]:
+    """Everyone with public work published as a leader's, with their latest post and how many records."""
+    rows = (
+        live()
+        .filter(is_leader=True)
+        .values("author_id")
+        .annotate(count=Count("id"))
+        .order_by("author_id")
+        .values_list("author_id", "count")
+    )
+    counts = dict(rows)
+    latest: dict[int, Publication] = {}
+    for publication in (
+        live()
+        .filter(is_leader=True, author_id__in=counts)
+        .select_related("department")
+        .only("author_id", "author_name", "post_title", "department__name", "date")
+        .order_by("author_id", "-date", "-id")
+    ):
+        latest.setdefault(publication.author_id, publication)
+    entries = [LeaderEntry(pk, p.author_name, p.post_title, p.department.name, counts[pk]) for pk, p in latest.items()]
+    return sorted(entries, key=lambda e: (e.unit_name != "", e.unit_name, e.name))
+
+
+@dataclass
+class UnitEntry:
+    unit: Unit
+    count: int
+
+
+def units() -> list[UnitEntry]:
+    """The departments (委办局, 街镇, 村居) with public work, in the tree's order, with how many records."""
+    counts = dict(live().values("department_id").annotate(n=Count("id")).order_by().values_list("department_id", "n"))
+    found = Unit.objects.filter(pk__in=counts).order_by("path")
+    return [UnitEntry(unit, counts[unit.pk]) for unit in found]
+
+
+def categories() -> list[Category]:
+    return list(Category.objects.filter(is_active=True).order_by("sort_order", "id"))
+
+
+def last_week(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+    """Monday and Sunday of the week before this one."""
+    today = today or local_today()
+    monday = today - datetime.timedelta(days=today.weekday() + 7)
+    return monday, monday + datetime.timedelta(days=6)
+
+
+# Search --------------------------------------------------------------------------------------------------------------
+
+
+def public_text(publication: Publication) -> str:
+    """What the public reads of a record's text, placeholders cut out: the only text a public search may match."""
+    text = publication.content_redacted + "\n" + publication.result_redacted
+    return PLACEHOLDER.sub("\n", text)
+
+
+def public_text_matches(text: str, query: Query) -> bool:
+    """Whether `text` contains every piece of the query as the index would match it (CJK runs as phrases, a single
+    character as a prefix, ASCII words whole)."""
+    folded = normalise(text)
+    for piece in query.pieces:
+        if piece.text[0] < "\u3400":
+            if not re.search(f"(?<![a-z0-9]){re.escape(piece.text)}(?![a-z0-9])", folded):
+                return False
+        elif piece.text not in folded:
+            return False
+    return True
+
+
+def _snippet(name: str, text: str, query: Query) -> Snippet | None:
+    spans = highlight_spans(text, query)
+    if not spans:
+        return None
+    if len(text) <= SNIPPET_CHARS:
+        return Snippet(name, text, spans)
+    start = max(0, min(spans[0][0] - SNIPPET_CHARS // 4, len(text) - SNIPPET_CHARS))
+    end = start + SNIPPET_CHARS
+    inside = [(max(s, start) - start, min(e, end) - start) for s, e in spans if e > start and s < end]
+    return Snippet(name, text[start:end], inside, cut_start=start > 0, cut_end=end < len(text))
+
+
+@dataclass
+class PublicHit:
+    publication: Publication
+    snippets: list[Snippet]
+
+
+@dataclass
+class PublicSearch:
+    """One page of public search results, newest first; `after` continues it."""
+
+    query: Query
+    hits: list[PublicHit]
+    next_after: str | None = None
+
+
+def parse_after(raw: str) -> tuple[datetime.date, int] | None:
+    """A cursor "2026-01-31_123" (the last hit's date and id) or None."""
+    day, _sep, pk = (raw or "").partition("_")
+    try:
+        return datetime.date.fromisoformat(day), int(pk)
+    except ValueError:
+        return None
+
+
+def _candidates(query: Query, after: tuple[datetime.date, int] | None) -> Iterable[Publication]:
+    base = _with_relations(live())
+    if after is not None:
+        base = base.filter(Q(date__lt=after[0]) | Q(date=after[0], id__lt=after[1]))
+    common = SearchEntry.objects.filter(terms__matches=query)[:WALK_FROM].count() >= WALK_FROM
+    if common:
+        # Common words: the newest live publications, asking the index about each record.
+        from django.db.models import Exists, OuterRef
+
+        condition = Q(Exists(SearchEntry.objects.filter(pk=OuterRef("record_id"), terms__matches=query)))
+    else:
+        condition = Q(record__search_entry__terms__matches=query)
+    ordered = base.filter(condition).order_by("-date", "-id")
+    offset = 0
+    while offset < SEARCH_BUDGET:
+        chunk = list(ordered[offset : offset + SEARCH_CHUNK])
+        yield from chunk
+        if len(chunk) < SEARCH_CHUNK:
+            return
+        offset += SEARCH_CHUNK
+
+
+def search(text: str, *, after: str = "", size: int = PAGE_SIZE) -> PublicSearch:
+    """Search the live publications with the staff search's index and query rules (jishi.search.terms), keeping only
+    records whose *published* text holds the words: a word only in an unpublished field (地点, 体会, 补充说明) or only
+    in a redacted part (a citizen's name, a phone number) finds nothing. A bad query raises QueryError (in Chinese)."""
+    query = parse_query(text)
+    hits: list[PublicHit] = []
+    next_after = None
+    for publication in _candidates(query, parse_after(after)):
+        if not public_text_matches(public_text(publication), query):
+            continue
+        if len(hits) == size:
+            last = hits[-1].publication
+            next_after = f"{last.date.isoformat()}_{last.pk}"
+            break
+        snippets = [
+            s
+            for s in (
+                _snippet("content", publication.content_redacted, query),
+                _snippet("result", publication.result_redacted, query),
+            )
+            if s is not None
+        ]
+        hits.append(PublicHit(publication, snippets))
+    return PublicSearch(query=query, hits=hits, next_after=next_after)
+
+
+# Statistics ----------------------------------------------------------------------------------------------------------
+
+STATS_MONTHS = 12
+
+
+def month_starts(today: datetime.date, months: int = STATS_MONTHS) -> list[datetime.date]:
+    """The first days of the last `months` months, oldest first (this month included)."""
+    first = today.replace(day=1)
+    out = []
+    for _i in range(months):
+        out.append(first)
+        first = (first - datetime.timedelta(days=1)).replace(day=1)
+    return out[::-1]
+
+
+@dataclass
+class PublishedFigures:
+    """Records published, by category and by month (the last twelve months)."""
+
+    total: int
+    by_category: list[tuple[str, int]]
+    by_month: list[tuple[datetime.date, int]]
+
+
+def published_figures(unit: Unit | None, *, today: datetime.date | None = None) -> PublishedFigures:
+    """Counts of live publications of a unit's subtree (None: the jurisdiction). Each counted record is itself public,
+    so these counts say nothing about a person that the list does not already show."""
+    today = today or local_today()
+    scope = live() if unit is None else live().filter(unit_q(unit))
+    months = month_starts(today)
+    by_category = list(
+        scope.values("record__category__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "record__category__name")
+        .values_list("record__category__name", "n")
+    )
+    counted = dict(
+        scope.filter(date__gte=months[0], date__lte=today)
+        .annotate(month=TruncMonth("date"))
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("month", "n")
+    )
+    by_month = [(m, counted.get(m, 0)) for m in months]
+    return PublishedFigures(total=sum(n for _c, n in by_category), by_category=by_category, by_month=by_month)
+
+
+@dataclass
+class UnitFigures:
+    """One unit's row in the jurisdiction's table."""
+
+    unit: Unit
+    published: int
+    filing_rate: float | None  # None: not shown (too few people, or no figures yet)
+    filing_hidden: bool
+    answer_rate: float | None
+    answer_known: bool
+
+
+def department_rows() -> list[Unit]:
+    """The jurisdiction's departments (委办局, 街镇) that are open, in the tree's order."""
+    root = Unit.objects.filter(parent__isnull=True).order_by("path").first()
+    if root is None:
+        return []
+    return list(Unit.objects.filter(parent=root, valid_to__isnull=True).order_by("path"))
+
+
+@dataclass
+class FilingFigures:
+    """The filing rate (filed owed days / owed days) over a period, from the insights store — the same definition
+    and the same minimum group size as the staff dashboards: a row about too few people has no figure at all."""
+
+    start: datetime.date
+    end: datetime.date
+    rate: float | None
+    hidden: bool
+    rows: dict[int, tuple[float | None, bool]]  # unit id → (rate, hidden)
+
+
+def filing_figures(unit: Unit | None) -> FilingFigures | None:
+    """The last four weeks' filing rate of a unit's subtree (None: the jurisdiction) and of its parts; None when the
+    store cannot answer (the page then says the figure is not available)."""
+    from jishi.insights.dashboards import Subject, figures
+    from jishi.insights.periods import default_period
+
+    if unit is None:
+        unit = Unit.objects.filter(parent__isnull=True).order_by("path").first()
+        if unit is None:
+            return None
+        subject = Subject("all", unit.name, unit, ())
+    else:
+        subject = Subject("unit", unit.name, unit, (unit.pk,))
+    period = default_period()
+    try:
+        found = figures(subject, period)
+    except Exception:
+        return None
+    filing = found["filing"]
+    rows = {int(r["unit_id"]): (r.get("rate"), bool(r["hidden"])) for r in filing["rows"]}
+    return FilingFigures(
+        start=period.start, end=period.end, rate=filing["rate"], hidden=bool(found["hidden"]), rows=rows
+    )
+
+
+def answer_rate_of(unit: Unit | None) -> float | None:
+    """The share of a unit's published citizens' messages answered (P-feedback's `answer_rate`); None until the
+    feedback part exists or when there is nothing to count."""
+    try:
+        from jishi.portal import feedback  # P-feedback's module; absent until it is written
+    except ImportError:
+        return None
+    rate = getattr(feedback, "answer_rate", None)
+    if rate is None:
+        return None
+    value = rate(unit)
+    return None if value is None else float(value)
+
+
+def answer_rate_known() -> bool:
+    """Whether the feedback part (and so an answer rate) exists yet."""
+    try:
+        from jishi.portal import feedback
+    except ImportError:
+        return False
+    return hasattr(feedback, "answer_rate")
+
+
+def jurisdiction_rows() -> list[UnitFigures]:
+    """Each department's published records, filing rate and answer rate (the jurisdiction's statistics table)."""
+    departments = department_rows()
+    published = dict(
+        live().values("department_id").annotate(n=Count("id")).order_by().values_list("department_id", "n")
+    )
+    counts: dict[int, int] = {}
+    for department in departments:
+        ids = set(subtree_ids(department.pk))
+        counts[department.pk] = sum(n for pk, n in published.items() if pk in ids)
+    filing = filing_figures(None)
+    known = answer_rate_known()
+    rows = []
+    for department in departments:
+        rate, hidden = filing.rows.get(department.pk, (None, True)) if filing else (None, False)
+        rows.append(
+            UnitFigures(
+                unit=department,
+                published=counts[department.pk],
+                filing_rate=None if hidden else rate,
+                filing_hidden=hidden,
+                answer_rate=answer_rate_of(department) if known else None,
+                answer_known=known,
+            )
+        )
+    return rows
