@@ -4,6 +4,7 @@ from config.api import api
 from jishi.accounts.urls import auth_urlpatterns
 from jishi.core.views import web_manifest
 from jishi.org.admin_site import jishi_admin_site
+from jishi.portal.api import api as portal_api
 
 urlpatterns = [
     path("admin/", jishi_admin_site.urls),
@@ -23,6 +24,8 @@ urlpatterns = [
     path("feeds/", include("jishi.feeds.urls")),
     path("insights/", include("jishi.insights.urls")),
     path("assessment/", include("jishi.assessment.urls")),
+    # The portal's open-data API: its own NinjaAPI, mounted here because ninja names its docs' URLs at the top level.
+    path("public/api/", portal_api.urls),
     path("public/", include("jishi.portal.urls")),
     *auth_urlpatterns,
 ]
