@@ -1,5 +1,40 @@
-from django.urls import path  # noqa: F401
+from django.urls import path, register_converter
+
+from jishi.assessment import views
+from jishi.core.http import ID_MAX
+
+
+class IdConverter:
+    """An id in a path: digits that fit a BigAutoField; anything larger matches no page (a 404, never a 500)."""
+
+    regex = "[0-9]{1,19}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number > ID_MAX:
+            raise ValueError(value)
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")
 
 app_name = "assessment"
+UNIT = "periods/<id:pk>/units/<id:unit_id>/"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("<id:pk>/", views.detail, name="detail"),
+    path("<id:pk>/summary/", views.summary, name="summary"),
+    path("<id:pk>/<str:kind>/", views.act, name="act"),
+    path("people/<id:person_id>/", views.dossier, name="dossier"),
+    path("periods/new/", views.period_new, name="period_new"),
+    path("periods/<id:pk>/", views.period, name="period"),
+    path(UNIT, views.unit_sheet, name="unit"),
+    path(UNIT + "notice/", views.unit_notice, name="notice"),
+    path(UNIT + "notice/start/", views.notice_start, name="notice_start"),
+    path(UNIT + "quota/", views.quota_raise, name="quota_raise"),
+    path(UNIT + "export.xlsx", views.unit_export, name="export"),
+]
