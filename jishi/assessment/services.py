@@ -21,9 +21,11 @@ from django.utils import timezone
 
 from jishi.assessment import quota, rules
 from jishi.assessment.models import (
+    EVIDENCE_SECTIONS,
     GRADE_SETTING,
     REASON_REQUIRED,
     Assessment,
+    NoticeShows,
     Period,
     PeriodKind,
     PersonalSummary,
@@ -38,7 +40,7 @@ from jishi.assessment.models import (
 from jishi.assessment.standards import rank_group_of, standard_for
 from jishi.core.services import audit
 from jishi.org.calendar import working_days
-from jishi.org.models import Assignment, FilingObligation, Person, Unit
+from jishi.org.models import Assignment, FilingObligation, Person, PersonCategory, Unit
 from jishi.org.selectors import by_precedence
 from jishi.summaries.drafting import draft_from_records
 
@@ -666,3 +668,124 @@ def appeal_decide(
 def latest_grade_step(assessment: Assessment) -> Step | None:
     """The step whose grade counts (the latest decision, 复核 or 申诉 decision)."""
     return assessment.steps.filter(kind__in=GRADE_SETTING).order_by("-created_at", "-id").first()
+
+
+# ---- standards (HR) -------------------------------------------------------------------------------------------
+
+GRADE_MAX = 20
+SCALE_MAX = 8
+WINDOW_MAX = 365
+STANDARD_FIELDS = (
+    "category",
+    "rank_group",
+    "everyday_grades",
+    "annual_grades",
+    "excellent_grade",
+    "excellent_share",
+    "everyday_quota",
+    "notice_working_days",
+    "review_window_days",
+    "appeal_window_days",
+    "probationer_mode",
+    "record_requires_duty",
+    "record_requires_result",
+    "evidence_sections",
+    "notice_shows",
+)
+
+
+def _scale_errors(value: Any, label: str) -> list[str]:
+    if not isinstance(value, list) or not value or len(value) > SCALE_MAX:
+        return [f"{label}应为 1 到 {SCALE_MAX} 个等次。"]
+    if any(not isinstance(g, str) or not g.strip() or len(g) > GRADE_MAX for g in value):
+        return [f"{label}的每个等次应为不超过 {GRADE_MAX} 字的文字。"]
+    if len({g.strip() for g in value}) != len(value):
+        return [f"{label}不能有重复的等次。"]
+    return []
+
+
+def standard_errors(values: dict[str, Any]) -> dict[str, list[str]]:
+    """The rules a standard's values must keep (only the keys given are checked), as errors per field."""
+    errors: dict[str, list[str]] = {}
+    for name, label in (("everyday_grades", "平时考核等次"), ("annual_grades", "年度考核等次")):
+        if name in values and (problems := _scale_errors(values[name], label)):
+            errors[name] = problems
+    if "excellent_grade" in values:
+        annual = values.get("annual_grades")
+        if not isinstance(values["excellent_grade"], str) or not values["excellent_grade"].strip():
+            errors["excellent_grade"] = ["请填写受比例限制的等次。"]
+        elif isinstance(annual, list) and "annual_grades" not in errors and values["excellent_grade"] not in annual:
+            errors["excellent_grade"] = ["受比例限制的等次应为年度考核等次之一。"]
+    for name in ("excellent_share", "everyday_quota"):
+        if name not in values or (values[name] is None and name == "everyday_quota"):
+            continue
+        try:
+            share = Decimal(str(values[name]))
+        except (InvalidOperation, ValueError):
+            share = Decimal("-1")
+        if not share.is_finite() or not (Decimal("0") <= share <= Decimal("1")):
+            errors[name] = ["比例应为 0 到 1 之间的小数（如 0.20）。"]
+    for name, label in (
+        ("notice_working_days", "公示工作日数"),
+        ("review_window_days", "复核申请期限"),
+        ("appeal_window_days", "申诉期限"),
+    ):
+        if name in values:
+            value = values[name]
+            if isinstance(value, bool) or not isinstance(value, int) or not (1 <= value <= WINDOW_MAX):
+                errors[name] = [f"{label}应为 1 到 {WINDOW_MAX} 之间的整数。"]
+    if "evidence_sections" in values:
+        sections = values["evidence_sections"]
+        if not isinstance(sections, list) or any(s not in EVIDENCE_SECTIONS for s in sections):
+            errors["evidence_sections"] = [f"实绩材料应从{'、'.join(EVIDENCE_SECTIONS)}中选择。"]
+    if "category" in values and values["category"] not in ("", *PersonCategory.values):
+        errors["category"] = ["人员类别应为公务员、参公、事业或社工（留空表示全部）。"]
+    if "rank_group" in values and values["rank_group"] not in ("", *RankGroup.values):
+        errors["rank_group"] = ["职级组应为处级、科级或科员及以下（留空表示全部）。"]
+    if "probationer_mode" in values and values["probationer_mode"] not in ProbationerMode.values:
+        errors["probationer_mode"] = ["试用期人员的处理应为只写评语或确定等次。"]
+    if "notice_shows" in values and values["notice_shows"] not in NoticeShows.values:
+        errors["notice_shows"] = ["公示内容应为只公示优秀等次或公示全部等次。"]
+    for name in ("record_requires_duty", "record_requires_result"):
+        if name in values and not isinstance(values[name], bool):
+            errors[name] = ["应为是或否。"]
+    return errors
+
+
+@transaction.atomic
+def standard_save(*, actor: Person, values: dict[str, Any], standard: Standard | None = None) -> Standard:
+    """HR over the whole jurisdiction creates a standard for a category and rank group, or changes one; audited with
+    the values before and after. Assessments already decided keep their grades; the new values apply to next steps."""
+    if not rules.can_open_period(actor):
+        raise PermissionDenied("只有全区范围的组织人事部门可以修改考核标准。")
+    unknown = set(values) - set(STANDARD_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["不是考核标准的字段。"] for name in sorted(unknown)})
+    target = standard or Standard()
+    merged = {name: getattr(target, name) for name in STANDARD_FIELDS} | values
+    errors = standard_errors(merged)
+    if errors:
+        raise ValidationError(errors)
+    scope_given = (values.get("category", target.category), values.get("rank_group", target.rank_group))
+    if standard is not None and scope_given != (standard.category, standard.rank_group):
+        raise ValidationError({"category": ["适用范围不能修改；请为新的范围另建标准。"]})
+    scope = Standard.objects.filter(category=merged["category"], rank_group=merged["rank_group"])
+    if standard is None and scope.exists():
+        raise ValidationError({"category": ["该人员类别和职级组已有考核标准，请直接修改。"]})
+    before = {name: _plain(getattr(target, name)) for name in values} if standard else {}
+    for name, value in values.items():
+        if name in ("excellent_share", "everyday_quota") and value is not None:
+            value = Decimal(str(value)).quantize(Decimal("0.01"))
+        setattr(target, name, value)
+    target.save()
+    audit(
+        actor=actor,
+        verb="assessment.standard_update" if standard else "assessment.standard_create",
+        target=target,
+        data={"before": before, "after": {name: _plain(getattr(target, name)) for name in values}},
+    )
+    return target
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value
