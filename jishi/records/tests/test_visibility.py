@@ -408,3 +408,61 @@ def test_findings_api_and_person_findings_follow_the_rules(org: Org, settings: o
         if SECRET_WORD in answer.content.decode():
             failures.append(f"findings API: {name} reads the record's words")
     assert not failures, "\n".join(failures)
+
+
+# ---- Assessment (考核) surfaces — A-core's block (issue 17) ----------------------------------------------------------
+# The matrix's author (预算科 科长) is assessed in a quarter. Their assessment — page and API, detail and list — is seen
+# by them, their superiors (the deputy in charge, the 局长, the district leader in charge, the principal leader) and
+# HR; nobody else, inspectors and administrators included (a 404, as for a missing one; anonymous: sign-in / 401).
+# During 公示 the unit's 公示 list is seen by the whole 本单位 (财政局), its superiors and HR — never with reasons.
+ASSESSMENT_READERS = {"author", "superior_deputy", "unit_head", "district_leader_in_charge", "principal_leader", "hr"}
+NOTICE_READERS = OWN_UNIT | {"district_leader_in_charge", "principal_leader", "hr"}
+ASSESSMENT_REASON = "甲乙丙考核理由"
+
+
+def _assessed_author(org: Org) -> tuple[int, int]:
+    from jishi.assessment.models import Assessment, PeriodKind
+    from jishi.assessment.services import grade_decide, grade_propose, notice_start, period_open, summary_submit
+
+    period = period_open(
+        actor=org.hr, kind=PeriodKind.EVERYDAY, start=datetime.date(2026, 10, 1), end=datetime.date(2026, 12, 31)
+    )
+    for assessment in Assessment.objects.filter(period=period, unit=org.finance).select_related("period", "person"):
+        summary_submit(person=assessment.person, assessment=assessment, body="本季度完成预算编制等各项工作任务。")
+        head = assessment.person_id == org.unit_head.pk
+        grade_propose(
+            actor=org.district_deputy if head else org.unit_head, assessment=assessment, grade="好", reason="表现突出"
+        )
+        grade_decide(
+            actor=org.hr if head else org.unit_head, assessment=assessment, grade="好", reason=ASSESSMENT_REASON
+        )
+    notice_start(actor=org.unit_head, period=period, unit=org.finance)
+    return Assessment.objects.get(period=period, person=org.section_head).pk, period.pk
+
+
+def test_assessment_surfaces_follow_the_assessment_rule(org: Org) -> None:
+    assessment_id, period_id = _assessed_author(org)
+    notice = f"/api/v1/assessment/periods/{period_id}/units/{org.finance.pk}/notice"
+    failures = []
+    for name in VIEWERS:
+        person = viewer(org, name)
+        headers = _bearer(person)
+        sees = name in ASSESSMENT_READERS
+        page = _client(person).get(f"/assessment/{assessment_id}/")
+        if (page.status_code == 200) != sees or page.status_code not in (200, 302, 404):
+            failures.append(f"assessment page: {name} {page.status_code}")
+        detail = Client().get(f"/api/v1/assessment/{assessment_id}", **headers)  # type: ignore[arg-type]
+        expected = 401 if person is None else 200 if sees else 404
+        if detail.status_code != expected:
+            failures.append(f"assessment API: {name} {detail.status_code}")
+        listed = Client().get("/api/v1/assessment", **headers)  # type: ignore[arg-type]
+        in_list = listed.status_code == 200 and assessment_id in {a["id"] for a in listed.json()["items"]}
+        if in_list != sees:
+            failures.append(f"assessment list API: {name} in list={in_list}")
+        shown = Client().get(notice, **headers)  # type: ignore[arg-type]
+        expected = 401 if person is None else 200 if name in NOTICE_READERS else 404
+        if shown.status_code != expected:
+            failures.append(f"公示 list API: {name} {shown.status_code}")
+        elif ASSESSMENT_REASON in shown.content.decode():
+            failures.append(f"公示 list API: {name} reads a reason")
+    assert not failures, "\n".join(failures)
