@@ -26,6 +26,7 @@ from jishi.assessment.models import (
 )
 from jishi.assessment.services import TRANSITIONS, appeal_deadline, effective_state, review_deadline
 from jishi.assessment.standards import standard_for
+from jishi.core.models import AuditEvent
 from jishi.org.models import Unit
 from jishi.org.rules import reader_for
 
@@ -298,3 +299,21 @@ def notices_for(user: Any, today: datetime.date | None = None) -> list[tuple[Per
     periods = Period.objects.in_bulk({p for p, _ in keys})
     units = Unit.objects.in_bulk({u for _, u in keys})
     return sorted(((periods[p], units[u]) for p, u in keys), key=lambda pu: (-pu[0].end.toordinal(), pu[1].path))
+
+
+def unsealed_steps(assessment: Assessment) -> list[Step]:
+    """The steps whose row no longer says what their sealed audit event says (kind, actor, grade, reason), or that
+    have no event: empty for an untouched history. `jishi verify` proves the events themselves unchanged; this ties
+    each Step row to its event (two queries)."""
+    events = AuditEvent.objects.filter(
+        target_type=Assessment._meta.label_lower, target_id=str(assessment.pk), verb__startswith="assessment."
+    ).values_list("verb", "actor_id", "data")
+    sealed: dict[int, tuple[str, int | None, str, str]] = {}
+    for verb, actor_id, data in events:
+        if isinstance(data, dict) and isinstance(data.get("step"), int):
+            sealed[data["step"]] = (verb, actor_id, str(data.get("grade", "")), str(data.get("reason", "")))
+    return [
+        step
+        for step in assessment.steps.order_by("created_at", "id")
+        if sealed.get(step.pk) != (f"assessment.{step.kind}", step.actor_id, step.grade, step.reason)
+    ]
