@@ -2,6 +2,10 @@
 
 Usage:  .venv/bin/python bench/duty_suggest.py [--misses] [--jieba]
         DATABASE_URL=sqlite:////tmp/copy.sqlite3 .venv/bin/python bench/duty_suggest.py --db [--people 200]
+        JISHI_DATA_DIR=/tmp/world-a .venv/bin/python bench/duty_suggest.py --export /tmp/a.json
+        JISHI_DATA_DIR=/tmp/world-b .venv/bin/python bench/duty_suggest.py --cross /tmp/a.json [--sample 2000]
+        JISHI_DATA_DIR=/tmp/world-b .venv/bin/python bench/duty_suggest.py --world --by-time
+        JISHI_DATA_DIR=/tmp/world-a .venv/bin/python bench/duty_suggest.py --human
 
 The held-out set (jishi/duties/tests/data/heldout.json, 354 records written by hand, independent of the demo
 generator) runs against the demo world's real duty catalogues. Prints top-1 and top-3 accuracy on its dev split
@@ -123,13 +127,16 @@ def latency(people: int) -> None:
     print(line("warm", warm) + f"  ({warm_queries} queries)")
 
 
-def world(sample: int, show_misses: bool) -> None:
-    """Second-seed measure: the world in JISHI_DATA_DIR (e.g. a demo built with --seed 7), time split at the date
-    seven tenths of its records precede; learns only from records before it."""
+def world(sample: int, show_misses: bool, by_time: bool) -> None:
+    """Within one world: the world in JISHI_DATA_DIR, time split at the date seven tenths of its records precede;
+    learns only from records before it (the person's own and their unit's, as the selector does). `by_time`: the
+    habit weighed beside the text is what the person and their unit filed in the same half of the day."""
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     django.setup()
+    from django.utils import timezone
+
     from jishi.duties import evaluation
     from jishi.duties.selectors import _duty_text, catalogue_index
     from jishi.org.models import Person
@@ -139,9 +146,9 @@ def world(sample: int, show_misses: bool) -> None:
     rows = list(
         WorkRecord.objects.filter(withdrawn_at__isnull=True, duty__isnull=False)
         .order_by("date", "id")
-        .values_list("id", "author_id", "unit_id", "duty_id", "date", "content", "is_sensitive")
+        .values_list("id", "author_id", "unit_id", "duty_id", "date", "content", "is_sensitive", "start_at")
     )
-    records = [evaluation.WorldRecord(*row) for row in rows]
+    records = [evaluation.WorldRecord(*row[:7], afternoon=timezone.localtime(row[7]).hour >= 12) for row in rows]
     split = records[int(0.7 * len(records))].date
     index = catalogue_index()
     people: dict[int, Person] = {}
@@ -154,14 +161,114 @@ def world(sample: int, show_misses: bool) -> None:
             cache[key] = [_duty_text(d) for d in duties_for(person, day)]  # type: ignore[arg-type]
         return cache[key]
 
-    figures, skipped = evaluation.evaluate_world(records, candidates_of, split=split, index=index, sample=sample)
+    print(f"{'world':<26}{'items':>6}{'top-1':>8}{'top-3':>8}{'none':>6}{'mean ms':>9}{'p95 ms':>8}")
+    for name, timed in [("after split", False), *([("after split, habit by time", True)] if by_time else [])]:
+        f, skipped = evaluation.evaluate_world(
+            records, candidates_of, split=split, index=index, sample=sample, by_time=timed
+        )
+        print(f"{name:<26}{f.items:>6}{f.top1:>8.1%}{f.top3:>8.1%}{f.empty:>6}{f.mean_ms:>9.2f}{f.p95_ms:>8.2f}")
     print(f"{len(records)} records with a duty; split at {split}; {skipped} sampled records skipped")
-    print(f"{'world':<22}{'items':>6}{'top-1':>8}{'top-3':>8}{'none':>6}{'mean ms':>9}{'p95 ms':>8}")
-    f = figures
-    print(f"{'after split':<22}{f.items:>6}{f.top1:>8.1%}{f.top3:>8.1%}{f.empty:>6}{f.mean_ms:>9.2f}{f.p95_ms:>8.2f}")
     if show_misses:
         for item, codes in f.misses[:40]:
             print(f"    miss want {item.duty:<6} got {codes}  {item.text[:60]}")
+
+
+def _canonical_work(title: str, unit_code: str, department_code: str | None) -> tuple[str, str]:
+    """The work a duty names, the same in every demo world: its department's code and its title without a
+    section's name (a section's duty is its department's function; the seed chooses which sections have which)."""
+    from jishi.duties.text import base_title
+
+    return department_code or unit_code, base_title(title)
+
+
+def export(path: Path) -> None:
+    """Write the training examples of the world in JISHI_DATA_DIR (seed A): per unit code, its newest shared
+    records (what `jishi duties train` learns from) labelled with the work their duty names (--cross reads them)."""
+    import json
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    django.setup()
+    from jishi.duties import training
+    from jishi.org.models import Unit
+    from jishi.records.models import WorkRecord
+
+    codes = dict(Unit.objects.values_list("id", "code"))
+    units = WorkRecord.objects.filter(training.SHARED).order_by().values_list("unit_id", flat=True).distinct()
+    out: dict[str, list[list[str]]] = {}
+    for unit_id in units:
+        rows = (
+            WorkRecord.objects.filter(training.SHARED, unit_id=unit_id)
+            .order_by("-date", "-id")
+            .values_list("content", "duty__title", "duty__unit__code", "duty__unit__department__code")[
+                : training.UNIT_EXAMPLES
+            ]
+        )
+        out[codes[unit_id]] = [[c, *_canonical_work(t, u, d)] for c, t, u, d in rows]
+    path.write_text(json.dumps(out, ensure_ascii=False))
+    print(f"{sum(map(len, out.values()))} examples of {len(out)} units written to {path}")
+
+
+def cross(path: Path, sample: int, show_misses: bool) -> None:
+    """Second seed: learn each unit's model from the examples `export` wrote from world A, and rank a sample of
+    the records of the world in JISHI_DATA_DIR (world B: other people, other records, the same posts) — nothing of
+    world B is learned. Duties are matched across the worlds by the work they name (_canonical_work)."""
+    import json
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    django.setup()
+    from jishi.duties import evaluation
+    from jishi.duties.selectors import _duty_text, catalogue_index
+    from jishi.duties.suggest import DutyText, NgramModel, learn
+    from jishi.org.models import Duty, Person, Unit
+    from jishi.org.selectors import duties_for
+    from jishi.records.models import WorkRecord
+
+    canonical: dict[tuple[str, str], int] = {}
+    data: dict[str, list[list[str]]] = json.loads(path.read_text(encoding="utf-8"))
+    started = time.perf_counter()
+    models: dict[str, NgramModel] = {
+        unit: learn([(c, canonical.setdefault((d, t), len(canonical) + 1)) for c, d, t in rows])
+        for unit, rows in data.items()
+    }
+    print(f"{len(models)} unit models learned from {path} in {time.perf_counter() - started:.1f} s")
+    work = {
+        pk: canonical.setdefault(_canonical_work(t, u, d), len(canonical) + 1)
+        for pk, t, u, d in Duty.objects.values_list("id", "title", "unit__code", "unit__department__code")
+    }
+    codes = dict(Unit.objects.values_list("id", "code"))
+    records = [
+        evaluation.CrossRecord(codes[u], a, day, c, work[d])
+        for u, a, day, c, d in WorkRecord.objects.filter(withdrawn_at__isnull=True, duty__isnull=False)
+        .order_by("id")
+        .values_list("unit_id", "author_id", "date", "content", "duty_id")
+    ]
+    index = catalogue_index()
+    people: dict[int, Person] = {}
+    cache: dict[tuple[int, object], list[DutyText]] = {}
+
+    def candidates_of(author_id: int, day: object) -> list[DutyText]:
+        key = (author_id, day)
+        if key not in cache:
+            person = people.setdefault(author_id, Person.objects.get(pk=author_id))
+            texts = [_duty_text(d) for d in duties_for(person, day)]  # type: ignore[arg-type]
+            cache[key] = [
+                DutyText(work[t.id], t.code, t.title, t.description, t.specificity) for t in texts if t.id in work
+            ]
+        return cache[key]
+
+    print(f"{len(records)} records of this world with a duty; a sample of {sample}")
+    print(f"{'second seed':<34}{'items':>6}{'top-1':>8}{'top-3':>8}{'none':>6}{'mean ms':>9}{'p95 ms':>8}")
+    for name, learned in (("catalogue + lexicon", {}), ("+ unit models of the first seed", models)):
+        f, skipped = evaluation.evaluate_cross(records, candidates_of, learned, index=index, sample=sample)
+        print(f"{name:<34}{f.items:>6}{f.top1:>8.1%}{f.top3:>8.1%}{f.empty:>6}{f.mean_ms:>9.2f}{f.p95_ms:>8.2f}")
+        if show_misses and learned:
+            for item, got in f.misses[:40]:
+                print(f"    miss want {item.duty:<10} got {got}  {item.text[:60]}")
+    print(f"({skipped} sampled records skipped: their duty not among the author's that day, or fewer than three)")
 
 
 def human(show_misses: bool) -> None:
@@ -221,11 +328,18 @@ def main() -> None:
     parser.add_argument("--world", action="store_true", help="second-seed measure on the JISHI_DATA_DIR world")
     parser.add_argument("--sample", type=int, default=600)
     parser.add_argument("--human", action="store_true", help="the human-written held-out set on JISHI_DATA_DIR")
+    parser.add_argument("--by-time", action="store_true", help="--world: also weigh the habit of that time of day")
+    parser.add_argument("--export", type=Path, help="write the JISHI_DATA_DIR world's training examples to a file")
+    parser.add_argument("--cross", type=Path, help="learn from --export's file, measure on the JISHI_DATA_DIR world")
     args = parser.parse_args()
-    if args.human:
+    if args.export:
+        export(args.export)
+    elif args.cross:
+        cross(args.cross, args.sample, args.misses)
+    elif args.human:
         human(args.misses)
     elif args.world:
-        world(args.sample, args.misses)
+        world(args.sample, args.misses, args.by_time)
     elif args.db:
         latency(args.people)
     else:

@@ -15,6 +15,7 @@ import json
 import multiprocessing
 import os
 import random
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -96,6 +97,9 @@ DEMO_LOGINS = [
 
 # Pairs of domains that work together more than others (the collaboration network analytics should find).
 _NO_DIGITS = str.maketrans("", "", "0123456789")
+_UNIT_SUFFIX = re.compile(r"（[^（）]*）$")  # a section's duty is its department's function with the section's name
+OWN_DUTY_SHARE = 0.7  # of the records naming a duty, those under the person's own post's or unit's duties
+DUTY_WORDS_SHARE = 0.85  # of those, the ones whose topic comes from the duty's own words (the rest: the domain's)
 _SPOTS = V.ROADS + V.ESTATES
 
 
@@ -131,6 +135,10 @@ class Member:
     is_leader: bool = False
     profile: str = "regular"  # regular, misses, batches, copies
     duty_ids: list[int] = field(default_factory=list)
+    # The duties a record of theirs is filed under: mostly their own post's and unit's (a section's, a village's),
+    # otherwise their department's other functions (those their own unit does not also name).
+    own_duty_ids: list[int] = field(default_factory=list)
+    wider_duty_ids: list[int] = field(default_factory=list)
     person_id: int = 0
     own_id: int = 0  # the 本单位
     workload: float = 1.0
@@ -432,10 +440,12 @@ class _Structure:
                 )
         by_unit: dict[int, list[int]] = {}
         by_position: dict[int, list[int]] = {}
-        for duty_id, unit_id, position_id in Duty.objects.values_list("id", "unit_id", "position_id"):
+        work: dict[int, str] = {}  # a duty's title without a section's name: the work it names
+        for duty_id, unit_id, position_id, title in Duty.objects.values_list("id", "unit_id", "position_id", "title"):
             (by_position.setdefault(position_id, []) if position_id else by_unit.setdefault(unit_id, [])).append(
                 duty_id
             )
+            work[duty_id] = _UNIT_SUFFIX.sub("", title)
         for member, (_, position) in zip(self.members, self.posts, strict=True):
             unit = member.unit
             member.person_id = member.person.pk
@@ -447,6 +457,12 @@ class _Structure:
                 + by_unit.get(unit.pk, [])
                 + by_unit.get(unit.department_id or unit.pk, [])
             )
+            own = list(dict.fromkeys(by_position.get(position.pk, []) + by_unit.get(unit.pk, [])))
+            named = {work[d] for d in own}
+            member.own_duty_ids = own
+            member.wider_duty_ids = [
+                d for d in dict.fromkeys(by_unit.get(unit.department_id or unit.pk, [])) if work[d] not in named
+            ]
 
 
 def _spread(total: int, weights: list[float]) -> list[int]:
@@ -506,7 +522,13 @@ class _Writer:
         for m in structure.members:
             self.colleagues.setdefault(m.unit.department_id or m.unit.pk, []).append(m.person.pk)
         self.recent: dict[int, set[int]] = {}
-        self.last: dict[int, str] = {}
+        self.last: dict[int, tuple[str, int | None]] = {}  # a person's previous content and duty (copy-paste)
+        # The words of the work under each duty (vocabulary.DUTY_TOPICS by the duty's title without a section's name).
+        self.duty_topics: dict[int, list[str]] = {}
+        for duty_id, title in Duty.objects.values_list("id", "title"):
+            topics = V.DUTY_TOPICS.get(_UNIT_SUFFIX.sub("", title))
+            if topics:
+                self.duty_topics[duty_id] = topics
         self.pools: dict[tuple[str, int, bool], list[Unit]] = {}
         self.slot_times: dict[tuple[datetime.date, int, int], datetime.datetime] = {}
 
@@ -532,9 +554,22 @@ class _Writer:
             self.slot_times[key] = moment
         return moment
 
-    def _content(self, member: Member, code: str, partner: str) -> str:
+    def _duty(self, member: Member) -> int | None:
+        """The duty a record serves, chosen before its words: mostly one of the person's own post or unit."""
         rng = self.rng
-        topics = V.TOPICS[member.domain]
+        if not member.duty_ids or rng.random() >= member.duty_share:
+            return None
+        own, wider = member.own_duty_ids, member.wider_duty_ids
+        if own and (not wider or rng.random() < OWN_DUTY_SHARE):
+            return int(_pick(rng, own))
+        return int(_pick(rng, wider or member.duty_ids))
+
+    def _content(self, member: Member, code: str, partner: str, duty_id: int | None) -> str:
+        """A record's words: its topic from the duty it serves (some work reads like any of the domain's)."""
+        rng = self.rng
+        topics = self.duty_topics.get(duty_id) if duty_id is not None else None
+        if topics is None or rng.random() >= DUTY_WORDS_SHARE:
+            topics = V.TOPICS[member.domain]
         for _ in range(20):
             fill = {
                 "t": _pick(rng, topics),
@@ -640,8 +675,12 @@ class _Writer:
         rng, person_id, own = self.rng, member.person_id, member.own_id
         partner = self._partner_unit(member.domain, own)
         copied = member.profile == "copies" and person_id in self.last and rng.random() < 0.6
-        content = self.last[person_id] if copied else self._content(member, code, partner.name)
-        self.last[person_id] = content
+        if copied:  # copy-paste repeats the duty too
+            content, duty_id = self.last[person_id]
+        else:
+            duty_id = self._duty(member)
+            content = self._content(member, code, partner.name, duty_id)
+        self.last[person_id] = (content, duty_id)
         submitted = self._moment(day, 17 * 60 + _between(rng, 0, 150))
         if member.profile == "batches":
             friday = day + datetime.timedelta(days=(4 - day.weekday()) % 7)
@@ -681,7 +720,7 @@ class _Writer:
             category_id=self.categories[code],
             content=content,
             place=_pick(rng, places) if rng.random() < 0.5 else "",
-            duty_id=_pick(rng, member.duty_ids) if member.duty_ids and rng.random() < member.duty_share else None,
+            duty_id=duty_id,
             result=_pick(rng, V.RESULTS),
             visibility=visibility,
             is_sensitive=sensitive,

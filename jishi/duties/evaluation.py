@@ -133,6 +133,32 @@ class WorldRecord:
     date: Any
     content: str
     sensitive: bool
+    afternoon: bool = False  # started at noon or later (the time-of-day habit, --by-time)
+
+
+def _time_priors(before: Sequence[WorldRecord], unit_weight: float = 0.5) -> dict[tuple[int, bool], dict[int, float]]:
+    """Per (author, half of the day): the share of their own past records (1) and their unit's colleagues' (0.5)
+    under each duty in that half of the day."""
+    own: dict[tuple[int, bool], dict[int, float]] = {}
+    unit: dict[tuple[int, bool], dict[int, float]] = {}
+    authors: dict[int, int] = {}
+    for r in before:
+        slot = own.setdefault((r.author_id, r.afternoon), {})
+        slot[r.duty_id] = slot.get(r.duty_id, 0.0) + 1.0
+        if not r.sensitive:
+            shared = unit.setdefault((r.unit_id, r.afternoon), {})
+            shared[r.duty_id] = shared.get(r.duty_id, 0.0) + unit_weight
+        authors[r.author_id] = r.unit_id
+    priors: dict[tuple[int, bool], dict[int, float]] = {}
+    for author, unit_id in authors.items():
+        for half in (False, True):
+            mass = dict(unit.get((unit_id, half), {}))
+            for duty_id, count in own.get((author, half), {}).items():
+                mass[duty_id] = mass.get(duty_id, 0.0) + count
+            total = sum(mass.values())
+            if total:
+                priors[(author, half)] = {d: m / total for d, m in mass.items()}
+    return priors
 
 
 def evaluate_world(
@@ -145,6 +171,7 @@ def evaluate_world(
     seed: int = 7,
     own_history: int = 200,
     unit_history: int = 200,
+    by_time: bool = False,
 ) -> tuple[Figures, int]:
     """Top-1/top-3 on records filed on or after `split`, learning only from records filed before it: the author's
     own (weight 1) and their unit's colleagues' non-sensitive ones (weight 0.5), newest first, as the selector
@@ -162,6 +189,7 @@ def evaluate_world(
         if not r.sensitive:
             by_unit.setdefault(r.unit_id, []).append(r)
     histories: dict[int, History] = {}
+    time_priors = _time_priors(before) if by_time else {}
     top1 = top3 = empty = skipped = 0
     timings: list[float] = []
     misses: list[tuple[Item, list[str]]] = []
@@ -178,7 +206,8 @@ def evaluate_world(
             own += [PastRecord(r.content, r.duty_id, 0.5) for r in mates]
             history = histories[record.author_id] = History(index, own)
         started = time.perf_counter()
-        ranked = rank(index, record.content, duties, past=history)
+        prior = time_priors.get((record.author_id, record.afternoon), {}) if by_time else None
+        ranked = rank(index, record.content, duties, past=history, prior=prior)
         timings.append((time.perf_counter() - started) * 1000)
         got = [r.duty.id for r in ranked]
         top1 += bool(got) and got[0] == record.duty_id
@@ -266,3 +295,69 @@ def evaluate_human(
         p95_ms=timings[int(0.95 * (len(timings) - 1))] if timings else 0.0,
         misses=misses,
     )
+
+
+@dataclass(frozen=True)
+class CrossRecord:
+    """A filed record of the second world, as the cross-seed measure needs it: labels are canonical duty ids (the
+    same work in both worlds has the same id; see bench/duty_suggest.py --cross)."""
+
+    unit: str
+    author_id: int
+    date: Any
+    content: str
+    duty_id: int
+
+
+def evaluate_cross(
+    records: Sequence[CrossRecord],
+    candidates_of: Any,
+    models: dict[str, Any],
+    *,
+    index: CatalogueIndex,
+    sample: int = 600,
+    seed: int = 7,
+) -> tuple[Figures, int]:
+    """Top-1/top-3 on a sample of `records` (a world the models never saw), ranked with the text, the lexicon and
+    the model learned from the other world's unit of the same code (`models`, NgramModel by unit code; none: the
+    catalogue and lexicon alone). Nothing of this world is learned: no person's own history, no habit. Returns the
+    figures and how many sampled records were skipped (their duty not among the author's that day, or fewer than
+    three duties)."""
+    import random
+
+    chosen = random.Random(seed).sample(list(records), min(sample, len(records)))
+    top1 = top3 = empty = skipped = 0
+    timings: list[float] = []
+    misses: list[tuple[Item, list[str]]] = []
+    histories: dict[str, History] = {}
+    for record in chosen:
+        duties = candidates_of(record.author_id, record.date)
+        if record.duty_id not in {d.id for d in duties} or len({d.id for d in duties}) < 3:
+            skipped += 1
+            continue
+        history = histories.get(record.unit)
+        if history is None:
+            model = models.get(record.unit)
+            history = histories[record.unit] = History(index, [], [model] if model is not None else [])
+        started = time.perf_counter()
+        ranked = rank(index, record.content, duties, past=history)
+        timings.append((time.perf_counter() - started) * 1000)
+        got = [r.duty.id for r in ranked]
+        top1 += bool(got) and got[0] == record.duty_id
+        top3 += record.duty_id in got[:3]
+        empty += not got
+        if not got or got[0] != record.duty_id:
+            want = next(d.code for d in duties if d.id == record.duty_id)
+            misses.append((Item(0, record.unit, record.content, want, "cross"), [r.duty.code for r in ranked]))
+    timings.sort()
+    n = max(len(timings), 1)
+    figures = Figures(
+        items=len(timings),
+        top1=top1 / n,
+        top3=top3 / n,
+        empty=empty,
+        mean_ms=sum(timings) / n,
+        p95_ms=timings[int(0.95 * (len(timings) - 1))] if timings else 0.0,
+        misses=misses,
+    )
+    return figures, skipped

@@ -329,10 +329,12 @@ def rank(
     *,
     past: Sequence[PastRecord] | History = (),
     limit: int = 3,
+    prior: dict[int, float] | None = None,
 ) -> list[Ranked]:
     """Every candidate ranked for `text`, best first, `limit` of them: the text's evidence first (catalogue words
     and the n-grams of records filed before), then what the person and their unit usually do. Empty only for empty
-    text or no candidates; when nothing in the text matched, every result has from_text False."""
+    text or no candidates; when nothing in the text matched, every result has from_text False. `prior` replaces the
+    share of past records under each duty as the habit weighed beside the text."""
     text = (text or "").strip()
     if not text or not candidates:
         return []
@@ -343,8 +345,11 @@ def rank(
     duties = list(chosen.values())
     query = index.query(text)
     history = past if isinstance(past, History) else History(index, past)
+    given = prior
     learned, prior = history.learned(index, query, {d.id for d in duties}) if query else ({}, {})
-    if not prior:
+    if given is not None:  # another habit to weigh (bench/duty_suggest.py --world --by-time: the same time of day)
+        prior = given
+    elif not prior:
         total = sum(history.mass[d.id] for d in duties if d.id in history.mass)
         prior = {d.id: history.mass[d.id] / total for d in duties if d.id in history.mass} if total else {}
     posterior, learned_text, trust = _learned_posterior(history, text, [d.id for d in duties])

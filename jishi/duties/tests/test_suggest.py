@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jishi.duties import evaluation
-from jishi.duties.suggest import CatalogueIndex, DutyText, PastRecord, rank
+from jishi.duties.suggest import CatalogueIndex, DutyText, PastRecord, learn, rank
 
 BUDGET = DutyText(id=1, code="CZJ-01", title="部门预算编制和执行", specificity=2)
 TREASURY = DutyText(id=2, code="CZJ-02", title="国库集中支付", specificity=2)
@@ -80,3 +80,22 @@ def test_the_pipeline_on_a_slice_of_the_held_out_set() -> None:
     # Measured 0.95 on the whole test split (bench/duty_suggest.py); this only shows the pipeline works.
     assert figures.top3 >= 0.75
     assert figures.top1 <= figures.top3
+
+
+def test_a_habit_given_for_the_time_of_day_orders_what_the_text_does_not_tell_apart() -> None:
+    # bench/duty_suggest.py --world --by-time weighs what the person filed at that time of day instead.
+    assert codes("今天跑了一趟", prior={2: 1.0})[0] == "CZJ-02"
+    assert codes("今天跑了一趟", prior={3: 0.8, 2: 0.2})[:2] == ["CZJ-03", "CZJ-02"]
+    assert codes("处理直接支付申请，办理拨款", prior={3: 1.0})[0] == "CZJ-02"  # the words come first
+
+
+def test_the_second_seed_measure_learns_from_one_world_and_scores_another() -> None:
+    examples = [("复核国库库款和直接支付", 2), ("框架协议采购开标", 3), ("编制部门预算", 1)] * 5
+    models = {"CZJ-S1": learn(examples)}
+    records = [
+        evaluation.CrossRecord("CZJ-S1", 1, None, "直接支付和国库库款对账", 2),
+        evaluation.CrossRecord("CZJ-S1", 1, None, "框架协议采购的评标", 3),
+        evaluation.CrossRecord("CZJ-S1", 2, None, "什么都没说", 9),  # a duty the author does not have: skipped
+    ]
+    figures, skipped = evaluation.evaluate_cross(records, lambda author, day: FINANCE, models, index=INDEX)
+    assert (figures.items, skipped, figures.top1, figures.top3, figures.empty) == (2, 1, 1.0, 1.0, 0)
