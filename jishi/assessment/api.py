@@ -499,8 +499,8 @@ def list_assessments(
     period: Annotated[Id | None, Query(None, description="考核周期")] = None,
     state: Annotated[State | None, Query(None, description="状态")] = None,
     mine: bool = Query(False, description="只看本人的"),
-    offset: int = Query(0, ge=0, le=1_000_000),
-    limit: int = Query(50, ge=1, le=PAGE_MAX),
+    page: int = Query(1, ge=1, le=100_000, description="页码，从 1 起"),
+    limit: int = Query(50, ge=1, le=PAGE_MAX, description="每页条数"),
 ) -> AssessmentListOut:
     rows = selectors.own_assessments(request.user) if mine else selectors.assessments_visible_to(request.user)
     if period is not None:
@@ -509,7 +509,7 @@ def list_assessments(
         rows = rows.filter(state=state)
     rows = rows.select_related("period", "person", "unit", "section").order_by("-period__end", "unit_id", "id")
     return AssessmentListOut(
-        items=[AssessmentOut(**_fields(a)) for a in rows[offset : offset + limit]], total=rows.count()
+        items=[AssessmentOut(**_fields(a)) for a in rows[(page - 1) * limit : page * limit]], total=rows.count()
     )
 
 
