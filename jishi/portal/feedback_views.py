@@ -14,6 +14,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -33,8 +34,9 @@ class MessageForm(forms.Form):
     text = forms.CharField(
         label=gettext_lazy("留言内容"),
         required=False,
-        help_text=gettext_lazy("%(min)d–%(max)d 个字，不能包含网址链接。")
-        % {"min": feedback.TEXT_MIN, "max": feedback.TEXT_MAX},
+        help_text=format_lazy(
+            gettext_lazy("{min}–{max} 个字，不能包含网址链接。"), min=feedback.TEXT_MIN, max=feedback.TEXT_MAX
+        ),
         widget=forms.Textarea(attrs={"rows": 6}),
     )
     name = forms.CharField(
