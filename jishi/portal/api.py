@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from ninja import Field, NinjaAPI, Query, Schema
+from ninja import Field, NinjaAPI, Query, Schema, Status
 
 from jishi.core.http import Id
 from jishi.core.schemas import ErrorOut, InvalidOut
@@ -109,7 +109,7 @@ def list_publications(
     }
     parsed = selectors.parse_filters(raw)
     if parsed.errors:
-        return 400, {"detail": "筛选条件有误", "errors": {k: [v] for k, v in parsed.errors.items()}}
+        return Status(400, {"detail": "筛选条件有误", "errors": {k: [v] for k, v in parsed.errors.items()}})
     found = selectors.publication_page(selectors.filtered(parsed.filters), page, limit)
     _cacheable(response)
     return {"items": [_out(p) for p in found.items], "page": found.page, "has_next": found.has_next}
@@ -120,7 +120,7 @@ def get_publication(request: HttpRequest, response: HttpResponse, record_id: Id)
     """一条公开的工作记实（未公开、已撤回或暂缓公开的，均为 404）。"""
     found = selectors.publication_for(record_id)
     if found is None:
-        return 404, {"detail": "没有这条公开记实"}
+        return Status(404, {"detail": "没有这条公开记实"})
     _cacheable(response)
     return _out(found)
 
@@ -254,7 +254,7 @@ def list_stats(
     if unit is not None:
         found = Unit.objects.filter(pk=unit).first()
         if found is None:
-            return 404, {"detail": "没有这个单位"}
+            return Status(404, {"detail": "没有这个单位"})
         subjects: list[Unit | None] = [found]
     else:
         subjects = [None, *selectors.department_rows()]

@@ -30,8 +30,11 @@ KEY = "portal:generation"
 T = TypeVar("T")
 _MISSING = object()
 
-# Per worker: pages are small (a list page is ~20 kB), a thousand of them stay well under 50 MB.
-_pages = LocMemCache("jishi-portal-pages", {"TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 1000}})
+# Per worker: pages are small (a list page is ~20 kB), a thousand of them stay well under 50 MB. An entry also expires
+# after PAGE_SECONDS: a change that reached the database without a bump (an administrator's edit in the admin, a
+# script) shows within that time instead of never — a spike still renders each page once per worker and period.
+PAGE_SECONDS = 120
+_pages = LocMemCache("jishi-portal-pages", {"TIMEOUT": PAGE_SECONDS, "OPTIONS": {"MAX_ENTRIES": 1000}})
 
 
 def _fresh() -> int:

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from jishi.portal import cache
 from jishi.portal.models import Publication
 
 CSV_NAME = "publications.csv"
@@ -183,6 +184,7 @@ def write_dump(out: Path | None = None) -> dict[str, Any]:
     for name in FILES:
         os.replace(pending[name], target / name)
     os.replace(pending[MANIFEST_NAME], target / MANIFEST_NAME)  # last: it describes files already in place
+    cache.bump()  # the open-data page names the new files
     return manifest
 
 

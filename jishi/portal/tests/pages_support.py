@@ -46,4 +46,8 @@ def publish(
 def public_record(author: Person, **overrides: Any) -> WorkRecord:
     """A record its author marked 公开."""
     overrides.setdefault("visibility", Visibility.PUBLIC)
+    # A duration without times: any number of records a day, none overlapping another.
+    overrides.setdefault("start_time", None)
+    overrides.setdefault("end_time", None)
+    overrides.setdefault("duration_minutes", 30)
     return write_record(author, **overrides)
