@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from jishi.assessment.models import Standard
 from jishi.assessment.services import standard_errors
@@ -21,7 +22,9 @@ from jishi.org.models import PersonCategory
 class StandardForm(forms.ModelForm):
     """The model's fields, the category as a choice, and the cross-field rules of services.standard_errors."""
 
-    category = forms.ChoiceField(label="人员类别", required=False, choices=[("", "全部类别"), *PersonCategory.choices])
+    category = forms.ChoiceField(
+        label=_("人员类别"), required=False, choices=[("", _("全部类别")), *PersonCategory.choices]
+    )
 
     class Meta:
         model = Standard
