@@ -90,8 +90,14 @@ def effective_state(assessment: Assessment, today: datetime.date | None = None) 
     return assessment.state
 
 
+# Steps that belong to the period itself; 复核 and 申诉 run on after HR closes it.
+CLOSED_PERIOD_STEPS = (StepKind.SUMMARY, StepKind.PROPOSAL, StepKind.DECISION, StepKind.NOTICE)
+
+
 def _check_state(assessment: Assessment, kind: str, today: datetime.date) -> str:
     allowed, _after = TRANSITIONS[kind]
+    if kind in CLOSED_PERIOD_STEPS and assessment.period.closed_at is not None:
+        raise ValidationError({"state": [f"考核周期“{assessment.period.name}”已结束，不能再{StepKind(kind).label}。"]})
     state = effective_state(assessment, today)
     if state not in allowed:
         raise ValidationError(
@@ -163,6 +169,13 @@ def _check_quota(assessment: Assessment, grade: str) -> None:
     """Refuse one more person in the limited grade than the group's limit allows."""
     if not grade or grade == assessment.grade:
         return
+    # Lock the whole group, so two deciders in parallel never both take the last place (PostgreSQL; SQLite
+    # serialises writers anyway).
+    list(
+        Assessment.objects.select_for_update()
+        .filter(period_id=assessment.period_id, unit_id=assessment.unit_id, rank_group=assessment.rank_group)
+        .values_list("pk", flat=True)
+    )
     status = quota.status(assessment.period, assessment.unit_id, assessment.rank_group, excluding=assessment.pk)
     if not status.limited or grade != status.grade:
         return
@@ -461,6 +474,8 @@ def notice_start(
     day = _today(today)
     if not rules.can_decide_unit(actor, unit.pk):
         raise PermissionDenied("只有考核单位的主要负责人或组织人事部门可以启动公示。")
+    if period.closed_at is not None:
+        raise ValidationError({"unit": [f"考核周期“{period.name}”已结束，不能再启动公示。"]})
     first = start or day
     if first < day:
         raise ValidationError({"start": ["公示开始日期不能早于今天。"]})

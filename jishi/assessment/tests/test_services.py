@@ -34,6 +34,7 @@ from jishi.assessment.services import (
     notice_end,
     notice_start,
     notices_close,
+    period_close,
     period_open,
     probationer_set,
     quota_raise,
@@ -532,3 +533,25 @@ def test_the_unit_sheet_shows_proposals_and_the_quota_to_the_head_only(org: Org)
     assert actions_for(org.section_head, mine) == {StepKind.PROPOSAL}
     assert actions_for(org.colleague, mine) == set()
     assert actions_for(org.author, mine) == set()
+
+
+def test_a_closed_period_takes_no_new_grades_but_reviews_run_on(org: Org) -> None:
+    period = open_quarter(org)
+    for person in (org.author, org.colleague, org.sibling, org.section_head, org.deputy_in_charge,
+                   org.deputy_not_in_charge, org.unit_head):  # fmt: skip
+        take_to_decided(org, of(period, person), "较好")
+    notice_start(actor=org.unit_head, period=period, unit=org.finance, today=AFTER_Q4)
+    with pytest.raises(PermissionDenied):
+        period_close(actor=org.unit_head, period=period)
+    period_close(actor=org.hr, period=period)
+    with pytest.raises(ValidationError):
+        period_close(actor=org.hr, period=period)
+    mine = of(period, org.author)
+    with pytest.raises(ValidationError) as error:
+        grade_decide(actor=org.unit_head, assessment=mine, grade="好", reason=REASON, today=AFTER_Q4)
+    assert "已结束" in refused(error.value, "state")
+    review_request(person=org.author, assessment=mine, reason="请求复核", today=datetime.date(2027, 1, 12))
+    review_decide(
+        actor=org.unit_head, assessment=mine, grade="好", reason="经复核改为好", today=datetime.date(2027, 1, 13)
+    )
+    assert of(period, org.author).grade == "好"
