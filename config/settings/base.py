@@ -229,6 +229,10 @@ JISHI_INSIGHTS_DIR = Path(env("JISHI_INSIGHTS_DIR", str(DATA_DIR / "insights")) 
 JISHI_INSIGHTS_REFRESH_ON_WRITE = True
 # Processes a full rebuild of the store uses, each building a run of months (0: one per core, at most four).
 JISHI_INSIGHTS_WORKERS = int(env("JISHI_INSIGHTS_WORKERS", "0") or 0)
+# 政务公开 (issue 18): working days between a record's date and its publication on the portal (0–60); the publishing
+# run is enqueued after record writes at most hourly (off: only `jishi portal publish`, from cron, publishes).
+JISHI_PORTAL_DELAY_DAYS = int(env("JISHI_PORTAL_DELAY_DAYS", "3") or 3)
+JISHI_PORTAL_PUBLISH_ON_WRITE = True
 # Findings' thresholds (jishi/insights/findings.py DEFAULTS lists every key and what it means); set only what differs.
 JISHI_FINDINGS: dict[str, float] = {
     "overstaffed_ratio": 0.6,  # hours per filer per working day at most this share of the peer median …

@@ -22,6 +22,7 @@ DATA_DIR = Path(tempfile.mkdtemp(prefix="jishi-test-"))
 # The insights store of this test session (tests that build one point it at their own tmp_path).
 JISHI_INSIGHTS_DIR = DATA_DIR / "insights"
 JISHI_INSIGHTS_REFRESH_ON_WRITE = False  # writes still mark their months; test_refresh turns the task on
+JISHI_PORTAL_PUBLISH_ON_WRITE = False  # tests publish by calling publication.publish_due
 
 # One process: the cache is memory, emptied before each test (jishi/conftest.py).
 CACHES = {

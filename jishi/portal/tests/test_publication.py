@@ -1,0 +1,278 @@
+"""Publication (issue 18): the delay in working days, never before the lock, redacted with officials named, records
+withdrawn, restricted or made sensitive later gone from live() at once, publishers' hold and release with reasons
+(audited), the command and the worker's task, and who may use the review queue."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from jishi.core.models import AuditEvent
+from jishi.org.models import CalendarOverride
+from jishi.portal import cache, publication
+from jishi.portal.models import Publication, PublicationDecision
+from jishi.portal.publication import hold, latest_date_due, publish_due, release
+from jishi.portal.tasks import publish_due_task
+from jishi.records.models import Visibility, WorkRecord
+from jishi.testing import Org, write_record
+
+MONDAY = datetime.date(2026, 11, 9)  # a week without holidays
+DAY = datetime.timedelta(days=1)
+
+
+def public(author: Any, *, date: datetime.date = MONDAY, locked: bool = True, **overrides: Any) -> WorkRecord:
+    """A record marked 公开 of `date`, its edit window over (or not): the time rules are the records app's, the test
+    moves the columns as days passing would."""
+    overrides.setdefault("visibility", Visibility.PUBLIC)
+    overrides.setdefault("start_time", None)
+    overrides.setdefault("end_time", None)
+    overrides.setdefault("duration_minutes", 60)
+    record = write_record(author, **overrides)
+    locks_at = timezone.now() - datetime.timedelta(hours=1) if locked else timezone.now() + datetime.timedelta(days=1)
+    WorkRecord.objects.filter(pk=record.pk).update(date=date, locks_at=locks_at)
+    record.refresh_from_db()
+    return record
+
+
+def live_ids() -> set[int]:
+    return set(Publication.objects.live().values_list("record_id", flat=True))
+
+
+# The delay -----------------------------------------------------------------------------------------------------------
+
+
+def test_published_three_working_days_after_its_date(org: Org) -> None:
+    record = public(org.author)
+    assert publish_due(today=MONDAY + 2 * DAY) == 0  # Wednesday: two working days have passed
+    assert publish_due(today=MONDAY + 3 * DAY) == 1  # Thursday: three
+    assert live_ids() == {record.pk}
+    assert publish_due(today=MONDAY + 4 * DAY) == 0  # once
+
+
+def test_weekends_do_not_count(org: Org) -> None:
+    friday = MONDAY + 4 * DAY
+    public(org.author, date=friday)
+    assert publish_due(today=friday + 4 * DAY) == 0  # Tuesday: Monday and Tuesday
+    assert publish_due(today=friday + 5 * DAY) == 1  # Wednesday
+
+
+def test_holidays_do_not_count(org: Org) -> None:
+    CalendarOverride.objects.create(date=MONDAY + 2 * DAY, is_working_day=False, name="测试假日")
+    public(org.author)
+    assert publish_due(today=MONDAY + 3 * DAY) == 0
+    assert publish_due(today=MONDAY + 4 * DAY) == 1  # Tuesday, Thursday, Friday
+
+
+def test_the_delay_is_a_setting(org: Org, settings: Any) -> None:
+    settings.JISHI_PORTAL_DELAY_DAYS = 0
+    public(org.author)
+    assert publish_due(today=MONDAY) == 1
+    for wrong in (-1, 61, "3", 2.5, True, None):
+        settings.JISHI_PORTAL_DELAY_DAYS = wrong
+        with pytest.raises(ImproperlyConfigured):
+            publish_due(today=MONDAY)
+
+
+def test_latest_date_due_counts_back_working_days(db: None) -> None:
+    thursday = MONDAY + 3 * DAY
+    assert latest_date_due(thursday, 3) == MONDAY
+    assert latest_date_due(MONDAY + 7 * DAY, 3) == MONDAY + 2 * DAY  # next Monday: a Wednesday record (Thu, Fri, Mon)
+    assert publication.publication_day(MONDAY) == thursday
+    assert publication.publication_day(MONDAY + 4 * DAY) == MONDAY + 9 * DAY  # Friday → next Wednesday
+
+
+def test_never_before_the_lock(org: Org) -> None:
+    record = public(org.author, date=MONDAY - 30 * DAY, locked=False)
+    assert publish_due(today=MONDAY) == 0
+    WorkRecord.objects.filter(pk=record.pk).update(locks_at=timezone.now() - datetime.timedelta(seconds=1))
+    assert publish_due(today=MONDAY) == 1
+
+
+def test_only_public_records_go_out(org: Org) -> None:
+    public(org.author, visibility=Visibility.INTERNAL)
+    public(org.author, visibility=Visibility.UNIT)
+    public(org.author, visibility=Visibility.SUPERIORS)
+    public(org.author, is_sensitive=True)
+    withdrawn = public(org.author)
+    WorkRecord.objects.filter(pk=withdrawn.pk).update(withdrawn_at=timezone.now(), withdrawal_reason="重复")
+    assert publish_due(today=MONDAY + 10 * DAY) == 0
+
+
+# What is published ---------------------------------------------------------------------------------------------------
+
+
+def test_content_and_result_redacted_officials_named_post_snapshotted(org: Org) -> None:
+    record = public(
+        org.unit_head,
+        content="与刘洋一起走访低保户倪国强，其手机13917652284，身份证号310115196302223438",
+        result="村民顾建华反映的问题已转办，邮箱gu_jh@163.com",
+    )
+    assert publish_due(today=MONDAY + 3 * DAY) == 1
+    published = Publication.objects.get(record=record)
+    assert published.content_redacted == "与刘洋一起走访低保户【姓名】，其手机【电话】，身份证号【身份证号】"
+    assert published.result_redacted == "村民【姓名】反映的问题已转办，邮箱【邮箱】"
+    assert published.redactions == {"name": 2, "phone": 1, "id": 1, "email": 1}
+    assert (published.author_name, published.post_title, published.is_leader) == ("赵强", "局长", True)
+    assert (published.unit_id, published.department_id, published.date) == (org.finance.pk, org.finance.pk, MONDAY)
+    event = AuditEvent.objects.get(verb="portal.publish")
+    assert event.actor_id is None and event.data["publications"] == 1
+
+
+def test_leaders_are_marked(org: Org) -> None:
+    staff, deputy, district = public(org.author), public(org.deputy_in_charge), public(org.district_deputy)
+    publish_due(today=MONDAY + 3 * DAY)
+    leader = dict(Publication.objects.values_list("record_id", "is_leader"))
+    assert leader == {staff.pk: False, deputy.pk: False, district.pk: True}
+
+
+# Later changes leave the portal at once ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"withdrawn_at": datetime.datetime(2026, 11, 20, tzinfo=datetime.UTC)},
+        {"visibility": Visibility.INTERNAL},
+        {"visibility": Visibility.SUPERIORS},
+        {"is_sensitive": True},
+    ],
+)
+def test_a_record_no_longer_public_is_gone_from_live_at_once(org: Org, change: dict[str, Any]) -> None:
+    record, other = public(org.author), public(org.colleague)
+    publish_due(today=MONDAY + 3 * DAY)
+    assert live_ids() == {record.pk, other.pk}
+    WorkRecord.objects.filter(pk=record.pk).update(**change)
+    assert live_ids() == {other.pk}
+    assert Publication.objects.filter(record=record).exists()  # kept: the public rule decides, at query time
+
+
+def test_live_waits_for_published_at(org: Org) -> None:
+    record = public(org.author)
+    publish_due(today=MONDAY + 3 * DAY)
+    Publication.objects.filter(record=record).update(published_at=timezone.now() + datetime.timedelta(hours=1))
+    assert live_ids() == set()
+
+
+def test_a_published_record_written_again_bumps_the_cache(
+    org: Org, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    record = public(org.author)
+    publish_due(today=MONDAY + 3 * DAY)
+    before = cache.generation()
+    with django_capture_on_commit_callbacks(execute=True):
+        publication.record_written(record=record, new=False)
+    assert cache.generation() > before
+
+
+# Hold and release ----------------------------------------------------------------------------------------------------
+
+
+def test_hold_before_publication_keeps_it_back_until_released(org: Org) -> None:
+    record = public(org.author)
+    hold(actor=org.unit_head, record=record, reason="含未公开的采购信息")
+    assert publish_due(today=MONDAY + 5 * DAY) == 0
+    release(actor=org.unit_head, record=record, reason="核实后可以公开")
+    assert publish_due(today=MONDAY + 5 * DAY) == 1
+    assert live_ids() == {record.pk}
+    verbs = list(AuditEvent.objects.filter(target_id=str(record.pk)).values_list("verb", "data__reason"))
+    assert ("portal.hold", "含未公开的采购信息") in verbs and ("portal.release", "核实后可以公开") in verbs
+
+
+def test_hold_after_publication_withdraws_it_at_once_and_bumps_the_cache(
+    org: Org, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    record = public(org.author)
+    publish_due(today=MONDAY + 3 * DAY)
+    before = cache.generation()
+    with django_capture_on_commit_callbacks(execute=True):
+        hold(actor=org.admin, record=record, reason="当事人要求")
+    assert live_ids() == set()
+    assert cache.generation() > before
+    with django_capture_on_commit_callbacks(execute=True):
+        release(actor=org.admin, record=record, reason="已与当事人沟通")
+    assert live_ids() == {record.pk}
+    assert cache.generation() > before + 1
+    assert list(PublicationDecision.objects.filter(record=record).values_list("action", flat=True)) == [
+        "release",
+        "hold",
+    ]
+
+
+@pytest.mark.parametrize("reason", ["", " ", "好", None, 12, "长" * 201])
+def test_a_reason_is_required_and_bounded(org: Org, reason: Any) -> None:
+    record = public(org.author)
+    with pytest.raises(ValidationError) as raised:
+        hold(actor=org.admin, record=record, reason=reason)
+    assert "reason" in raised.value.message_dict
+    assert not PublicationDecision.objects.exists()
+
+
+def test_hold_twice_or_release_what_is_not_held_is_refused(org: Org) -> None:
+    record = public(org.author)
+    with pytest.raises(ValidationError):
+        release(actor=org.admin, record=record, reason="没有暂缓")
+    hold(actor=org.admin, record=record, reason="暂缓一下")
+    with pytest.raises(ValidationError):
+        hold(actor=org.admin, record=record, reason="再暂缓")
+    assert PublicationDecision.objects.count() == 1
+
+
+# The command and the task --------------------------------------------------------------------------------------------
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command("portal", "publish", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_command_publishes_and_dry_run_only_counts(org: Org) -> None:
+    public(org.author, date=timezone.localdate() - 30 * DAY)
+    assert "1 条" in run("--dry-run")
+    assert not Publication.objects.exists()
+    assert "已公开 1 条" in run()
+    assert "已公开 0 条" in run()
+
+
+@pytest.mark.parametrize("value", ["2026-13-01", "明天", "2026/11/01", "", "2026-02-30"])
+def test_the_command_refuses_a_wrong_date(org: Org, value: str) -> None:
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        run("--date", value)
+
+
+def test_the_command_refuses_a_future_date(org: Org) -> None:
+    public(org.author, date=timezone.localdate() - DAY)
+    with pytest.raises(CommandError, match="不能晚于今天"):
+        run("--date", (timezone.localdate() + 30 * DAY).isoformat())
+    assert not Publication.objects.exists()
+
+
+def test_the_command_refuses_an_unknown_option(org: Org) -> None:
+    with pytest.raises(CommandError):
+        run("--days", "3")
+
+
+def test_the_worker_task_publishes(org: Org) -> None:
+    public(org.author, date=timezone.localdate() - 30 * DAY)
+    result = publish_due_task.enqueue()
+    assert result.return_value == 1
+
+
+def test_writes_ask_for_a_run_at_most_once_an_hour(
+    org: Org, settings: Any, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    public(org.author, date=timezone.localdate() - 30 * DAY)
+    settings.JISHI_PORTAL_PUBLISH_ON_WRITE = True
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        write_record(org.colleague)
+        write_record(org.colleague, start_time=datetime.time(14, 0), end_time=datetime.time(15, 0))
+    assert Publication.objects.count() == 1  # the immediate backend ran the task once
+    assert len([c for c in callbacks if getattr(c, "__name__", "") == "_enqueue"]) == 1
