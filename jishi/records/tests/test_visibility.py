@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Callable
 
 import pytest
@@ -465,4 +466,126 @@ def test_assessment_surfaces_follow_the_assessment_rule(org: Org) -> None:
             failures.append(f"公示 list API: {name} {shown.status_code}")
         elif ASSESSMENT_REASON in shown.content.decode():
             failures.append(f"公示 list API: {name} reads a reason")
+    assert not failures, "\n".join(failures)
+
+
+# ---- Portal (政务公开) surfaces — P-pages' block (issue 18): the anonymous reader -----------------------------------
+# A record reaches the public only as a live Publication (public_q at query time: 公开, not withdrawn, not sensitive;
+# published, not held), and then only its redacted content and result. Each case below has a Publication row — as if
+# published before the change — so the portal's own rule, not the absence of a row, is what hides it.
+
+PORTAL_SECRET = "戊己庚公开事项"  # in the published text: shown exactly when the record is live
+UNPUBLISHED_SECRET = "辛壬癸未公开"  # in the place, reflection and an addendum: never shown anonymously
+REDACTED_SECRET = "赵钱孙"  # in the original content only (the redacted copy replaces it): never shown
+
+PORTAL_CASES = {
+    # name: (record fields, publication fields, live)
+    "public": ({"visibility": Visibility.PUBLIC}, {}, True),
+    "internal": ({"visibility": Visibility.INTERNAL}, {}, False),
+    "unit": ({"visibility": Visibility.UNIT}, {}, False),
+    "superiors": ({"visibility": Visibility.SUPERIORS}, {}, False),
+    "public_sensitive": ({"visibility": Visibility.PUBLIC, "is_sensitive": True}, {}, False),
+    "public_withdrawn": ({"visibility": Visibility.PUBLIC, "withdrawn": True}, {}, False),
+    "public_held": ({"visibility": Visibility.PUBLIC}, {"held": True}, False),
+    "public_not_yet": ({"visibility": Visibility.PUBLIC}, {"later": True}, False),
+}
+
+
+def _portal_surfaces(org: Org, record: WorkRecord) -> dict[str, Callable[[Client], str | None]]:
+    """Each portal surface as a probe: the body a reader gets (None for a 404)."""
+
+    def get(url: str, **params: str) -> Callable[[Client], str | None]:
+        def probe(client: Client) -> str | None:
+            response = client.get(url, params)
+            if response.status_code == 404:
+                return None
+            assert response.status_code == 200, (url, response.status_code)
+            if getattr(response, "streaming", False):
+                return b"".join(response.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
+            if response["Content-Type"].startswith("application/json"):
+                return json.dumps(response.json(), ensure_ascii=False)
+            return response.content.decode()
+
+        return probe
+
+    return {
+        "list": get("/public/"),
+        "list_by_unit": get("/public/", unit=str(org.finance.pk)),
+        "list_leaders": get("/public/", leaders="1"),
+        "record": get(f"/public/records/{record.pk}/"),
+        "unit": get(f"/public/units/{org.finance.pk}/"),
+        "leader": get(f"/public/leaders/{record.author_id}/"),
+        "search": get("/public/search", q="戊己庚"),
+        "search_unpublished": get("/public/search", q="辛壬癸"),
+        "search_redacted": get("/public/search", q=REDACTED_SECRET),
+        "unit_rss": get(f"/public/units/{org.finance.pk}/feed.rss"),
+        "unit_atom": get(f"/public/units/{org.root.pk}/feed.atom"),
+        "leader_rss": get(f"/public/leaders/{record.author_id}/feed.rss"),
+        "leader_atom": get(f"/public/leaders/{record.author_id}/feed.atom"),
+        "api_list": get("/public/api/publications", limit="100"),
+        "api_detail": get(f"/public/api/publications/{record.pk}"),
+        "stats": get("/public/stats/"),
+        "data": get("/public/data/publications.csv"),
+    }
+
+
+@pytest.mark.parametrize("case", list(PORTAL_CASES))
+def test_portal_surfaces_show_a_record_to_the_anonymous_reader_only_while_it_is_live(
+    org: Org, case: str, settings: object, tmp_path: object
+) -> None:
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from jishi.portal import cache
+    from jishi.portal.models import Publication
+    from jishi.records.models import Addendum
+
+    settings.JISHI_PORTAL_DUMP_DIR = str(tmp_path)  # type: ignore[attr-defined]
+    fields, publication_fields, live = PORTAL_CASES[case]
+    record = write_record(
+        org.unit_head,
+        visibility=Visibility.PUBLIC,
+        content=f"主持研究{PORTAL_SECRET}，群众{REDACTED_SECRET}到场反映意见",
+        place=f"{UNPUBLISHED_SECRET}会议室",
+        reflection=f"{UNPUBLISHED_SECRET}的体会",
+    )
+    now = timezone.now()
+    Addendum.objects.create(record=record, author=org.unit_head, content=f"补充：{UNPUBLISHED_SECRET}", created_at=now)
+    Publication.objects.create(
+        record=record,
+        unit=record.unit,
+        department=record.department,
+        author=record.author,
+        date=record.date,
+        author_name=org.unit_head.full_name,
+        post_title="局长",
+        is_leader=True,
+        content_redacted=f"主持研究{PORTAL_SECRET}，群众【姓名】到场反映意见",
+        result_redacted="",
+        redactions={"name": 1},
+        published_at=now + datetime.timedelta(hours=1) if publication_fields.get("later") else now,
+        held=bool(publication_fields.get("held")),
+    )
+    changes = {k: v for k, v in fields.items() if k != "withdrawn"}
+    if fields.get("withdrawn"):
+        changes["withdrawn_at"] = now
+    WorkRecord.objects.filter(pk=record.pk).update(**changes)
+    call_command("portal", "dump", stdout=open("/dev/null", "w"))  # noqa: SIM115 — the command's own output
+    cache.bump()
+    failures = []
+    readers = {"anonymous": Client(), "admin": _client(org.admin)}  # staff read the same public pages
+    for reader, client in readers.items():
+        for surface, probe in _portal_surfaces(org, record).items():
+            body = probe(client)
+            shown = body is not None and PORTAL_SECRET in body
+            expected = live and surface not in ("search_unpublished", "search_redacted", "stats")
+            if surface in ("leader", "leader_rss", "leader_atom") and not live:
+                expected = False  # no live public work: not a leader page at all (404)
+            if shown != expected:
+                failures.append(f"{reader} {surface}: shown={shown}")
+            echoed = 1 if surface == "search_redacted" else 0  # the search box shows what was typed
+            if body is not None and (UNPUBLISHED_SECRET in body or body.count(REDACTED_SECRET) > echoed):
+                failures.append(f"{reader} {surface}: unpublished or redacted text")
+            if body is not None and f"/records/{record.pk}/attachments" in body:
+                failures.append(f"{reader} {surface}: links an attachment")
     assert not failures, "\n".join(failures)
