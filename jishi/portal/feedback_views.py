@@ -25,6 +25,7 @@ from jishi.core.http import int_or_none
 from jishi.org.http import AuthedRequest
 from jishi.portal import feedback
 from jishi.portal.models import Answer, Message, MessageStatus
+from jishi.portal.views import not_found
 
 
 class MessageForm(forms.Form):
@@ -115,7 +116,10 @@ def _add_errors(form: forms.Form, error: ValidationError) -> None:
 @never_cache
 def message_new(request: HttpRequest) -> HttpResponse:
     """The public form: GET draws it with a fresh form-time token; POST submits (refusals keep what was written)."""
-    target = _target(request)
+    try:
+        target = _target(request)
+    except Http404:
+        return not_found(request)  # the portal's own 404 page, as for a record that is not live
     status = 200
     wait: int | None = None
     if request.method == "POST":
@@ -157,7 +161,8 @@ def message_new(request: HttpRequest) -> HttpResponse:
         "name_max": feedback.NAME_MAX,
         "contact_max": feedback.CONTACT_MAX,
     }
-    response = render(request, "portal/feedback_new.html", context, status=status)
+    # In the portal's own frame (a Jinja2 template, like every public page): no staff header, no script.
+    response = render(request, "portal/feedback_new.html", context, status=status, using="jinja2")
     if wait is not None:
         response["Retry-After"] = str(wait)
     return response

@@ -520,3 +520,29 @@ def test_answer_rate(org: Org, publication: Publication, publisher: Person) -> N
     assert feedback.answer_rate() == pytest.approx(2 / feedback.ANSWER_RATE_MINIMUM)
     assert feedback.answer_rate(org.finance) == pytest.approx(2 / feedback.ANSWER_RATE_MINIMUM)
     assert feedback.answer_rate(org.civil) is None
+
+
+def test_the_record_and_unit_pages_show_the_answer_at_once_and_never_the_contact(
+    client: Client, org: Org, publication: Publication, publisher: Person
+) -> None:
+    record_page = reverse("portal:record", args=[publication.record_id])
+    unit_page = reverse("portal:unit", args=[publication.department_id])
+    before = page_text(client.get(record_page))  # now in the page cache
+    assert f"{NEW}?record={publication.record_id}" in before and "暂无已答复的留言" in before
+    assert f"{NEW}?unit={publication.department_id}" in page_text(client.get(unit_page))
+    message = make_message(publication, name="王先生", contact="wang@example.com")
+    feedback.moderate(actor=publisher, message=message, decision=MessageStatus.APPROVED)
+    feedback.answer(actor=publisher, message=message, text="三项分工已于本月落实到各村。")
+    for url in (record_page, unit_page):
+        shown = page_text(client.get(url))
+        assert GOOD_TEXT in shown and "三项分工已于本月落实到各村。" in shown and "王先生" in shown
+        assert "wang@example.com" not in shown
+    # Taken down: gone from the cached pages at once.
+    feedback.moderate(actor=publisher, message=message, decision=MessageStatus.REJECTED, reason="重复留言")
+    assert GOOD_TEXT not in page_text(client.get(record_page))
+
+
+def test_the_form_page_links_back_to_the_record(client: Client, publication: Publication) -> None:
+    page = page_text(client.get(f"{NEW}?record={publication.record_id}"))
+    assert reverse("portal:record", args=[publication.record_id]) in page
+    assert publication.content_redacted[:20] in page
