@@ -52,6 +52,7 @@ from jishi.org.models import (
     UnitKind,
 )
 from jishi.org.services import name_search_keys, unit_save
+from jishi.portal.publication import publish_due
 from jishi.records.bulk import BulkRecord, BulkRecordWriter, RowPreparer, category_names, next_ids
 from jishi.records.models import Category, Visibility, WorkRecord
 from jishi.search.services import index_defer, index_rebuild
@@ -669,6 +670,27 @@ class _Writer:
                 continue
             yield self._record(member, day, code or _pick(rng, self.codes), start_at, end_at)
 
+    # Front-line work names the citizens it served, with their phone: the portal redacts them before publication
+    # (issue 18). Drawn from a generator of its own, so the rest of the world is what it was.
+    CITIZEN_DOMAINS = ("petitions", "civil", "village", "town", "labour")
+    CITIZEN_RESULTS = (
+        "来访人{name}（电话{phone}）的诉求已登记转办",
+        "已电话回复居民{name}，联系电话{phone}",
+        "低保户{name}的补助已核实发放，联系电话{phone}",
+        "村民{name}反映的问题已现场答复，留存电话{phone}",
+    )
+
+    def _result(self, member: Member, start_at: datetime.datetime) -> str:
+        result = _pick(self.rng, V.RESULTS)
+        if member.domain not in self.CITIZEN_DOMAINS:
+            return result
+        rng = random.Random(f"{self.seed}-citizen-{member.person_id}-{start_at.isoformat()}")
+        if rng.random() >= 0.25:
+            return result
+        name = rng.choice(V.SURNAMES) + "".join(rng.choice(V.GIVEN) for _ in range(rng.choice((1, 2))))
+        phone = "1" + rng.choice("3589") + "".join(rng.choice("0123456789") for _ in range(9))
+        return rng.choice(self.CITIZEN_RESULTS).format(name=name, phone=phone)
+
     def _record(
         self, member: Member, day: datetime.date, code: str, start_at: datetime.datetime, end_at: datetime.datetime
     ) -> BulkRecord:
@@ -721,7 +743,7 @@ class _Writer:
             content=content,
             place=_pick(rng, places) if rng.random() < 0.5 else "",
             duty_id=duty_id,
-            result=_pick(rng, V.RESULTS),
+            result=self._result(member, start_at),
             visibility=visibility,
             is_sensitive=sensitive,
             submitted_at=submitted,
@@ -876,6 +898,8 @@ def _layers(
         ),
     )
     tasks = phase("督办", "tasks", lambda: seed_tasks(seed=seed, today=today))
+    # 政务公开: what is due by the build's today goes out redacted, as the worker would have published it (P-pub).
+    published = phase("政务公开", "portal", lambda: publish_due(today=today))
 
     def seal() -> Any:
         written = {name: [(before.get(name, 0) + 1, top)] for name, top in chained_max_ids().items()}
@@ -890,6 +914,7 @@ def _layers(
         f"监督（最近 {SUPERVISION_DAYS} 天）：浏览 {supervision.views:,}，点评 {supervision.comments:,}，"
         f"质询 {supervision.inquiries:,}，参与确认 {supervision.confirmations:,}，纪检线索 {supervision.flags:,}",
         f"督办：{tasks.tasks:,} 项（逾期 {tasks.overdue}，停滞 {tasks.stuck}），关联记实 {tasks.links:,}",
+        f"政务公开：已公开 {published:,} 条（脱敏后）",
         f"完整性链：{chain.total:,} 条；"
         + (f"检索索引：{search.records:,} 条记实" if search else "检索索引：启动后在后台建立"),
     ]
