@@ -589,3 +589,48 @@ def test_portal_surfaces_show_a_record_to_the_anonymous_reader_only_while_it_is_
             if body is not None and f"/records/{record.pk}/attachments" in body:
                 failures.append(f"{reader} {surface}: links an attachment")
     assert not failures, "\n".join(failures)
+
+
+# ---- Portal 留言 (citizens' messages) — P-feedback's block (issue 18): the message form shows what it is about -----
+# The form page (/public/messages/new?record=<id>) shows the record's redacted text to anyone, so it follows the
+# portal's rule: a live Publication only; any other record is a 404 for the form and for a submission.
+
+
+@pytest.mark.parametrize("case", list(PORTAL_CASES))
+def test_the_message_form_follows_the_portal_rule(org: Org, case: str) -> None:
+    from django.utils import timezone
+
+    from jishi.portal.models import Message, Publication
+
+    fields, publication_fields, live = PORTAL_CASES[case]
+    record = write_record(
+        org.unit_head,
+        visibility=Visibility.PUBLIC,
+        content=f"主持研究{PORTAL_SECRET}，群众{REDACTED_SECRET}到场反映意见",
+        reflection=f"{UNPUBLISHED_SECRET}的体会",
+    )
+    now = timezone.now()
+    Publication.objects.create(
+        record=record,
+        unit=record.unit,
+        department=record.department,
+        author=record.author,
+        date=record.date,
+        author_name=org.unit_head.full_name,
+        content_redacted=f"主持研究{PORTAL_SECRET}，群众【姓名】到场反映意见",
+        published_at=now + datetime.timedelta(hours=1) if publication_fields.get("later") else now,
+        held=bool(publication_fields.get("held")),
+    )
+    changes = {k: v for k, v in fields.items() if k != "withdrawn"}
+    if fields.get("withdrawn"):
+        changes["withdrawn_at"] = now
+    WorkRecord.objects.filter(pk=record.pk).update(**changes)
+    for reader, client in {"anonymous": Client(), "admin": _client(org.admin)}.items():
+        response = client.get("/public/messages/new", {"record": record.pk})
+        assert response.status_code == (200 if live else 404), (reader, case)
+        body = response.content.decode()
+        assert (PORTAL_SECRET in body) == live, (reader, case)
+        assert UNPUBLISHED_SECRET not in body and REDACTED_SECRET not in body, (reader, case)
+        posted = client.post(f"/public/messages/new?record={record.pk}", {"text": "请问这项工作的进展如何？"})
+        assert posted.status_code == (200 if live else 404), (reader, case)  # live: refused for its missing token
+    assert not Message.objects.exists()
