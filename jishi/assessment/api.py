@@ -291,6 +291,14 @@ def open_period(request: HttpRequest, payload: PeriodIn) -> Status[PeriodOut]:
     return Status(201, _period_out(period))
 
 
+@router.post(
+    "/periods/{period_id}/close", response=answers(PeriodOut, 400, 403, 404), summary="结束考核周期（组织人事）"
+)
+def close_period(request: HttpRequest, period_id: Id) -> PeriodOut:
+    period = selectors.period_for(request.user, period_id)
+    return _period_out(services.period_close(actor=request.user, period=period))  # type: ignore[arg-type]
+
+
 @router.get(
     "/periods/{period_id}/units/{unit_id}",
     response=answers(UnitSheetOut, 404),
@@ -558,6 +566,21 @@ _graded_step("proposal", "提出建议等次（上级领导，附理由）", ser
 _graded_step("decision", "确定等次（单位主要负责人或组织人事；受优秀比例限制）", services.grade_decide)
 _graded_step("review/decision", "作出复核决定", services.review_decide)
 _graded_step("appeal/decision", "作出申诉处理决定（组织人事）", services.appeal_decide)
+
+
+class ProbationerIn(Schema):
+    is_probationer: bool
+
+
+@router.post(
+    "/{assessment_id}/probationer",
+    response=answers(AssessmentDetailOut, 400, 403, 404),
+    summary="标记或取消试用期（组织人事；提出建议等次前）",
+)
+def set_probationer(request: HttpRequest, assessment_id: Id, payload: ProbationerIn) -> AssessmentDetailOut:
+    assessment = selectors.assessment_for(request.user, assessment_id)
+    services.probationer_set(actor=request.user, assessment=assessment, is_probationer=payload.is_probationer)  # type: ignore[arg-type]
+    return _detail(request, assessment_id)
 
 
 @router.post(

@@ -220,3 +220,20 @@ def test_hr_edits_the_standards_through_the_api(org: Org) -> None:
     assert post(hr, f"{BASE}/standards", {"category": "social_worker"}).status_code == 400
     assert post(hr, f"{BASE}/standards", {"category": "martian"}).status_code == 400
     assert Standard.objects.get(category="", rank_group="").notice_working_days == 7
+
+
+def test_hr_marks_a_probationer_and_closes_the_period(org: Org) -> None:
+    period = open_quarter(org)
+    mine = of(period, org.author)
+    hr = api_for(org.hr)
+    assert post(api_for(org.unit_head), f"{BASE}/{mine.pk}/probationer", {"is_probationer": True}).status_code == 403
+    assert post(hr, f"{BASE}/{mine.pk}/probationer", {"is_probationer": "perhaps"}).status_code == 422
+    marked = post(hr, f"{BASE}/{mine.pk}/probationer", {"is_probationer": True})
+    assert marked.status_code == 200 and marked.json()["is_probationer"] is True
+    assert post(api_for(org.author), f"{BASE}/periods/{period.pk}/close", {}).status_code in (403, 404)
+    closed = post(hr, f"{BASE}/periods/{period.pk}/close", {})
+    assert closed.status_code == 200 and closed.json()["closed_at"]
+    again = post(hr, f"{BASE}/periods/{period.pk}/close", {})
+    assert again.status_code == 400 and again.json()["errors"]["period"]
+    refused = post(api_for(org.author), f"{BASE}/{mine.pk}/summary", {"body": SUMMARY})
+    assert refused.status_code == 400 and "已结束" in refused.json()["errors"]["state"][0]
