@@ -210,8 +210,8 @@ class StatsOut(Schema):
     by_month: list[CountOut] = Field(description="近 12 个月，label 为 YYYY-MM")
     filing_period_start: datetime.date | None
     filing_period_end: datetime.date | None
-    filing_rate: float | None = Field(description="近四周填报率（人数不足最小统计规模时为空）")
-    answer_rate: float | None = Field(description="留言答复率（尚无数据时为空）")
+    filing_rate: float | None = Field(description="近四周填报率，0–1（人数不足最小统计规模时为空）")
+    answer_rate: float | None = Field(description="留言答复率，0–1（尚无数据时为空）")
 
 
 class StatsPageOut(Schema):

@@ -450,7 +450,7 @@ class FilingFigures:
 
     start: datetime.date
     end: datetime.date
-    rate: float | None
+    rate: float | None  # a share, 0–1
     hidden: bool
     rows: dict[int, tuple[float | None, bool]]  # unit id → (rate, hidden)
 
@@ -474,9 +474,13 @@ def filing_figures(unit: Unit | None) -> FilingFigures | None:
     except Exception:
         return None
     filing = found["filing"]
-    rows = {int(r["unit_id"]): (r.get("rate"), bool(r["hidden"])) for r in filing["rows"]}
+
+    def share(percent: float | None) -> float | None:  # the dashboards give percentages; the portal, shares
+        return None if percent is None else percent / 100
+
+    rows = {int(r["unit_id"]): (share(r.get("rate")), bool(r["hidden"])) for r in filing["rows"]}
     return FilingFigures(
-        start=period.start, end=period.end, rate=filing["rate"], hidden=bool(found["hidden"]), rows=rows
+        start=period.start, end=period.end, rate=share(filing["rate"]), hidden=bool(found["hidden"]), rows=rows
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core.cache import caches
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
@@ -120,6 +121,10 @@ def test_units_leaders_and_stats(client: Client, org: Org, world: dict[str, Work
     one = client.get("/public/api/stats", {"unit": org.finance.pk}).json()
     assert [s["unit_id"] for s in one["items"]] == [org.finance.pk]
     assert client.get("/public/api/stats", {"unit": 99999999}).status_code == 404
+    settings.JISHI_MIN_GROUP_SIZE = 1
+    caches["default"].clear()  # the dashboards' figures were cached under the larger minimum
+    rate = client.get("/public/api/stats", {"unit": org.finance.pk}).json()["items"][0]["filing_rate"]
+    assert rate is not None and 0 <= rate <= 1  # a share, as the answer rate
 
 
 def test_write_methods_do_not_exist(client: Client, world: dict[str, WorkRecord]) -> None:
