@@ -20,12 +20,13 @@ from jishi.assessment.models import (
     NoticeShows,
     Period,
     PersonalSummary,
+    Standard,
     State,
     Step,
     StepKind,
 )
 from jishi.assessment.services import TRANSITIONS, appeal_deadline, effective_state, review_deadline
-from jishi.assessment.standards import standard_for
+from jishi.assessment.standards import standard_for_scope
 from jishi.core.models import AuditEvent
 from jishi.org.models import Unit
 from jishi.org.rules import reader_for
@@ -259,8 +260,9 @@ def notice_for_unit(user: Any, period: Period, unit: Unit, today: datetime.date 
     )
     entries: list[NoticeEntry] = []
     shows_all = False
+    among = list(Standard.objects.all())
     for row in rows:
-        standard = standard_for(row)
+        standard = standard_for_scope(category=row.category, rank_group=row.rank_group, among=among)
         shows_all = shows_all or standard.notice_shows == NoticeShows.ALL_GRADES
         if not row.grade:
             continue  # a comment-only probationer has no grade to notice

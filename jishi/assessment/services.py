@@ -37,7 +37,7 @@ from jishi.assessment.models import (
     Step,
     StepKind,
 )
-from jishi.assessment.standards import rank_group_of, standard_for
+from jishi.assessment.standards import rank_group_of, standard_for, standard_for_scope
 from jishi.core.services import audit
 from jishi.org.calendar import working_days
 from jishi.org.models import Assignment, FilingObligation, Person, PersonCategory, Unit
@@ -494,8 +494,9 @@ def notice_start(
     if not to_notice:
         raise ValidationError({"unit": ["该单位本周期的考核结果已经公示。"]})
     now = timezone.now()
+    among = list(Standard.objects.all())
     for assessment in to_notice:
-        standard = standard_for(assessment)
+        standard = standard_for_scope(category=assessment.category, rank_group=assessment.rank_group, among=among)
         days = standard.notice_working_days
         assessment.noticed_from = first
         assessment.noticed_until = notice_end(first, days)

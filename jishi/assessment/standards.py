@@ -28,15 +28,19 @@ def _specificity(standard: Standard) -> int:
     return (2 if standard.category else 0) + (1 if standard.rank_group else 0)
 
 
-def standard_for_scope(*, category: str, rank_group: str) -> Standard:
+def standard_for_scope(*, category: str, rank_group: str, among: list[Standard] | None = None) -> Standard:
     """The most specific Standard for a category and rank group (category+rank group > category > rank group > all).
 
-    Falls back to an unsaved default row when HR deleted every standard, so a flow never stops for want of one."""
-    rows = list(
-        Standard.objects.filter(Q(category="") | Q(category=category)).filter(
-            Q(rank_group="") | Q(rank_group=rank_group)
+    `among` is every Standard, read once by a caller that looks up many (a unit's 公示); without it, one query. Falls
+    back to an unsaved default row when HR deleted every standard, so a flow never stops for want of one."""
+    if among is None:
+        rows = list(
+            Standard.objects.filter(Q(category="") | Q(category=category)).filter(
+                Q(rank_group="") | Q(rank_group=rank_group)
+            )
         )
-    )
+    else:
+        rows = [s for s in among if s.category in ("", category) and s.rank_group in ("", rank_group)]
     if not rows:
         return Standard()
     return max(rows, key=_specificity)

@@ -555,3 +555,18 @@ def test_a_closed_period_takes_no_new_grades_but_reviews_run_on(org: Org) -> Non
         actor=org.unit_head, assessment=mine, grade="好", reason="经复核改为好", today=datetime.date(2027, 1, 13)
     )
     assert of(period, org.author).grade == "好"
+
+
+def test_the_notice_list_reads_the_standards_once_whatever_the_unit_size(
+    org: Org, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    more_staff(org, 5)
+    Standard.objects.filter(category="", rank_group="").update(notice_shows=NoticeShows.ALL_GRADES)
+    period = open_quarter(org)
+    for assessment in Assessment.objects.filter(period=period, unit=org.finance).select_related("period", "person"):
+        take_to_decided(org, assessment, "较好")
+    notice_start(actor=org.unit_head, period=period, unit=org.finance, today=AFTER_Q4)
+    viewer = type(org.colleague).objects.get(pk=org.colleague.pk)
+    with django_assert_max_num_queries(8):
+        shown = notice_for_unit(viewer, period, org.finance, today=AFTER_Q4)
+    assert len(shown.entries) == 12
