@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jishi.portal import feedback_views, views  # views: P-pages
+from jishi.portal import feedback_views, review_views, views  # views: P-pages; review_views: P-pub
 from jishi.portal.cache import cached_page  # P-pages
 from jishi.portal.feeds import LeaderAtomFeed, LeaderFeed, UnitAtomFeed, UnitFeed  # P-pages
 
@@ -35,3 +35,12 @@ urlpatterns += [
     path("inbox/<int:pk>/moderate", feedback_views.inbox_moderate, name="inbox_moderate"),
     path("inbox/<int:pk>/answer", feedback_views.inbox_answer, name="inbox_answer"),
 ]
+
+# --- the publishers' review queue (P-pub): signed in, scoped by portal.rules.review_scope
+urlpatterns += [
+    path("review/", review_views.review, name="review"),
+    path("review/<int:pk>/", review_views.review_record, name="review_record"),
+    path("review/<int:pk>/hold", review_views.review_hold, name="review_hold"),
+    path("review/<int:pk>/release", review_views.review_release, name="review_release"),
+]
+# --- end P-pub

@@ -13,16 +13,18 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from jishi.core.models import AuditEvent
-from jishi.org.models import CalendarOverride
+from jishi.org.models import CalendarOverride, Role, RoleGrant
 from jishi.portal import cache, publication
 from jishi.portal.models import Publication, PublicationDecision
 from jishi.portal.publication import hold, latest_date_due, publish_due, release
 from jishi.portal.tasks import publish_due_task
 from jishi.records.models import Visibility, WorkRecord
-from jishi.testing import Org, write_record
+from jishi.testing import LONG_AGO, Org, write_record
 
 MONDAY = datetime.date(2026, 11, 9)  # a week without holidays
 DAY = datetime.timedelta(days=1)
@@ -276,3 +278,119 @@ def test_writes_ask_for_a_run_at_most_once_an_hour(
         write_record(org.colleague, start_time=datetime.time(14, 0), end_time=datetime.time(15, 0))
     assert Publication.objects.count() == 1  # the immediate backend ran the task once
     assert len([c for c in callbacks if getattr(c, "__name__", "") == "_enqueue"]) == 1
+
+
+# The review queue ----------------------------------------------------------------------------------------------------
+
+
+def signed_in(person: Any) -> Client:
+    client = Client()
+    client.force_login(person)
+    return client
+
+
+def publisher_of(org: Org, *units: Any) -> Any:
+    grant = RoleGrant.objects.create(person=org.colleague, role=Role.PUBLISHER, granted_on=LONG_AGO)
+    grant.units.set(units)
+    return org.colleague
+
+
+def test_anonymous_readers_are_sent_to_sign_in(org: Org) -> None:
+    record = public(org.author)
+    for url in (reverse("portal:review"), reverse("portal:review_record", args=[record.pk])):
+        response = Client().get(url)
+        assert response.status_code == 302 and "login" in response["Location"]
+    response = Client().post(reverse("portal:review_hold", args=[record.pk]), {"reason": "暂缓一下"})
+    assert response.status_code == 302 and not PublicationDecision.objects.exists()
+
+
+def test_who_may_use_the_queue(org: Org) -> None:
+    finance_record = public(org.author)  # 财政局 › 预算科
+    civil_record = public(org.unrelated)  # 民政局 › 救助科
+    publisher = publisher_of(org, org.finance)
+    allowed = {
+        publisher: {finance_record},  # Role.PUBLISHER over 财政局 and below
+        org.unit_head: {finance_record},  # 财政局 局长
+        org.civil_head: {civil_record},  # 民政局 局长
+        org.admin: {finance_record, civil_record},
+    }
+    for person, records in allowed.items():
+        client = signed_in(person)
+        assert client.get(reverse("portal:review")).status_code == 200
+        for record in (finance_record, civil_record):
+            expected = 200 if record in records else 404
+            assert client.get(reverse("portal:review_record", args=[record.pk])).status_code == expected, person
+    # Readers of every record, heads of a section, deputies, inspectors: no queue — a 404, as for nothing there.
+    for person in (org.author, org.section_head, org.deputy_in_charge, org.district_deputy, org.inspector, org.hr):
+        client = signed_in(person)
+        assert client.get(reverse("portal:review")).status_code == 404, person
+        assert client.get(reverse("portal:review_record", args=[finance_record.pk])).status_code == 404, person
+        response = client.post(reverse("portal:review_hold", args=[finance_record.pk]), {"reason": "暂缓一下"})
+        assert response.status_code == 404, person
+    assert not PublicationDecision.objects.exists()
+
+
+def test_a_revoked_grant_gives_no_queue(org: Org) -> None:
+    publisher = publisher_of(org, org.finance)
+    RoleGrant.objects.filter(person=publisher).update(revoked_on=timezone.localdate())
+    assert signed_in(publisher).get(reverse("portal:review")).status_code == 404
+
+
+def test_only_public_records_are_in_the_queue(org: Org) -> None:
+    internal = public(org.author, visibility=Visibility.INTERNAL)
+    sensitive = public(org.author, is_sensitive=True)
+    client = signed_in(org.unit_head)
+    for record in (internal, sensitive):
+        assert client.get(reverse("portal:review_record", args=[record.pk])).status_code == 404
+    assert client.get(reverse("portal:review_record", args=[999_999])).status_code == 404
+
+
+def test_the_queue_lists_upcoming_and_published_and_shows_original_beside_redacted(org: Org) -> None:
+    upcoming = public(org.author, date=timezone.localdate() - DAY, content="走访低保户倪国强，其手机13917652284")
+    out = public(org.author, date=timezone.localdate() - 30 * DAY, content="与村民顾建华座谈，了解加装电梯意愿")
+    assert publish_due() == 1
+    client = signed_in(org.unit_head)
+    page = client.get(reverse("portal:review")).content.decode()
+    assert "走访低保户倪国强" in page and "与村民顾建华座谈" not in page
+    page = client.get(reverse("portal:review"), {"view": "published"}).content.decode()
+    assert "与村民【姓名】座谈" in page and "走访低保户" not in page
+    detail = client.get(reverse("portal:review_record", args=[upcoming.pk])).content.decode()
+    assert "走访低保户倪国强，其手机13917652284" in detail and "走访低保户【姓名】，其手机【电话】" in detail
+    detail = client.get(reverse("portal:review_record", args=[out.pk])).content.decode()
+    assert "与村民顾建华座谈" in detail and "与村民【姓名】座谈" in detail
+
+
+def test_hold_and_release_through_the_queue(org: Org) -> None:
+    record = public(org.author)
+    publish_due(today=MONDAY + 3 * DAY)
+    client = signed_in(org.unit_head)
+    response = client.post(reverse("portal:review_hold", args=[record.pk]), {"reason": "涉及未公开的采购事项"})
+    assert response.status_code == 302
+    assert live_ids() == set()
+    held = client.get(reverse("portal:review"), {"view": "held"}).content.decode()
+    assert reverse("portal:review_record", args=[record.pk]) in held
+    detail = client.get(reverse("portal:review_record", args=[record.pk])).content.decode()
+    assert "涉及未公开的采购事项" in detail and reverse("portal:review_release", args=[record.pk]) in detail
+    response = client.post(reverse("portal:review_release", args=[record.pk]), {"reason": "核实无误"})
+    assert response.status_code == 302 and live_ids() == {record.pk}
+    assert AuditEvent.objects.filter(verb="portal.hold", actor=org.unit_head).exists()
+    assert AuditEvent.objects.filter(verb="portal.release", actor=org.unit_head).exists()
+
+
+@pytest.mark.parametrize("data", [{}, {"reason": ""}, {"reason": " "}, {"reason": "长" * 500}, {"reason": "\x00理由"}])
+def test_a_wrong_reason_is_a_clear_message_and_nothing_changes(org: Org, data: dict[str, str]) -> None:
+    record = public(org.author)
+    response = signed_in(org.unit_head).post(reverse("portal:review_hold", args=[record.pk]), data)
+    assert response.status_code == 400
+    assert "理由" in response.content.decode()
+    assert not PublicationDecision.objects.exists()
+
+
+def test_wrong_queries_and_methods_never_fail(org: Org) -> None:
+    public(org.author)
+    client = signed_in(org.unit_head)
+    for query in ({"view": "x"}, {"page": "abc"}, {"page": "-3"}, {"page": "99999999999999"}, {"view": ["a", "b"]}):
+        assert client.get(reverse("portal:review"), query).status_code == 200
+    record = WorkRecord.objects.get()
+    assert client.get(reverse("portal:review_hold", args=[record.pk])).status_code == 405
+    assert client.post(reverse("portal:review_release", args=[record.pk]), {"reason": "未暂缓"}).status_code == 400
