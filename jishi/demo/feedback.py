@@ -46,10 +46,12 @@ class FeedbackSeeded:
     answered: int = 0
 
 
-def seed_feedback(*, rng: random.Random, now: datetime.datetime | None = None, records: int = 12) -> FeedbackSeeded:
+def seed_feedback(*, rng: random.Random, records: int = 12) -> FeedbackSeeded:
     """Messages on the newest live leaders' records: about half answered, some awaiting moderation or an answer,
-    one refused and one spam. A unit without a moderator keeps its messages pending."""
-    now = now or timezone.now()
+    one refused and one spam. A unit without a moderator keeps its messages pending.
+
+    On the clock, not the build's `now`: publication stamps the moment it runs, and a message comes after it."""
+    now = timezone.now()
     seeded = FeedbackSeeded()
     publications = list(
         Publication.objects.live(now=now)

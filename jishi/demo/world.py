@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from jishi.core.services import audit
 from jishi.demo import vocabulary as V
+from jishi.demo.feedback import seed_feedback
 from jishi.integrity.services import chained_max_ids, link_rows, load_register
 from jishi.org.calendar import WorkingCalendar, at
 from jishi.org.models import (
@@ -900,6 +901,8 @@ def _layers(
     tasks = phase("督办", "tasks", lambda: seed_tasks(seed=seed, today=today))
     # 政务公开: what is due by the build's today goes out redacted, as the worker would have published it (P-pub).
     published = phase("政务公开", "portal", lambda: publish_due(today=today))
+    # 留言: citizens' messages on the leaders' newest public records, moderated and partly answered (P-feedback).
+    messages = phase("留言", "feedback", lambda: seed_feedback(rng=random.Random(f"{seed}-feedback")))
 
     def seal() -> Any:
         written = {name: [(before.get(name, 0) + 1, top)] for name, top in chained_max_ids().items()}
@@ -915,6 +918,7 @@ def _layers(
         f"质询 {supervision.inquiries:,}，参与确认 {supervision.confirmations:,}，纪检线索 {supervision.flags:,}",
         f"督办：{tasks.tasks:,} 项（逾期 {tasks.overdue}，停滞 {tasks.stuck}），关联记实 {tasks.links:,}",
         f"政务公开：已公开 {published:,} 条（脱敏后）",
+        f"留言：{messages.messages:,} 条，已公开答复 {messages.answered:,} 条",
         f"完整性链：{chain.total:,} 条；"
         + (f"检索索引：{search.records:,} 条记实" if search else "检索索引：启动后在后台建立"),
     ]
