@@ -16,7 +16,12 @@ SUMMARY_MAX_CHARS = 20000
 
 
 class ServiceErrorsMixin:
-    """Puts a service's ValidationError beside the form's fields; unknown keys go to the top of the form."""
+    """Puts a service's ValidationError beside the form's fields; unknown keys go to the top of the form. Labels
+    carry no colon (Chinese labels stand above their fields)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
     service_fields: dict[str, str] = {}  # the service's argument name → the form's field name, where they differ
 

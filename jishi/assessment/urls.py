@@ -28,6 +28,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("<id:pk>/", views.detail, name="detail"),
     path("<id:pk>/summary/", views.summary, name="summary"),
+    path("<id:pk>/print/", views.printable, name="print"),
     path("<id:pk>/<str:kind>/", views.act, name="act"),
     path("people/<id:person_id>/", views.dossier, name="dossier"),
     path("periods/new/", views.period_new, name="period_new"),

@@ -19,7 +19,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -293,6 +293,16 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "assessment/detail.html", _detail_context(request.user, assessment))
 
 
+@login_required
+def printable(request: AuthedRequest, pk: int) -> HttpResponse:
+    """打印页 of one assessment: the summary, grade, every step with its reason, the 公示, the signed opinion and the
+    evidence, laid out for paper."""
+    from jishi.assessment.exports import printable_page  # A-evidence's module, built alongside these pages
+
+    data = printable_page(user=request.user, pk=pk)  # a 404 when hidden or missing
+    return render(request, "assessment/print.html", {"page": data, "evidence": data.evidence})
+
+
 def _safe_next(request: AuthedRequest) -> str | None:
     target = request.POST.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
@@ -560,7 +570,7 @@ def unit_export(request: AuthedRequest, pk: int, unit_id: int) -> HttpResponse:
     the_period, unit = _unit(request.user, pk, unit_id)
     if not rules.can_decide_unit(request.user, unit.pk):
         raise Http404(_("没有找到该单位的考核，或您无权查看。"))
-    content = unit_roll_xlsx(user=request.user, period=the_period, unit=unit)
+    filename, content = unit_roll_xlsx(user=request.user, period=the_period, unit=unit)
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="assessment-{the_period.pk}-{unit.pk}.xlsx"'
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
     return response

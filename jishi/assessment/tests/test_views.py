@@ -185,7 +185,7 @@ def test_the_head_decides_within_the_quota_live_and_is_refused_past_it(org: Org,
         proposed(org, year, person, "优秀")
     client = client_for(org.unit_head)
     home = page(client, reverse("assessment:home"))
-    assert "待确定等次" in home and "优秀名额" in home and "已定 0 / 上限 2 人" in home
+    assert "待确定等次" in home and "“优秀”等次名额" in home and "已定 0 / 上限 2 人" in home
 
     def decide(person: Person, grade: str, reason: str = REASON) -> str:
         assessment = of(year, person)
@@ -230,7 +230,7 @@ def test_the_unit_sheet_is_for_the_units_leaders_and_hr_and_refuses_bad_input(or
         page(client_for(org.hr), bad, 404)
     head = client_for(org.unit_head)
     sheet = page(head, url)
-    assert "张伟" in sheet and "科员及以下" in sheet and "优秀名额" in sheet
+    assert "张伟" in sheet and "科员及以下" in sheet and "“优秀”等次名额" in sheet
     assert "全部人员的等次确定后方可开始公示" in sheet
 
     response = head.post(reverse("assessment:notice_start", args=[year.pk, org.finance.pk]), {"start": ""})
@@ -309,6 +309,7 @@ def test_the_export_is_for_deciders(org: Org, year: Period) -> None:
     url = reverse("assessment:export", args=[year.pk, org.finance.pk])
     response = client_for(org.unit_head).get(url)
     assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert response.content.startswith(b"PK") and "attachment" in response["Content-Disposition"]
     page(client_for(org.section_head), url, 404)  # sees the sheet of its section's people, not the unit's roll
     page(client_for(org.author), url, 404)
 
@@ -361,3 +362,11 @@ def test_the_dossier_shows_the_grades_and_reasons_to_whom_may_see_them(org: Org,
 
 def test_the_menu_offers_assessment_to_everyone(org: Org) -> None:
     assert 'href="/assessment/"' in page(client_for(org.unrelated), reverse("records:today"))
+
+
+def test_the_printable_page_has_everything_on_paper(org: Org, quarter: Period) -> None:
+    mine = proposed(org, quarter, org.author, "较好")
+    text = page(client_for(org.author), reverse("assessment:print", args=[mine.pk]))
+    assert "张伟" in text and SUMMARY in text and REASON in text and "打印日期" in text
+    page(client_for(org.unrelated), reverse("assessment:print", args=[mine.pk]), 404)
+    page(client_for(org.author), f"/assessment/{HUGE}/print/", 404)
