@@ -324,3 +324,11 @@ def test_search_with_a_bad_query_says_why(client: Client, org: Org) -> None:
 def test_the_navigation_marks_the_current_page(client: Client, org: Org) -> None:
     page = text(client.get("/public/stats/"))
     assert re.search(r'href="/public/stats/" aria-current="page"', page)
+
+
+def test_the_pages_speak_english_too(client: Client, org: Org, world: dict[str, WorkRecord]) -> None:
+    page = text(client.get("/public/", headers={"Accept-Language": "en"}))
+    assert "Leaders&#39; public work" in page or "Leaders' public work" in page
+    assert "Skip to content" in page
+    chinese = text(client.get("/public/", headers={"Accept-Language": "zh-hans"}))
+    assert "跳到正文" in chinese  # cached per language, not one for both
