@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from jishi.assessment import quota, rules
@@ -39,8 +40,10 @@ from jishi.assessment.models import (
 )
 from jishi.assessment.standards import rank_group_of, standard_for, standard_for_scope
 from jishi.core.services import audit
+from jishi.notifications.models import Kind
+from jishi.notifications.services import notify
 from jishi.org.calendar import working_days
-from jishi.org.models import Assignment, FilingObligation, Person, PersonCategory, Unit
+from jishi.org.models import Assignment, FilingObligation, Leadership, Person, PersonCategory, Unit
 from jishi.org.selectors import by_precedence
 from jishi.summaries.drafting import draft_from_records
 
@@ -148,6 +151,28 @@ def _step(
     data.update(extra or {})
     audit(actor=actor, verb=f"assessment.{kind}", target=assessment, data=data)
     return step
+
+
+def _url(assessment: Assessment) -> str:
+    try:
+        return reverse("assessment:detail", args=[assessment.pk])
+    except NoReverseMatch:  # the pages are optional to the services (the API works without them)
+        return ""
+
+
+def _tell_person(assessment: Assessment, actor: Person, text: str) -> None:
+    """A line in the person's inbox about their own assessment (queued on commit; never the reasons)."""
+    notify(recipients=[assessment.person], kind=Kind.ASSESSMENT, actor=actor, text=text, url=_url(assessment))
+
+
+def _tell_deciders(assessment: Assessment, actor: Person, text: str) -> None:
+    """A line for the assessing unit's principal head(s) today (not the person themself)."""
+    heads = Person.objects.filter(
+        assignments__in=Assignment.objects.active_on(timezone.localdate()).filter(
+            position__unit_id=assessment.unit_id, position__leadership=Leadership.PRINCIPAL
+        )
+    ).exclude(pk=assessment.person_id)
+    notify(recipients=list(heads.distinct()), kind=Kind.ASSESSMENT, actor=actor, text=text, url=_url(assessment))
 
 
 def _grade(assessment: Assessment, standard: Standard, grade: str) -> str:
@@ -510,6 +535,10 @@ def notice_start(
             now=now,
             extra={"from": first.isoformat(), "until": assessment.noticed_until.isoformat(), "working_days": days},
         )
+        until = assessment.noticed_until
+        _tell_person(
+            assessment, actor, f"{assessment.period.name}结果公示至{until.month}月{until.day}日，请签署本人意见"
+        )
     return to_notice
 
 
@@ -587,6 +616,7 @@ def review_request(*, person: Person, assessment: Assessment, reason: str, today
     text = _reason(reason, label="申请复核的理由")
     assessment.state = State.REVIEW
     assessment.save(update_fields=["state"])
+    _tell_deciders(assessment, person, f"{person.full_name}申请复核{assessment.period.name}结果")
     return _step(
         assessment=assessment,
         kind=StepKind.REVIEW_REQUEST,
@@ -615,6 +645,7 @@ def review_decide(
     assessment.review_decided_on = day
     assessment.state = State.FINAL
     assessment.save(update_fields=["grade", "review_decided_on", "state"])
+    _tell_person(assessment, actor, f"{assessment.period.name}复核决定已作出")
     return _step(
         assessment=assessment,
         kind=StepKind.REVIEW_DECISION,
@@ -671,6 +702,7 @@ def appeal_decide(
     assessment.grade = clean_grade
     assessment.state = State.FINAL
     assessment.save(update_fields=["grade", "state"])
+    _tell_person(assessment, actor, f"{assessment.period.name}申诉处理决定已作出")
     return _step(
         assessment=assessment,
         kind=StepKind.APPEAL_DECISION,

@@ -20,6 +20,7 @@ class Kind(models.TextChoices):
     REMINDER = "reminder", _("填报提醒")
     TASK = "task", _("督办")
     FEEDBACK = "feedback", _("公众留言")  # a citizen's message for the unit's moderators (portal)
+    ASSESSMENT = "assessment", _("考核")  # 公示, 复核 and 申诉 steps for the person and the deciders (assessment)
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):

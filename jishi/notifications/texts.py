@@ -32,6 +32,13 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(?P<name>.+?)下达督办：(?P<title>.+)$"), _("%(name)s下达督办：%(title)s")),
     (re.compile(r"^(?P<unit>.+?)收到公众留言，请审核$"), _("%(unit)s收到公众留言，请审核")),
     (
+        re.compile(r"^(?P<period>.+?)结果公示至(?P<month>\d+)月(?P<day>\d+)日，请签署本人意见$"),
+        _("%(period)s结果公示至%(month)s月%(day)s日，请签署本人意见"),
+    ),
+    (re.compile(r"^(?P<name>.+?)申请复核(?P<period>.+?)结果$"), _("%(name)s申请复核%(period)s结果")),
+    (re.compile(r"^(?P<period>.+?)复核决定已作出$"), _("%(period)s复核决定已作出")),
+    (re.compile(r"^(?P<period>.+?)申诉处理决定已作出$"), _("%(period)s申诉处理决定已作出")),
+    (
         re.compile(r"^您 (?P<month>\d+)月(?P<day>\d+)日 的工作记实还没有填写$"),
         _("您 %(month)s月%(day)s日 的工作记实还没有填写"),
     ),

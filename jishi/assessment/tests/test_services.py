@@ -570,3 +570,31 @@ def test_the_notice_list_reads_the_standards_once_whatever_the_unit_size(
     with django_assert_max_num_queries(8):
         shown = notice_for_unit(viewer, period, org.finance, today=AFTER_Q4)
     assert len(shown.entries) == 12
+
+
+def test_the_person_and_the_deciders_hear_of_the_steps_that_concern_them(
+    org: Org,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    from jishi.notifications.models import Notification
+
+    period = open_quarter(org)
+    for person in (org.author, org.colleague, org.sibling, org.section_head, org.deputy_in_charge,
+                   org.deputy_not_in_charge, org.unit_head):  # fmt: skip
+        take_to_decided(org, of(period, person), "较好")
+    mine = of(period, org.author)
+    with django_capture_on_commit_callbacks(execute=True):
+        notice_start(actor=org.unit_head, period=period, unit=org.finance, today=AFTER_Q4)
+    with django_capture_on_commit_callbacks(execute=True):
+        review_request(person=org.author, assessment=mine, reason="请求复核", today=AFTER_Q4)
+    with django_capture_on_commit_callbacks(execute=True):
+        review_decide(actor=org.unit_head, assessment=mine, grade="较好", reason="维持", today=AFTER_Q4)
+    told = list(Notification.objects.filter(recipient=org.author, kind="assessment").order_by("id"))
+    assert [n.text for n in told] == [
+        "2026年第四季度平时考核结果公示至1月8日，请签署本人意见",
+        "2026年第四季度平时考核复核决定已作出",
+    ]
+    assert told[0].url == f"/assessment/{mine.pk}/"
+    heads = Notification.objects.filter(kind="assessment", text__startswith="张伟申请复核")
+    assert list(heads.values_list("recipient__username", flat=True)) == ["unit_head"]
+    assert "维持" not in " ".join(Notification.objects.values_list("text", flat=True))  # never a reason
