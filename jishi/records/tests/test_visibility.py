@@ -634,3 +634,27 @@ def test_the_message_form_follows_the_portal_rule(org: Org, case: str) -> None:
         posted = client.post(f"/public/messages/new?record={record.pk}", {"text": "请问这项工作的进展如何？"})
         assert posted.status_code == (200 if live else 404), (reader, case)  # live: refused for its missing token
     assert not Message.objects.exists()
+
+
+# ---- Portal review queue — P-pub's block (issue 18): a unit's publishers read its public records before publication
+# The queue (/public/review/) shows the original text of the unit's 公开 records to its reviewers: the principal of the
+# department-level unit, administrators and Role.PUBLISHER grants (tested in jishi/portal/tests/test_publication.py).
+# Only records the public rule admits are there — never a restricted or sensitive one — and everyone else gets a 404.
+REVIEWERS = {"unit_head", "admin"}
+
+
+@pytest.mark.parametrize(("visibility", "sensitive"), list(CASES))
+def test_the_review_queue_follows_the_reviewers_scope_and_the_public_rule(
+    org: Org, visibility: str, sensitive: bool
+) -> None:
+    content = f"与区民政局研究{SECRET_WORD}，明确三项分工和完成时限"
+    record = write_record(org.section_head, visibility=visibility, is_sensitive=sensitive, content=content)
+    shown = REVIEWERS if visibility == Visibility.PUBLIC and not sensitive else set()
+    for name in VIEWERS:
+        client = _client(viewer(org, name))
+        detail = client.get(f"/public/review/{record.pk}/")
+        listing = client.get("/public/review/")
+        assert (detail.status_code == 200 and SECRET_WORD in detail.content.decode()) == (name in shown), name
+        assert (listing.status_code == 200 and SECRET_WORD in listing.content.decode()) == (name in shown), name
+        if name not in shown:
+            assert detail.status_code in (302, 404), name  # the anonymous are sent to sign in
