@@ -514,7 +514,7 @@ def list_assessments(
     if period is not None:
         rows = rows.filter(period_id=period)
     if state is not None:
-        rows = rows.filter(state=state)
+        rows = rows.filter(selectors.in_state(state))
     rows = rows.select_related("period", "person", "unit", "section").order_by("-period__end", "unit_id", "id")
     return AssessmentListOut(
         items=[AssessmentOut(**_fields(a)) for a in rows[(page - 1) * limit : page * limit]], total=rows.count()

@@ -51,6 +51,16 @@ def assessment_for(user: Any, pk: int) -> Assessment:
     return found
 
 
+def in_state(state: str, today: datetime.date | None = None) -> Q:
+    """Assessments whose state as of `today` is `state` (a 公示 past its last day counts as final; effective_state)."""
+    day = _today(today)
+    if state == State.FINAL:
+        return Q(state=State.FINAL) | Q(state=State.NOTICED, noticed_until__lt=day)
+    if state == State.NOTICED:
+        return Q(state=State.NOTICED) & (Q(noticed_until__isnull=True) | Q(noticed_until__gte=day))
+    return Q(state=state)
+
+
 def own_assessments(user: Any) -> QuerySet[Assessment]:
     """The user's own assessments, newest period first."""
     reader = reader_for(user)

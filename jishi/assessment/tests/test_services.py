@@ -23,7 +23,7 @@ from jishi.assessment.models import (
     Step,
     StepKind,
 )
-from jishi.assessment.selectors import actions_for, notice_for_unit, unit_sheet
+from jishi.assessment.selectors import actions_for, in_state, notice_for_unit, unit_sheet
 from jishi.assessment.services import (
     acknowledge,
     appeal_decide,
@@ -173,6 +173,9 @@ def test_the_notice_list_can_show_every_grade_and_ends_with_the_notice(org: Org)
     assert not after.running and after.entries == []
     mine = of(period, org.author)
     assert effective_state(mine, datetime.date(2027, 1, 12)) == State.FINAL
+    finals = Assessment.objects.filter(in_state(State.FINAL, datetime.date(2027, 1, 12)))
+    assert finals.count() == 7 and not Assessment.objects.filter(in_state(State.NOTICED, datetime.date(2027, 1, 12)))
+    assert Assessment.objects.filter(in_state(State.NOTICED, datetime.date(2027, 1, 11))).count() == 7
     assert notices_close(today=datetime.date(2027, 1, 12)) == 7
     assert Assessment.objects.get(pk=mine.pk).state == State.FINAL
 
