@@ -42,6 +42,7 @@ from jishi.assessment.models import (
 from jishi.assessment.standards import standard_for
 from jishi.org.http import AuthedRequest
 from jishi.org.models import Person, Unit
+from jishi.org.rules import reader_for
 
 # The steps a page offers (StepKind values in the URL), with the service each calls; 个人总结 has a page of its own.
 GRADE_STEPS = (StepKind.PROPOSAL, StepKind.DECISION, StepKind.REVIEW_DECISION, StepKind.APPEAL_DECISION)
@@ -168,13 +169,19 @@ def _groups(
     if proposals is None:
         proposals = _latest_proposals(assessments)
     groups: dict[tuple[int, int, str], Group] = {}
+    decides_unit: dict[int, bool] = {}  # the rule asks once per unit, not once per row
+    reader = reader_for(user)
+    deciding_states = services.TRANSITIONS[StepKind.DECISION][0]
     for a in assessments:
         key = (a.period_id, a.unit_id, a.rank_group)
         if key not in groups:
             status = statuses.get(a.rank_group) if statuses else None
             groups[key] = Group(a.period, a.unit, a.rank_group, _bar(a.period, a.unit, a.rank_group, status))
+        if a.unit_id not in decides_unit:
+            decides_unit[a.unit_id] = rules.can_decide_unit(user, a.unit_id)
         form = None
-        if StepKind.DECISION in selectors.actions_for(user, a):
+        # the same test as rules.can_decide and selectors.actions_for, without their queries per row
+        if decides_unit[a.unit_id] and a.person_id != reader.person_id and a.state in deciding_states:
             form = standards.grade_form(a, in_row=True)
             if a.pk in proposals:
                 form.initial = {"grade": a.grade or proposals[a.pk].grade}

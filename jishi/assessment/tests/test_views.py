@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from jishi.assessment.models import Assessment, Period, PeriodKind, PersonalSummary, QuotaRaise, State, Step, StepKind
-from jishi.assessment.services import grade_decide, grade_propose, period_open, summary_submit
+from jishi.assessment.services import grade_decide, grade_propose, notice_start, period_open, summary_submit
 from jishi.assessment.tests.helpers import REASON, SUMMARY, more_staff
 from jishi.org.calendar import local_today
 from jishi.org.models import Duty, Person
@@ -370,3 +370,55 @@ def test_the_printable_page_has_everything_on_paper(org: Org, quarter: Period) -
     assert "张伟" in text and SUMMARY in text and REASON in text and "打印日期" in text
     page(client_for(org.unrelated), reverse("assessment:print", args=[mine.pk]), 404)
     page(client_for(org.author), f"/assessment/{HUGE}/print/", 404)
+
+
+def test_review_and_appeal_each_get_their_decision_with_a_reason(org: Org, quarter: Period) -> None:
+    mine = proposed(org, quarter, org.author, "较好")
+    grade_decide(actor=org.unit_head, assessment=mine, grade="一般", reason=REASON)
+    Assessment.objects.filter(period=quarter, unit=org.finance).exclude(pk=mine.pk).update(state=State.DECIDED)
+    notice_start(actor=org.unit_head, period=quarter, unit=org.finance)
+    client = client_for(org.author)
+    response = client.post(reverse("assessment:act", args=[mine.pk, "review_request"]), {"text": ""})
+    assert response.status_code == 400 and "请写明理由" in response.content.decode()
+    assert 'id="act-review_request"' in response.content.decode() and "<details open>" in response.content.decode()
+    response = client.post(reverse("assessment:act", args=[mine.pk, "review_request"]), {"text": "督办三项均按期办结"})
+    assert response.status_code == 302 and of(quarter, org.author).state == State.REVIEW
+
+    head = client_for(org.unit_head)
+    detail = page(head, reverse("assessment:detail", args=[mine.pk]))
+    assert 'id="act-review_decision"' in detail and "督办三项均按期办结" in detail
+    url = reverse("assessment:act", args=[mine.pk, "review_decision"])
+    assert head.post(url, {"grade": "较好", "reason": ""}).status_code == 400
+    assert head.post(url, {"grade": "较好", "reason": "复核后改为较好：督办按期办结属实。"}).status_code == 302
+    assert of(quarter, org.author).grade == "较好"
+
+    response = client.post(reverse("assessment:act", args=[mine.pk, "appeal"]), {"text": "仍有异议，请求申诉"})
+    assert response.status_code == 302 and of(quarter, org.author).state == State.APPEAL
+    page(head, reverse("assessment:detail", args=[mine.pk]))  # the head sees it, but the appeal is HR's
+    assert 'id="act-appeal_decision"' not in page(head, reverse("assessment:detail", args=[mine.pk]))
+    hr = client_for(org.hr)
+    url = reverse("assessment:act", args=[mine.pk, "appeal_decision"])
+    assert hr.post(url, {"grade": "不存在", "reason": "维持"}).status_code == 400
+    assert hr.post(url, {"grade": "较好", "reason": "维持复核决定。"}).status_code == 302
+    history = page(client, reverse("assessment:detail", args=[mine.pk]))
+    for words in ("申请复核", "复核决定", "提出申诉", "申诉处理决定", "维持复核决定。"):
+        assert words in history
+
+
+def test_the_heads_list_costs_the_same_for_three_people_as_for_ten(org: Org, year: Period) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(org.unit_head)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("assessment:home")).status_code == 200
+        return len(captured)
+
+    for person in (org.author, org.colleague, Person.objects.get(username="staff0")):
+        proposed(org, year, person, "称职")
+    few = queries()
+    for n in range(1, 5):
+        proposed(org, year, Person.objects.get(username=f"staff{n}"), "称职")
+    assert queries() <= few + 2
