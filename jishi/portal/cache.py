@@ -74,7 +74,7 @@ def memo(name: str, compute: Callable[[], T]) -> T:
     if found is _MISSING:
         found = compute()
         _pages.set(key, found)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def clear() -> None:

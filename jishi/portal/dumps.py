@@ -170,10 +170,10 @@ def write_dump(out: Path | None = None) -> dict[str, Any]:
                 flush()
         flush()
     with pending[DICTIONARY_NAME].open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["field", "type", "meaning"])
+        rows = csv.writer(handle)
+        rows.writerow(["field", "type", "meaning"])
         for f in FIELDS:
-            writer.writerow([f.name, f.type, f.meaning])
+            rows.writerow([f.name, f.type, f.meaning])
     manifest = {
         "generated_at": timezone.now().astimezone(datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "records": count,

@@ -68,7 +68,7 @@ def _id(raw: Any) -> int:
 class UnitFeed(_PublicationFeed):
     """A unit's public work (with the units below it), newest first."""
 
-    def get_object(self, request: HttpRequest, pk: Any) -> Unit:  # type: ignore[override]
+    def get_object(self, request: HttpRequest, pk: Any) -> Unit:
         found = Unit.objects.filter(pk=_id(pk)).first()
         if found is None:
             raise Http404
@@ -91,7 +91,7 @@ class UnitFeed(_PublicationFeed):
 class LeaderFeed(_PublicationFeed):
     """A leader's public work, newest first."""
 
-    def get_object(self, request: HttpRequest, pk: Any) -> Person:  # type: ignore[override]
+    def get_object(self, request: HttpRequest, pk: Any) -> Person:
         found = selectors.leader_of(_id(pk))
         if found is None:
             raise Http404

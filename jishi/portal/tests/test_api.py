@@ -106,7 +106,7 @@ def test_one_publication(client: Client, world: dict[str, WorkRecord]) -> None:
     assert client.get(f"/public/api/publications/{world['clerk'].pk}").status_code == 404
 
 
-def test_units_leaders_and_stats(client: Client, org: Org, world: dict[str, WorkRecord], settings) -> None:  # type: ignore[no-untyped-def]
+def test_units_leaders_and_stats(client: Client, org: Org, world: dict[str, WorkRecord], settings: Any) -> None:
     settings.JISHI_MIN_GROUP_SIZE = 1000
     units = client.get("/public/api/units").json()
     assert [(u["name"], u["published"]) for u in units["items"]] == [("区财政局", 2)]

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def dump_dir(tmp_path: Path, settings) -> Path:  # type: ignore[no-untyped-def]
+def dump_dir(tmp_path: Path, settings: Any) -> Path:
     settings.JISHI_PORTAL_DUMP_DIR = str(tmp_path / "data")
     return tmp_path / "data"
 

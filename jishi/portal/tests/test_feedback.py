@@ -117,6 +117,11 @@ def test_a_citizen_leaves_a_message_on_a_public_record(
     assert line.kind == Kind.FEEDBACK and "收到公众留言" in line.text and GOOD_TEXT not in line.text
     assert line.url == reverse("portal:inbox")
     assert not Notification.objects.filter(recipient=org.unrelated).exists()
+    client.force_login(org.unit_head)
+    inbox = page_text(client.get(reverse("notifications:inbox")))
+    assert "公众留言" in inbox and "预算科收到公众留言，请审核" in inbox
+    opened = client.post(reverse("notifications:read", args=[line.pk]), {"open": "1"})
+    assert opened["Location"] == reverse("portal:inbox")
 
 
 def test_a_citizen_writes_to_a_unit(client: Client, clock: list[float], org: Org) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -53,7 +54,7 @@ def _has(code: str) -> bool:
     return Category.objects.filter(code=code).exists()
 
 
-def text(response) -> str:  # type: ignore[no-untyped-def]
+def text(response: Any) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
 
 
@@ -201,8 +202,8 @@ def test_a_record_restricted_after_publication_is_gone_at_once(
 
 
 def test_a_hold_through_the_service_empties_the_caches(
-    client: Client, org: Org, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+    client: Client, org: Org, django_capture_on_commit_callbacks: Any
+) -> None:
     """P-pub's hold bumps the generation when it commits: no manual bump here."""
     from jishi.portal.publication import hold
 
@@ -244,8 +245,8 @@ def test_every_page_has_etag_and_cache_control_and_answers_304(
 
 
 def test_pages_come_from_the_cache_until_the_generation_moves(
-    client: Client, org: Org, world: dict[str, WorkRecord], django_assert_num_queries
-) -> None:  # type: ignore[no-untyped-def]
+    client: Client, org: Org, world: dict[str, WorkRecord], django_assert_num_queries: Any
+) -> None:
     client.get("/public/")
     with django_assert_num_queries(0):
         assert client.get("/public/").status_code == 200
@@ -286,7 +287,7 @@ def test_units_and_leaders_pages(client: Client, org: Org, world: dict[str, Work
     assert "局长带队检查" in leader and "受理养老补贴申请" not in leader
 
 
-def test_stats_page(client: Client, org: Org, world: dict[str, WorkRecord], settings) -> None:  # type: ignore[no-untyped-def]
+def test_stats_page(client: Client, org: Org, world: dict[str, WorkRecord], settings: Any) -> None:
     settings.JISHI_MIN_GROUP_SIZE = 1000
     page = text(client.get("/public/stats/"))
     assert "全辖区公开统计" in page
@@ -305,7 +306,7 @@ def test_stats_page(client: Client, org: Org, world: dict[str, WorkRecord], sett
 
 def test_stats_show_the_filing_rate_for_groups_big_enough(
     client: Client, org: Org, world: dict[str, WorkRecord], settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.JISHI_MIN_GROUP_SIZE = 1
     page = text(client.get(f"/public/stats/?unit={org.finance.pk}"))
     shown = re.search(r"填报率.{0,80}?(\d+\.\d)%", page)
