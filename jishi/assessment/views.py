@@ -579,5 +579,5 @@ def unit_export(request: AuthedRequest, pk: int, unit_id: int) -> HttpResponse:
         raise Http404(_("没有找到该单位的考核，或您无权查看。"))
     filename, content = unit_roll_xlsx(user=request.user, period=the_period, unit=unit)
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename) or "attachment"
     return response
