@@ -1,6 +1,8 @@
 """The 优秀 quota (优秀等次比例): per period, assessing unit and rank group, from the standard or an approved raise.
 
 limit = floor(share × the people of the group who get a grade) — probationers who are only commented on do not count.
+A group mixes staff categories, so its share is that of the rank group's standard for every category (the blank
+category row), or an approved QuotaRaise for the unit, group and period.
 Only grades are read: no record counts, views or logins enter here (test_no_traces).
 """
 

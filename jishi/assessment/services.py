@@ -305,6 +305,11 @@ def period_open(
                 is_probationer=person_id in probationers,
             )
         )
+    outside = probationers - {row.person_id for row in rows}
+    if outside:
+        raise ValidationError(
+            {"probationer_ids": [f"{len(outside)} 名试用期人员不在本次考核范围内（须在周期截止日在岗且须填报）。"]}
+        )
     Assessment.objects.bulk_create(rows, batch_size=1000)
     audit(
         actor=actor,

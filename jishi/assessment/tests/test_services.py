@@ -302,6 +302,7 @@ def test_only_hr_over_the_whole_jurisdiction_opens_a_period_and_bad_periods_are_
         ({"end": datetime.date(2027, 6, 30)}, "end"),
         ({"summary_due": datetime.date(2025, 1, 1)}, "summary_due"),
         ({"name": "考" * 101}, "name"),
+        ({"probationer_ids": [org.social_worker.pk]}, "probationer_ids"),  # files optionally: not assessed
     ]
     for change, field in cases:
         values = {"kind": PeriodKind.ANNUAL, "start": datetime.date(2026, 1, 1), "end": datetime.date(2026, 12, 31)}
