@@ -166,6 +166,7 @@ def _groups(
     statuses: dict[str, quota.QuotaStatus] | None = None,
 ) -> list[Group]:
     """Assessments by period, unit and rank group, each group with its bar and each row its decision form."""
+    _with_state(assessments)
     if proposals is None:
         proposals = _latest_proposals(assessments)
     groups: dict[tuple[int, int, str], Group] = {}
@@ -198,7 +199,7 @@ def home(request: AuthedRequest) -> HttpResponse:
     unit and rank group with the quota bar; for HR the periods (open one) and each unit's progress."""
     user = request.user
     own = []
-    for a in selectors.own_assessments(user)[:12]:
+    for a in _with_state(list(selectors.own_assessments(user)[:12])):
         own.append({"assessment": a, "actions": selectors.actions_for(user, a)})
     hr = rules.hr_scope(user)
     standards = Standards()
@@ -212,11 +213,19 @@ def home(request: AuthedRequest) -> HttpResponse:
             if a.pk not in decided_ids
         ]
         context["decide_groups"] = _groups(user, _with_unit(to_decide), standards)
-        context["propose"] = to_propose
+        context["propose"] = _with_state(to_propose)
     if hr:
         context["periods"] = [{"period": p, "units": _progress(user, p)} for p in selectors.periods_for(user)[:6]]
         context["may_open"] = rules.can_open_period(user)
     return render(request, "assessment/home.html", context)
+
+
+def _with_state(assessments: list[Assessment]) -> list[Assessment]:
+    """Each assessment with `current_state` (a State): a 公示 whose last day has passed reads as 已完成 before the
+    nightly write catches up."""
+    for a in assessments:
+        a.current_state = State(services.effective_state(a))  # type: ignore[attr-defined]
+    return assessments
 
 
 def _with_unit(assessments: list[Assessment]) -> list[Assessment]:

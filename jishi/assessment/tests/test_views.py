@@ -295,9 +295,11 @@ def test_a_closed_review_window_hides_the_form_and_refuses_the_request(org: Org,
     mine = of(quarter, org.author)
     long_ago = local_today() - datetime.timedelta(days=90)
     Assessment.objects.filter(pk=mine.pk).update(
-        state=State.FINAL, grade="较好", decided_on=long_ago, noticed_from=long_ago, noticed_until=long_ago
+        state=State.NOTICED, grade="较好", decided_on=long_ago, noticed_from=long_ago, noticed_until=long_ago
     )
     client = client_for(org.author)
+    home = page(client, reverse("assessment:home"))
+    assert "已完成" in home and "公示中" not in home  # the notice is over, whether or not the nightly write ran
     detail = page(client, reverse("assessment:detail", args=[mine.pk]))
     assert 'id="act-review_request"' not in detail and 'id="act-appeal"' not in detail
     response = client.post(reverse("assessment:act", args=[mine.pk, "review_request"]), {"text": "我有异议"})
