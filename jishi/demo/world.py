@@ -30,6 +30,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
+from jishi.assessment.demo import build_demo as build_assessment_demo
 from jishi.core.services import audit
 from jishi.demo import vocabulary as V
 from jishi.demo.feedback import seed_feedback
@@ -910,6 +911,9 @@ def _layers(
         return link_rows(loads=[load], workers=workers)
 
     chain = phase("完整性链", "chain", seal)
+    # 考核 after the chain: its services seal their own steps, and it registers its bulk steps as a load of its own.
+    logins = [u for u, _ in DEMO_LOGINS]
+    assessed = phase("考核", "assessment", lambda: build_assessment_demo(today=today, seed=seed, showcase=logins))
     if not search_index:
         index_defer()
     search = phase("检索索引", "search", index_rebuild) if search_index else None
@@ -919,6 +923,8 @@ def _layers(
         f"督办：{tasks.tasks:,} 项（逾期 {tasks.overdue}，停滞 {tasks.stuck}），关联记实 {tasks.links:,}",
         f"政务公开：已公开 {published:,} 条（脱敏后）",
         f"留言：{messages.messages:,} 条，已公开答复 {messages.answered:,} 条",
+        f"考核：上季度平时考核已确定 {assessed.decided:,} 人（公示 {assessed.noticed_units} 个单位），复核 "
+        f"{assessed.reviews}、申诉 {assessed.appeals}；年度考核已发起；个人总结 {assessed.summaries:,} 份",
         f"完整性链：{chain.total:,} 条；"
         + (f"检索索引：{search.records:,} 条记实" if search else "检索索引：启动后在后台建立"),
     ]

@@ -121,6 +121,7 @@ class Command(BaseCommand):
                 "indexing": "其中建索引",
                 "supervision": "监督",
                 "tasks": "督办",
+                "assessment": "考核",
                 "portal": "政务公开",
                 "chain": "完整性链",
                 "search": "检索索引",
