@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from jishi.core.cache import GenerationCache
 from jishi.org.models import Assignment, Leadership, Role, RoleGrant, Unit
 from jishi.org.rules import reader_for
 
@@ -52,6 +53,11 @@ def _subtree_ids(units: list[Unit]) -> frozenset[int]:
     return frozenset(Unit.objects.filter(condition).values_list("id", flat=True))
 
 
+# Scopes by (person, day), per worker, while the organisation and role grants are unchanged (jishi.core.cache): the
+# header asks on every page whether to offer the queue.
+_scopes: GenerationCache[tuple[int, datetime.date], ReviewScope] = GenerationCache(maxsize=20_000)
+
+
 def review_scope(user: Any, *, today: datetime.date | None = None) -> ReviewScope:
     """The review scope of `user` (empty for the anonymous and for everyone without a publishing duty)."""
     reader = reader_for(user)
@@ -63,6 +69,10 @@ def review_scope(user: Any, *, today: datetime.date | None = None) -> ReviewScop
     from jishi.org.calendar import local_today
 
     day = today or local_today()
+    return _scopes.get((person_id, day), lambda: _build_scope(person_id, day)) or ReviewScope()
+
+
+def _build_scope(person_id: int, day: datetime.date) -> ReviewScope:
     grants = list(
         RoleGrant.objects.filter(person_id=person_id, role=Role.PUBLISHER, granted_on__lte=day)
         .filter(Q(revoked_on__isnull=True) | Q(revoked_on__gt=day))
