@@ -19,7 +19,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from jishi.assessment import quota, services
 from jishi.assessment.evidence import evidence_for
+from jishi.assessment.models import Assessment, PeriodKind
 from jishi.notifications.models import Notification
 from jishi.supervision.models import RecordView
 from jishi.supervision.services import view_log
@@ -95,6 +97,23 @@ def test_the_evidence_pack_is_the_same_however_often_records_were_viewed(org: Or
         len(after.comments),
         len(after.inquiries),
     )
+
+
+def test_the_quota_and_a_decision_read_no_trace(org: Org) -> None:
+    leave_traces(org)
+    start, end = datetime.date(2026, 7, 1), datetime.date(2026, 9, 30)
+    day = datetime.date(2026, 10, 12)
+    period = services.period_open(actor=org.hr, kind=PeriodKind.ANNUAL, start=start, end=end, summary_due=start)
+    assessment = Assessment.objects.get(period=period, person=org.author)
+    services.grade_propose(
+        actor=org.section_head, assessment=assessment, grade="优秀", reason="全年工作突出。", today=day
+    )
+    with CaptureQueriesContext(connection) as captured:
+        quota.statuses(period, org.finance.pk)
+        services.grade_decide(actor=org.unit_head, assessment=assessment, grade="称职", reason="结果扎实。", today=day)
+        evidence_for(user=org.unit_head, assessment=assessment)
+    assert captured.captured_queries
+    assert traces_in(captured.captured_queries) == []
 
 
 FORBIDDEN_MODULES = ("django.contrib.sessions", "axes", "jishi.feeds", "jishi.accounts.models")
