@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -43,7 +44,17 @@ from jishi.core.services import audit
 from jishi.notifications.models import Kind
 from jishi.notifications.services import notify
 from jishi.org.calendar import working_days
-from jishi.org.models import Assignment, FilingObligation, Leadership, Person, PersonCategory, Unit
+from jishi.org.models import (
+    Assignment,
+    FilingObligation,
+    Leadership,
+    Person,
+    PersonCategory,
+    Role,
+    RoleGrant,
+    Unit,
+    path_unit_ids,
+)
 from jishi.org.selectors import by_precedence
 from jishi.summaries.drafting import draft_from_records
 
@@ -173,6 +184,19 @@ def _tell_deciders(assessment: Assessment, actor: Person, text: str) -> None:
         )
     ).exclude(pk=assessment.person_id)
     notify(recipients=list(heads.distinct()), kind=Kind.ASSESSMENT, actor=actor, text=text, url=_url(assessment))
+
+
+def _tell_hr(assessment: Assessment, actor: Person, text: str) -> None:
+    """A line for HR whose scope covers the assessing unit today (who decide 申诉)."""
+    today = timezone.localdate()
+    above = path_unit_ids(Unit.objects.get(pk=assessment.unit_id).path)
+    grants = (
+        RoleGrant.objects.filter(role=Role.HR, granted_on__lte=today)
+        .filter(Q(revoked_on__isnull=True) | Q(revoked_on__gt=today))
+        .filter(Q(all_units=True) | Q(units__in=above))
+    )
+    people = Person.objects.filter(pk__in=grants.values("person_id"), is_active=True).exclude(pk=assessment.person_id)
+    notify(recipients=list(people), kind=Kind.ASSESSMENT, actor=actor, text=text, url=_url(assessment))
 
 
 def _grade(assessment: Assessment, standard: Standard, grade: str) -> str:
@@ -680,6 +704,7 @@ def appeal_file(*, person: Person, assessment: Assessment, reason: str, today: d
     text = _reason(reason, label="申诉理由")
     assessment.state = State.APPEAL
     assessment.save(update_fields=["state"])
+    _tell_hr(assessment, person, f"{person.full_name}对{assessment.period.name}结果提出申诉")
     return _step(
         assessment=assessment,
         kind=StepKind.APPEAL,

@@ -38,6 +38,7 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(?P<name>.+?)申请复核(?P<period>.+?)结果$"), _("%(name)s申请复核%(period)s结果")),
     (re.compile(r"^(?P<period>.+?)复核决定已作出$"), _("%(period)s复核决定已作出")),
     (re.compile(r"^(?P<period>.+?)申诉处理决定已作出$"), _("%(period)s申诉处理决定已作出")),
+    (re.compile(r"^(?P<name>.+?)对(?P<period>.+?)结果提出申诉$"), _("%(name)s对%(period)s结果提出申诉")),
     (
         re.compile(r"^您 (?P<month>\d+)月(?P<day>\d+)日 的工作记实还没有填写$"),
         _("您 %(month)s月%(day)s日 的工作记实还没有填写"),

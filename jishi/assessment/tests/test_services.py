@@ -601,4 +601,8 @@ def test_the_person_and_the_deciders_hear_of_the_steps_that_concern_them(
     assert told[0].url == f"/assessment/{mine.pk}/"
     heads = Notification.objects.filter(kind="assessment", text__startswith="张伟申请复核")
     assert list(heads.values_list("recipient__username", flat=True)) == ["unit_head"]
+    with django_capture_on_commit_callbacks(execute=True):
+        appeal_file(person=org.author, assessment=mine, reason="维持不当，提出申诉", today=AFTER_Q4)
+    appealed = Notification.objects.filter(kind="assessment", text="张伟对2026年第四季度平时考核结果提出申诉")
+    assert list(appealed.values_list("recipient__username", flat=True)) == ["hr"]
     assert "维持" not in " ".join(Notification.objects.values_list("text", flat=True))  # never a reason
