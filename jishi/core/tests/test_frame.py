@@ -47,7 +47,7 @@ def test_a_visitor_not_signed_in_sees_only_the_brand(org: Org) -> None:
 def test_the_menu_marks_the_page_the_reader_is_on(org: Org) -> None:
     nav = re.findall(r'<a href="([^"]+)"( aria-current="page")?>([^<]+)</a>', nav_of(header_of(org.author, "/tasks/")))
     labels = [label for _, _, label in nav]
-    assert labels == ["今天", "我的记实", "本单位", "动态", "确认与质询", "检索", "督办", "周报", "单位"]
+    assert labels == ["今天", "我的记实", "本单位", "动态", "确认与质询", "检索", "督办", "周报", "考核", "单位"]
     assert [label for _, current, label in nav if current] == ["督办"]
     assert dict((label, href) for href, _, label in nav)["本单位"] == "/unit/"
     # tasks has views named "list" and "unit" too: only 督办 is current there
@@ -101,7 +101,7 @@ def test_english_readers_get_the_english_menu(org: Org) -> None:
         html.unescape(label)
         for label in re.findall(r'<a href="[^"]+"(?: aria-current="page")?>([^<]+)</a>', nav_of(header))
     ]
-    assert nav == ["Today", "My records", "My unit", "Feed", "Review", "Search", "Tasks", "Reports", "Units"]
+    assert nav == ["Today", "My records", "My unit", "Feed", "Review", "Search", "Tasks", "Reports", "Assessment", "Units"]
     assert menu_labels(header) == ["My page", "API tokens", "Supervision overview", "Administration", "Import"]
     assert '<button class="link">Log out</button>' in header and ">Notifications</a>" in header
     assert '<button name="language" value="zh-hans" class="link">简体中文</button>' in header
