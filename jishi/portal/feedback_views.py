@@ -168,6 +168,7 @@ def message_new(request: HttpRequest) -> HttpResponse:
     return response
 
 
+INBOX_PAGE = 50
 INBOX_TABS = [
     ("pending", gettext_lazy("待审核")),
     ("unanswered", gettext_lazy("待答复")),
@@ -184,12 +185,18 @@ def inbox(request: AuthedRequest) -> HttpResponse:
     view = request.GET.get("view", "pending")
     if view not in feedback.INBOX_VIEWS:
         view = "pending"
-    shown = list(feedback.inbox_messages(person=request.user, view=view)[:100])
+    page = int_or_none(request.GET.get("page")) or 1
+    page = min(page, 10_000)  # no deeper than any inbox goes; an offset past it is an empty page, not an error
+    start = (page - 1) * INBOX_PAGE
+    # One more than a page tells whether there is a next one, without counting.
+    shown = list(feedback.inbox_messages(person=request.user, view=view)[start : start + INBOX_PAGE + 1])
     context = {
         "tabs": INBOX_TABS,
         "view": view,
         "counts": feedback.inbox_counts(person=request.user),
-        "inbox_messages": shown,
+        "inbox_messages": shown[:INBOX_PAGE],
+        "previous_page": page - 1 if page > 1 else None,
+        "next_page": page + 1 if len(shown) > INBOX_PAGE else None,
     }
     return render(request, "portal/feedback_inbox.html", context)
 

@@ -511,7 +511,27 @@ def test_bad_moderation_input_is_never_a_500(
         assert client.post(reverse("portal:inbox_answer", args=[message.pk]), bad).status_code == 200
     for view in ("", "nonsense", "pending", "%00"):
         assert client.get(reverse("portal:inbox"), {"view": view}).status_code == 200
-    assert client.get("/public/inbox/99999999/").status_code == 404
+    for page in ("", "0", "-1", "x", "99999999999999999999999", "2"):
+        assert client.get(reverse("portal:inbox"), {"page": page}).status_code == 200
+    for huge in ("99999999", "99999999999999999999999"):
+        assert client.get(f"/public/inbox/{huge}/").status_code == 404
+        assert client.post(f"/public/inbox/{huge}/moderate", {"decision": "approved"}).status_code == 404
+        assert client.post(f"/public/inbox/{huge}/answer", {"text": "答复内容"}).status_code == 404
+
+
+def test_the_inbox_goes_by_pages_oldest_first(client: Client, org: Org, publication: Publication) -> None:
+    from jishi.portal import feedback_views
+
+    total = feedback_views.INBOX_PAGE + 3
+    for n in range(total):
+        make_message(
+            publication, text=f"第{n:03d}条留言内容", created_at=timezone.now() - datetime.timedelta(minutes=total - n)
+        )
+    client.force_login(org.unit_head)
+    first = page_text(client.get(reverse("portal:inbox")))
+    assert "第000条留言内容" in first and f"第{total - 1:03d}条" not in first and "page=2" in first
+    second = page_text(client.get(reverse("portal:inbox"), {"page": "2"}))
+    assert f"第{total - 1:03d}条留言内容" in second and "第000条" not in second and "page=1" in second
 
 
 def test_answer_rate(org: Org, publication: Publication, publisher: Person) -> None:
