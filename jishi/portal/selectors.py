@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
@@ -23,7 +23,7 @@ from jishi.org.selectors import subtree_ids
 from jishi.portal.models import Publication, PublicationQuerySet
 from jishi.records.models import Category
 from jishi.search.models import SearchEntry
-from jishi.search.selectors import Snippet
+from jishi.search.selectors import LIST_WALK_SHARE, Snippet, recent_share
 from jishi.search.terms import Query, highlight_spans, normalise, parse_query
 
 PAGE_SIZE = 20
@@ -34,9 +34,11 @@ SNIPPET_CHARS = 120
 # words occur in its *published* (redacted) text; fetched in chunks until a page is full or the budget is spent.
 SEARCH_CHUNK = 200
 SEARCH_BUDGET = 5_000
-# From this many index matches on (the whole index, any reader) the candidates are found by walking the live
-# publications newest first and asking the index about each (EXISTS), instead of joining every match.
-WALK_FROM = 2_000
+# From this share of the latest records containing the words (search.selectors.recent_share, any reader) the
+# candidates are found by walking the live publications newest first and asking the index about each (EXISTS): a page
+# then costs about 20 / share rows. Below it the index's matches are joined (a cost in proportion to the matches).
+# The staff list's crossover (search.selectors.LIST_WALK_SHARE).
+WALK_SHARE = LIST_WALK_SHARE
 # A placeholder (【电话】, 【姓名】 …) is the redaction's, not the record's: its words never count as a match.
 PLACEHOLDER = re.compile(r"【[^】]{1,8}】")
 
@@ -331,11 +333,8 @@ def _candidates(query: Query, after: tuple[datetime.date, int] | None) -> Iterab
     base = _with_relations(live())
     if after is not None:
         base = base.filter(Q(date__lt=after[0]) | Q(date=after[0], id__lt=after[1]))
-    common = SearchEntry.objects.filter(terms__matches=query)[:WALK_FROM].count() >= WALK_FROM
-    if common:
+    if recent_share(query) >= WALK_SHARE:
         # Common words: the newest live publications, asking the index about each record.
-        from django.db.models import Exists, OuterRef
-
         condition = Q(Exists(SearchEntry.objects.filter(pk=OuterRef("record_id"), terms__matches=query)))
     else:
         condition = Q(record__search_entry__terms__matches=query)

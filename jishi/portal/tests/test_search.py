@@ -117,9 +117,20 @@ def test_verification_follows_the_index_rules() -> None:
 def test_common_words_walk_and_still_verify(
     records: dict[str, WorkRecord], org: Org, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(selectors, "WALK_FROM", 1)  # take the newest-first walk (EXISTS per record)
+    monkeypatch.setattr(selectors, "WALK_SHARE", 0.0)  # take the newest-first walk (EXISTS per record)
     assert found("取暖") == [records["published"].pk]
     assert found("王秀英") == []
+    assert found("七组") == []
+
+
+def test_rare_words_join_the_index_and_still_verify(
+    records: dict[str, WorkRecord], org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(selectors, "WALK_SHARE", 2.0)  # never walk: join the index's matches
+    assert found("取暖") == [records["published"].pk]
+    assert found("王秀英") == []
+    assert found("七组") == []
+    assert found("困难家庭") == []
 
 
 def test_pages_of_results(org: Org) -> None:
