@@ -127,6 +127,8 @@ class RoleGrantForm(forms.ModelForm):
         data = super().clean()
         if data.get("role") in (Role.INSPECTOR, Role.HR) and not data.get("all_units") and not data.get("units"):
             self.add_error("units", "纪检监察和组织人事授权须选择范围单位（含下级单位），或勾选“全区范围”。")
+        if data.get("role") == Role.PUBLISHER and not data.get("all_units") and not data.get("units"):  # issue 18
+            self.add_error("units", "政务公开审核授权须选择审核的单位（含下级单位），或勾选“全区范围”。")
         return data
 
 

@@ -394,3 +394,14 @@ def test_wrong_queries_and_methods_never_fail(org: Org) -> None:
     record = WorkRecord.objects.get()
     assert client.get(reverse("portal:review_hold", args=[record.pk])).status_code == 405
     assert client.post(reverse("portal:review_release", args=[record.pk]), {"reason": "未暂缓"}).status_code == 400
+
+
+def test_a_publisher_grant_without_units_is_refused_by_the_admin(org: Org) -> None:
+    client = signed_in(org.admin)
+    data = {"person": org.colleague.pk, "role": Role.PUBLISHER, "granted_on": LONG_AGO.isoformat()}
+    page = client.post("/admin/org/rolegrant/add/", data)
+    assert page.status_code == 200 and "政务公开审核授权须选择审核的单位" in page.content.decode()
+    assert not RoleGrant.objects.filter(role=Role.PUBLISHER).exists()
+    response = client.post("/admin/org/rolegrant/add/", {**data, "units": [org.finance.pk]})
+    assert response.status_code == 302
+    assert signed_in(org.colleague).get(reverse("portal:review")).status_code == 200
