@@ -109,6 +109,7 @@ def test_the_assessment_journey_on_a_phone(live_server: Any, browser: Any, world
     assert "参加考核" in hr.locator("#messages").inner_text()
     assert "区财政局" in hr.locator("#units").inner_text()
     fits(hr)
+    shot(hr, "assessment-hr-period")
     hr_watch.assert_clean("HR's period")
     period = Period.objects.get()
     the_others_decided(org, period)
