@@ -155,6 +155,11 @@ _LIST_JOINERS = ("、", "与", "和", "及")
 _PUNCTUATION = set("，。；：、！？,.;:!?（）()【】[]“”\"'《》 \n\t")
 
 
+# Full-width digits, letters and signs (１３８…, ｇｕ＠１６３．ｃｏｍ: a Chinese input method in full-width mode)
+# are read as their ASCII forms.
+_HALFWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
 def _is_cjk(char: str) -> bool:
     return "\u4e00" <= char <= "\u9fff"
 
@@ -208,7 +213,8 @@ class _Finder:
     """Collects spans kind by kind; a character claimed once is not claimed again."""
 
     def __init__(self, text: str, officials: Collection[str]) -> None:
-        self.text = text
+        self.original = text
+        self.text = text.translate(_HALFWIDTH)  # one character for one: positions stay the original's
         self.officials = officials if isinstance(officials, (set, frozenset)) else set(officials)
         self.taken = [False] * len(text)
         self.spans: list[Span] = []
@@ -218,7 +224,7 @@ class _Finder:
 
     def claim(self, kind: str, start: int, end: int) -> None:
         if start < end and self.free(start, end):
-            self.spans.append(Span(kind, start, end, self.text[start:end]))
+            self.spans.append(Span(kind, start, end, self.original[start:end]))
             for position in range(start, end):
                 self.taken[position] = True
 

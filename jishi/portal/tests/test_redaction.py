@@ -99,3 +99,10 @@ def test_wrong_input_never_raises() -> None:
     for text in ["\x00", "【电话】", "1" * 5000, "沪" * 100, "@" * 50, "村民" * 200, "老人", "王先生"]:
         result = redact(text, officials={"", "王"})
         assert isinstance(result.text, str)
+
+
+def test_full_width_digits_and_letters_are_read_too() -> None:
+    result = redact(
+        "居民电话１３９１７６５２２８４，邮箱ｇｕ＿ｊｈ＠１６３．ｃｏｍ，车牌沪Ａ·８Ｋ３２７。", officials=set()
+    )
+    assert result.text == "居民电话【电话】，邮箱【邮箱】，车牌【车牌】。"
