@@ -167,3 +167,22 @@ def test_data_quality_findings_for_superiors_only(planted_people: dict[str, Pers
     assert not own.findings_readable and own.findings == []  # insights' rule: not for the person themselves
     colleague = evidence_for(user=planted_people["B8P1"], person=person, start=start, end=end)
     assert not colleague.findings_readable
+
+
+def test_the_pack_costs_the_same_queries_however_much_work_there_is(org: Org) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            pack(org, org.section_head)
+        return len(captured.captured_queries)
+
+    first = write_record(org.author, duty_id=budget_duty().pk)
+    comment_create(actor=org.section_head, record=first, text="请按时限推进")
+    queries()  # the reader's caches warm
+    few = queries()
+    for hour in (11, 13, 15, 17):
+        record = write_record(org.author, start_time=datetime.time(hour, 0), end_time=datetime.time(hour, 30))
+        comment_create(actor=org.unit_head, record=record, text="收到")
+    assert queries() == few
