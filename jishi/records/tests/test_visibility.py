@@ -658,3 +658,31 @@ def test_the_review_queue_follows_the_reviewers_scope_and_the_public_rule(
         assert (listing.status_code == 200 and SECRET_WORD in listing.content.decode()) == (name in shown), name
         if name not in shown:
             assert detail.status_code in (302, 404), name  # the anonymous are sent to sign in
+
+
+# The unit's surfaces of the same period: the sheet (its superiors and HR), the Excel roll (those who decide the unit's
+# grades: its 局长 and HR), the 公示 page (the 本单位, its superiors and HR), the printable page (as the assessment).
+SHEET_READERS = {"unit_head", "district_leader_in_charge", "principal_leader", "hr"}  # deputies lead sections only
+EXPORTERS = {"unit_head", "hr"}
+
+
+def test_assessment_unit_surfaces_follow_their_rules(org: Org) -> None:
+    assessment_id, period_id = _assessed_author(org)
+    unit = f"/assessment/periods/{period_id}/units/{org.finance.pk}/"
+    surfaces = {
+        f"/assessment/{assessment_id}/print/": ASSESSMENT_READERS,
+        unit: SHEET_READERS,
+        unit + "export.xlsx": EXPORTERS,
+        unit + "notice/": NOTICE_READERS,
+    }
+    failures = []
+    for name in VIEWERS:
+        person = viewer(org, name)
+        for url, readers in surfaces.items():
+            answer = _client(person).get(url)
+            shown = answer.status_code == 200
+            if shown != (name in readers) or answer.status_code not in (200, 302, 404):
+                failures.append(f"{url}: {name} {answer.status_code}")
+            elif shown and url.endswith("notice/") and ASSESSMENT_REASON in answer.content.decode():
+                failures.append(f"{url}: {name} reads a reason")
+    assert not failures, "\n".join(failures)
