@@ -296,6 +296,8 @@ def _detail_context(user: Person, assessment: Assessment, bound: dict[str, Any] 
         "bar": _bar(assessment.period, assessment.unit, assessment.rank_group) if deciding else None,
         "is_person": rules.is_person(user, assessment),
         "may_see_unit": rules.can_see_unit_sheet(user, assessment.unit_id),
+        "marks_probationer": assessment.state in (State.OPEN, State.SUBMITTED)
+        and rules.can_decide_appeal(user, assessment),
         "review_by": services.review_deadline(assessment) if StepKind.REVIEW_REQUEST in actions else None,
         "appeal_by": services.appeal_deadline(assessment) if StepKind.APPEAL in actions else None,
     }
@@ -307,6 +309,26 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     reader may take now."""
     assessment = selectors.assessment_for(request.user, pk)
     return render(request, "assessment/detail.html", _detail_context(request.user, assessment))
+
+
+@login_required
+@require_POST
+def probationer(request: AuthedRequest, pk: int) -> HttpResponse:
+    """HR marks (or unmarks) the person as in 试用期 before any grade is proposed (then only a comment, if the
+    standard says so)."""
+    assessment = selectors.assessment_for(request.user, pk)
+    if not rules.can_decide_appeal(request.user, assessment):
+        raise Http404(_("没有找到该考核，或您无权查看。"))
+    try:
+        services.probationer_set(
+            actor=request.user, assessment=assessment, is_probationer=request.POST.get("is_probationer") == "1"
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("已更新试用期标记。"))
+    return redirect("assessment:detail", pk=pk)
 
 
 @login_required
@@ -477,7 +499,25 @@ def period(request: AuthedRequest, pk: int) -> HttpResponse:
         for r in QuotaRaise.objects.filter(period=the_period).select_related("unit", "approved_by")
         if rules.can_see_unit_sheet(request.user, r.unit_id)
     ]
-    return render(request, "assessment/period.html", {"period": the_period, "units": units, "raises": raises})
+    context = {"period": the_period, "units": units, "raises": raises, "may_close": rules.can_open_period(request.user)}
+    return render(request, "assessment/period.html", context)
+
+
+@login_required
+@require_POST
+def period_close(request: AuthedRequest, pk: int) -> HttpResponse:
+    """结束考核周期 (HR over the whole jurisdiction): no new steps but the 复核 and 申诉 already under way."""
+    if not rules.can_open_period(request.user):
+        raise Http404(_("没有找到该考核周期，或您无权查看。"))
+    the_period = selectors.period_for(request.user, pk)
+    try:
+        services.period_close(actor=request.user, period=the_period)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("考核周期已结束。"))
+    return redirect("assessment:period", pk=pk)
 
 
 # --- the unit sheet and its 公示 -----------------------------------------------------------------------------------

@@ -424,3 +424,30 @@ def test_the_heads_list_costs_the_same_for_three_people_as_for_ten(org: Org, yea
     for n in range(1, 5):
         proposed(org, year, Person.objects.get(username=f"staff{n}"), "称职")
     assert queries() <= few + 2
+
+
+def test_hr_marks_a_probationer_who_then_gets_a_comment_only_and_closes_the_period(org: Org, quarter: Period) -> None:
+    mine = of(quarter, org.author)
+    url = reverse("assessment:probationer", args=[mine.pk])
+    assert client_for(org.section_head).post(url, {"is_probationer": "1"}).status_code == 404
+    hr = client_for(org.hr)
+    assert "标记为试用期人员" in page(hr, reverse("assessment:detail", args=[mine.pk]))
+    assert hr.post(url, {"is_probationer": "1"}).status_code == 302
+    assert of(quarter, org.author).is_probationer
+    summary_submit(person=org.author, assessment=mine, body=SUMMARY)
+    detail = page(client_for(org.section_head), reverse("assessment:detail", args=[mine.pk]))
+    assert "不定等次（仅写评语）" in detail and "评语（必填）" in detail
+    response = client_for(org.section_head).post(
+        reverse("assessment:act", args=[mine.pk, "proposal"]), {"grade": "", "reason": "试用期表现良好。"}
+    )
+    assert response.status_code == 302
+    response = hr.post(url, {"is_probationer": "0"})  # too late now: the message, nothing changed
+    assert "不能再更改试用期标记" in page(hr, response["Location"]) and of(quarter, org.author).is_probationer
+
+    close = reverse("assessment:period_close", args=[quarter.pk])
+    assert client_for(org.unit_head).post(close).status_code == 404
+    assert "结束本周期" in page(hr, reverse("assessment:period", args=[quarter.pk]))
+    assert hr.post(close).status_code == 302
+    assert "已经结束" in page(hr, hr.post(close)["Location"])
+    assert Period.objects.get().closed_at is not None
+    assert client_for(org.hr).get(f"/assessment/periods/{HUGE}/close/").status_code == 404
