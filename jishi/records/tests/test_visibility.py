@@ -661,7 +661,8 @@ def test_the_review_queue_follows_the_reviewers_scope_and_the_public_rule(
 
 
 # The unit's surfaces of the same period: the sheet (its superiors and HR), the Excel roll (those who decide the unit's
-# grades: its 局长 and HR), the 公示 page (the 本单位, its superiors and HR), the printable page (as the assessment).
+# grades: its 局长 and HR), the 公示 page (the 本单位, its superiors and HR), the printable page and the dossier (as the
+# assessment).
 SHEET_READERS = {"unit_head", "district_leader_in_charge", "principal_leader", "hr"}  # deputies lead sections only
 EXPORTERS = {"unit_head", "hr"}
 
@@ -671,6 +672,7 @@ def test_assessment_unit_surfaces_follow_their_rules(org: Org) -> None:
     unit = f"/assessment/periods/{period_id}/units/{org.finance.pk}/"
     surfaces = {
         f"/assessment/{assessment_id}/print/": ASSESSMENT_READERS,
+        f"/assessment/people/{org.section_head.pk}/": ASSESSMENT_READERS,  # the dossier (干部实绩档案)
         unit: SHEET_READERS,
         unit + "export.xlsx": EXPORTERS,
         unit + "notice/": NOTICE_READERS,
