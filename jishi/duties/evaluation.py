@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jishi.duties.suggest import CatalogueIndex, DutyText, History, PastRecord, rank
+from jishi.duties.suggest import CatalogueIndex, DutyText, History, NgramModel, PastRecord, learn, rank
 
 HELDOUT = Path(__file__).parent / "tests" / "data" / "heldout.json"
 
@@ -172,11 +172,13 @@ def evaluate_world(
     own_history: int = 200,
     unit_history: int = 200,
     by_time: bool = False,
+    unit_examples: int = 3000,
 ) -> tuple[Figures, int]:
     """Top-1/top-3 on records filed on or after `split`, learning only from records filed before it: the author's
-    own (weight 1) and their unit's colleagues' non-sensitive ones (weight 0.5), newest first, as the selector
-    does. `candidates_of(author_id, date)` gives the author's duties (DutyText) that day. Returns the figures and how
-    many sampled records were skipped because their duty was not among the author's duties that day."""
+    own (weight 1) and their unit's colleagues' non-sensitive ones (weight 0.5), newest first, and the unit's model
+    learned from its non-sensitive records, as the selector does. `candidates_of(author_id, date)` gives the author's
+    duties (DutyText) that day. Returns the figures and how many sampled records were skipped because their duty was
+    not among the author's duties that day."""
     import random
 
     before = [r for r in records if r.date < split]
@@ -189,6 +191,7 @@ def evaluate_world(
         if not r.sensitive:
             by_unit.setdefault(r.unit_id, []).append(r)
     histories: dict[int, History] = {}
+    models: dict[int, NgramModel] = {}
     time_priors = _time_priors(before) if by_time else {}
     top1 = top3 = empty = skipped = 0
     timings: list[float] = []
@@ -204,7 +207,11 @@ def evaluate_world(
             own = [PastRecord(r.content, r.duty_id) for r in by_author.get(record.author_id, [])[:own_history]]
             mates = [r for r in by_unit.get(record.unit_id, []) if r.author_id != record.author_id][:unit_history]
             own += [PastRecord(r.content, r.duty_id, 0.5) for r in mates]
-            history = histories[record.author_id] = History(index, own)
+            model = models.get(record.unit_id)
+            if model is None:  # the unit's model as the worker keeps it: its newest shared records before the split
+                rows = [(r.content, r.duty_id) for r in by_unit.get(record.unit_id, [])[:unit_examples]]
+                model = models[record.unit_id] = learn(rows)
+            history = histories[record.author_id] = History(index, own, [model])
         started = time.perf_counter()
         prior = time_priors.get((record.author_id, record.afternoon), {}) if by_time else None
         ranked = rank(index, record.content, duties, past=history, prior=prior)

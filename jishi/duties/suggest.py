@@ -94,7 +94,7 @@ class NgramModel:
             self.totals[duty_id] += weight * len(grams)
         self.vocabulary = len(self.duty_freq) or 1
         # How far its choices beat always guessing the commonest duty, on its newest records (0 when the labels carry
-        # no signal, as in a demo world whose duties are drawn at random); see learn().
+        # no signal, as when duties are chosen without regard to the words); see learn().
         self.reliability = UNTESTED_RELIABILITY
 
     def compact(self) -> NgramModel:

@@ -99,3 +99,22 @@ def test_the_second_seed_measure_learns_from_one_world_and_scores_another() -> N
     ]
     figures, skipped = evaluation.evaluate_cross(records, lambda author, day: FINANCE, models, index=INDEX)
     assert (figures.items, skipped, figures.top1, figures.top3, figures.empty) == (2, 1, 1.0, 1.0, 0)
+
+
+def test_the_time_split_measure_can_weigh_the_habit_of_the_time_of_day() -> None:
+    import datetime
+
+    day = datetime.date(2026, 3, 2)
+
+    def record(n: int, afternoon: bool, when: datetime.date) -> evaluation.WorldRecord:
+        # Mornings are procurement and afternoons treasury, in words that tell nothing apart.
+        return evaluation.WorldRecord(n, 1, 1, 2 if afternoon else 3, when, "今天跑了一趟", False, afternoon)
+
+    before = [record(n, n % 2 == 0, day) for n in range(40)]
+    after = [record(100 + n, n % 2 == 0, day + datetime.timedelta(days=1)) for n in range(20)]
+    split = day + datetime.timedelta(days=1)
+    plain, _ = evaluation.evaluate_world([*before, *after], lambda a, d: FINANCE, split=split, index=INDEX)
+    timed, _ = evaluation.evaluate_world(
+        [*before, *after], lambda a, d: FINANCE, split=split, index=INDEX, by_time=True
+    )
+    assert timed.items == plain.items == 20 and timed.top1 == 1.0 and plain.top1 == 0.5
