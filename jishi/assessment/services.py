@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from jishi.assessment import quota, rules
 from jishi.assessment.models import (
@@ -92,6 +92,12 @@ STATE_REFUSALS: dict[str, str] = {
 # ---- small helpers ---------------------------------------------------------------------------------------------
 
 
+def _zh(label: Any) -> str:
+    """A choice's label in Chinese: the services' messages are Chinese sentences whatever the reader's language."""
+    with translation.override("zh-hans"):
+        return str(label)
+
+
 def _today(today: datetime.date | None) -> datetime.date:
     return today or timezone.localdate()
 
@@ -111,11 +117,17 @@ CLOSED_PERIOD_STEPS = (StepKind.SUMMARY, StepKind.PROPOSAL, StepKind.DECISION, S
 def _check_state(assessment: Assessment, kind: str, today: datetime.date) -> str:
     allowed, _after = TRANSITIONS[kind]
     if kind in CLOSED_PERIOD_STEPS and assessment.period.closed_at is not None:
-        raise ValidationError({"state": [f"考核周期“{assessment.period.name}”已结束，不能再{StepKind(kind).label}。"]})
+        raise ValidationError(
+            {"state": [f"考核周期“{assessment.period.name}”已结束，不能再{_zh(StepKind(kind).label)}。"]}
+        )
     state = effective_state(assessment, today)
     if state not in allowed:
         raise ValidationError(
-            {"state": [f"当前状态为“{State(state).label}”，不能{StepKind(kind).label}。{STATE_REFUSALS[state]}"]}
+            {
+                "state": [
+                    f"当前状态为“{_zh(State(state).label)}”，不能{_zh(StepKind(kind).label)}。{STATE_REFUSALS[state]}"
+                ]
+            }
         )
     return state
 
@@ -229,7 +241,7 @@ def _check_quota(assessment: Assessment, grade: str) -> None:
     if not status.limited or grade != status.grade:
         return
     if status.used + 1 > status.limit:
-        group = RankGroup(assessment.rank_group).label
+        group = _zh(RankGroup(assessment.rank_group).label)
         raise ValidationError(
             {
                 "grade": [

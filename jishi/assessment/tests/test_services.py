@@ -606,3 +606,13 @@ def test_the_person_and_the_deciders_hear_of_the_steps_that_concern_them(
     appealed = Notification.objects.filter(kind="assessment", text="张伟对2026年第四季度平时考核结果提出申诉")
     assert list(appealed.values_list("recipient__username", flat=True)) == ["hr"]
     assert "维持" not in " ".join(Notification.objects.values_list("text", flat=True))  # never a reason
+
+
+def test_refusals_stay_chinese_sentences_for_an_english_reader(org: Org) -> None:
+    from django.utils import translation
+
+    period = open_quarter(org)
+    mine = of(period, org.author)
+    with translation.override("en"), pytest.raises(ValidationError) as error:
+        grade_decide(actor=org.unit_head, assessment=mine, grade="较好", reason=REASON)
+    assert refused(error.value, "state").startswith("当前状态为“待提交总结”，不能确定等次。")
