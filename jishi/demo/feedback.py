@@ -65,12 +65,14 @@ def seed_feedback(*, rng: random.Random, records: int = 12) -> FeedbackSeeded:
         for turn in range(rng.randint(1, 2)):
             spam = index == 3 and turn == 0
             waited = datetime.timedelta(hours=rng.randint(1, 48))
+            text = SPAM if spam else rng.choice(QUESTIONS)
             message = Message.objects.create(
                 publication=publication,
                 unit=publication.unit,
                 name="" if spam else rng.choice(NAMES),
                 contact=f"139{rng.randint(10_000_000, 99_999_999)}" if rng.random() < 0.5 else "",
-                text=SPAM if spam else rng.choice(QUESTIONS),
+                text=text,
+                text_public=feedback.public_text(text),
                 created_at=min(now, publication.published_at + waited),
                 address_hash=feedback.address_hash(f"demo-{index}-{turn}"),
             )

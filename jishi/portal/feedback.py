@@ -41,6 +41,8 @@ from jishi.org.models import (
 )
 from jishi.portal import cache
 from jishi.portal.models import Answer, Message, MessageStatus, ModerationDecision, Publication
+from jishi.portal.publication import officials
+from jishi.portal.redaction import redact
 from jishi.portal.rules import review_scope
 
 TEXT_MIN = 5
@@ -144,6 +146,12 @@ def address_hash(address: str | None) -> str:
     return salted_hmac(ADDRESS_SALT, address or "unknown", algorithm="sha256").hexdigest()
 
 
+def public_text(text: str) -> str:
+    """What the portal will show of a message: citizens' personal data replaced, as in a published record (a sender
+    writes their phone or a neighbour's name into the text more often than into the contact field)."""
+    return redact(text, officials=officials()).text
+
+
 def clean_text(value: str) -> str:
     """A citizen's text as kept: line breaks made plain, control characters dropped, outer blanks stripped."""
     return CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
@@ -204,6 +212,7 @@ def message_submit(
         name=name,
         contact=contact,
         text=text,
+        text_public=public_text(text),
         address_hash=sender,
         status=MessageStatus.PENDING,
         created_at=timezone.now(),
@@ -366,7 +375,8 @@ def _with_latest_answer(messages: QuerySet[Message]) -> QuerySet[Message]:
 
 def public_messages(*, publication: Publication | None = None, unit: Unit | None = None) -> QuerySet[Message]:
     """The answered, approved messages the portal shows: on a live record, or to a unit and on its live records
-    (with the units below it). Each carries `answer_list`, newest first; never the sender's contact."""
+    (with the units below it). Each carries `answer_list`, newest first; show `text_public` (redacted), never `text`
+    or the sender's contact."""
     shown = Message.objects.filter(status=MessageStatus.APPROVED, answered_at__isnull=False)
     if publication is not None:
         shown = shown.filter(publication=publication)
@@ -376,7 +386,8 @@ def public_messages(*, publication: Publication | None = None, unit: Unit | None
         )
     else:
         shown = shown.filter(Q(publication__isnull=True) | Q(publication__in=Publication.objects.live()))
-    return _with_latest_answer(shown.defer("contact", "address_hash").order_by("-answered_at", "-id"))
+    # The original text and the contact stay in the database: the portal's lists never load them.
+    return _with_latest_answer(shown.defer("text", "contact", "address_hash").order_by("-answered_at", "-id"))
 
 
 INBOX_VIEWS = {

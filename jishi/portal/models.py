@@ -125,6 +125,9 @@ class Message(models.Model):
     # For the unit only: never shown on the portal.
     contact = models.CharField(_("联系方式"), max_length=100, blank=True)
     text = models.TextField(_("留言内容"))
+    # What the portal shows: the text with the sender's (and others') phones, identity numbers, plates, bank cards,
+    # e-mail addresses and citizens' names replaced (portal.redaction), as for a published record.
+    text_public = models.TextField(_("公开文本（已脱敏）"), blank=True, editable=False)
     created_at = models.DateTimeField(_("留言时间"), default=timezone.now)
     # A keyed hash of the sender's address (never the address itself): enough to see one sender's flood.
     address_hash = models.CharField(max_length=64, editable=False)

@@ -87,6 +87,7 @@ def make_message(publication: Publication, status: str = MessageStatus.PENDING, 
         "status": status,
     }
     values.update(overrides)
+    values.setdefault("text_public", feedback.public_text(values["text"]))
     return Message.objects.create(**values)
 
 
@@ -571,3 +572,21 @@ def test_the_form_page_links_back_to_the_record(client: Client, publication: Pub
     page = page_text(client.get(f"{NEW}?record={publication.record_id}"))
     assert reverse("portal:record", args=[publication.record_id]) in page
     assert publication.content_redacted[:20] in page
+
+
+def test_personal_data_in_a_message_is_redacted_on_the_portal_and_kept_for_the_unit(
+    client: Client, clock: list[float], org: Org, publication: Publication, publisher: Person
+) -> None:
+    text = "我是村民王桂兰，电话13812345678，身份证号110105194912310021，请尽快回复赵强局长的安排"
+    assert submit(client, clock, f"record={publication.record_id}", text=text).status_code == 302
+    message = Message.objects.get()
+    assert message.text == text
+    assert "13812345678" not in message.text_public and "110105194912310021" not in message.text_public
+    assert "王桂兰" not in message.text_public and "赵强" in message.text_public  # an official stays named
+    feedback.moderate(actor=publisher, message=message, decision=MessageStatus.APPROVED)
+    feedback.answer(actor=publisher, message=message, text="已联系您本人核实。")
+    shown = page_text(client.get(reverse("portal:record", args=[publication.record_id])))
+    assert "【电话】" in shown and "13812345678" not in shown and "王桂兰" not in shown
+    client.force_login(publisher)
+    detail = page_text(client.get(reverse("portal:inbox_message", args=[message.pk])))
+    assert text in detail and "公开时个人信息隐去" in detail
