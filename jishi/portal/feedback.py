@@ -8,6 +8,7 @@ Services: message_submit, moderate, answer. Selectors: public_messages, inbox_me
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 import time
@@ -142,8 +143,17 @@ def _token_error(token: str, target: Target) -> str | None:
 
 
 def address_hash(address: str | None) -> str:
-    """A keyed hash of the sender's address: it counts one sender's messages without keeping where they came from."""
-    return salted_hmac(ADDRESS_SALT, address or "unknown", algorithm="sha256").hexdigest()
+    """A keyed hash of the sender's address: it counts one sender's messages without keeping where they came from.
+
+    An IPv6 sender is counted by its /64 network: one line is given a whole /64 and could change address freely in it.
+    """
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        sender = address or "unknown"
+    else:
+        sender = str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
+    return salted_hmac(ADDRESS_SALT, sender, algorithm="sha256").hexdigest()
 
 
 def public_text(text: str) -> str:

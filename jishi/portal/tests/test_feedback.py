@@ -235,6 +235,14 @@ def test_rate_limit_per_day(client: Client, clock: list[float], publication: Pub
     assert submit(client, clock, query).status_code == 302
 
 
+def test_an_ipv6_sender_is_counted_by_its_network() -> None:
+    assert feedback.address_hash("2001:db8:1:2::1") == feedback.address_hash("2001:db8:1:2:ffff::9")
+    assert feedback.address_hash("2001:db8:1:3::1") != feedback.address_hash("2001:db8:1:2::1")
+    assert feedback.address_hash("10.0.0.1") != feedback.address_hash("10.0.0.2")
+    assert feedback.address_hash(None) == feedback.address_hash("unknown")
+    assert len(feedback.address_hash("not an address")) == 64
+
+
 def test_refused_attempts_do_not_use_up_the_limit(
     client: Client, clock: list[float], publication: Publication, settings: Any
 ) -> None:
