@@ -270,6 +270,13 @@ def _detail_context(user: Person, assessment: Assessment, bound: dict[str, Any] 
             forms[kind] = standards.grade_form(assessment)
         else:
             forms[kind] = _text_form(kind)
+    for kind in (StepKind.REVIEW_DECISION, StepKind.APPEAL_DECISION):  # the grade may stay: offer the current one
+        if kind in forms and not forms[kind].is_bound:
+            forms[kind].initial = {"grade": assessment.grade}
+    steps = selectors.steps_of(assessment)
+    # what a 复核 or 申诉 decision answers: the person's latest request, quoted beside the form
+    asked = {StepKind.REVIEW_DECISION: StepKind.REVIEW_REQUEST, StepKind.APPEAL_DECISION: StepKind.APPEAL}
+    requests = {kind: next((s for s in reversed(steps) if s.kind == asked[kind]), None) for kind in asked}
     decision = forms.get(StepKind.DECISION)
     if decision is not None and not decision.is_bound:
         proposal = _latest_proposals([assessment]).get(assessment.pk)
@@ -288,7 +295,8 @@ def _detail_context(user: Person, assessment: Assessment, bound: dict[str, Any] 
         "assessment": assessment,
         "state": State(services.effective_state(assessment)),
         "summary": selectors.latest_summary(assessment),
-        "steps": selectors.steps_of(assessment),
+        "steps": steps,
+        "requests": requests,
         "forms": forms,
         "refusals": refusals,
         "may_write_summary": StepKind.SUMMARY in actions,

@@ -15,7 +15,7 @@ import pytest
 
 from jishi.assessment.models import Assessment, Period, Standard, State
 from jishi.assessment.services import grade_decide, grade_propose, summary_submit
-from jishi.browser_tests.conftest import shot
+from jishi.browser_tests.conftest import ARTIFACTS, shot
 from jishi.browser_tests.test_content_security_policy import LISTEN, Watch
 from jishi.org.calendar import local_today
 from jishi.org.models import Duty
@@ -229,3 +229,50 @@ def test_the_assessment_journey_on_a_phone(live_server: Any, browser: Any, world
     fits(clerk)
     shot(clerk, "assessment-dossier")
     clerk_watch.assert_clean("the clerk's notice, signature and dossier")
+
+
+def test_the_demo_worlds_sheets_and_an_appeal_fit_a_phone(live_server: Any, phone: Any) -> None:
+    """The tiny demo world on a phone: HR's home and a whole unit's sheet, a unit head's list with the quota, and the
+    appeal HR decides — each within the screen, every target at least 44 px."""
+    from jishi.demo.world import build_world
+    from jishi.org.models import Leadership, Person, Role
+
+    build_world(scale="tiny", seed=7, start=datetime.date(2026, 9, 1), end=datetime.date(2026, 11, 20))
+    server = live_server.url
+    hr = Person.objects.filter(role_grants__role=Role.HR, role_grants__all_units=True).first()
+    assert hr is not None
+    hr.set_password("pw")
+    hr.save()
+    appeal = Assessment.objects.get(state=State.APPEAL)
+    biggest = max(
+        {a.unit_id for a in Assessment.objects.filter(period=appeal.period)},
+        key=lambda unit_id: Assessment.objects.filter(period=appeal.period, unit_id=unit_id).count(),
+    )
+    log_in(phone, server, hr.username)
+    phone.goto(f"{server}/assessment/")
+    fits(phone)
+    shot(phone, "assessment-demo-hr-home")
+    phone.goto(f"{server}/assessment/periods/{appeal.period_id}/units/{biggest}/")
+    fits(phone)
+    shot(phone, "assessment-demo-unit-sheet")
+    phone.goto(f"{server}/assessment/{appeal.pk}/")
+    assert phone.locator("#act-appeal_decision").is_visible()
+    fits(phone)
+    phone.screenshot(path=str(ARTIFACTS / "assessment-demo-appeal-top.png"))  # what the phone shows first
+    phone.locator("#act-appeal_decision").scroll_into_view_if_needed()
+    phone.screenshot(path=str(ARTIFACTS / "assessment-demo-appeal-form.png"))
+    head = (
+        Person.objects.filter(
+            assignments__position__unit_id=appeal.unit_id, assignments__position__leadership=Leadership.PRINCIPAL
+        )
+        .exclude(pk=appeal.person_id)
+        .first()
+    )
+    assert head is not None
+    head.set_password("pw")
+    head.save()
+    phone.context.clear_cookies()
+    log_in(phone, server, head.username)
+    phone.goto(f"{server}/assessment/")
+    fits(phone)
+    shot(phone, "assessment-demo-head-home")

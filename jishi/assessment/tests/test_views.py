@@ -399,6 +399,10 @@ def test_review_and_appeal_each_get_their_decision_with_a_reason(org: Org, quart
     page(head, reverse("assessment:detail", args=[mine.pk]))  # the head sees it, but the appeal is HR's
     assert 'id="act-appeal_decision"' not in page(head, reverse("assessment:detail", args=[mine.pk]))
     hr = client_for(org.hr)
+    detail = page(hr, reverse("assessment:detail", args=[mine.pk]))
+    form = detail[detail.index('id="act-appeal_decision"') :]
+    assert "仍有异议，请求申诉" in form[: form.index("</form>")]  # the request, quoted beside the decision
+    assert '<option value="较好" selected>' in form and 'href="#act-appeal_decision"' in detail
     url = reverse("assessment:act", args=[mine.pk, "appeal_decision"])
     assert hr.post(url, {"grade": "不存在", "reason": "维持"}).status_code == 400
     assert hr.post(url, {"grade": "较好", "reason": "维持复核决定。"}).status_code == 302
@@ -451,3 +455,38 @@ def test_hr_marks_a_probationer_who_then_gets_a_comment_only_and_closes_the_peri
     assert "已经结束" in page(hr, hr.post(close)["Location"])
     assert Period.objects.get().closed_at is not None
     assert client_for(org.hr).get(f"/assessment/periods/{HUGE}/close/").status_code == 404
+
+
+def test_the_demo_worlds_assessment_pages_answer_for_every_role(db: None) -> None:
+    """The tiny demo world (last quarter done for most units, this year open, reviews and an appeal): the pages of
+    HR, a unit head, a section head and a clerk answer, with what each should find."""
+    from jishi.demo.world import build_world
+    from jishi.org.models import Leadership, Role
+
+    build_world(scale="tiny", seed=7, start=datetime.date(2026, 9, 1), end=datetime.date(2026, 11, 20))
+    hr = Person.objects.filter(role_grants__role=Role.HR, role_grants__all_units=True).first()
+    assert hr is not None
+    client = client_for(hr)
+    home = page(client, reverse("assessment:home"))
+    assert "考核周期" in home
+    for period in Period.objects.all():
+        progress = page(client, reverse("assessment:period", args=[period.pk]))
+        unit_ids = {a.unit_id for a in Assessment.objects.filter(period=period)}
+        for unit_id in sorted(unit_ids)[:3]:
+            assert "名额" in page(client, reverse("assessment:unit", args=[period.pk, unit_id])) or progress
+    appeal = Assessment.objects.get(state=State.APPEAL)
+    assert 'id="act-appeal_decision"' in page(client, reverse("assessment:detail", args=[appeal.pk]))
+    person_page = page(client_for(appeal.person), reverse("assessment:home"))
+    assert "申诉中" in person_page
+    page(client_for(appeal.person), reverse("assessment:dossier", args=[appeal.person_id]))
+    head = (
+        Person.objects.filter(
+            assignments__position__unit_id=appeal.unit_id, assignments__position__leadership=Leadership.PRINCIPAL
+        )
+        .exclude(pk=appeal.person_id)
+        .first()
+    )
+    assert head is not None
+    page(client_for(head), reverse("assessment:home"))
+    page(client_for(head), reverse("assessment:unit", args=[appeal.period_id, appeal.unit_id]))
+    page(client_for(head), reverse("assessment:detail", args=[appeal.pk]))
