@@ -30,7 +30,7 @@ from jishi.assessment.models import (
 )
 from jishi.assessment.standards import standard_for
 from jishi.core.schemas import Id, answers
-from jishi.org.models import Unit
+from jishi.org.models import Person, Unit
 
 router = Router(tags=["考核"])
 
@@ -297,6 +297,30 @@ def open_period(request: HttpRequest, payload: PeriodIn) -> Status[PeriodOut]:
 def close_period(request: HttpRequest, period_id: Id) -> PeriodOut:
     period = selectors.period_for(request.user, period_id)
     return _period_out(services.period_close(actor=request.user, period=period))  # type: ignore[arg-type]
+
+
+class AddIn(Schema):
+    person_id: Id
+    is_probationer: bool = False
+
+
+@router.post(
+    "/periods/{period_id}/assessments",
+    response=answers(AssessmentDetailOut, 400, 403, 404, status=201),
+    summary="增加被考核人（组织人事；如自愿填报的社工）",
+)
+def add_assessment(request: HttpRequest, period_id: Id, payload: AddIn) -> Status[AssessmentDetailOut]:
+    period = selectors.period_for(request.user, period_id)
+    person = Person.objects.filter(pk=payload.person_id).first()
+    if person is None:
+        raise Http404("没有找到该人员。")
+    added = services.assessment_add(
+        actor=request.user,  # type: ignore[arg-type]
+        period=period,
+        person=person,
+        is_probationer=payload.is_probationer,
+    )
+    return Status(201, _detail(request, added.pk))
 
 
 @router.get(

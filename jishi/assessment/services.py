@@ -271,6 +271,24 @@ def _period_name(kind: str, start: datetime.date, end: datetime.date) -> str:
     return f"{start:%Y年%m月%d日}至{end:%Y年%m月%d日}平时考核"
 
 
+def _row(period: Period, held: list[Assignment], *, is_probationer: bool) -> Assessment | None:
+    """The assessment of someone holding `held` on the period's last day (the post their work counts under), or None
+    for the jurisdiction's own leaders, whom the level above assesses."""
+    post = by_precedence(held)[0]
+    unit = post.position.unit
+    if unit.parent_id is None:
+        return None
+    return Assessment(
+        period=period,
+        person_id=post.person_id,
+        unit_id=unit.department_id or unit.pk,
+        section_id=unit.pk,
+        rank_group=rank_group_of(post.position.rank),
+        category=post.person.category,
+        is_probationer=is_probationer,
+    )
+
+
 @transaction.atomic
 def period_open(
     *,
@@ -326,21 +344,9 @@ def period_open(
         by_person.setdefault(post.person_id, []).append(post)
     rows = []
     for person_id, held in by_person.items():
-        post = by_precedence(held)[0]
-        unit = post.position.unit
-        if unit.parent_id is None:
-            continue  # the jurisdiction's own leaders are assessed by the level above
-        rows.append(
-            Assessment(
-                period=period,
-                person_id=person_id,
-                unit_id=unit.department_id or unit.pk,
-                section_id=unit.pk,
-                rank_group=rank_group_of(post.position.rank),
-                category=post.person.category,
-                is_probationer=person_id in probationers,
-            )
-        )
+        row = _row(period, held, is_probationer=person_id in probationers)
+        if row is not None:
+            rows.append(row)
     outside = probationers - {row.person_id for row in rows}
     if outside:
         raise ValidationError(
@@ -354,6 +360,32 @@ def period_open(
         data={"kind": kind, "start": start.isoformat(), "end": end.isoformat(), "people": len(rows)},
     )
     return period
+
+
+@transaction.atomic
+def assessment_add(*, actor: Person, period: Period, person: Person, is_probationer: bool = False) -> Assessment:
+    """HR adds someone the period left out (a voluntary filer such as a 社工, or a post recorded late) who holds a
+    post on the period's last day; HR's scope must cover their unit."""
+    if period.closed_at is not None:
+        raise ValidationError({"period": [f"考核周期“{period.name}”已结束，不能再增加被考核人。"]})
+    held = list(
+        Assignment.objects.active_on(period.end).filter(person=person).select_related("position__unit", "person")
+    )
+    row = _row(period, held, is_probationer=is_probationer) if held and person.is_active else None
+    if row is None:
+        raise ValidationError({"person_id": ["该人员在周期截止日没有可考核的在职岗位。"]})
+    if not rules.can_raise_quota(actor, row.unit_id):  # HR whose scope covers the unit
+        raise PermissionDenied("只有该单位范围内的组织人事部门可以增加被考核人。")
+    if Assessment.objects.filter(period=period, person=person).exists():
+        raise ValidationError({"person_id": ["该人员已在本考核周期中。"]})
+    row.save()
+    audit(
+        actor=actor,
+        verb="assessment.add",
+        target=row,
+        data={"period": period.pk, "person": person.pk, "is_probationer": is_probationer},
+    )
+    return row
 
 
 @transaction.atomic

@@ -237,3 +237,23 @@ def test_hr_marks_a_probationer_and_closes_the_period(org: Org) -> None:
     assert again.status_code == 400 and again.json()["errors"]["period"]
     refused = post(api_for(org.author), f"{BASE}/{mine.pk}/summary", {"body": SUMMARY})
     assert refused.status_code == 400 and "已结束" in refused.json()["errors"]["state"][0]
+
+
+def test_hr_adds_a_person_to_a_period(org: Org) -> None:
+    period = open_quarter(org)
+    url = f"{BASE}/periods/{period.pk}/assessments"
+    hr = api_for(org.hr)
+    for data, status in (
+        ({"person_id": 0}, 422),
+        ({"person_id": "x"}, 422),
+        ({"person_id": 99999}, 404),
+        ({"person_id": org.author.pk}, 400),  # already in it
+        ({"person_id": org.secretary.pk}, 400),  # the level above assesses the district's leaders
+    ):
+        answer = post(hr, url, data)
+        assert answer.status_code == status, (data, answer.content)
+    assert post(api_for(org.unit_head), url, {"person_id": org.social_worker.pk}).status_code == 403
+    added = post(hr, url, {"person_id": org.social_worker.pk})
+    assert added.status_code == 201 and added.json()["person"]["name"] == "何燕"
+    # Staff see the period (their own assessment is in it) but add no one.
+    assert post(api_for(org.unrelated), url, {"person_id": org.social_worker.pk}).status_code == 403

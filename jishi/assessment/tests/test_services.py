@@ -28,6 +28,7 @@ from jishi.assessment.services import (
     acknowledge,
     appeal_decide,
     appeal_file,
+    assessment_add,
     effective_state,
     grade_decide,
     grade_propose,
@@ -56,8 +57,8 @@ from jishi.assessment.tests.helpers import (
 )
 from jishi.core.models import AuditEvent
 from jishi.integrity.verification import verify
-from jishi.org.models import Rank
-from jishi.testing import Org, write_record
+from jishi.org.models import Rank, Role, RoleGrant
+from jishi.testing import LONG_AGO, Org, PersonFactory, make_post, write_record
 
 
 def refused(error: ValidationError, field: str) -> str:
@@ -616,3 +617,29 @@ def test_refusals_stay_chinese_sentences_for_an_english_reader(org: Org) -> None
     with translation.override("en"), pytest.raises(ValidationError) as error:
         grade_decide(actor=org.unit_head, assessment=mine, grade="较好", reason=REASON)
     assert refused(error.value, "state").startswith("当前状态为“待提交总结”，不能确定等次。")
+
+
+def test_hr_adds_a_voluntary_filer_once_and_only_in_scope(org: Org) -> None:
+    period = open_quarter(org)
+    assert not Assessment.objects.filter(period=period, person=org.social_worker).exists()
+    scoped = PersonFactory(full_name="林芳", username="hr_civil")
+    make_post(scoped, org.relief)
+    grant = RoleGrant.objects.create(person=scoped, role=Role.HR, granted_on=LONG_AGO)
+    grant.units.set([org.civil])
+    with pytest.raises(PermissionDenied):
+        assessment_add(actor=scoped, period=period, person=org.social_worker)  # 马陆镇 is outside 民政局
+    with pytest.raises(PermissionDenied):
+        assessment_add(actor=org.unit_head, period=period, person=org.social_worker)
+    added = assessment_add(actor=org.hr, period=period, person=org.social_worker, is_probationer=True)
+    # A village is its own 本单位 (org), so it assesses its 社工.
+    assert (added.unit, added.section, added.category, added.is_probationer) == (
+        org.village,
+        org.village,
+        "social_worker",
+        True,
+    )
+    for person, field in ((org.social_worker, "person_id"), (org.secretary, "person_id"), (org.author, "person_id")):
+        with pytest.raises(ValidationError) as error:
+            assessment_add(actor=org.hr, period=period, person=person)
+        refused(error.value, field)
+    assert AuditEvent.objects.filter(verb="assessment.add").count() == 1
