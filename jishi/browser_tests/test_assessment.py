@@ -234,9 +234,13 @@ def test_the_assessment_journey_on_a_phone(live_server: Any, browser: Any, world
 def test_the_demo_worlds_sheets_and_an_appeal_fit_a_phone(live_server: Any, phone: Any) -> None:
     """The tiny demo world on a phone: HR's home and a whole unit's sheet, a unit head's list with the quota, and the
     appeal HR decides — each within the screen, every target at least 44 px."""
+    from django.apps import apps
+
     from jishi.demo.world import build_world
     from jishi.org.models import Leadership, Person, Role
+    from jishi.records.migrations._categories import add_defaults
 
+    add_defaults(apps, None)  # a transactional test before this one flushed the rows the data migrations wrote
     build_world(scale="tiny", seed=7, start=datetime.date(2026, 9, 1), end=datetime.date(2026, 11, 20))
     server = live_server.url
     hr = Person.objects.filter(role_grants__role=Role.HR, role_grants__all_units=True).first()
