@@ -548,7 +548,8 @@ def _sheet_context(user: Person, the_period: Period, unit: Unit, **forms: Any) -
         row.unit = unit
     rows = sorted(sheet.rows, key=lambda a: (a.rank_group != RankGroup.DIVISION, a.rank_group, a.section.path))
     groups = _groups(user, rows, Standards(), proposals=sheet.proposals, statuses=sheet.quotas)
-    may_raise = rules.can_raise_quota(user, unit.pk)
+    # a raise changes the share of a limited grade: nothing to raise where the period's scale limits none
+    may_raise = rules.can_raise_quota(user, unit.pk) and any(group.bar for group in groups)
     return {
         "period": the_period,
         "unit": unit,

@@ -448,6 +448,8 @@ def test_hr_marks_a_probationer_who_then_gets_a_comment_only_and_closes_the_peri
     response = hr.post(url, {"is_probationer": "0"})  # too late now: the message, nothing changed
     assert "不能再更改试用期标记" in page(hr, response["Location"]) and of(quarter, org.author).is_probationer
 
+    sheet = page(hr, reverse("assessment:unit", args=[quarter.pk, org.finance.pk]))
+    assert "调整优秀比例" not in sheet and "名额" not in sheet  # the everyday scale limits no grade by default
     close = reverse("assessment:period_close", args=[quarter.pk])
     assert client_for(org.unit_head).post(close).status_code == 404
     assert "结束本周期" in page(hr, reverse("assessment:period", args=[quarter.pk]))
