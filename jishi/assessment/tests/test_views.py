@@ -492,3 +492,14 @@ def test_the_demo_worlds_assessment_pages_answer_for_every_role(db: None) -> Non
     page(client_for(head), reverse("assessment:home"))
     page(client_for(head), reverse("assessment:unit", args=[appeal.period_id, appeal.unit_id]))
     page(client_for(head), reverse("assessment:detail", args=[appeal.pk]))
+
+
+def test_english_readers_get_the_pages_in_english(org: Org, quarter: Period) -> None:
+    from django.conf import settings
+
+    client = client_for(org.author)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    home = page(client, reverse("assessment:home"))
+    assert "My assessments" in home and "Write the summary" in home and "我的考核" not in home
+    response = client.post(reverse("assessment:summary", args=[of(quarter, org.author).pk]), {"body": ""})
+    assert response.status_code == 400 and "The summary cannot be empty." in response.content.decode()
