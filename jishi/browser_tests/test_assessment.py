@@ -17,6 +17,7 @@ from jishi.assessment.models import Assessment, Period, Standard, State
 from jishi.assessment.services import grade_decide, grade_propose, summary_submit
 from jishi.browser_tests.conftest import ARTIFACTS, shot
 from jishi.browser_tests.test_content_security_policy import LISTEN, Watch
+from jishi.browser_tests.test_phone_layout import MEASURE
 from jishi.org.calendar import local_today
 from jishi.org.models import Duty
 from jishi.testing import Org, build_org, write_record
@@ -62,8 +63,10 @@ def log_in(page: Any, server: str, username: str) -> None:
 
 
 def fits(page: Any) -> None:
+    """Nothing wider than the phone, no target smaller than a thumb (test_phone_layout's measure, and every field)."""
     assert page.evaluate(SMALL_TARGETS) == []
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    measured = page.evaluate(MEASURE, "main")
+    assert measured["small"] == [] and measured["wide"] == [] and measured["width"] <= 390, measured
 
 
 def the_others_decided(org: Org, period: Period) -> None:
