@@ -231,6 +231,11 @@ def test_the_assessment_journey_on_a_phone(live_server: Any, browser: Any, world
     assert period.name in dossier and "较好" in dossier and REASON in dossier and "同意。" in dossier
     fits(clerk)
     shot(clerk, "assessment-dossier")
+    clerk.emulate_media(media="print")  # on paper: no header, menu or buttons; the summary unfolded
+    assert not clerk.locator(".nav").is_visible() and not clerk.get_by_role("button", name="打印").is_visible()
+    assert "下季度：完成下年度预算初稿" in clerk.locator("main").inner_text()
+    shot(clerk, "assessment-dossier-print")
+    clerk.emulate_media(media="screen")
     clerk_watch.assert_clean("the clerk's notice, signature and dossier")
 
 
