@@ -21,7 +21,9 @@ DAY = datetime.date(2026, 10, 12)
 @pytest.fixture
 def period(org: Org) -> Period:
     """Q3 for 区财政局 decided, noticed and over; the author asked for 复核 and had it decided."""
-    period = services.period_open(actor=org.hr, kind=PeriodKind.EVERYDAY, start=START, end=END, summary_due=DAY - datetime.timedelta(days=2))
+    period = services.period_open(
+        actor=org.hr, kind=PeriodKind.EVERYDAY, start=START, end=END, summary_due=DAY - datetime.timedelta(days=2)
+    )
     for assessment in Assessment.objects.filter(period=period, unit=org.finance).select_related("person"):
         grade = "较好" if assessment.person == org.author else "好"
         reason = '=HYPERLINK("http://x")' if assessment.person == org.colleague else "职责范围内工作有结果可查。"
