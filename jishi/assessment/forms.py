@@ -9,7 +9,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from jishi.org.models import Person
 
 REASON_MAX_CHARS = 2000
 SUMMARY_MAX_CHARS = 20000
@@ -165,6 +168,31 @@ class QuotaRaiseForm(ServiceErrorsMixin, forms.Form):
 
     def share(self) -> Decimal:
         return Decimal(int(self.cleaned_data["percent"])) / Decimal(100)
+
+
+class AddPersonForm(ServiceErrorsMixin, forms.Form):
+    """增加被考核人 (HR): someone the period left out, named by 用户名, 工号 or a name only one person has."""
+
+    person = forms.CharField(
+        label=_("人员（用户名、工号或姓名）"),
+        max_length=150,
+        error_messages={"required": _("请填写人员。")},
+    )
+    is_probationer = forms.BooleanField(label=_("试用期人员"), required=False)
+    service_fields = {"person_id": "person"}
+
+    def clean_person(self) -> Person:
+        typed = str(self.cleaned_data["person"]).strip()
+        people = list(
+            Person.objects.filter(
+                Q(username=typed) | Q(employee_number=typed) | Q(full_name=typed), is_active=True
+            ).distinct()[:2]
+        )
+        if not people:
+            raise ValidationError(_("没有找到该人员。"))
+        if len(people) > 1:
+            raise ValidationError(_("有同名人员，请填写用户名或工号。"))
+        return people[0]
 
 
 class NoticeForm(ServiceErrorsMixin, forms.Form):

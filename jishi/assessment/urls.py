@@ -35,6 +35,7 @@ urlpatterns = [
     path("periods/new/", views.period_new, name="period_new"),
     path("periods/<id:pk>/", views.period, name="period"),
     path("periods/<id:pk>/close/", views.period_close, name="period_close"),
+    path("periods/<id:pk>/add/", views.period_add, name="period_add"),
     path(UNIT, views.unit_sheet, name="unit"),
     path(UNIT + "notice/", views.unit_notice, name="notice"),
     path(UNIT + "notice/start/", views.notice_start, name="notice_start"),

@@ -26,7 +26,15 @@ from django.views.decorators.http import require_POST
 
 from jishi.assessment import quota, rules, selectors, services
 from jishi.assessment.evidence import evidence_for
-from jishi.assessment.forms import GradeForm, NoticeForm, PeriodForm, QuotaRaiseForm, SummaryForm, TextForm
+from jishi.assessment.forms import (
+    AddPersonForm,
+    GradeForm,
+    NoticeForm,
+    PeriodForm,
+    QuotaRaiseForm,
+    SummaryForm,
+    TextForm,
+)
 from jishi.assessment.models import (
     Assessment,
     Period,
@@ -496,7 +504,7 @@ def period_new(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
-def period(request: AuthedRequest, pk: int) -> HttpResponse:
+def period(request: AuthedRequest, pk: int, add_form: AddPersonForm | None = None) -> HttpResponse:
     """A period: each assessing unit in the reader's scope and how far it has got; the approved quota raises."""
     the_period = selectors.period_for(request.user, pk)
     units = [u for u in _progress(request.user, the_period) if rules.can_see_unit_sheet(request.user, u["unit_id"])]
@@ -507,8 +515,41 @@ def period(request: AuthedRequest, pk: int) -> HttpResponse:
         for r in QuotaRaise.objects.filter(period=the_period).select_related("unit", "approved_by")
         if rules.can_see_unit_sheet(request.user, r.unit_id)
     ]
-    context = {"period": the_period, "units": units, "raises": raises, "may_close": rules.can_open_period(request.user)}
-    return render(request, "assessment/period.html", context)
+    context = {
+        "period": the_period,
+        "units": units,
+        "raises": raises,
+        "may_close": rules.can_open_period(request.user),
+        "add_form": add_form or AddPersonForm(),
+        "may_add": bool(rules.hr_scope(request.user)) and the_period.closed_at is None,
+    }
+    return render(request, "assessment/period.html", context, status=400 if add_form else 200)
+
+
+@login_required
+@require_POST
+def period_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    """增加被考核人 (HR in scope): someone the period left out, with a post on its last day."""
+    if not rules.hr_scope(request.user):
+        raise Http404(_("没有找到该考核周期，或您无权查看。"))
+    the_period = selectors.period_for(request.user, pk)
+    form = AddPersonForm(request.POST)
+    if form.is_valid():
+        try:
+            added = services.assessment_add(
+                actor=request.user,
+                period=the_period,
+                person=form.cleaned_data["person"],
+                is_probationer=form.cleaned_data["is_probationer"],
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        except PermissionDenied as exc:
+            form.add_error("person", str(exc) or _("该人员不在您的范围内。"))
+        else:
+            messages.success(request, _("已增加被考核人：%(name)s。") % {"name": added.person.full_name})
+            return redirect("assessment:detail", pk=added.pk)
+    return period(request, pk, add_form=form)
 
 
 @login_required

@@ -503,3 +503,22 @@ def test_english_readers_get_the_pages_in_english(org: Org, quarter: Period) -> 
     assert "My assessments" in home and "Write the summary" in home and "我的考核" not in home
     response = client.post(reverse("assessment:summary", args=[of(quarter, org.author).pk]), {"body": ""})
     assert response.status_code == 400 and "The summary cannot be empty." in response.content.decode()
+
+
+def test_hr_adds_someone_the_period_left_out(org: Org, quarter: Period) -> None:
+    url = reverse("assessment:period_add", args=[quarter.pk])
+    assert client_for(org.unit_head).post(url, {"person": "social_worker"}).status_code == 404
+    hr = client_for(org.hr)
+    assert "增加被考核人" in page(hr, reverse("assessment:period", args=[quarter.pk]))
+    for data, message in (
+        ({"person": ""}, "请填写人员"),
+        ({"person": "nobody-here"}, "没有找到该人员"),
+        ({"person": "author"}, "已在本考核周期中"),
+        ({"person": "x" * 200}, "150"),
+    ):
+        response = hr.post(url, data)
+        assert response.status_code == 400 and message in response.content.decode(), data
+    response = hr.post(url, {"person": "何燕", "is_probationer": "on"})  # the 社工, a voluntary filer
+    assert response.status_code == 302
+    added = of(quarter, org.social_worker)
+    assert added.is_probationer and "已增加被考核人：何燕" in page(hr, response["Location"])
