@@ -12,13 +12,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import Throttled
+from ninja.errors import HttpError, Throttled
 from ninja.security import HttpBearer, django_auth
 
 from jishi.accounts.services import token_authenticate
+from jishi.assessment.api import router as assessment_router
 from jishi.core import throttling
 from jishi.core.outage import is_database_unavailable, unavailable_response
-from jishi.assessment.api import router as assessment_router
+from jishi.core.schemas import BODY_REFUSED, StrictJSONParser
 from jishi.duties.api import router as duties_router
 from jishi.feeds.api import router as feeds_router
 from jishi.insights.api import router as insights_router
@@ -55,6 +56,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     auth=[BearerToken(), django_auth],
     throttle=throttling.API,
+    parser=StrictJSONParser(),
 )
 
 
@@ -67,6 +69,13 @@ def validation_errors(exc: ValidationError) -> dict[str, list[str]]:
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(request, {"detail": "输入有误", "errors": validation_errors(exc)}, status=400)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # Ninja's own refusal of a body it cannot parse (bad JSON, a NUL: core.schemas.StrictJSONParser) is in English.
+    message = BODY_REFUSED if exc.status_code == 400 and str(exc).startswith("Cannot parse") else str(exc)
+    return api.create_response(request, {"detail": message}, status=exc.status_code)
 
 
 @api.exception_handler(Throttled)
