@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from jishi.core.services import audit
 from jishi.org.calendar import local_today, working_days
-from jishi.org.models import Assignment, Leadership, Person, Position
+from jishi.org.models import DEPARTMENT_LEVEL_KINDS, Assignment, Leadership, Person, Position
 from jishi.portal import cache, redaction
 from jishi.portal.models import DecisionAction, Publication, PublicationDecision
 from jishi.records.models import WorkRecord
@@ -116,54 +116,61 @@ def officials() -> frozenset[str]:
     return frozenset(name for name in Person.objects.values_list("full_name", flat=True) if name)
 
 
-@dataclass
-class _Post:
-    title: str = ""
-    leader: bool = False
+@dataclass(frozen=True)
+class _Held:
+    """One assignment of an author, as far as the snapshot needs it (values, not model instances: a run at Jiading
+    scale reads tens of thousands)."""
+
+    pk: int
+    start: datetime.date
+    end: datetime.date | None
+    unit_id: int
+    title: str
+    leader: bool
 
 
 def is_leader_post(position: Position) -> bool:
     """A jurisdiction leader (a leading post of the tier-0 unit) or a department-level unit's principal (正职)."""
-    unit = position.unit
-    if unit.tier == 0:
-        return position.leadership in (Leadership.PRINCIPAL, Leadership.DEPUTY)
-    return position.leadership == Leadership.PRINCIPAL and unit.is_department_level
+    return _leads(tier=position.unit.tier, kind=position.unit.kind, leadership=position.leadership)
 
 
-def _posts(records: list[WorkRecord]) -> dict[int, _Post]:
-    """The author's post on each record's date: the one in the record's unit, else a leading one, else any."""
-    if not records:
-        return {}
-    first, last = min(r.date for r in records), max(r.date for r in records)
-    assignments = list(
-        Assignment.objects.filter(person_id__in={r.author_id for r in records}, start__lte=last)
-        .filter(Q(end__isnull=True) | Q(end__gte=first))
-        .select_related("position__unit")
-    )
-    by_person: dict[int, list[Assignment]] = {}
-    for assignment in assignments:
-        by_person.setdefault(assignment.person_id, []).append(assignment)
-    posts = {}
-    for record in records:
-        held = [
-            a
-            for a in by_person.get(record.author_id, [])
-            if a.start <= record.date and (a.end is None or a.end >= record.date)
-        ]
-        held.sort(key=lambda a: (a.position.unit_id != record.unit_id, not is_leader_post(a.position), a.pk))
-        leader = any(is_leader_post(a.position) for a in held)
-        posts[record.pk] = _Post(title=held[0].position.title if held else "", leader=leader)
-    return posts
+def _leads(*, tier: int, kind: str, leadership: str) -> bool:
+    if tier == 0:
+        return leadership in (Leadership.PRINCIPAL, Leadership.DEPUTY)
+    return leadership == Leadership.PRINCIPAL and kind in DEPARTMENT_LEVEL_KINDS
 
 
-def _chunks(records: QuerySet[WorkRecord]) -> Iterator[list[WorkRecord]]:
+def _assignments(author_ids: set[int]) -> dict[int, list[_Held]]:
+    """Every assignment of these authors (once a run), by person."""
+    by_person: dict[int, list[_Held]] = {}
+    rows = Assignment.objects.filter(person_id__in=author_ids).values_list(
+        "pk", "person_id", "start", "end", "position__unit_id", "position__title", "position__leadership",
+        "position__unit__tier", "position__unit__kind",
+    )  # fmt: skip
+    for pk, person_id, start, end, unit_id, title, leadership, tier, kind in rows:
+        leader = _leads(tier=tier, kind=kind, leadership=leadership)
+        by_person.setdefault(person_id, []).append(_Held(pk, start, end, unit_id, title, leader))
+    return by_person
+
+
+def _post(held: list[_Held], *, unit_id: int, day: datetime.date) -> tuple[str, bool]:
+    """The author's post title on `day` — the one in the record's unit, else a leading one, else any — and whether
+    any post held that day leads."""
+    current = [a for a in held if a.start <= day and (a.end is None or a.end >= day)]
+    if not current:
+        return "", False
+    current.sort(key=lambda a: (a.unit_id != unit_id, not a.leader, a.pk))
+    return current[0].title, any(a.leader for a in current)
+
+
+_COLUMNS = ("id", "author_id", "unit_id", "department_id", "date", "content", "result")
+
+
+def _chunks(records: QuerySet[WorkRecord]) -> Iterator[list[tuple[Any, ...]]]:
     ids = list(records.values_list("id", flat=True))
     for start in range(0, len(ids), BATCH):
         yield list(
-            WorkRecord.objects.filter(pk__in=ids[start : start + BATCH])
-            .select_related("author")
-            .only("id", "author__full_name", "unit_id", "department_id", "date", "content", "result")
-            .order_by("date", "id")
+            WorkRecord.objects.filter(pk__in=ids[start : start + BATCH]).order_by("date", "id").values_list(*_COLUMNS)
         )
 
 
@@ -187,27 +194,28 @@ def publish(*, today: datetime.date | None = None, dry_run: bool = False) -> Pub
         run.published = records.count()
         return run
     names = officials()
+    full_names = dict(Person.objects.filter(pk__in=records.values("author_id")).values_list("pk", "full_name"))
+    held = _assignments(set(full_names))
     with transaction.atomic():
         created: list[Publication] = []
         for chunk in _chunks(records):
-            posts = _posts(chunk)
             rows = []
-            for record in chunk:
-                content = redaction.redact(record.content, officials=names)
-                result = redaction.redact(record.result, officials=names)
+            for record_id, author_id, unit_id, department_id, date, text, result_text in chunk:
+                content = redaction.redact(text, officials=names)
+                result = redaction.redact(result_text, officials=names)
                 counts = Counter(content.counts) + Counter(result.counts)
                 run.redactions.update(counts)
-                post = posts.get(record.pk, _Post())
+                title, leader = _post(held.get(author_id, []), unit_id=unit_id, day=date)
                 rows.append(
                     Publication(
-                        record_id=record.pk,
-                        unit_id=record.unit_id,
-                        department_id=record.department_id,
-                        author_id=record.author_id,
-                        date=record.date,
-                        author_name=record.author.full_name,
-                        post_title=post.title,
-                        is_leader=post.leader,
+                        record_id=record_id,
+                        unit_id=unit_id,
+                        department_id=department_id,
+                        author_id=author_id,
+                        date=date,
+                        author_name=full_names.get(author_id, ""),
+                        post_title=title,
+                        is_leader=leader,
                         content_redacted=content.text,
                         result_redacted=result.text,
                         redactions=dict(counts),

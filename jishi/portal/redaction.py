@@ -134,10 +134,11 @@ _NAME_CUES = sorted(
     reverse=True,
 )  # fmt: skip
 _CUE = re.compile("|".join(re.escape(cue) for cue in _NAME_CUES))
-_AFTER_CUE = re.compile(r"^(?:为|是|系)?[：:]?")
+_AFTER_CUE = re.compile(r"(?:为|是|系)?[：:]?")  # used with match(text, pos): anchored there
 # Forms of address written after a name.
 _ADDRESS_FORMS = ("老人", "先生", "女士", "阿姨", "大爷", "大妈", "奶奶", "爷爷", "家属", "老伯", "师傅")
 # Characters that do not occur in given names but do follow a name (称, 因, 在 …): they end the name.
+_ADDRESS_FORM = re.compile("|".join(_ADDRESS_FORMS))
 _FUNCTION_CHARS = set(
     "的了是在和与及或等对向被已将就也都把让从自于为不再因称到说这那其之所个些年月日时号省市区县镇村街弄室楼元件项次名均并曾"
 )
@@ -327,7 +328,7 @@ class _Finder:
         while (found := _CUE.search(text, position)) is not None:
             position, cue = found.start(), found.group()
             start = position + len(cue)
-            start += len(_AFTER_CUE.match(text[start:]).group())  # type: ignore[union-attr]
+            start = _AFTER_CUE.match(text, start).end()  # type: ignore[union-attr]  # it matches the empty string
             end = self.name_at(start) if start < len(text) else 0
             while end:
                 self.claim("name", start, end)
@@ -337,9 +338,8 @@ class _Finder:
                 start = end + len(joiner)
                 end = self.name_at(start) if start < len(text) else 0
             position = max(position + len(cue), end)
-        for form in _ADDRESS_FORMS:
-            for found in re.finditer(re.escape(form), text):
-                self._name_before(found.start())
+        for found in _ADDRESS_FORM.finditer(text):
+            self._name_before(found.start())
 
     def _name_before(self, end: int) -> None:
         """A name written right before a form of address (沈桂芳老人, 顾志明先生)."""
