@@ -201,6 +201,9 @@ def message_submit(
         errors["name"] = [_("称呼不能超过 %(max)d 个字。") % {"max": NAME_MAX}]
     elif LINK.search(name):
         errors["name"] = [_("称呼不能包含网址或链接。")]
+    elif set(redact(name, officials=frozenset()).counts) - {"name"}:
+        # The name is shown with the message: a phone, an ID or an e-mail there would be published as typed.
+        errors["name"] = [_("称呼会随留言公开，请不要填写电话、证件号、邮箱等；联系方式请填在“联系方式”一栏。")]
     if len(contact) > CONTACT_MAX:
         errors["contact"] = [_("联系方式不能超过 %(max)d 个字。") % {"max": CONTACT_MAX}]
     if honeypot.strip():
@@ -366,7 +369,9 @@ def answer(*, actor: Person, message: Message, text: str) -> Answer:
     if len(text) > ANSWER_MAX:
         raise ValidationError({"text": [_("答复内容不能超过 %(max)d 个字。") % {"max": ANSWER_MAX}]})
     now = timezone.now()
-    given = Answer.objects.create(message=message, text=text, actor=actor, answered_at=now)
+    given = Answer.objects.create(
+        message=message, text=text, text_public=public_text(text), actor=actor, answered_at=now
+    )
     message.answered_at = now
     message.save(update_fields=["answered_at"])
     audit(actor=actor, verb="portal.message_answered", target=message, data={"answer_id": given.pk})

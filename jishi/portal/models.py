@@ -173,6 +173,8 @@ class Answer(models.Model):
 
     message = models.ForeignKey(Message, verbose_name=_("留言"), on_delete=models.PROTECT, related_name="answers")
     text = models.TextField(_("答复内容"))
+    # What the portal shows: an answer may name the citizen or quote their phone ("已联系王大爷（139…）").
+    text_public = models.TextField(_("公开文本（已脱敏）"), blank=True, editable=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("答复人"), on_delete=models.PROTECT, related_name="+"
     )

@@ -598,3 +598,27 @@ def test_personal_data_in_a_message_is_redacted_on_the_portal_and_kept_for_the_u
     client.force_login(publisher)
     detail = page_text(client.get(reverse("portal:inbox_message", args=[message.pk])))
     assert text in detail and "公开时个人信息隐去" in detail
+
+
+def test_personal_data_in_the_units_answer_is_redacted_on_the_portal(
+    client: Client, org: Org, publication: Publication, publisher: Person
+) -> None:
+    message = make_message(publication)
+    feedback.moderate(actor=publisher, message=message, decision=MessageStatus.APPROVED)
+    typed = "已联系村民王桂兰（13912345678），楼道照明本周内修复。"
+    given = feedback.answer(actor=publisher, message=message, text=typed)
+    assert given.text == typed  # kept as written, for the unit
+    shown = page_text(client.get(reverse("portal:record", args=[publication.record_id])))
+    assert "楼道照明本周内修复" in shown and "【电话】" in shown
+    assert "13912345678" not in shown and "王桂兰" not in shown
+
+
+@pytest.mark.parametrize("name", ["王大爷 13912345678", "wang@example.com", "张 11010519491231002X"])
+def test_a_name_holding_a_phone_an_id_or_an_email_is_refused_and_the_text_kept(
+    client: Client, clock: list[float], publication: Publication, name: str
+) -> None:
+    response = submit(client, clock, f"record={publication.record_id}", text=GOOD_TEXT, name=name)
+    assert response.status_code == 200
+    shown = page_text(response)
+    assert ("称呼会随留言公开" in shown or "称呼不能包含网址" in shown) and GOOD_TEXT in shown
+    assert not Message.objects.exists()
