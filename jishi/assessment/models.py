@@ -4,6 +4,7 @@ of the flow (proposal, decision, 公示, acknowledgement, 复核, 申诉) and re
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -92,6 +93,28 @@ class StepKind(models.TextChoices):
     APPEAL = "appeal", _("提出申诉")
     APPEAL_DECISION = "appeal_decision", _("申诉处理决定")
     COMMENT = "comment", _("评语")
+
+
+# The values of a Standard a period keeps from the day it opens (Period.standards): its scope and every rule. A later
+# change to a Standard applies to periods opened later; an open period's 优秀 share rises only by a QuotaRaise.
+STANDARD_FIELDS = (
+    "category",
+    "rank_group",
+    "everyday_grades",
+    "annual_grades",
+    "excellent_grade",
+    "excellent_share",
+    "everyday_quota",
+    "notice_working_days",
+    "review_window_days",
+    "appeal_window_days",
+    "probationer_mode",
+    "record_requires_duty",
+    "record_requires_result",
+    "evidence_sections",
+    "notice_shows",
+)
+DECIMAL_FIELDS = ("excellent_share", "everyday_quota")
 
 
 # The steps whose reason is required (the written reason is the point of the step).
@@ -184,6 +207,23 @@ class Standard(models.Model):
             return None
         return self.everyday_grades[0], self.everyday_quota
 
+    def frozen(self) -> dict[str, Any]:
+        """The standard's scope and rules as JSON (decimals as text): what a period keeps when it opens."""
+        values = {name: getattr(self, name) for name in STANDARD_FIELDS}
+        for name in DECIMAL_FIELDS:
+            if values[name] is not None:
+                values[name] = str(values[name])
+        return values
+
+    @classmethod
+    def from_frozen(cls, values: dict[str, Any]) -> Standard:
+        """An unsaved Standard from frozen values; a field the snapshot lacks (added since) keeps its default."""
+        known = {name: values[name] for name in STANDARD_FIELDS if name in values}
+        for name in DECIMAL_FIELDS:
+            if known.get(name) is not None:
+                known[name] = Decimal(str(known[name]))
+        return cls(**known)
+
 
 class Period(models.Model):
     """考核周期 — a quarter (平时考核) or a year (年度考核) HR opened."""
@@ -198,6 +238,15 @@ class Period(models.Model):
     )
     opened_at = models.DateTimeField(_("发起时间"))
     closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    # Every Standard as it stood when the period opened (Standard.frozen): the period is assessed by these rules to
+    # its end, whatever happens to the Standard rows afterwards.
+    standards = models.JSONField(
+        _("适用的考核标准"),
+        default=list,
+        blank=True,
+        editable=False,
+        help_text=_("发起时各考核标准的取值；之后修改考核标准只适用于以后发起的周期"),
+    )
 
     class Meta:
         verbose_name = _("考核周期")
@@ -210,6 +259,12 @@ class Period(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @cached_property
+    def frozen_standards(self) -> list[Standard]:
+        """The standards the period opened under, as unsaved Standard objects (read once per Period object)."""
+        rows = self.standards if isinstance(self.standards, list) else []
+        return [Standard.from_frozen(row) for row in rows if isinstance(row, dict)]
 
 
 class AssessmentQuerySet(models.QuerySet["Assessment"]):

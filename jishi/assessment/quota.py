@@ -2,7 +2,8 @@
 
 limit = floor(share × the people of the group who get a grade) — probationers who are only commented on do not count.
 A group mixes staff categories, so its share is that of the rank group's standard for every category (the blank
-category row), or an approved QuotaRaise for the unit, group and period.
+category row) as the period opened with it (Period.standards), or an approved QuotaRaise for the unit, group and
+period — the only way to raise the share of an open period.
 Only grades are read: no record counts, views or logins enter here (test_no_traces).
 """
 
@@ -43,7 +44,7 @@ class QuotaStatus:
 
 def share_for(period: Period, unit_id: int, rank_group: str) -> tuple[str, Decimal, bool] | None:
     """The limited grade and share for a group (an approved raise wins), or None when the period kind is unlimited."""
-    standard = standard_for_scope(category="", rank_group=rank_group)
+    standard = standard_for_scope(category="", rank_group=rank_group, period=period)
     limited = standard.limited_grade(period.kind)
     if limited is None:
         return None
@@ -67,7 +68,7 @@ def _graded(period: Period, unit_id: int, rank_group: str) -> list[tuple[str, st
     for category, grade, probationer in rows:
         if probationer:
             mode = modes.setdefault(
-                category, standard_for_scope(category=category, rank_group=rank_group).probationer_mode
+                category, standard_for_scope(category=category, rank_group=rank_group, period=period).probationer_mode
             )
             if mode == ProbationerMode.COMMENT_ONLY:
                 continue

@@ -20,7 +20,6 @@ from jishi.assessment.models import (
     NoticeShows,
     Period,
     PersonalSummary,
-    Standard,
     State,
     Step,
     StepKind,
@@ -270,9 +269,8 @@ def notice_for_unit(user: Any, period: Period, unit: Unit, today: datetime.date 
     )
     entries: list[NoticeEntry] = []
     shows_all = False
-    among = list(Standard.objects.all())
     for row in rows:
-        standard = standard_for_scope(category=row.category, rank_group=row.rank_group, among=among)
+        standard = standard_for_scope(category=row.category, rank_group=row.rank_group, period=period)
         shows_all = shows_all or standard.notice_shows == NoticeShows.ALL_GRADES
         if not row.grade:
             continue  # a comment-only probationer has no grade to notice

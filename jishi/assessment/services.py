@@ -26,6 +26,7 @@ from jishi.assessment.models import (
     EVIDENCE_SECTIONS,
     GRADE_SETTING,
     REASON_REQUIRED,
+    STANDARD_FIELDS,
     Assessment,
     NoticeShows,
     Period,
@@ -39,7 +40,7 @@ from jishi.assessment.models import (
     Step,
     StepKind,
 )
-from jishi.assessment.standards import rank_group_of, standard_for, standard_for_scope
+from jishi.assessment.standards import frozen_now, rank_group_of, standard_for, standard_for_scope
 from jishi.core.services import audit
 from jishi.notifications.models import Kind
 from jishi.notifications.services import notify
@@ -332,6 +333,7 @@ def period_open(
         summary_due=summary_due,
         opened_by=actor,
         opened_at=now,
+        standards=frozen_now(),  # the period keeps these rules to its end
     )
     probationers = set(probationer_ids)
     posts = (
@@ -592,9 +594,8 @@ def notice_start(
     if not to_notice:
         raise ValidationError({"unit": ["该单位本周期的考核结果已经公示。"]})
     now = timezone.now()
-    among = list(Standard.objects.all())
     for assessment in to_notice:
-        standard = standard_for_scope(category=assessment.category, rank_group=assessment.rank_group, among=among)
+        standard = standard_for_scope(category=assessment.category, rank_group=assessment.rank_group, period=period)
         days = standard.notice_working_days
         assessment.noticed_from = first
         assessment.noticed_until = notice_end(first, days)
@@ -797,23 +798,6 @@ def latest_grade_step(assessment: Assessment) -> Step | None:
 GRADE_MAX = 20
 SCALE_MAX = 8
 WINDOW_MAX = 365
-STANDARD_FIELDS = (
-    "category",
-    "rank_group",
-    "everyday_grades",
-    "annual_grades",
-    "excellent_grade",
-    "excellent_share",
-    "everyday_quota",
-    "notice_working_days",
-    "review_window_days",
-    "appeal_window_days",
-    "probationer_mode",
-    "record_requires_duty",
-    "record_requires_result",
-    "evidence_sections",
-    "notice_shows",
-)
 
 
 def _scale_errors(value: Any, label: str) -> list[str]:
@@ -877,7 +861,8 @@ def standard_errors(values: dict[str, Any]) -> dict[str, list[str]]:
 @transaction.atomic
 def standard_save(*, actor: Person, values: dict[str, Any], standard: Standard | None = None) -> Standard:
     """HR over the whole jurisdiction creates a standard for a category and rank group, or changes one; audited with
-    the values before and after. Assessments already decided keep their grades; the new values apply to next steps."""
+    the values before and after. Periods already open keep the values they opened under (Period.standards): the new
+    values apply to periods opened later (an open period's 优秀 share rises only by quota_raise)."""
     if not rules.can_open_period(actor):
         raise PermissionDenied("只有全区范围的组织人事部门可以修改考核标准。")
     unknown = set(values) - set(STANDARD_FIELDS)

@@ -76,13 +76,14 @@ LIST_LIMIT = 200  # people in one list of the home page; a unit sheet shows its 
 
 
 class Standards:
-    """The standard of each (category, rank group), looked up once per request, and the grade forms it implies."""
+    """The standard of each (period, category, rank group) — the period's frozen one — looked up once per request, and
+    the grade forms it implies."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[str, str], Standard] = {}
+        self._cache: dict[tuple[int, str, str], Standard] = {}
 
     def of(self, assessment: Assessment) -> Standard:
-        key = (assessment.category, assessment.rank_group)
+        key = (assessment.period_id, assessment.category, assessment.rank_group)
         if key not in self._cache:
             self._cache[key] = standard_for(assessment)
         return self._cache[key]

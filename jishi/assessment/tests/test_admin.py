@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.test import Client
 
 from jishi.assessment.models import Standard
 from jishi.core.models import AuditEvent
+from jishi.org.models import Role, RoleGrant
 from jishi.testing import Org
 
 
@@ -32,9 +34,30 @@ def form(standard: Standard, **changes: Any) -> dict[str, Any]:
     return values
 
 
-def test_an_administrator_changes_the_default_standard_and_it_is_audited(org: Org) -> None:
+def hr_administrator(org: Org) -> Client:
+    RoleGrant.objects.create(person=org.admin, role=Role.HR, all_units=True, granted_on=datetime.date(2000, 1, 1))
     client = Client()
     client.force_login(org.admin)
+    return client
+
+
+def test_an_administrator_who_is_not_hr_only_reads_the_standards(org: Org) -> None:
+    client = Client(raise_request_exception=False)
+    client.force_login(org.admin)
+    standard = Standard.objects.get(category="", rank_group="")
+    url = f"/admin/assessment/standard/{standard.pk}/change/"
+    assert client.get("/admin/assessment/standard/").status_code == 200
+    page = client.get(url)
+    assert page.status_code == 200 and "已发起的周期沿用发起时的标准" in page.content.decode()
+    assert 'name="excellent_share"' not in page.content.decode()  # shown, not a field
+    assert client.post(url, form(standard, excellent_share="1.00")).status_code == 403
+    assert client.get("/admin/assessment/standard/add/").status_code == 403
+    standard.refresh_from_db()
+    assert str(standard.excellent_share) == "0.20"
+
+
+def test_an_administrator_who_is_hr_changes_the_default_standard_and_it_is_audited(org: Org) -> None:
+    client = hr_administrator(org)
     standard = Standard.objects.get(category="", rank_group="")
     url = f"/admin/assessment/standard/{standard.pk}/change/"
     assert client.get("/admin/assessment/standard/").status_code == 200
@@ -48,8 +71,7 @@ def test_an_administrator_changes_the_default_standard_and_it_is_audited(org: Or
 
 
 def test_the_admin_form_keeps_the_rules(org: Org) -> None:
-    client = Client()
-    client.force_login(org.admin)
+    client = hr_administrator(org)
     standard = Standard.objects.get(category="", rank_group="")
     url = f"/admin/assessment/standard/{standard.pk}/change/"
     for changes, message in (

@@ -240,9 +240,13 @@ def test_a_quota_raise_refuses_bad_values(org: Org) -> None:
 
 
 def test_everyday_grades_are_unlimited_unless_the_standard_sets_a_quota(org: Org) -> None:
-    period = open_quarter(org)
-    assert not quota.status(period, org.finance.pk, RankGroup.STAFF).limited
+    earlier = period_open(
+        actor=org.hr, kind=PeriodKind.EVERYDAY, start=datetime.date(2026, 7, 1), end=datetime.date(2026, 9, 30)
+    )
+    assert not quota.status(earlier, org.finance.pk, RankGroup.STAFF).limited
     Standard.objects.filter(category="", rank_group="").update(everyday_quota=Decimal("0.10"))
+    assert not quota.status(earlier, org.finance.pk, RankGroup.STAFF).limited  # it keeps the rules it opened under
+    period = open_quarter(org)
     status = quota.status(period, org.finance.pk, RankGroup.STAFF)
     assert (status.grade, status.limit) == ("好", 0)
     with pytest.raises(ValidationError) as error:
