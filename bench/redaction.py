@@ -1,6 +1,10 @@
 """Portal redaction (issue 18): precision and recall per kind on the hand-written sentences, and speed.
 
 Usage:  .venv/bin/python bench/redaction.py [--misses]
+        JISHI_DATA_DIR=/tmp/world .venv/bin/python bench/redaction.py --publish
+
+`--publish` times portal.publication.publish on the world in JISHI_DATA_DIR (a built demo), inside a transaction that
+is rolled back: the publications (and messages on them) are deleted first, then every due record is published again.
 
 The sentences (jishi/portal/tests/data/redaction_sentences.json) carry the spans a person marked, by kind. Split
 `dev` (301 sentences) was written before the rules and used to tune them; split `heldout` (55) was written after
@@ -25,7 +29,11 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true", help="print the sentences where a span was missed or wrong")
+    parser.add_argument("--publish", action="store_true", help="time publishing on the database (rolled back)")
     args = parser.parse_args()
+    if args.publish:
+        publish_rolled_back()
+        return
     dataset = json.loads(DATA.read_text(encoding="utf-8"))
     officials = dataset["officials"]
     splits = sorted({s["split"] for s in dataset["sentences"]}, key=["dev", "heldout"].index)
@@ -55,6 +63,39 @@ def main() -> None:
             redact(text, officials=officials)
     per = (time.perf_counter() - started) / (rounds * len(texts))
     print(f"redact: {per * 1e6:.0f} µs per sentence (mean of {rounds * len(texts)}).")
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def publish_rolled_back() -> None:
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    import django
+
+    django.setup()
+    from django.db import transaction
+
+    from jishi.portal import publication
+    from jishi.portal.models import Answer, Message, ModerationDecision, Publication
+
+    try:
+        with transaction.atomic():
+            for model in (Answer, ModerationDecision, Message, Publication):
+                model.objects.all().delete()
+            started = time.perf_counter()
+            due = publication.due().count()
+            counted = time.perf_counter() - started
+            started = time.perf_counter()
+            run = publication.publish()
+            took = time.perf_counter() - started
+            print(f"due: {due} records (counted in {counted:.2f} s); published {run.published} in {took:.2f} s; "
+                  f"redactions {dict(run.redactions)}")  # fmt: skip
+            raise _RolledBack
+    except _RolledBack:
+        pass
 
 
 if __name__ == "__main__":
