@@ -59,7 +59,9 @@ def _upcoming(scope: ReviewScope) -> QuerySet[WorkRecord]:
 
 
 def _held(scope: ReviewScope) -> QuerySet[WorkRecord]:
-    return publication.with_decision(WorkRecord.objects.filter(scope.record_q())).filter(publication.held_q())
+    # Only records with a decision at all: the latest-decision subquery is not run for every record of the scope.
+    decided = WorkRecord.objects.filter(scope.record_q(), pk__in=PublicationDecision.objects.values("record_id"))
+    return publication.with_decision(decided).filter(publication.held_q())
 
 
 def _published(scope: ReviewScope) -> QuerySet[Publication]:
