@@ -11,7 +11,11 @@ class AssessmentConfig(AppConfig):
     verbose_name = _("考核")
 
     def ready(self) -> None:
+        from jishi.assessment import selectors
+        from jishi.integrity.hooks import cross_check
+
         page_menu.register(menu)
+        cross_check.register(selectors.cross_check)  # `jishi verify`: the steps and grades against their sealed events
 
 
 def menu() -> list[MenuEntry]:

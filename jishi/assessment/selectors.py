@@ -11,10 +11,11 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from jishi.assessment import quota, rules
 from jishi.assessment.models import (
+    GRADE_SETTING,
     Assessment,
     AssessmentQuerySet,
     NoticeShows,
@@ -27,6 +28,7 @@ from jishi.assessment.models import (
 from jishi.assessment.services import TRANSITIONS, appeal_deadline, effective_state, review_deadline
 from jishi.assessment.standards import standard_for_scope
 from jishi.core.models import AuditEvent
+from jishi.integrity.verification import CHANGED, DELETED, INSERTED, Problem
 from jishi.org.models import Unit
 from jishi.org.rules import reader_for
 
@@ -311,19 +313,139 @@ def notices_for(user: Any, today: datetime.date | None = None) -> list[tuple[Per
     return sorted(((periods[p], units[u]) for p, u in keys), key=lambda pu: (-pu[0].end.toordinal(), pu[1].path))
 
 
+SealedStep = tuple[str, int | None, str, str]  # verb, actor, grade, reason — what a step's audit event says of it
+
+
+def _sealed(assessment_ids: list[int]) -> tuple[dict[int, tuple[int, int, SealedStep]], dict[int, tuple[int, str]]]:
+    """The audit events of these assessments' steps and summaries: {step id: (event id, assessment id, sealed)} and
+    {summary id: (event id, sealed body)} (one query)."""
+    events = AuditEvent.objects.filter(
+        target_type=Assessment._meta.label_lower,
+        target_id__in=[str(pk) for pk in assessment_ids],
+        verb__startswith="assessment.",
+    ).values_list("pk", "verb", "actor_id", "data", "target_id")
+    steps: dict[int, tuple[int, int, SealedStep]] = {}
+    summaries: dict[int, tuple[int, str]] = {}
+    for event_id, verb, actor_id, data, target_id in events:
+        if not isinstance(data, dict):
+            continue
+        if isinstance(data.get("step"), int):
+            sealed = (verb, actor_id, str(data.get("grade", "")), str(data.get("reason", "")))
+            steps[data["step"]] = (event_id, int(target_id), sealed)
+        if verb == f"assessment.{StepKind.SUMMARY}" and isinstance(data.get("summary"), int):
+            summaries[data["summary"]] = (event_id, str(data.get("body", "")))
+    return steps, summaries
+
+
+def _row_says(step: Step) -> SealedStep:
+    return (f"assessment.{step.kind}", step.actor_id, step.grade, step.reason)
+
+
 def unsealed_steps(assessment: Assessment) -> list[Step]:
     """The steps whose row no longer says what their sealed audit event says (kind, actor, grade, reason), or that
-    have no event: empty for an untouched history. `jishi verify` proves the events themselves unchanged; this ties
-    each Step row to its event (two queries)."""
-    events = AuditEvent.objects.filter(
-        target_type=Assessment._meta.label_lower, target_id=str(assessment.pk), verb__startswith="assessment."
-    ).values_list("verb", "actor_id", "data")
-    sealed: dict[int, tuple[str, int | None, str, str]] = {}
-    for verb, actor_id, data in events:
-        if isinstance(data, dict) and isinstance(data.get("step"), int):
-            sealed[data["step"]] = (verb, actor_id, str(data.get("grade", "")), str(data.get("reason", "")))
+    have no event: empty for an untouched history. `jishi verify` proves the events themselves unchanged and runs
+    cross_check (below) over every assessment; this ties one assessment's Step rows to their events (two queries)."""
+    sealed, _ = _sealed([assessment.pk])
     return [
         step
         for step in assessment.steps.order_by("created_at", "id")
-        if sealed.get(step.pk) != (f"assessment.{step.kind}", step.actor_id, step.grade, step.reason)
+        if step.pk not in sealed or sealed[step.pk][2] != _row_says(step)
     ]
+
+
+CROSS_CHECK_BATCH = 500  # assessments per round: their steps, summaries and events in four queries
+STEP_FIELDS = {1: "操作人", 2: "等次", 3: "理由"}
+
+
+def _when(moment: datetime.datetime | None) -> str | None:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else None
+
+
+def cross_check() -> list[Problem]:
+    """Listener of integrity.cross_check (`jishi verify`): every Step row against its sealed audit event, every
+    assessment's grade against the sealed grade of its latest grade-setting step, every 个人总结 against its event —
+    so a history or a grade changed, inserted or deleted by SQL is reported by assessment and time. Set-based, in
+    batches of assessments; never quotes a reason or a grade (the report reaches the integrity page)."""
+    problems: list[Problem] = []
+    ids = list(Assessment.objects.order_by("pk").values_list("pk", flat=True))
+    for offset in range(0, len(ids), CROSS_CHECK_BATCH):
+        problems += _cross_check_batch(ids[offset : offset + CROSS_CHECK_BATCH])
+    return problems
+
+
+def _cross_check_batch(assessment_ids: list[int]) -> list[Problem]:
+    sealed, sealed_summaries = _sealed(assessment_ids)
+    problems: list[Problem] = []
+    latest: dict[int, tuple[Step, str]] = {}  # assessment id: its latest grade-setting step and the grade it sealed
+    steps = Step.objects.filter(assessment_id__in=assessment_ids).order_by("assessment_id", "created_at", "id")
+    for step in steps:
+        label = _zh_label(StepKind, step.kind)
+        entry = sealed.pop(step.pk, None)
+        if entry is None:
+            problems.append(
+                Problem(
+                    INSERTED, "assessment_step", step.pk, None, _when(step.created_at),
+                    f"考核 #{step.assessment_id} 的“{label}”没有审计事件：绕过考核流程直接写入。", "考核过程",
+                )
+            )  # fmt: skip
+            continue
+        event_id, event_target, says = entry
+        row = _row_says(step)
+        if event_target != step.assessment_id or says[0] != row[0]:
+            differs = ["所属考核或环节"]
+        else:
+            differs = [name for index, name in STEP_FIELDS.items() if says[index] != row[index]]
+        if differs:
+            problems.append(
+                Problem(
+                    CHANGED, "assessment_step", step.pk, None, _when(step.created_at),
+                    f"考核 #{step.assessment_id} 的“{label}”的{'、'.join(differs)}与审计事件 #{event_id} "
+                    "记载的不符：被直接改动。", "考核过程",
+                )
+            )  # fmt: skip
+        if step.kind in GRADE_SETTING:
+            latest[step.assessment_id] = (step, says[2])
+    for step_id, (event_id, assessment_id, _says) in sorted(sealed.items()):
+        problems.append(
+            Problem(
+                DELETED, "assessment_step", step_id, None, None,
+                f"审计事件 #{event_id} 记载的考核 #{assessment_id} 的考核过程已不在：被直接删除。", "考核过程",
+            )
+        )  # fmt: skip
+    graded = Assessment.objects.filter(pk__in=assessment_ids).values_list("pk", "grade")
+    for assessment_id, grade in graded:
+        step_and_grade = latest.get(assessment_id)
+        expected = step_and_grade[1] if step_and_grade else ""
+        if grade != expected:
+            when = _when(step_and_grade[0].created_at) if step_and_grade else None
+            source = "最新的定等次环节" if step_and_grade else "考核过程（尚无定等次环节）"
+            problems.append(
+                Problem(
+                    CHANGED, "assessment", assessment_id, None, when,
+                    f"考核 #{assessment_id} 的等次与{source}记载的不符：被直接改动。", "考核",
+                )
+            )  # fmt: skip
+    summaries = PersonalSummary.objects.filter(assessment_id__in=assessment_ids).values_list(
+        "pk", "assessment_id", "body", "submitted_at"
+    )
+    for summary_id, assessment_id, body, submitted_at in summaries:
+        found = sealed_summaries.pop(summary_id, None)
+        if found is None or found[1] != body:
+            what, detail = (
+                (INSERTED, "没有审计事件：绕过考核流程直接写入。")
+                if found is None
+                else (CHANGED, f"与审计事件 #{found[0]} 记载的不符：被直接改动。")
+            )
+            problems.append(
+                Problem(
+                    what, "assessment_summary", summary_id, None, _when(submitted_at),
+                    f"考核 #{assessment_id} 的个人总结{detail}", "个人总结",
+                )
+            )  # fmt: skip
+    return problems
+
+
+def _zh_label(choices: Any, value: str) -> str:
+    """A choice's label in Chinese whatever the caller's language (the verification report is Chinese)."""
+    with translation.override("zh-hans"):
+        return str(choices(value).label) if value in choices.values else value

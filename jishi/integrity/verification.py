@@ -8,6 +8,8 @@ Four passes, each one streaming rows in index order (no per-row query):
    submission time against its first;
 4. given exported digests: their signatures, and each chain head they name against the database — this is what
    catches a restored older copy (entries missing) and a chain recomputed by someone without the key.
+Then the hook integrity.cross_check: the apps above compare rows of theirs that are not chained (assessment's steps)
+with the sealed audit events that recorded them.
 
 Besides, in passes 1–3: a row sealed long after the time it claims (SEAL_GRACE) must lie in the id runs of a trusted
 bulk-load registration (integrity.models.BulkLoad) — else it was sealed afterwards by someone laundering it — and
@@ -46,6 +48,7 @@ from jishi.integrity.canonical import (
     hasher,
     parse_json,
 )
+from jishi.integrity.hooks import cross_check
 from jishi.integrity.models import BulkLoad, ChainEntry, ChainHead
 from jishi.integrity.services import DIGEST_FORMAT, SEAL_GRACE, load_problem, load_signature_problem, sign
 from jishi.records.fields import SNAPSHOT_FIELDS
@@ -77,10 +80,12 @@ class Problem:
     record_id: int | None
     when: str | None
     detail: str
+    kind_name: str = ""  # the kind's name in Chinese for a kind verify does not know (an integrity.cross_check's)
 
     def line(self) -> str:
         where = f"记实 #{self.record_id} " if self.record_id is not None else ""
-        obj = f"{KIND_NAMES.get(self.kind, self.kind)} #{self.object_id}" if self.object_id is not None else ""
+        name = self.kind_name or KIND_NAMES.get(self.kind, self.kind)
+        obj = f"{name} #{self.object_id}" if self.object_id is not None else ""
         when = f"（{self.when}）" if self.when else ""
         return f"[{LABELS[self.what]}] {where}{obj}{when}：{self.detail}"
 
@@ -681,6 +686,10 @@ def verify(*, digests: list[tuple[Path, dict[str, Any]]] | None = None, workers:
     report.seconds["records"] = time.perf_counter() - mark - report.seconds["rows"]
     for name, entries in sealed.items():  # kinds no longer installed
         _report_deleted(report, name, entries)
+    mark = time.perf_counter()
+    for found in cross_check.run():  # the apps above: their rows against the events just proved unchanged
+        report.problems += found
+    report.seconds["cross_check"] = time.perf_counter() - mark
     _LOADS = _UNPROVEN = _Loads([])
     report.seconds["total"] = time.perf_counter() - started
     return report

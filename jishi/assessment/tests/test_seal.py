@@ -9,7 +9,7 @@ import json
 from django.core.management import call_command
 from django.db import connection
 
-from jishi.assessment.models import Step, StepKind
+from jishi.assessment.models import Assessment, PersonalSummary, Step, StepKind
 from jishi.assessment.selectors import unsealed_steps
 from jishi.assessment.services import acknowledge, notice_start, review_decide, review_request
 from jishi.assessment.tests.helpers import AFTER_Q4, of, open_quarter, take_to_decided
@@ -74,3 +74,45 @@ def test_a_step_or_its_event_changed_by_sql_is_found(org: Org) -> None:
     sql(f"UPDATE {AuditEvent._meta.db_table} SET data = %s WHERE id = %s", [json.dumps(data), event.pk])
     report = verify()
     assert not report.ok and any(p.object_id == event.pk for p in report.problems)
+
+
+def test_verify_finds_steps_grades_and_summaries_changed_behind_the_services(org: Org) -> None:
+    mine = flow(org)
+    other = of(mine.period, org.colleague)
+    assert verify().ok
+    decision = mine.steps.get(kind=StepKind.DECISION)
+    Step.objects.filter(pk=decision.pk).update(grade="好", reason="改过的理由")
+    Assessment.objects.filter(pk=other.pk).update(grade="好")
+    PersonalSummary.objects.filter(assessment=other).update(body="事后改写的总结")
+    proposal = other.steps.get(kind=StepKind.PROPOSAL)
+    Step.objects.filter(pk=proposal.pk).delete()
+    forged = Step.objects.create(
+        assessment=other,
+        kind=StepKind.COMMENT,
+        actor=org.unit_head,
+        reason="补写的评语",
+        created_at=decision.created_at,
+    )
+    report = verify()
+    found = {(p.what, p.kind, p.object_id) for p in report.problems}
+    assert found == {
+        ("changed", "assessment_step", decision.pk),
+        ("changed", "assessment", other.pk),
+        ("changed", "assessment_summary", other.summaries.get().pk),
+        ("deleted", "assessment_step", proposal.pk),
+        ("inserted", "assessment_step", forged.pk),
+    }
+    lines = "\n".join(p.line() for p in report.problems)
+    assert (
+        f"[改动] 考核过程 #{decision.pk}（" in lines and f"考核 #{mine.pk} 的“确定等次”的等次、理由与审计事件" in lines
+    )
+    assert f"[改动] 考核 #{other.pk}" in lines and f"[删除] 考核过程 #{proposal.pk}" in lines
+    assert "改过的理由" not in lines and "事后改写" not in lines  # the report never quotes what it guards
+
+
+def test_the_grade_alone_changed_is_found(org: Org) -> None:
+    mine = flow(org)
+    Assessment.objects.filter(pk=mine.pk).update(grade="较差")
+    report = verify()
+    assert [(p.what, p.kind, p.object_id) for p in report.problems] == [("changed", "assessment", mine.pk)]
+    assert report.problems[0].when  # by the time of the step whose grade counts
