@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
@@ -143,8 +143,25 @@ def _reason(value: str, *, label: str = "理由", required: bool = True) -> str:
 
 
 def _lock(assessment: Assessment) -> Assessment:
-    """The row again, locked for this transaction, so two deciders never pass the quota together."""
+    """The row again, locked for this transaction (with its period's row), so two steps never cross."""
     return Assessment.objects.select_for_update().select_related("period").get(pk=assessment.pk)
+
+
+def group_lock(assessment: Assessment) -> QuerySet[Assessment]:
+    """The rows of the assessment's quota group (period, unit, rank group) to lock, in id order and only theirs: every
+    transaction that locks several assessments takes them in ascending id before anything else (the period's row,
+    the chain), so two heads deciding in one group queue on its first row instead of deadlocking on PostgreSQL."""
+    return (
+        Assessment.objects.select_for_update(of=("self",))
+        .filter(period_id=assessment.period_id, unit_id=assessment.unit_id, rank_group=assessment.rank_group)
+        .order_by("pk")
+    )
+
+
+def _lock_group(assessment: Assessment) -> Assessment:
+    """Lock the whole quota group (grade-setting steps: the quota counts the group), then the assessment as _lock."""
+    list(group_lock(assessment).values_list("pk", flat=True))
+    return _lock(assessment)
 
 
 def _step(
@@ -228,16 +245,11 @@ def _grade(assessment: Assessment, standard: Standard, grade: str) -> str:
 
 
 def _check_quota(assessment: Assessment, grade: str) -> None:
-    """Refuse one more person in the limited grade than the group's limit allows."""
+    """Refuse one more person in the limited grade than the group's limit allows. The caller holds the group's lock
+    (_lock_group), so two deciders in parallel never both take the last place (PostgreSQL; SQLite serialises writers
+    anyway)."""
     if not grade or grade == assessment.grade:
         return
-    # Lock the whole group, so two deciders in parallel never both take the last place (PostgreSQL; SQLite
-    # serialises writers anyway).
-    list(
-        Assessment.objects.select_for_update()
-        .filter(period_id=assessment.period_id, unit_id=assessment.unit_id, rank_group=assessment.rank_group)
-        .values_list("pk", flat=True)
-    )
     status = quota.status(assessment.period, assessment.unit_id, assessment.rank_group, excluding=assessment.pk)
     if not status.limited or grade != status.grade:
         return
@@ -498,7 +510,7 @@ def grade_decide(
     """The unit's head (or HR) decides the grade within the 优秀 quota; before 公示 a decision may be changed by a
     new decision (the old one stays in the history)."""
     day = _today(today)
-    assessment = _lock(assessment)
+    assessment = _lock_group(assessment)
     if not rules.can_decide(actor, assessment):
         raise PermissionDenied("只有考核单位的主要负责人或组织人事部门可以确定等次。")
     _check_state(assessment, StepKind.DECISION, day)
@@ -581,9 +593,15 @@ def notice_start(
         raise ValidationError({"start": ["公示开始日期不能早于今天。"]})
     if first > day + datetime.timedelta(days=60):
         raise ValidationError({"start": ["公示开始日期不能晚于 60 天后。"]})
-    assessments = list(
-        Assessment.objects.select_for_update().filter(period=period, unit=unit).select_related("period", "person")
+    # Lock the unit's rows in id order and only theirs (not the joined period and people), as _lock_group does,
+    # then read them in the sheet's order.
+    list(
+        Assessment.objects.select_for_update(of=("self",))
+        .filter(period=period, unit=unit)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
+    assessments = list(Assessment.objects.filter(period=period, unit=unit).select_related("period", "person"))
     if not assessments:
         raise ValidationError({"unit": ["该单位在本考核周期没有被考核人。"]})
     waiting = [a for a in assessments if a.state in (State.OPEN, State.SUBMITTED, State.PROPOSED)]
@@ -708,7 +726,7 @@ def review_decide(
 ) -> Step:
     """The decider answers the 复核 with a reason; the grade may stay or change (a change still within the quota)."""
     day = _today(today)
-    assessment = _lock(assessment)
+    assessment = _lock_group(assessment)
     if not rules.can_decide(actor, assessment):
         raise PermissionDenied("只有考核单位的主要负责人或组织人事部门可以作出复核决定。")
     _check_state(assessment, StepKind.REVIEW_DECISION, day)
@@ -767,7 +785,7 @@ def appeal_decide(
 ) -> Step:
     """HR decides the 申诉 with a reason; the grade may stay or change (a change still within the quota)."""
     day = _today(today)
-    assessment = _lock(assessment)
+    assessment = _lock_group(assessment)
     if not rules.can_decide_appeal(actor, assessment):
         raise PermissionDenied("只有组织人事部门可以处理申诉。")
     _check_state(assessment, StepKind.APPEAL_DECISION, day)

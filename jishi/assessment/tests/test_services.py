@@ -8,7 +8,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from jishi.assessment import quota
 from jishi.assessment.models import (
@@ -32,6 +34,7 @@ from jishi.assessment.services import (
     effective_state,
     grade_decide,
     grade_propose,
+    group_lock,
     notice_end,
     notice_start,
     notices_close,
@@ -647,3 +650,36 @@ def test_hr_adds_a_voluntary_filer_once_and_only_in_scope(org: Org) -> None:
             assessment_add(actor=org.hr, period=period, person=person)
         refused(error.value, field)
     assert AuditEvent.objects.filter(verb="assessment.add").count() == 1
+
+
+# ---- locking (review, LOW): deciders in one group lock it in one order -------------------------------------------
+
+
+def test_grade_setting_steps_lock_their_group_in_id_order_and_keep_the_quota(org: Org) -> None:
+    extra = more_staff(org, 5)
+    period = open_year(org)
+    mine = of(period, org.author)
+    locking = group_lock(mine)
+    assert locking.query.select_for_update and locking.query.select_for_update_of == ("self",)
+    assert list(locking.query.order_by) == ["pk"]
+    assert list(locking.values_list("pk", flat=True)) == sorted(
+        Assessment.objects.filter(period=period, unit=org.finance, rank_group="staff").values_list("pk", flat=True)
+    )
+    # The first thing a decision reads is the group in id order (the lock), before the assessment and its period.
+    for person in (org.author, org.colleague):
+        summary_submit(person=person, assessment=of(period, person), body=SUMMARY)
+        grade_propose(actor=org.section_head, assessment=of(period, person), grade="优秀", reason=REASON)
+    mine = of(period, org.author)
+    with CaptureQueriesContext(connection) as queries:
+        grade_decide(actor=org.unit_head, assessment=mine, grade="优秀", reason=REASON)
+    first = next(q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT"))
+    assert first.startswith('SELECT "assessment_assessment"."id"') and '"rank_group" = ' in first
+    assert first.endswith("ORDER BY 1 ASC")  # by the id selected
+    # The quota still holds: 12 staff, 20% → 2; the third 优秀 is refused.
+    grade_decide(actor=org.unit_head, assessment=of(period, org.colleague), grade="优秀", reason=REASON)
+    third = of(period, extra[0])
+    summary_submit(person=extra[0], assessment=third, body=SUMMARY)
+    grade_propose(actor=org.section_head, assessment=third, grade="优秀", reason=REASON)
+    with pytest.raises(ValidationError) as error:
+        grade_decide(actor=org.unit_head, assessment=of(period, extra[0]), grade="优秀", reason=REASON)
+    assert "优秀等次已达本单位" in refused(error.value, "grade")
