@@ -84,10 +84,11 @@ def with_decision(records: QuerySet[WorkRecord]) -> QuerySet[WorkRecord]:
     return records.annotate(latest_decision=_latest_decision())
 
 
-def upcoming() -> QuerySet[WorkRecord]:
-    """Records that satisfy the public rule and are not yet published, held ones included (the review queue shows
-    them; `due` narrows to what is published now)."""
-    return with_decision(WorkRecord.objects.filter(public_q(), publication__isnull=True))
+def upcoming(records: QuerySet[WorkRecord] | None = None) -> QuerySet[WorkRecord]:
+    """Records (of `records`, default all) that satisfy the public rule and are not yet published, held ones included
+    (the review queue passes what its reader may read; `due` narrows to what is published now)."""
+    base = WorkRecord.objects.all() if records is None else records
+    return with_decision(base.filter(public_q(), publication__isnull=True))
 
 
 def due(*, today: datetime.date | None = None, now: datetime.datetime | None = None) -> QuerySet[WorkRecord]:

@@ -54,18 +54,33 @@ def _scope(request: AuthedRequest) -> ReviewScope:
     return scope
 
 
-def _upcoming(scope: ReviewScope) -> QuerySet[WorkRecord]:
-    return publication.upcoming().filter(scope.record_q()).filter(publication.not_held_q())
+def _readable(request: AuthedRequest, scope: ReviewScope) -> QuerySet[WorkRecord]:
+    """The records of the scope the queue may show this reader — the ones `_record` opens, for every tab alike: read
+    through the record rule (visible_to) with their content shown to this reader (content_visible: not withdrawn, not
+    sensitive unless the reader may read that), and public or published. A record held and then restricted, made
+    sensitive or withdrawn by its author leaves the queue for whoever may no longer read it."""
+    return (
+        WorkRecord.objects.visible_to(request.user)
+        .filter(scope.record_q())
+        .filter(public_q() | Q(publication__isnull=False))
+        .filter(content_visible=True)  # type: ignore[misc]  # the annotation visible_to adds
+    )
 
 
-def _held(scope: ReviewScope) -> QuerySet[WorkRecord]:
+def _upcoming(request: AuthedRequest, scope: ReviewScope) -> QuerySet[WorkRecord]:
+    return publication.upcoming(_readable(request, scope)).filter(publication.not_held_q())
+
+
+def _held(request: AuthedRequest, scope: ReviewScope) -> QuerySet[WorkRecord]:
     # Only records with a decision at all: the latest-decision subquery is not run for every record of the scope.
-    decided = WorkRecord.objects.filter(scope.record_q(), pk__in=PublicationDecision.objects.values("record_id"))
+    decided = _readable(request, scope).filter(pk__in=PublicationDecision.objects.values("record_id"))
     return publication.with_decision(decided).filter(publication.held_q())
 
 
-def _published(scope: ReviewScope) -> QuerySet[Publication]:
-    return Publication.objects.live().filter(scope.record_q())
+def _published(request: AuthedRequest, scope: ReviewScope) -> QuerySet[Publication]:
+    # live() already requires the public rule at query time; the record rule is asked too, as on every tab.
+    readable = _readable(request, scope).values("pk")
+    return Publication.objects.live().filter(scope.record_q(), record_id__in=readable)
 
 
 @never_cache
@@ -79,22 +94,22 @@ def review(request: AuthedRequest) -> HttpResponse:
     page = max(1, min(int_or_none(request.GET.get("page")) or 1, 10_000))
     start = (page - 1) * PAGE_SIZE
     counts = {
-        "upcoming": _upcoming(scope).count(),
-        "published": _published(scope).count(),
-        "held": _held(scope).count(),
+        "upcoming": _upcoming(request, scope).count(),
+        "published": _published(request, scope).count(),
+        "held": _held(request, scope).count(),
     }
     now = timezone.now()
     rows: list[dict[str, Any]] = []
     if view == "published":
         for item in (
-            _published(scope)
+            _published(request, scope)
             .select_related("unit")
             .order_by("-published_at", "-date", "-id")[start : start + PAGE_SIZE]
         ):
             rows.append({"record_id": item.record_id, "date": item.date, "who": item.author_name, "unit": item.unit,
                          "text": item.content_redacted, "when": item.published_at, "locked": True})  # fmt: skip
     else:
-        records = _upcoming(scope) if view == "upcoming" else _held(scope)
+        records = _upcoming(request, scope) if view == "upcoming" else _held(request, scope)
         ordered = records.select_related("author", "unit").order_by("date", "id")[start : start + PAGE_SIZE]
         for record in ordered:
             rows.append({"record_id": record.pk, "date": record.date, "who": record.author.full_name,
@@ -114,16 +129,9 @@ def review(request: AuthedRequest) -> HttpResponse:
 
 
 def _record(request: AuthedRequest, scope: ReviewScope, pk: int) -> WorkRecord:
-    """A record of the scope that is public or was published, read through the record rule; else a 404."""
-    record = (
-        WorkRecord.objects.visible_to(request.user)
-        .filter(scope.record_q())
-        .filter(public_q() | Q(publication__isnull=False))
-        .select_related("author", "unit")
-        .filter(pk=pk)
-        .first()
-    )
-    if record is None or not getattr(record, "content_visible", False):
+    """A record the queue may show this reader (`_readable`); else a 404."""
+    record = _readable(request, scope).select_related("author", "unit").filter(pk=pk).first()
+    if record is None:
         raise Http404
     return record
 

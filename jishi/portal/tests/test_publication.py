@@ -4,6 +4,7 @@ withdrawn, restricted or made sensitive later gone from live() at once, publishe
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Callable
 from io import StringIO
@@ -24,6 +25,7 @@ from jishi.portal.models import Publication, PublicationDecision
 from jishi.portal.publication import hold, latest_date_due, publish_due, release
 from jishi.portal.tasks import publish_due_task
 from jishi.records.models import Visibility, WorkRecord
+from jishi.records.services import RecordInput, record_update, record_withdraw
 from jishi.testing import LONG_AGO, Org, write_record
 
 MONDAY = datetime.date(2026, 11, 9)  # a week without holidays
@@ -42,6 +44,9 @@ def public(author: Any, *, date: datetime.date = MONDAY, locked: bool = True, **
     WorkRecord.objects.filter(pk=record.pk).update(date=date, locks_at=locks_at)
     record.refresh_from_db()
     return record
+
+
+TABS_HELD = "暂缓公开"
 
 
 def live_ids() -> set[int]:
@@ -375,6 +380,42 @@ def test_hold_and_release_through_the_queue(org: Org) -> None:
     assert response.status_code == 302 and live_ids() == {record.pk}
     assert AuditEvent.objects.filter(verb="portal.hold", actor=org.unit_head).exists()
     assert AuditEvent.objects.filter(verb="portal.release", actor=org.unit_head).exists()
+
+
+def test_a_record_held_then_restricted_or_withdrawn_leaves_every_tab_as_it_leaves_its_page(org: Org) -> None:
+    # Review (HIGH): the 暂缓公开 tab listed held records without the record rule and printed their text — a record
+    # held before its lock and then made 仅上级 and sensitive, or withdrawn, by its author showed it to a publisher.
+    today = timezone.localdate()
+    restricted = public(org.author, date=today, locked=False, content="后来改为仅上级可见的记实，内容甲乙丙丁")
+    withdrawn = public(org.author, date=today, locked=False, content="后来被撤回的记实，内容戊己庚辛")
+    publisher = publisher_of(org, org.finance)  # a 科员 with a grant over 财政局: no superior of the author
+    for record in (restricted, withdrawn):
+        hold(actor=org.unit_head, record=record, reason="先暂缓")
+    held = {"view": "held"}
+    assert "甲乙丙丁" in signed_in(publisher).get(reverse("portal:review"), held).content.decode()
+    data = dataclasses.replace(RecordInput.from_record(restricted), visibility=Visibility.SUPERIORS, is_sensitive=True)
+    record_update(actor=org.author, record=restricted, data=data)
+    record_withdraw(actor=org.author, record=withdrawn, reason="写错了")
+    for person in (publisher, org.unit_head, org.admin):
+        client = signed_in(person)
+        for view in ("upcoming", "published", "held"):
+            page = client.get(reverse("portal:review"), {"view": view}).content.decode()
+            assert "甲乙丙丁" not in page and "戊己庚辛" not in page, (person, view)
+            assert f"{TABS_HELD} (0)" in page, (person, view)
+        for record in (restricted, withdrawn):
+            assert client.get(reverse("portal:review_record", args=[record.pk])).status_code == 404, person
+
+
+def test_a_published_record_read_by_the_rule_stays_in_its_tab(org: Org) -> None:
+    record = public(org.author, content="召开预算编制工作会议，布置年度三项重点支出任务")
+    publish_due(today=MONDAY + 3 * DAY)
+    hold(actor=org.unit_head, record=record, reason="再核一下")
+    client = signed_in(publisher_of(org, org.finance))
+    page = client.get(reverse("portal:review"), {"view": "held"}).content.decode()
+    assert "召开预算编制工作会议，布置年度三项重点支出任务" in page and f"{TABS_HELD} (1)" in page
+    release(actor=org.unit_head, record=record, reason="核实无误")
+    page = client.get(reverse("portal:review"), {"view": "published"}).content.decode()
+    assert "召开预算编制工作会议，布置年度三项重点支出任务" in page and "已公开 (1)" in page
 
 
 @pytest.mark.parametrize("data", [{}, {"reason": ""}, {"reason": " "}, {"reason": "长" * 500}, {"reason": "\x00理由"}])

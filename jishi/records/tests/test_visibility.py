@@ -660,6 +660,32 @@ def test_the_review_queue_follows_the_reviewers_scope_and_the_public_rule(
             assert detail.status_code in (302, 404), name  # the anonymous are sent to sign in
 
 
+@pytest.mark.parametrize(("visibility", "sensitive"), [*CASES, ("withdrawn", False)])
+def test_a_held_record_changed_later_follows_the_same_rule_in_the_queue(
+    org: Org, visibility: str, sensitive: bool
+) -> None:
+    # Review (HIGH): the 暂缓公开 tab listed a record held while 公开 with its text after the author restricted it, made
+    # it sensitive or withdrew it. Every tab reads through the record rule, as the record's own page does.
+    from django.utils import timezone
+
+    from jishi.portal.publication import hold
+
+    content = f"与区民政局研究{SECRET_WORD}，明确三项分工和完成时限"
+    record = write_record(org.section_head, visibility=Visibility.PUBLIC, content=content)
+    hold(actor=org.unit_head, record=record, reason="先暂缓")
+    if visibility == "withdrawn":
+        WorkRecord.objects.filter(pk=record.pk).update(withdrawn_at=timezone.now())
+    else:
+        WorkRecord.objects.filter(pk=record.pk).update(visibility=visibility, is_sensitive=sensitive)
+    shown = REVIEWERS if visibility == Visibility.PUBLIC and not sensitive else set()
+    for name in VIEWERS:
+        client = _client(viewer(org, name))
+        detail = client.get(f"/public/review/{record.pk}/")
+        listing = client.get("/public/review/?view=held")
+        assert (detail.status_code == 200 and SECRET_WORD in detail.content.decode()) == (name in shown), name
+        assert (listing.status_code == 200 and SECRET_WORD in listing.content.decode()) == (name in shown), name
+
+
 # The unit's surfaces of the same period: the sheet (its superiors and HR), the Excel roll (those who decide the unit's
 # grades: its 局长 and HR), the 公示 page (the 本单位, its superiors and HR), the printable page and the dossier (as the
 # assessment).
