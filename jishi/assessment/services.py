@@ -11,6 +11,7 @@ Step, and `Assessment.grade` follows the latest.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -133,8 +134,23 @@ def _check_state(assessment: Assessment, kind: str, today: datetime.date) -> str
     return state
 
 
+# What no one types and a database may refuse: control characters other than tab and line breaks (NUL is a 500 on
+# PostgreSQL), and lone surrogates (not UTF-8). Every free text a service stores passes _refuse_control, so the API,
+# the pages and the demo meet the same rule (the API's parser refuses NUL already; a page's form too).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+LINE_BREAKS = re.compile(r"[\t\n\r]")
+
+
+def _refuse_control(text: str, *, field: str, label: str, single_line: bool = False) -> str:
+    """`text` unchanged, or a ValidationError on `field` when it holds a control character (or, `single_line`, a tab
+    or line break)."""
+    if CONTROL.search(text) or (single_line and LINE_BREAKS.search(text)):
+        raise ValidationError({field: [f"{label}含有无法保存的控制字符，请删除后再提交。"]})
+    return text
+
+
 def _reason(value: str, *, label: str = "理由", required: bool = True) -> str:
-    text = (value or "").strip()
+    text = _refuse_control((value or "").strip(), field="reason", label=label)
     if required and not text:
         raise ValidationError({"reason": [f"请填写{label}。"]})
     if len(text) > REASON_MAX:
@@ -330,7 +346,9 @@ def period_open(
     elif summary_due is not None and summary_due < start:
         errors["summary_due"] = ["总结提交截止日期不能早于周期起始日期。"]
     title = (name or "").strip()
-    if len(title) > NAME_MAX:
+    if CONTROL.search(title) or LINE_BREAKS.search(title):
+        errors["name"] = ["名称含有无法保存的控制字符，请删除后再提交。"]
+    elif len(title) > NAME_MAX:
         errors["name"] = [f"名称不能超过 {NAME_MAX} 字。"]
     if errors:
         raise ValidationError(errors)
@@ -456,7 +474,7 @@ def summary_submit(
     if not rules.is_person(person, assessment):
         raise PermissionDenied("只能提交本人的个人总结。")
     _check_state(assessment, StepKind.SUMMARY, day)
-    text = (body or "").strip()
+    text = _refuse_control((body or "").strip(), field="body", label="个人总结")
     if len(text) < SUMMARY_MIN:
         raise ValidationError({"body": [f"个人总结不能少于 {SUMMARY_MIN} 字。"]})
     if len(text) > SUMMARY_MAX:
@@ -543,7 +561,9 @@ def quota_raise(
     if not value.is_finite() or not (Decimal("0") < value <= Decimal("1")):
         errors["share"] = ["比例应为 0 到 1 之间的小数（如 0.25）。"]
     text = (reason or "").strip()
-    if not text:
+    if CONTROL.search(text):
+        errors["reason"] = ["批准理由含有无法保存的控制字符，请删除后再提交。"]
+    elif not text:
         errors["reason"] = ["请填写批准理由。"]
     elif len(text) > REASON_MAX:
         errors["reason"] = [f"批准理由不能超过 {REASON_MAX} 字。"]
@@ -652,7 +672,7 @@ def acknowledge(*, person: Person, assessment: Assessment, text: str, today: dat
     _check_state(assessment, StepKind.ACKNOWLEDGEMENT, day)
     if assessment.steps.filter(kind=StepKind.ACKNOWLEDGEMENT).exists():
         raise ValidationError({"state": ["您已签署过意见。"]})
-    body = (text or "").strip()
+    body = _refuse_control((text or "").strip(), field="text", label="本人意见")
     if not body:
         raise ValidationError({"text": ["请填写本人意见（如“同意”）。"]})
     if len(body) > REASON_MAX:
@@ -823,6 +843,8 @@ def _scale_errors(value: Any, label: str) -> list[str]:
         return [f"{label}应为 1 到 {SCALE_MAX} 个等次。"]
     if any(not isinstance(g, str) or not g.strip() or len(g) > GRADE_MAX for g in value):
         return [f"{label}的每个等次应为不超过 {GRADE_MAX} 字的文字。"]
+    if any(CONTROL.search(g) or LINE_BREAKS.search(g) for g in value):
+        return [f"{label}含有无法保存的控制字符，请删除后再提交。"]
     if len({g.strip() for g in value}) != len(value):
         return [f"{label}不能有重复的等次。"]
     return []
@@ -838,6 +860,8 @@ def standard_errors(values: dict[str, Any]) -> dict[str, list[str]]:
         annual = values.get("annual_grades")
         if not isinstance(values["excellent_grade"], str) or not values["excellent_grade"].strip():
             errors["excellent_grade"] = ["请填写受比例限制的等次。"]
+        elif CONTROL.search(values["excellent_grade"]) or LINE_BREAKS.search(values["excellent_grade"]):
+            errors["excellent_grade"] = ["受比例限制的等次含有无法保存的控制字符，请删除后再提交。"]
         elif isinstance(annual, list) and "annual_grades" not in errors and values["excellent_grade"] not in annual:
             errors["excellent_grade"] = ["受比例限制的等次应为年度考核等次之一。"]
     for name in ("excellent_share", "everyday_quota"):

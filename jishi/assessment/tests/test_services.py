@@ -44,6 +44,7 @@ from jishi.assessment.services import (
     quota_raise,
     review_decide,
     review_request,
+    standard_save,
     summary_draft,
     summary_submit,
 )
@@ -683,3 +684,50 @@ def test_grade_setting_steps_lock_their_group_in_id_order_and_keep_the_quota(org
     with pytest.raises(ValidationError) as error:
         grade_decide(actor=org.unit_head, assessment=of(period, extra[0]), grade="优秀", reason=REASON)
     assert "优秀等次已达本单位" in refused(error.value, "grade")
+
+
+# ---- control characters (review): refused in every free text, whoever calls ----------------------------------------
+
+ODD_TEXTS = (
+    "本季度完成预算编制\x00和执行分析工作。",
+    "本季度完成预算编制\x07和执行分析工作。",
+    "本季度完成预算\ud800编制和执行分析。",
+)
+
+
+@pytest.mark.parametrize("odd", ODD_TEXTS)
+def test_free_texts_with_control_characters_are_refused_and_nothing_is_written(org: Org, odd: str) -> None:
+    period = open_year(org)
+    mine = of(period, org.author)
+    with pytest.raises(ValidationError) as error:
+        summary_submit(person=org.author, assessment=mine, body=odd)
+    assert "控制字符" in refused(error.value, "body")
+    summary_submit(person=org.author, assessment=mine, body=SUMMARY + "\n第二段：\t按期完成。")  # tabs, line breaks
+    with pytest.raises(ValidationError) as error:
+        grade_propose(actor=org.section_head, assessment=of(period, org.author), grade="称职", reason=odd)
+    assert "控制字符" in refused(error.value, "reason")
+    with pytest.raises(ValidationError) as error:
+        quota_raise(actor=org.hr, period=period, unit=org.finance, rank_group="staff", share="0.3", reason=odd)
+    assert "控制字符" in refused(error.value, "reason")
+    with pytest.raises(ValidationError) as error:
+        period_open(
+            actor=org.hr, kind=PeriodKind.ANNUAL, start=datetime.date(2027, 1, 1), end=datetime.date(2027, 12, 31),
+            name="2027年度\x1b考核",
+        )  # fmt: skip
+    assert "控制字符" in refused(error.value, "name")
+    with pytest.raises(ValidationError) as error:
+        standard_save(actor=org.hr, values={"everyday_grades": ["好", "较\x00好"]}, standard=Standard.objects.first())
+    assert "控制字符" in refused(error.value, "everyday_grades")
+    assert mine.steps.count() == 1 and PersonalSummary.objects.filter(assessment=mine).count() == 1
+    take_to_decided(org, of(period, org.author), "称职")
+    for person in (org.colleague, org.sibling, org.section_head, org.deputy_in_charge, org.deputy_not_in_charge,
+                   org.unit_head):  # fmt: skip
+        take_to_decided(org, of(period, person), "称职")
+    notice_start(actor=org.unit_head, period=period, unit=org.finance, today=AFTER_Q4)
+    with pytest.raises(ValidationError) as error:
+        acknowledge(person=org.author, assessment=of(period, org.author), text=odd, today=AFTER_Q4)
+    assert "控制字符" in refused(error.value, "text")
+    with pytest.raises(ValidationError) as error:
+        review_request(person=org.author, assessment=of(period, org.author), reason=odd, today=AFTER_Q4)
+    assert "控制字符" in refused(error.value, "reason")
+    assert "编制和执行" not in "".join(Step.objects.values_list("reason", flat=True))  # the odd texts: none stored

@@ -522,3 +522,17 @@ def test_hr_adds_someone_the_period_left_out(org: Org, quarter: Period) -> None:
     assert response.status_code == 302
     added = of(quarter, org.social_worker)
     assert added.is_probationer and "已增加被考核人：何燕" in page(hr, response["Location"])
+
+
+def test_a_summary_or_reason_with_a_control_character_is_refused_on_the_page(org: Org, quarter: Period) -> None:
+    period = quarter
+    mine = Assessment.objects.get(period=period, person=org.author)
+    answer = client_for(org.author).post(f"/assessment/{mine.pk}/summary/", {"body": SUMMARY + "\x07响铃"})
+    assert answer.status_code == 400 and "控制字符" in answer.content.decode()
+    assert not PersonalSummary.objects.filter(assessment=mine).exists()
+    summary_submit(person=org.author, assessment=mine, body=SUMMARY)
+    answer = client_for(org.section_head).post(
+        f"/assessment/{mine.pk}/proposal/", {"grade": "好", "reason": "理由\x1b[31m"}
+    )
+    assert answer.status_code in (200, 400) and "控制字符" in answer.content.decode()
+    assert not Step.objects.filter(assessment=mine, kind=StepKind.PROPOSAL).exists()
