@@ -1,22 +1,27 @@
 """Redaction before publication (政务公开): citizens' personal data in a record's text replaced by placeholders.
 
 Pure — no database: `redact(text, officials=...)` takes the names of the organisation's people, who are named on the
-portal (it is their public work) and are never redacted.
+portal (it is their public work) — except where a citizen cue names someone of the same name (below).
 
 Kinds, in the order they claim text (an earlier kind's span is never re-read by a later one):
   email  an e-mail address;
   id     a resident identity number: 18 digits (the last may be X) with a valid ISO 7064 checksum, a plausible
          birth date and region; 18 characters right after 身份证/证件号 even with a wrong checksum (a mistyped
-         number is still someone's); the old 15-digit form with a valid birth date;
+         number is still someone's, hidden as an ID even when it would pass a bank card's Luhn check); the same
+         written in groups with spaces or dashes (110105 19491231 002X, 1101 0519 4912 3100 2X); the old
+         15-digit form with a valid birth date;
   bank   a bank card: 16–19 digits (grouped by 4 or not) passing the Luhn check, beginning as cards do (3–6, 9);
   phone  a mobile (1[3-9] and 9 digits, spaces or dashes, +86/0086), a landline with its area code (021-…,
          (021)…), 400/800 numbers, and a bare 7–8 digit local number only right after a phone word (电话, 手机 …);
-  plate  a vehicle plate: province character, letter, optional ·, 5–6 letters and digits;
+  plate  a vehicle plate: province character, letter, optional · or space, 5–6 letters and digits, in either case
+         (沪A·D12345, 沪 AF 12345, 沪a12345);
   name   a private person's name: a surname and one or two characters after a word that introduces a citizen
-         (村民, 居民, 来访人, 当事人, 申请人, 户主, 低保户 … and 、/与/和 lists after one), or before a form of address
-         (老人, 先生, 女士, 阿姨, 大爷, 家属). 某-forms (张某某) and a surname with a form of address alone (王先生)
-         stay: they identify nobody. Names written without any such word are not found — measured in
-         tests/test_redaction.py and bench/redaction.py.
+         (村民, 居民, 来访人, 当事人, 申请人, 反映人, 低保户, 大妈 … and 、/与/和 lists after one), or before a form of
+         address (老人, 先生, 女士, 阿姨, 大爷, 家属). After a citizen cue (村民 …) or before a form no official is
+         called by (老人, 阿姨 …) the name is taken even when an official has it — common names collide in a district
+         of thousands; after a word that merely introduces someone (负责人, 联系人, 驾驶员) an official stays named.
+         某-forms (张某某) and a surname with a form of address alone (王先生) stay: they identify nobody. Names
+         written without any such word are not found — measured in tests/test_redaction.py and bench/redaction.py.
 Numbers that are none of these (dates, 文号, amounts, 统一社会信用代码, contract and order numbers, 12345) stay.
 """
 
@@ -67,6 +72,9 @@ _EMAIL = re.compile(
 )
 
 _ID18 = re.compile(_B + r"\d{17}[\dXx]" + _E)
+# The same 18 characters written in groups (110105 19491231 002X, 110105-19491231-002X, 1101 0519 4912 3100 2X): a
+# space or dash between digits, kept only when the joined number is an identity number or an ID word precedes it.
+_ID18_GROUPED = re.compile(_B + r"\d(?:[ -]?\d){16}[ -]?[\dXx]" + _E)
 _ID15 = re.compile(_B + r"\d{15}" + _E)
 _ID_CUE = re.compile(r"(?:身份证|证件|身份号码|公民身份)[^，。；,;]{0,6}$")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -86,8 +94,11 @@ _PHONE_CUE = re.compile(
 _NOT_PHONE_AFTER = re.compile(r"^[号#]")
 
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+# Also written with a space (沪 A12345, 沪A 12345, 沪 AF 12345) or in lower case (沪a12345).
 _PLATE = re.compile(
-    r"[" + _PROVINCES + r"][A-HJ-NP-Z][·•・.\s]?(?:[A-HJ-NP-Z0-9]{5,6}|[A-HJ-NP-Z0-9]{4}[挂学警港澳])(?![0-9A-Za-z])"
+    r"[" + _PROVINCES + r"] ?[A-HJ-NP-Z](?: ?[·•・.] ?| )?"
+    r"(?:[A-HJ-NP-Z0-9]{5,6}|[A-HJ-NP-Z] [A-HJ-NP-Z0-9]{5}|[A-HJ-NP-Z0-9]{4}[挂学警港澳])(?![0-9A-Za-z])",
+    re.IGNORECASE,
 )
 
 # Surnames: the common ones. Left out: those that are mostly ordinary words after a cue (区 双 留 资 信 百 家 望 时 银
@@ -120,15 +131,22 @@ _COMPOUND_SURNAMES = (
     "司徒",
 )
 
-# Words that introduce a private person (the longest is tried first: 村民代表 before 村民).
+# Words that name a member of the public (村民, 来访人, 低保户 …): a name after one of them is a citizen's even when
+# one of the organisation's people has the same name (common names collide in a district of thousands).
+_CITIZEN_CUES = {
+    "村民", "居民", "群众", "来访人", "来访群众", "来访者", "信访人", "访民", "来信人", "来电人", "当事人",
+    "申请人", "被申请人", "户主", "低保户", "困难户", "五保户", "特困户", "业主", "业主代表", "村民代表",
+    "居民代表", "住户", "租户", "租客", "投诉人", "举报人", "报案人", "求助人", "反映人", "受助人", "市民",
+    "新市民", "患者", "孤儿", "失主", "死者", "伤者", "老人", "大妈", "大婶",
+}  # fmt: skip
+# Words that introduce a private person (the longest is tried first: 村民代表 before 村民); after those that are not
+# citizen cues (负责人, 联系人, 驾驶员 …) an official's name stays.
 _NAME_CUES = sorted(
-    {
-        "村民", "居民", "群众", "来访人", "来访群众", "来访者", "信访人", "访民", "来信人", "来电人", "当事人",
-        "申请人", "被申请人", "户主", "老人", "老党员", "低保户", "困难户", "五保户", "特困户", "业主", "业主代表",
-        "村民代表", "居民代表", "住户", "租户", "租客", "房东", "车主", "投诉人", "举报人", "报案人", "求助人",
-        "联系人", "负责人", "学生", "儿童", "子女", "残疾人", "退役军人", "职工", "骑手", "市民", "新市民",
-        "对象", "人员", "丈夫", "妻子", "儿子", "女儿", "母亲", "父亲", "读者", "患者", "驾驶员", "司机",
-        "店主", "摊主", "农户", "受助人", "家属", "孤儿", "失主", "监护人", "委托人", "代理人", "死者", "伤者",
+    _CITIZEN_CUES
+    | {
+        "老党员", "联系人", "负责人", "学生", "儿童", "子女", "残疾人", "退役军人", "职工", "骑手", "对象", "人员",
+        "丈夫", "妻子", "儿子", "女儿", "母亲", "父亲", "读者", "驾驶员", "司机", "店主", "摊主", "农户", "家属",
+        "监护人", "委托人", "代理人", "房东", "车主",
     },
     key=len,
     reverse=True,
@@ -136,7 +154,9 @@ _NAME_CUES = sorted(
 _CUE = re.compile("|".join(re.escape(cue) for cue in _NAME_CUES))
 _AFTER_CUE = re.compile(r"(?:为|是|系)?[：:]?")  # used with match(text, pos): anchored there
 # Forms of address written after a name.
-_ADDRESS_FORMS = ("老人", "先生", "女士", "阿姨", "大爷", "大妈", "奶奶", "爷爷", "家属", "老伯", "师傅")
+_ADDRESS_FORMS = ("老人", "先生", "女士", "阿姨", "大爷", "大妈", "大婶", "奶奶", "爷爷", "家属", "老伯", "师傅")
+# Those of them no official is called by: the name before one is a citizen's even when an official has it.
+_CITIZEN_FORMS = frozenset(("老人", "阿姨", "大爷", "大妈", "大婶", "奶奶", "爷爷", "老伯"))
 # Characters that do not occur in given names but do follow a name (称, 因, 在 …): they end the name.
 _ADDRESS_FORM = re.compile("|".join(_ADDRESS_FORMS))
 _FUNCTION_CHARS = set(
@@ -149,9 +169,12 @@ _FOLLOW_WORDS = (
     "承认", "认为", "介绍", "讲", "诉", "母亲", "父亲", "儿子", "女儿", "妻子", "丈夫", "老人",
     "先生", "女士", "阿姨", "大爷", "家属", "提供", "办理", "商讨", "沟通", "协商", "参加", "达成",
     "发生", "确认", "领取", "签字", "按期", "纳入", "情况",
+    # Added after the review: verbs that followed a one-character given name and were taken into it (患者刘八住院).
+    "住院", "入院", "出院", "就医", "就诊", "去世", "病故", "离世", "身故", "死亡", "受伤", "摔伤", "住在", "居住",
+    "家住", "现住", "拒绝", "不服", "主动", "多次", "前来", "持有", "签收", "表态", "提交",
 )  # fmt: skip
-# Words after a cue that begin with a surname but are no name (群众路线, 群众满意度).
-_NOT_NAMES = ("路线", "满意", "代表", "干部", "自治", "小组", "委员", "党员")
+# Words after a cue that begin with a surname but are no name (群众路线, 群众满意度, 子女申请).
+_NOT_NAMES = ("路线", "满意", "代表", "干部", "自治", "小组", "委员", "党员", "申请")
 _LIST_JOINERS = ("、", "与", "和", "及")
 _PUNCTUATION = set("，。；：、！？,.;:!?（）()【】[]“”\"'《》 \n\t")
 
@@ -242,6 +265,10 @@ class _Finder:
         for match in _ID18.finditer(self.text):
             if is_id18(match.group()) or _ID_CUE.search(self.before(match.start(), 12)):
                 self.claim("id", match.start(), match.end())
+        for match in _ID18_GROUPED.finditer(self.text):
+            number = match.group().replace(" ", "").replace("-", "")
+            if is_id18(number) or _ID_CUE.search(self.before(match.start(), 12)):
+                self.claim("id", match.start(), match.end())
         for match in _ID15.finditer(self.text):
             if is_id15(match.group()):
                 self.claim("id", match.start(), match.end())
@@ -303,10 +330,13 @@ class _Finder:
             and "某" not in given
         )
 
-    def name_at(self, position: int) -> int:
-        """The end of a private person's name starting at `position` (after a cue word), or 0."""
+    def name_at(self, position: int, *, citizen: bool = False) -> int:
+        """The end of a private person's name starting at `position` (after a cue word), or 0. After a citizen cue
+        (`citizen`) the name is taken even when an official has it."""
         surname = self._surname_at(position)
-        if not surname or self._official_at(position) or "某" in self.text[position : position + surname + 2]:
+        if not surname or "某" in self.text[position : position + surname + 2]:
+            return 0
+        if not citizen and self._official_at(position):
             return 0
         if any(self.text.startswith(word, position) for word in _NOT_NAMES):
             return 0
@@ -327,22 +357,24 @@ class _Finder:
         position = 0
         while (found := _CUE.search(text, position)) is not None:
             position, cue = found.start(), found.group()
+            citizen = cue in _CITIZEN_CUES
             start = position + len(cue)
             start = _AFTER_CUE.match(text, start).end()  # type: ignore[union-attr]  # it matches the empty string
-            end = self.name_at(start) if start < len(text) else 0
+            end = self.name_at(start, citizen=citizen) if start < len(text) else 0
             while end:
                 self.claim("name", start, end)
                 joiner = next((j for j in _LIST_JOINERS if text.startswith(j, end)), None)
                 if joiner is None:
                     break
                 start = end + len(joiner)
-                end = self.name_at(start) if start < len(text) else 0
+                end = self.name_at(start, citizen=citizen) if start < len(text) else 0
             position = max(position + len(cue), end)
         for found in _ADDRESS_FORM.finditer(text):
-            self._name_before(found.start())
+            self._name_before(found.start(), citizen=found.group() in _CITIZEN_FORMS)
 
-    def _name_before(self, end: int) -> None:
-        """A name written right before a form of address (沈桂芳老人, 顾志明先生)."""
+    def _name_before(self, end: int, *, citizen: bool = False) -> None:
+        """A name written right before a form of address (沈桂芳老人, 顾志明先生); before a form no official is called
+        by (`citizen`: 老人, 阿姨 …) even when an official has the name."""
         if any(self.text.endswith(cue, 0, end - 1) for cue in _NAME_CUES):
             return  # 居民王先生: a cue, a surname and the form of address — nobody named
         for length in (3, 2, 4):
@@ -353,7 +385,7 @@ class _Finder:
             if surname == 1 and length == 4:
                 continue  # four characters only with a two-character surname (欧阳文静)
             if surname and self._given_ok(start + surname, end):
-                if self._official_at(start) or "某" in self.text[start:end]:
+                if (not citizen and self._official_at(start)) or "某" in self.text[start:end]:
                     return
                 if length == 2 and start > 0 and self._surname_at(start - 1) and _is_cjk(self.text[start - 1]):
                     continue  # 沈桂芳: 桂 is a surname too, but the three characters are the name

@@ -67,7 +67,82 @@ def test_officials_stay_named_and_mou_forms_stay() -> None:
     assert result.text == "周志明区长接待来访群众【姓名】，村民张某某一同反映。"
     # The same name is redacted when it is not one of the organisation's people.
     assert redact("居民周志明反映漏水。", officials=set()).text == "居民【姓名】反映漏水。"
-    assert redact("居民周志明反映漏水。", officials={"周志明"}).text == "居民周志明反映漏水。"
+    # After a word that only introduces someone (负责人, 驾驶员) an official's name stays.
+    assert redact("负责人周志明介绍项目进展。", officials={"周志明"}).text == "负责人周志明介绍项目进展。"
+
+
+# Added after the security review (2026-12-06) -------------------------------------------------------------------------
+
+
+def test_a_citizen_is_redacted_even_when_an_official_has_the_same_name() -> None:
+    # Common names collide in a district of thousands: a citizen cue (居民, 低保户 …) names a citizen. Until the review
+    # an official's name was left after one, so 居民周志明 stayed — the citizen's name on the portal.
+    officials = {"周志明", "王芳", "张伟", "李娜", "吴晓东"}
+    cases = {
+        "居民周志明反映漏水。": "居民【姓名】反映漏水。",
+        "村民王芳反映楼道堆物，联系电话13912345678。": "村民【姓名】反映楼道堆物，联系电话【电话】。",
+        "走访低保户张伟家。": "走访低保户【姓名】家。",
+        "当事人李娜（身份证号11010519491231002X）到场。": "当事人【姓名】（身份证号【身份证号】）到场。",
+        "看望独居的吴晓东老人。": "看望独居的【姓名】老人。",
+        "周志明区长接待来访人张伟。": "周志明区长接待来访人【姓名】。",
+        "张伟局长与吴晓东先生座谈。": "张伟局长与吴晓东先生座谈。",  # 先生 is said of officials too
+    }
+    for text, expected in cases.items():
+        assert redact(text, officials=officials).text == expected, text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("反映人李四来电。", "反映人【姓名】来电。"),
+        ("大妈沈桂英反映楼下餐馆油烟扰民。", "大妈【姓名】反映楼下餐馆油烟扰民。"),
+        ("大婶钱小妹家中漏水。", "大婶【姓名】家中漏水。"),
+        ("李桂兰大婶反映噪声。", "【姓名】大婶反映噪声。"),
+        ("王大妈反映楼道堆物。", "王大妈反映楼道堆物。"),  # a surname and a form of address: nobody named
+        ("患者刘八住院。", "患者【姓名】住院。"),  # the name does not swallow the verb (was 患者【姓名】院)
+        ("村民蒋福去世后，其子女申请办理丧葬补助。", "村民【姓名】去世后，其子女申请办理丧葬补助。"),
+    ],
+)
+def test_new_cues_and_names_end_before_the_verb(text: str, expected: str) -> None:
+    assert redact(text, officials=set()).text == expected
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "110105 19491231 002X",
+        "110105-19491231-002X",
+        "1101 0519 4912 3100 2X",
+        "11010519491231002x",
+        "310114 19780312 4022",
+    ],
+)
+def test_identity_numbers_written_in_groups_are_found(number: str) -> None:
+    for text in (f"身份证号{number}，已核对。", f"村民严春生（{number}）申请补助。"):
+        result = redact(text, officials=set())
+        assert number not in result.text and result.counts.get("id") == 1, text
+
+
+def test_an_identity_number_with_a_wrong_checksum_after_an_id_word_is_hidden_as_one() -> None:
+    # 3101 1419 7803 1240 07: ID-shaped, checksum wrong (a clerk's typo), but it passes the Luhn check of bank cards.
+    for number in ("3101 1419 7803 1240 07", "310114197803124007", "110105 19491231 0021"):
+        result = redact(f"申请表所填身份证号 {number} 有误。", officials=set())
+        assert result.text == "申请表所填身份证号 【身份证号】 有误。", number
+    # Without an ID word, grouped digits that are no identity number stay (a contract number).
+    assert redact("合同编号 3101 1420 2603 1512 34 已归档。", officials=set()).counts == {}
+
+
+@pytest.mark.parametrize("plate", ["沪 A12345", "沪A 12345", "沪 AF 12345", "沪a12345", "苏e 52J81", "沪A·D12345"])
+def test_plates_with_a_space_or_in_lower_case(plate: str) -> None:
+    result = redact(f"车牌{plate}的车辆长期占用消防通道。", officials=set())
+    assert result.text == "车牌【车牌】的车辆长期占用消防通道。", plate
+
+
+def test_the_sentences_added_after_the_review_are_marked_and_come_last(dataset: dict) -> None:
+    splits = [sentence["split"] for sentence in dataset["sentences"]]
+    first = splits.index("review")
+    assert first == 356 and set(splits[:first]) == {"dev", "heldout"} and set(splits[first:]) == {"review"}
+    assert "added after the security review" in dataset["about"]
 
 
 @pytest.mark.parametrize(
