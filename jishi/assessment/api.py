@@ -512,7 +512,11 @@ def create_standard(request: HttpRequest, payload: StandardIn) -> Status[Standar
 
 
 @router.patch(
-    "/standards/{standard_id}", response=answers(StandardOut, 400, 403, 404), summary="修改考核标准（组织人事）"
+    "/standards/{standard_id}",
+    response=answers(StandardOut, 400, 403, 404),
+    summary="修改考核标准（组织人事）",
+    description="修改只适用于此后发起的考核周期；已发起的周期沿用发起时的标准。"
+    "提高已发起周期某单位的优秀比例，用 POST /periods/{id}/quota（写明理由）。",
 )
 def update_standard(request: HttpRequest, standard_id: Id, payload: StandardIn) -> StandardOut:
     standard = Standard.objects.filter(pk=standard_id).first()
