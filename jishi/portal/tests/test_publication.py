@@ -14,7 +14,9 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -446,3 +448,22 @@ def test_a_publisher_grant_without_units_is_refused_by_the_admin(org: Org) -> No
     response = client.post("/admin/org/rolegrant/add/", {**data, "units": [org.finance.pk]})
     assert response.status_code == 302
     assert signed_in(org.colleague).get(reverse("portal:review")).status_code == 200
+
+
+def test_the_menu_offers_the_queue_to_its_reviewers_only_and_asks_the_database_once(org: Org) -> None:
+    # Review: publishers reached /public/review/ only by typing it.
+    entry = '<a href="/public/review/">政务公开</a>'
+    publisher = publisher_of(org, org.finance)
+    for person in (publisher, org.unit_head, org.admin):
+        assert entry in signed_in(person).get("/?entry=1").content.decode(), person
+    for person in (org.author, org.section_head, org.inspector, org.hr):
+        assert "/public/review/" not in signed_in(person).get("/?entry=1").content.decode(), person
+    page = signed_in(publisher).get(reverse("portal:review")).content.decode()
+    assert '<a href="/public/review/" aria-current="page">政务公开</a>' in page
+    # The scope is kept per worker while the organisation and the grants are unchanged: the header of the next page
+    # reads no grant.
+    client = signed_in(publisher)
+    client.get("/?entry=1")
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/?entry=1")
+    assert not [q for q in queries.captured_queries if "org_rolegrant" in q["sql"]]
