@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import fcntl
 import hashlib
 import json
 import os
@@ -23,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jishi.portal import cache
-from jishi.portal.models import Publication
+from jishi.portal.models import DecisionAction, Publication, PublicationDecision
 
 CSV_NAME = "publications.csv"
 PARQUET_NAME = "publications.parquet"
@@ -121,6 +122,7 @@ def write_dump(out: Path | None = None) -> dict[str, Any]:
 
     target = out or dump_dir()
     target.mkdir(parents=True, exist_ok=True)
+    started = timezone.now()  # the rows are read after it: a record held back before it is not among them
     pending = {name: target / f".{name}.writing" for name in (*FILES, MANIFEST_NAME)}
     schema = pa.schema(
         [
@@ -177,6 +179,7 @@ def write_dump(out: Path | None = None) -> dict[str, Any]:
     manifest = {
         "generated_at": timezone.now().astimezone(datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "records": count,
+        "read_from": started.isoformat(),
         "files": {name: {"bytes": pending[name].stat().st_size, "sha256": _digest(pending[name])} for name in FILES},
         "fields": [{"name": f.name, "type": f.type, "meaning": f.meaning} for f in FIELDS],
     }
@@ -195,6 +198,35 @@ def latest() -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return loaded if isinstance(loaded, dict) else None
+
+
+def is_stale(manifest: dict[str, Any] | None = None) -> bool:
+    """Whether a record was held back (taken off the portal) after the served dump was written: the dump then still
+    holds it, and must not be handed out until it is written again."""
+    manifest = manifest if manifest is not None else latest()
+    if not manifest:
+        return False
+    try:
+        written = datetime.datetime.fromisoformat(str(manifest["read_from"]))
+    except (KeyError, ValueError):
+        return True  # a dump from before read_from was kept: written again once
+    return PublicationDecision.objects.filter(action=DecisionAction.HOLD, decided_at__gte=written).exists()
+
+
+def refresh_if_stale() -> None:
+    """Write the dump again if a record was held back since it was written (one writer at a time; the others wait
+    for it and then find it fresh). The nightly run stays the regular one; this only takes a held record out."""
+    if not is_stale():
+        return
+    target = dump_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    with (target / ".writing.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if is_stale():
+                write_dump(target)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def file_path(name: str) -> Path | None:

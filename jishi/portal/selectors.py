@@ -91,7 +91,7 @@ class FilterResult:
 
 
 def _positive(raw: str) -> int | None:
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         return None
     value = int(raw)
     return value if value > 0 else None

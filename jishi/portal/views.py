@@ -119,7 +119,7 @@ def _page_query(n: int) -> str:
 
 def _page_number(request: HttpRequest) -> int | None:
     raw = request.GET.get("page", "1").strip() or "1"
-    if not raw.isdigit() or len(raw) > 4 or not 1 <= int(raw) <= selectors.MAX_PAGE:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 4 or not 1 <= int(raw) <= selectors.MAX_PAGE:
         return None
     return int(raw)
 
@@ -194,7 +194,7 @@ def _stats_unit(request: HttpRequest) -> tuple[Unit | None, str]:
     raw = request.GET.get("unit", "").strip()
     if not raw:
         return None, ""
-    pk = int(raw) if raw.isdigit() and len(raw) <= 18 else 0
+    pk = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else 0
     found = Unit.objects.filter(pk=pk).first() if _valid_id(pk) else None
     if found is None:
         return None, _("没有这个单位：%(value)s") % {"value": raw[:40]}
@@ -227,6 +227,8 @@ def data(request: HttpRequest) -> HttpResponse:
 
 def data_file(request: HttpRequest, name: str) -> HttpResponseBase:
     """One file of the latest dump (CSV, Parquet, the dictionary), with its ETag; not through the page cache."""
+    if dumps.file_path(name) is not None:
+        dumps.refresh_if_stale()  # a record held back since the dump was written leaves it before any download
     path = dumps.file_path(name)
     if path is None:
         raise Http404

@@ -105,3 +105,29 @@ def test_data_page_and_downloads(client: Client, dump_dir: Path, world: dict[str
     assert again.status_code == 304
     for name in ("../settings.py", "manifest.jsonx", "publications.CSV", "%2e%2e"):
         assert client.get(f"/public/data/{name}").status_code == 404
+
+
+def test_a_record_held_back_after_the_dump_is_not_downloadable_from_it(
+    client: Client, dump_dir: Path, world: dict[str, WorkRecord], org: Org
+) -> None:
+    from jishi.portal.publication import hold
+
+    dumps.write_dump()
+    hold(actor=org.unit_head, record=world["shown"], reason="漏脱敏，暂缓公开")
+    for name in (dumps.CSV_NAME, dumps.PARQUET_NAME):
+        response = client.get(f"/public/data/{name}")
+        assert response.status_code == 200
+        body = b"".join(response.streaming_content)
+        assert "为企业办理退税".encode() not in body
+        assert "听取各科室年度预算执行情况汇报".encode() in body or name == dumps.PARQUET_NAME
+    assert not dumps.is_stale()
+    rows = pq.read_table(dump_dir / dumps.PARQUET_NAME).column("record_id").to_pylist()
+    assert rows == [world["leader"].pk]
+
+
+@pytest.mark.parametrize("odd", ["²", "١٢", "１２"])
+def test_odd_digits_in_ids_and_pages_are_refused_not_a_500(
+    client: Client, world: dict[str, WorkRecord], odd: str
+) -> None:
+    for url in (f"/public/?unit={odd}", f"/public/?leader={odd}", f"/public/?page={odd}", f"/public/stats/?unit={odd}"):
+        assert client.get(url).status_code < 500, url
