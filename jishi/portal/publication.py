@@ -248,6 +248,26 @@ def publish_due(*, today: datetime.date | None = None) -> int:
     return publish(today=today).published
 
 
+def redact_again(*, model: Any = Publication, names: frozenset[str] | None = None) -> int:
+    """Redact every publication's text again from its record, after the rules changed (a migration calls it with its
+    historical model and the names it read); only the rows whose text changes are written. Returns how many."""
+    names = officials() if names is None else names
+    changed = []
+    rows = model.objects.order_by("id").values_list(
+        "id", "record__content", "record__result", "content_redacted", "result_redacted"
+    )
+    for pk, text, result_text, content_before, result_before in rows.iterator(chunk_size=2000):
+        content = redaction.redact(text, officials=names)
+        result = redaction.redact(result_text, officials=names)
+        if (content.text, result.text) != (content_before, result_before):
+            counts = dict(Counter(content.counts) + Counter(result.counts))
+            changed.append(model(pk=pk, content_redacted=content.text, result_redacted=result.text, redactions=counts))
+    model.objects.bulk_update(changed, ["content_redacted", "result_redacted", "redactions"], batch_size=BATCH)
+    if changed:
+        transaction.on_commit(cache.bump)
+    return len(changed)
+
+
 # Publishers' decisions ---------------------------------------------------------------------------------------------
 
 

@@ -467,3 +467,22 @@ def test_the_menu_offers_the_queue_to_its_reviewers_only_and_asks_the_database_o
     with CaptureQueriesContext(connection) as queries:
         client.get("/?entry=1")
     assert not [q for q in queries.captured_queries if "org_rolegrant" in q["sql"]]
+
+
+def test_publications_made_under_older_rules_are_redacted_again(
+    org: Org, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    # Review: what was published before the redaction fix kept what the old rules missed (migration 0005 runs this).
+    record = public(org.author, content="核对来访人身份证号 3101 1419 6209 1828 23，留有电话13917652284")
+    other = public(org.author, content="召开预算编制工作会议，布置年度三项重点支出任务")
+    publish_due(today=MONDAY + 3 * DAY)
+    # As the old rules published it: the grouped ID number as a bank card.
+    old = "核对来访人身份证号 【银行卡号】，留有电话【电话】"
+    Publication.objects.filter(record=record).update(content_redacted=old, redactions={"bank": 1, "phone": 1})
+    with django_capture_on_commit_callbacks(execute=True):
+        assert publication.redact_again() == 1
+    again = Publication.objects.get(record=record)
+    assert again.content_redacted == "核对来访人身份证号 【身份证号】，留有电话【电话】"
+    assert again.redactions == {"id": 1, "phone": 1}
+    assert Publication.objects.get(record=other).content_redacted == other.content
+    assert publication.redact_again() == 0  # nothing left to change
