@@ -13,11 +13,23 @@ from django.utils.translation import gettext_lazy as _
 from jishi.records.rules import public_q
 
 
+def _live_q(*, record: str, publication: str, now: datetime.datetime | None) -> models.Q:
+    return public_q(record) & models.Q(
+        **{f"{publication}held": False, f"{publication}published_at__lte": now or timezone.now()}
+    )
+
+
+def live_record_q(*, now: datetime.datetime | None = None) -> models.Q:
+    """live(), said of WorkRecord rows: the record has a live publication (the review queue starts from the records,
+    read through WorkRecord.objects.visible_to)."""
+    return _live_q(record="", publication="publication__", now=now)
+
+
 class PublicationQuerySet(models.QuerySet["Publication"]):
     def live(self, *, now: datetime.datetime | None = None) -> PublicationQuerySet:
         """What the public sees now: not held, published, and its record still public *at query time* — a record
         withdrawn, restricted or made sensitive after publication is gone at once. Every portal surface starts here."""
-        return self.filter(public_q("record__"), held=False, published_at__lte=now or timezone.now())
+        return self.filter(_live_q(record="record__", publication="", now=now))
 
 
 class Publication(models.Model):

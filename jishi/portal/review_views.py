@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from jishi.core.http import int_or_none
 from jishi.org.http import AuthedRequest
 from jishi.portal import publication, redaction
-from jishi.portal.models import DecisionAction, Publication, PublicationDecision
+from jishi.portal.models import DecisionAction, Publication, PublicationDecision, live_record_q
 from jishi.portal.rules import ReviewScope, review_scope
 from jishi.records.models import WorkRecord
 from jishi.records.rules import public_q
@@ -55,16 +55,16 @@ def _scope(request: AuthedRequest) -> ReviewScope:
 
 
 def _readable(request: AuthedRequest, scope: ReviewScope) -> QuerySet[WorkRecord]:
-    """The records of the scope the queue may show this reader — the ones `_record` opens, for every tab alike: read
-    through the record rule (visible_to) with their content shown to this reader (content_visible: not withdrawn, not
-    sensitive unless the reader may read that), and public or published. A record held and then restricted, made
-    sensitive or withdrawn by its author leaves the queue for whoever may no longer read it."""
+    """The records of the scope this reader may read with their content (content_visible: not withdrawn, not
+    sensitive unless the reader may read that) — every tab and the record's page start here, so a record held and
+    then restricted, made sensitive or withdrawn by its author leaves the queue for whoever may no longer read it."""
     return (
-        WorkRecord.objects.visible_to(request.user)
-        .filter(scope.record_q())
-        .filter(public_q() | Q(publication__isnull=False))
-        .filter(content_visible=True)  # type: ignore[misc]  # the annotation visible_to adds
+        WorkRecord.objects.visible_to(request.user).filter(scope.record_q()).filter(content_visible=True)  # type: ignore[misc]  # the annotation visible_to adds
     )
+
+
+def _public_or_published() -> Q:
+    return public_q() | Q(publication__isnull=False)
 
 
 def _upcoming(request: AuthedRequest, scope: ReviewScope) -> QuerySet[WorkRecord]:
@@ -73,14 +73,15 @@ def _upcoming(request: AuthedRequest, scope: ReviewScope) -> QuerySet[WorkRecord
 
 def _held(request: AuthedRequest, scope: ReviewScope) -> QuerySet[WorkRecord]:
     # Only records with a decision at all: the latest-decision subquery is not run for every record of the scope.
-    decided = _readable(request, scope).filter(pk__in=PublicationDecision.objects.values("record_id"))
-    return publication.with_decision(decided).filter(publication.held_q())
+    decided = PublicationDecision.objects.values("record_id")
+    records = _readable(request, scope).filter(_public_or_published(), pk__in=decided)
+    return publication.with_decision(records).filter(publication.held_q())
 
 
-def _published(request: AuthedRequest, scope: ReviewScope) -> QuerySet[Publication]:
-    # live() already requires the public rule at query time; the record rule is asked too, as on every tab.
-    readable = _readable(request, scope).values("pk")
-    return Publication.objects.live().filter(scope.record_q(), record_id__in=readable)
+def _published(request: AuthedRequest, scope: ReviewScope) -> QuerySet[WorkRecord]:
+    # From the records' side, joined to their live publication (a subquery of readable ids cost 0.3 s a count for an
+    # administrator at Jiading scale; the join costs what live() alone did).
+    return _readable(request, scope).filter(live_record_q())
 
 
 @never_cache
@@ -101,12 +102,13 @@ def review(request: AuthedRequest) -> HttpResponse:
     now = timezone.now()
     rows: list[dict[str, Any]] = []
     if view == "published":
-        for item in (
+        for record in (
             _published(request, scope)
-            .select_related("unit")
-            .order_by("-published_at", "-date", "-id")[start : start + PAGE_SIZE]
+            .select_related("publication", "publication__unit")
+            .order_by("-publication__published_at", "-publication__date", "-id")[start : start + PAGE_SIZE]
         ):
-            rows.append({"record_id": item.record_id, "date": item.date, "who": item.author_name, "unit": item.unit,
+            item = record.publication
+            rows.append({"record_id": record.pk, "date": item.date, "who": item.author_name, "unit": item.unit,
                          "text": item.content_redacted, "when": item.published_at, "locked": True})  # fmt: skip
     else:
         records = _upcoming(request, scope) if view == "upcoming" else _held(request, scope)
@@ -129,8 +131,10 @@ def review(request: AuthedRequest) -> HttpResponse:
 
 
 def _record(request: AuthedRequest, scope: ReviewScope, pk: int) -> WorkRecord:
-    """A record the queue may show this reader (`_readable`); else a 404."""
-    record = _readable(request, scope).select_related("author", "unit").filter(pk=pk).first()
+    """A record of the scope this reader may read (`_readable`), public or published; else a 404."""
+    record = (
+        _readable(request, scope).filter(_public_or_published()).select_related("author", "unit").filter(pk=pk).first()
+    )
     if record is None:
         raise Http404
     return record
