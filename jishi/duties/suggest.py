@@ -14,6 +14,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, pairwise
 
 from jishi.duties.lexicon import LEXICON, STOPWORDS
 from jishi.duties.text import CJK_RUN, TermMatcher, base_title, bigrams, latin_tokens
@@ -66,13 +67,38 @@ class Ranked:
 def char_ngrams(text: str) -> set[str]:
     """Characters, character pairs and triples of each run of Chinese characters, and Latin tokens: abbreviations
     and jargon (危废, 集访, 一模) are caught whole without a dictionary."""
+    return ngrams_and_pairs(text)[0]
+
+
+def ngrams_and_pairs(text: str) -> tuple[set[str], set[str]]:
+    """char_ngrams(text), and the character pairs among them (text.bigrams(text)): a record is read once for both."""
     grams: set[str] = set()
+    pairs: set[str] = set()
     for run in CJK_RUN.findall(text):
-        for n in (1, 2, 3):
-            grams.update(run[i : i + n] for i in range(len(run) - n + 1))
+        two = [a + b for a, b in pairwise(run)]
+        grams.update(run)
+        grams.update(two)
+        grams.update([a + b + c for a, b, c in zip(run, run[1:], run[2:], strict=False)])
+        pairs.update(two)
     grams.difference_update(STOPWORDS)
+    pairs.difference_update(STOPWORDS)
     grams.update("l:" + t for t in latin_tokens(text))
-    return grams
+    return grams, pairs
+
+
+def _weighted_counts(examples: Iterable[tuple[set[str], int, float]]) -> dict[int, Counter[str]]:
+    """Per key (a duty, or 0 for all), the weighted count of each feature over examples (features, duty id, weight).
+
+    Counted per key and weight by Counter's C loop, then weighted: building a person's History is most of their
+    first suggestion. The weights are 1.0 and 0.5, so the sums are exact in any order."""
+    groups: dict[tuple[int, float], list[set[str]]] = defaultdict(list)
+    for features, key, weight in examples:
+        groups[key, weight].append(features)
+    result: dict[int, Counter[str]] = {}
+    for (key, weight), sets in groups.items():
+        found = Counter(chain.from_iterable(sets))
+        result.setdefault(key, Counter()).update({feature: n * weight for feature, n in found.items()})
+    return result
 
 
 class NgramModel:
@@ -84,18 +110,28 @@ class NgramModel:
         self.counts: dict[int, Counter[str]] = defaultdict(Counter)
         self.totals: dict[int, float] = defaultdict(float)
         self.duty_freq: Counter[str] = Counter()
-        for content, duty_id, weight in examples:
-            grams = char_ngrams(content)
-            counts = self.counts[duty_id]
-            for gram in grams:
-                if gram not in counts:
-                    self.duty_freq[gram] += 1
-            counts.update(dict.fromkeys(grams, weight))
-            self.totals[duty_id] += weight * len(grams)
-        self.vocabulary = len(self.duty_freq) or 1
         # How far its choices beat always guessing the commonest duty, on its newest records (0 when the labels carry
         # no signal, as when duties are chosen without regard to the words); see learn().
         self.reliability = UNTESTED_RELIABILITY
+        self._count((char_ngrams(content), duty_id, weight) for content, duty_id, weight in examples)
+
+    @classmethod
+    def of_ngrams(cls, examples: Iterable[tuple[set[str], int, float]]) -> NgramModel:
+        """A model of examples already read: (char_ngrams of a record, its duty id, its weight)."""
+        model = cls()
+        model._count(examples)
+        return model
+
+    @property
+    def vocabulary(self) -> int:
+        return len(self.duty_freq) or 1
+
+    def _count(self, examples: Iterable[tuple[set[str], int, float]]) -> None:
+        rows = list(examples)
+        for grams, duty_id, weight in rows:
+            self.totals[duty_id] += weight * len(grams)
+        self.counts.update(_weighted_counts(rows))
+        self.duty_freq.update(chain.from_iterable(self.counts.values()))
 
     def compact(self) -> NgramModel:
         """Without the n-grams filed only once in all (most of a model's size, little of its signal)."""
@@ -105,7 +141,6 @@ class NgramModel:
             model.counts[duty_id] = Counter({g: c for g, c in counts.items() if g in keep})
             model.totals[duty_id] = self.totals[duty_id]
         model.duty_freq = Counter({g: f for g, f in self.duty_freq.items() if g in keep})
-        model.vocabulary = len(model.duty_freq) or 1
         model.reliability = self.reliability
         return model
 
@@ -212,9 +247,9 @@ class CatalogueIndex:
             )
         return features
 
-    def query(self, text: str) -> set[str]:
-        """The features of a record's text."""
-        found = {"b:" + g for g in bigrams(text)}
+    def query(self, text: str, pairs: set[str] | None = None) -> set[str]:
+        """The features of a record's text; `pairs`, its bigrams if already found (ngrams_and_pairs)."""
+        found = {"b:" + g for g in (bigrams(text) if pairs is None else pairs)}
         found.update("l:" + t for t in latin_tokens(text))
         found.update("t:" + t for t in self.match_terms(text))
         return found
@@ -234,14 +269,17 @@ class History:
         self.mass: dict[int, float] = defaultdict(float)
         self.background: Counter[str] = Counter()
         self.total = 0.0
-        self.model = NgramModel((r.content, r.duty_id, r.weight) for r in past)
+        examples: list[tuple[set[str], int, float]] = []
+        features: list[tuple[set[str], int, float]] = []
         for record in past:
-            features = index.query(record.content)
-            counts = dict.fromkeys(features, record.weight)
-            self.per_duty[record.duty_id].update(counts)
-            self.background.update(counts)
+            grams, pairs = ngrams_and_pairs(record.content)  # read once, for the model and the catalogue's features
+            examples.append((grams, record.duty_id, record.weight))
+            features.append((index.query(record.content, pairs), record.duty_id, record.weight))
             self.mass[record.duty_id] += record.weight
             self.total += record.weight
+        self.per_duty.update(_weighted_counts(features))
+        self.background.update(_weighted_counts((f, 0, w) for f, _, w in features).get(0, {}))
+        self.model = NgramModel.of_ngrams(examples)
 
     def learned(
         self, index: CatalogueIndex, query: set[str], duty_ids: set[int]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import pairwise
 
 from jishi.duties.lexicon import LEXICON, STOPWORDS
 
@@ -35,7 +36,7 @@ def bigrams(text: str) -> set[str]:
     for run in CJK_RUN.findall(text):
         if len(run) == 1:
             continue
-        grams.update(run[i : i + 2] for i in range(len(run) - 1))
+        grams.update([a + b for a, b in pairwise(run)])
     return grams - STOPWORDS
 
 

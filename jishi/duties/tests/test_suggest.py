@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from jishi.duties import evaluation
-from jishi.duties.suggest import CatalogueIndex, DutyText, PastRecord, learn, rank
+from jishi.duties.suggest import CatalogueIndex, DutyText, History, NgramModel, PastRecord, learn, rank
 
 BUDGET = DutyText(id=1, code="CZJ-01", title="部门预算编制和执行", specificity=2)
 TREASURY = DutyText(id=2, code="CZJ-02", title="国库集中支付", specificity=2)
@@ -118,3 +120,22 @@ def test_the_time_split_measure_can_weigh_the_habit_of_the_time_of_day() -> None
         [*before, *after], lambda a, d: FINANCE, split=split, index=INDEX, by_time=True
     )
     assert timed.items == plain.items == 20 and timed.top1 == 1.0 and plain.top1 == 0.5
+
+
+def test_a_history_counts_each_record_once_own_in_full_and_colleagues_at_half() -> None:
+    # The History reads each record once for the n-gram model and the catalogue's features (the cold suggestion's
+    # cost); what it counts is what reading them separately counts.
+    index = CatalogueIndex([("预算编制", ""), ("河道巡查", "")])
+    past = [
+        PastRecord(content="审核预算追加申请，OA流转", duty_id=1),
+        PastRecord(content="审核预算追加", duty_id=1, weight=0.5),
+        PastRecord(content="巡查河道漂浮物", duty_id=2, weight=0.5),
+    ]
+    history = History(index, past)
+    alone = NgramModel((r.content, r.duty_id, r.weight) for r in past)
+    assert history.model.counts == alone.counts and history.model.duty_freq == alone.duty_freq
+    assert history.model.counts[1]["预算"] == 1.5 and history.model.counts[1]["l:OA"] == 1.0
+    assert history.per_duty[1]["b:预算"] == 1.5 and history.background["b:巡查"] == 0.5
+    assert history.per_duty[1] == Counter({f: 1.0 for f in index.query(past[0].content)}) + Counter(
+        {f: 0.5 for f in index.query(past[1].content)}
+    )
