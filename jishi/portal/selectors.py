@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from jishi.org.calendar import local_today
 from jishi.org.models import Person, Unit
 from jishi.org.selectors import subtree_ids
+from jishi.portal import feedback
 from jishi.portal.models import Publication, PublicationQuerySet
 from jishi.records.models import Category
 from jishi.search.models import SearchEntry
@@ -463,7 +464,6 @@ class UnitFigures:
     filing_rate: float | None  # None: not shown (too few people, or no figures yet)
     filing_hidden: bool
     answer_rate: float | None
-    answer_known: bool
 
 
 def department_rows() -> list[Unit]:
@@ -500,10 +500,7 @@ def filing_figures(unit: Unit | None) -> FilingFigures | None:
     else:
         subject = Subject("unit", unit.name, unit, (unit.pk,))
     period = default_period()
-    try:
-        found = figures(subject, period)
-    except Exception:
-        return None
+    found = figures(subject, period)
     filing = found["filing"]
 
     def share(percent: float | None) -> float | None:  # the dashboards give percentages; the portal, shares
@@ -516,26 +513,10 @@ def filing_figures(unit: Unit | None) -> FilingFigures | None:
 
 
 def answer_rate_of(unit: Unit | None) -> float | None:
-    """The share of a unit's published citizens' messages answered (P-feedback's `answer_rate`); None until the
-    feedback part exists or when there is nothing to count."""
-    try:
-        from jishi.portal import feedback  # P-feedback's module; absent until it is written
-    except ImportError:
-        return None
-    rate = getattr(feedback, "answer_rate", None)
-    if rate is None:
-        return None
-    value = rate(unit)
+    """The share of a unit's published citizens' messages answered (feedback.answer_rate); None when there is too
+    little to count."""
+    value = feedback.answer_rate(unit)
     return None if value is None else float(value)
-
-
-def answer_rate_known() -> bool:
-    """Whether the feedback part (and so an answer rate) exists yet."""
-    try:
-        from jishi.portal import feedback
-    except ImportError:
-        return False
-    return hasattr(feedback, "answer_rate")
 
 
 def jurisdiction_rows() -> list[UnitFigures]:
@@ -549,7 +530,6 @@ def jurisdiction_rows() -> list[UnitFigures]:
         ids = set(subtree_ids(department.pk))
         counts[department.pk] = sum(n for pk, n in published.items() if pk in ids)
     filing = filing_figures(None)
-    known = answer_rate_known()
     rows = []
     for department in departments:
         rate, hidden = filing.rows.get(department.pk, (None, True)) if filing else (None, False)
@@ -559,8 +539,7 @@ def jurisdiction_rows() -> list[UnitFigures]:
                 published=counts[department.pk],
                 filing_rate=None if hidden else rate,
                 filing_hidden=hidden,
-                answer_rate=answer_rate_of(department) if known else None,
-                answer_known=known,
+                answer_rate=answer_rate_of(department),
             )
         )
     return rows

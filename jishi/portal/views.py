@@ -211,8 +211,7 @@ def stats(request: HttpRequest) -> HttpResponse:
         return _render(request, "stats.html", context, status=400)
     context["published"] = selectors.published_figures(found)
     context["filing"] = selectors.filing_figures(found)
-    context["answer_known"] = selectors.answer_rate_known()
-    context["answer_rate"] = selectors.answer_rate_of(found) if context["answer_known"] else None
+    context["answer_rate"] = selectors.answer_rate_of(found)
     context["min_group"] = settings.JISHI_MIN_GROUP_SIZE
     if found is None:
         context["rows"] = selectors.jurisdiction_rows()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,7 +34,9 @@ TODAY = timezone.localdate()
 
 
 @pytest.fixture
-def world(org: Org) -> dict[str, WorkRecord]:
+def world(org: Org, settings: Any, tmp_path: Path) -> dict[str, WorkRecord]:
+    # The statistics' filing rate comes from the insights store: this test's own, not one an earlier test built.
+    settings.JISHI_INSIGHTS_DIR = tmp_path / "insights"
     clerk = public_record(
         org.author, content="为辖区企业讲解减税降费政策，答复咨询十二条", date=TODAY - datetime.timedelta(days=1)
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +23,9 @@ TODAY = timezone.localdate()
 
 
 @pytest.fixture
-def world(org: Org) -> dict[str, WorkRecord]:
+def world(org: Org, settings: Any, tmp_path: Path) -> dict[str, WorkRecord]:
+    # The statistics' filing rate comes from the insights store: this test's own, not one an earlier test built.
+    settings.JISHI_INSIGHTS_DIR = tmp_path / "insights"
     """A citizen-facing world: a leader's and a clerk's published records, one not published, one internal."""
     leader = public_record(
         org.unit_head, content="局长带队检查全区预算执行情况", date=TODAY - datetime.timedelta(days=2)
