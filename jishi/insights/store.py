@@ -40,6 +40,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from jishi.core.processes import can_fork
 from jishi.insights import text, topics
 from jishi.org.calendar import WorkingCalendar, local_today
 from jishi.org.models import Absence, Assignment, AssignmentKind, Duty, Person, Position, Unit, UnitKind
@@ -879,9 +880,10 @@ def _build_run(run: list[datetime.date], dims: dict[str, pa.Table]) -> None:
 
 def _build_in_parallel(months: list[datetime.date], dims: dict[str, pa.Table]) -> None:
     """Build the months in JISHI_INSIGHTS_WORKERS processes, forked, each a run of months — or here, in one run, with
-    one worker, one month, or inside a transaction (its rows are not visible to another connection: tests)."""
+    one worker, one month, inside a transaction (its rows are not visible to another connection: tests), or beside
+    other threads (core.processes.can_fork)."""
     parts = min(_workers(), len(months))
-    if parts <= 1 or connection.in_atomic_block:
+    if parts <= 1 or connection.in_atomic_block or not can_fork():
         _build_run_here(months, dims)
         return
     runs = _balanced_runs(months, parts)

@@ -22,6 +22,7 @@ from django.db import connection, connections, models, transaction
 from django.db.models import Exists, Max, Min, OuterRef, Q
 from django.utils import timezone
 
+from jishi.core.processes import can_fork
 from jishi.core.services import audit
 from jishi.integrity import conf
 from jishi.integrity.canonical import GENESIS, KINDS, Kind, Row, _utc, chained_kinds, entry_text, hasher, kind_of
@@ -330,8 +331,9 @@ def _content_hashes_task(task: tuple[str, int, int]) -> list[ContentHash]:
 
 
 def _workers_possible(workers: int) -> bool:
-    """Worker processes read committed rows on their own connections: not inside a transaction, not in memory."""
-    if workers < 2 or connection.in_atomic_block:
+    """Worker processes read committed rows on their own connections: not inside a transaction, not in memory, and
+    only forked from a process running one thread (core.processes.can_fork)."""
+    if workers < 2 or connection.in_atomic_block or not can_fork():
         return False
     return not (connection.vendor == "sqlite" and connection.is_in_memory_db())  # type: ignore[attr-defined]
 

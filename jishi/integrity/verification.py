@@ -34,6 +34,7 @@ from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
 from jishi.core.models import ReadableJSONEncoder
+from jishi.core.processes import can_fork
 from jishi.integrity import conf
 from jishi.integrity.canonical import (
     GENESIS,
@@ -637,9 +638,10 @@ def _record_ranges(step: int) -> list[tuple[int | None, int | None]]:
 
 
 def _workers_possible(workers: int) -> bool:
-    """Worker processes read committed rows on their own connections: not inside a transaction, not in memory."""
+    """Worker processes read committed rows on their own connections: not inside a transaction, not in memory, and
+    only forked from a process running one thread (core.processes.can_fork)."""
     connection = connections["default"]
-    if workers < 2 or connection.in_atomic_block:
+    if workers < 2 or connection.in_atomic_block or not can_fork():
         return False
     return not (connection.vendor == "sqlite" and connection.is_in_memory_db())  # type: ignore[attr-defined]
 

@@ -114,3 +114,21 @@ def test_a_key_set_after_an_import_does_not_make_chain_build_fail(org: Org) -> N
         out = StringIO()
         call_command("chain", "build", stdout=out)
         assert "未入链任何行" in out.getvalue() and "不予入链" not in out.getvalue()
+
+
+def test_no_worker_process_is_forked_beside_another_thread() -> None:
+    """A fork copies only the calling thread: a lock held by another (a live server's, a JVM gateway's) would stay
+    locked in the child and the pool would wait for ever. Beside another thread the work runs in this process."""
+    import threading
+
+    from jishi.integrity import services, verification
+
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, daemon=True)
+    other.start()
+    try:
+        assert not services._workers_possible(2)
+        assert not verification._workers_possible(2)
+    finally:
+        release.set()
+        other.join()
