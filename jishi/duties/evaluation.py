@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,39 @@ class Figures:
     mean_ms: float
     p95_ms: float
     misses: list[tuple[Item, list[str]]]
+
+
+@dataclass
+class Tally:
+    """A measure's running count: each ranked answer against the duty its author chose, and how long it took."""
+
+    top1: int = 0
+    top3: int = 0
+    empty: int = 0
+    timings: list[float] = field(default_factory=list)
+    misses: list[tuple[Item, list[str]]] = field(default_factory=list)
+
+    def add(self, got: Sequence[Any], want: Any, ms: float, miss: tuple[Item, list[str]]) -> None:
+        """Count one answer (`got`, best first) for the duty `want`; `miss` is kept when the first is wrong."""
+        self.timings.append(ms)
+        self.top1 += bool(got) and got[0] == want
+        self.top3 += want in got[:3]
+        self.empty += not got
+        if not got or got[0] != want:
+            self.misses.append(miss)
+
+    def figures(self) -> Figures:
+        timings = sorted(self.timings)
+        n = max(len(timings), 1)
+        return Figures(
+            items=len(timings),
+            top1=self.top1 / n,
+            top3=self.top3 / n,
+            empty=self.empty,
+            mean_ms=sum(timings) / n,
+            p95_ms=timings[int(0.95 * (len(timings) - 1))] if timings else 0.0,
+            misses=self.misses,
+        )
 
 
 @dataclass(frozen=True)
@@ -96,30 +129,14 @@ def evaluate(
         by_code = {d.code: d.id for d in heldout.catalogues[item.unit]}
         past.setdefault(item.unit, []).append(PastRecord(content=item.text, duty_id=by_code[item.duty]))
     histories = {unit: History(index, records) for unit, records in past.items()}
-    top1 = top3 = empty = 0
-    timings: list[float] = []
-    misses: list[tuple[Item, list[str]]] = []
+    tally = Tally()
     for item in items:
         started = time.perf_counter()
         ranked = rank(index, item.text, heldout.catalogues[item.unit], past=histories.get(item.unit, ()))
-        timings.append((time.perf_counter() - started) * 1000)
+        ms = (time.perf_counter() - started) * 1000
         codes = [r.duty.code for r in ranked]
-        top1 += bool(codes) and codes[0] == item.duty
-        top3 += item.duty in codes[:3]
-        empty += not codes
-        if not codes or codes[0] != item.duty:
-            misses.append((item, codes))
-    timings.sort()
-    n = max(len(items), 1)
-    return Figures(
-        items=len(items),
-        top1=top1 / n,
-        top3=top3 / n,
-        empty=empty,
-        mean_ms=sum(timings) / n,
-        p95_ms=timings[int(0.95 * (len(timings) - 1))] if timings else 0.0,
-        misses=misses,
-    )
+        tally.add(codes, item.duty, ms, (item, codes))
+    return tally.figures()
 
 
 @dataclass(frozen=True)
@@ -193,9 +210,8 @@ def evaluate_world(
     histories: dict[int, History] = {}
     models: dict[int, NgramModel] = {}
     time_priors = _time_priors(before) if by_time else {}
-    top1 = top3 = empty = skipped = 0
-    timings: list[float] = []
-    misses: list[tuple[Item, list[str]]] = []
+    skipped = 0
+    tally = Tally()
     for record in chosen:
         duties = candidates_of(record.author_id, record.date)
         ids = {d.id for d in duties}
@@ -215,26 +231,17 @@ def evaluate_world(
         started = time.perf_counter()
         prior = time_priors.get((record.author_id, record.afternoon), {}) if by_time else None
         ranked = rank(index, record.content, duties, past=history, prior=prior)
-        timings.append((time.perf_counter() - started) * 1000)
-        got = [r.duty.id for r in ranked]
-        top1 += bool(got) and got[0] == record.duty_id
-        top3 += record.duty_id in got[:3]
-        empty += not got
-        if not got or got[0] != record.duty_id:
-            codes = [r.duty.code for r in ranked]
-            misses.append((Item(record.id, str(record.unit_id), record.content, str(record.duty_id), "world"), codes))
-    timings.sort()
-    n = max(len(timings), 1)
-    figures = Figures(
-        items=len(timings),
-        top1=top1 / n,
-        top3=top3 / n,
-        empty=empty,
-        mean_ms=sum(timings) / n,
-        p95_ms=timings[int(0.95 * (len(timings) - 1))] if timings else 0.0,
-        misses=misses,
-    )
-    return figures, skipped
+        ms = (time.perf_counter() - started) * 1000
+        tally.add(
+            [r.duty.id for r in ranked],
+            record.duty_id,
+            ms,
+            (
+                Item(record.id, str(record.unit_id), record.content, str(record.duty_id), "world"),
+                [r.duty.code for r in ranked],
+            ),
+        )
+    return tally.figures(), skipped
 
 
 HUMAN = Path(__file__).parent / "tests" / "data" / "heldout_human.json"
@@ -277,31 +284,20 @@ def evaluate_human(
     """Top-1/top-3 of `rank` on the human set: candidates by code from `catalogue` (a world's duties), the history
     of each unit (learned from that world's records) if given. A record whose duty the world lacks is a miss."""
     histories = histories or {}
-    top1 = top3 = empty = 0
-    timings: list[float] = []
-    misses: list[tuple[Item, list[str]]] = []
+    tally = Tally()
     for n, item in enumerate(items):
         duties = [catalogue[c] for c in item.candidates if c in catalogue]
         started = time.perf_counter()
         ranked = rank(index, item.text, duties, past=histories.get(item.unit_code, ()))
-        timings.append((time.perf_counter() - started) * 1000)
+        ms = (time.perf_counter() - started) * 1000
         codes = [r.duty.code for r in ranked]
-        top1 += bool(codes) and codes[0] == item.duty_code
-        top3 += item.duty_code in codes[:3]
-        empty += not codes
-        if not codes or codes[0] != item.duty_code:
-            misses.append((Item(n, item.unit_code, item.text, item.duty_code, "human"), codes))
-    timings.sort()
-    count = max(len(items), 1)
-    return Figures(
-        items=len(items),
-        top1=top1 / count,
-        top3=top3 / count,
-        empty=empty,
-        mean_ms=sum(timings) / count,
-        p95_ms=timings[int(0.95 * (len(timings) - 1))] if timings else 0.0,
-        misses=misses,
-    )
+        tally.add(
+            codes,
+            item.duty_code,
+            ms,
+            (Item(n, item.unit_code, item.text, item.duty_code, "human"), codes),
+        )
+    return tally.figures()
 
 
 @dataclass(frozen=True)
@@ -333,9 +329,8 @@ def evaluate_cross(
     import random
 
     chosen = random.Random(seed).sample(list(records), min(sample, len(records)))
-    top1 = top3 = empty = skipped = 0
-    timings: list[float] = []
-    misses: list[tuple[Item, list[str]]] = []
+    skipped = 0
+    tally = Tally()
     histories: dict[str, History] = {}
     for record in chosen:
         duties = candidates_of(record.author_id, record.date)
@@ -348,23 +343,14 @@ def evaluate_cross(
             history = histories[record.unit] = History(index, [], [model] if model is not None else [])
         started = time.perf_counter()
         ranked = rank(index, record.content, duties, past=history)
-        timings.append((time.perf_counter() - started) * 1000)
-        got = [r.duty.id for r in ranked]
-        top1 += bool(got) and got[0] == record.duty_id
-        top3 += record.duty_id in got[:3]
-        empty += not got
-        if not got or got[0] != record.duty_id:
-            want = next(d.code for d in duties if d.id == record.duty_id)
-            misses.append((Item(0, record.unit, record.content, want, "cross"), [r.duty.code for r in ranked]))
-    timings.sort()
-    n = max(len(timings), 1)
-    figures = Figures(
-        items=len(timings),
-        top1=top1 / n,
-        top3=top3 / n,
-        empty=empty,
-        mean_ms=sum(timings) / n,
-        p95_ms=timings[int(0.95 * (len(timings) - 1))] if timings else 0.0,
-        misses=misses,
-    )
-    return figures, skipped
+        ms = (time.perf_counter() - started) * 1000
+        tally.add(
+            [r.duty.id for r in ranked],
+            record.duty_id,
+            ms,
+            (
+                Item(0, record.unit, record.content, next(d.code for d in duties if d.id == record.duty_id), "cross"),
+                [r.duty.code for r in ranked],
+            ),
+        )
+    return tally.figures(), skipped
