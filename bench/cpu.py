@@ -37,6 +37,7 @@ def main() -> None:
     parser.add_argument("--world", help="SQLite world to copy (default: DATABASE_URL in place)")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--profile", help="print a cProfile of this surface")
+    parser.add_argument("--only", help="comma-separated surfaces to measure (default: all)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="jishi-cpu-"))
     if args.world:
@@ -45,11 +46,13 @@ def main() -> None:
     elif not os.environ.get("DATABASE_URL"):
         sys.exit("give --world FILE.sqlite3 or set DATABASE_URL")
     os.environ.update(
-        DJANGO_SETTINGS_MODULE="bench.settings",
+        DJANGO_SETTINGS_MODULE="bench.portal_settings",  # bench.settings, the page cache switchable
         JISHI_SECRET_KEY=secrets.token_urlsafe(50),
         JISHI_ALLOWED_HOSTS="testserver",
         JISHI_SECURE_COOKIES="0",
         JISHI_SSL_REDIRECT="0",
+        # The portal's pages render on every hit (its page cache would answer from memory after the first).
+        JISHI_PORTAL_PAGE_CACHE="0",
     )
     subprocess.run([sys.executable, "-m", "jishi", "migrate", "--no-input", "-v0"], check=True, cwd=ROOT)
     import django
@@ -101,8 +104,14 @@ def main() -> None:
         }
         return api.post("/floor/create", json.dumps(body), "application/json")
 
+    from jishi.portal.models import Publication
+
+    published = list(Publication.objects.live().order_by("-published_at").values_list("record_id", flat=True)[:200])
+    anonymous = Client()
     surfaces = {
         "floor: bare list of 20": lambda i: api.get("/floor/list"),
+        "portal front page": lambda i: anonymous.get("/public/"),
+        "portal record page": lambda i: anonymous.get(f"/public/records/{published[i % len(published)]}/"),
         "API list (20)": lambda i: api.get("/api/v1/records", HTTP_AUTHORIZATION=bearer(i)),
         "unit page (20)": lambda i: browser.get(f"/units/{finance.pk}/?date={busiest.isoformat()}"),
         "feeds (本单位)": lambda i: browser.get("/feeds/"),
@@ -111,7 +120,10 @@ def main() -> None:
     }
     print(f"CPU per request, in-process — {connection.vendor}, {WorkRecord.objects.count():,} records")
     print(f"{'surface':<26}{'p50 ms':>8}{'min ms':>8}{'statements':>12}")
+    wanted = set(args.only.split(",")) if args.only else set(surfaces)
     for name, ask in surfaces.items():
+        if name not in wanted:
+            continue
         for i in range(30):
             response = ask(i)
             assert response.status_code in (200, 201), (name, response.status_code)  # type: ignore[attr-defined]
@@ -135,7 +147,7 @@ def main() -> None:
             times.append(time.process_time() - started)
         print(f"{name:<26}{statistics.median(times) * 1000:>8.2f}{min(times) * 1000:>8.2f}{len(statements):>12}")
         if profile:
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(profile).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(40)
     connection.close()
     if args.world:
         shutil.rmtree(workdir)

@@ -10,8 +10,8 @@ What a Jinja2 template gets besides Jinja2's own:
   (`{% set when = _("n月j日") %}`): `manage.py makemessages` reads these templates as it reads Django's (their name ends
   in .html) and finds a `_("…")` at the start of a `{{ }}` and anywhere in a `{% %}` — not in a filter's arguments.
 - `url(name, *args, **kwargs)`: django.urls.reverse; `static(path)`; `get_language()`.
-- filters `date(format)` (Django's date formats, an aware datetime in the current time zone first) and
-  `truncatechars(n)` (Django's, "…" included in the n).
+- filters `date(format)` (Django's date formats, an aware datetime in the current time zone first),
+  `truncatechars(n)` (Django's, "…" included in the n) and `linebreaksbr` (Django's, escaping first).
 - `csrf_input`, `csrf_token` and `request` when rendered with a request (Django's backend adds them).
 """
 
@@ -21,6 +21,7 @@ import datetime
 import functools
 from typing import Any
 
+from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import dateformat, formats, timezone
@@ -69,9 +70,14 @@ def truncatechars(value: Any, length: int) -> str:
     return Truncator(value).chars(int(length))
 
 
+def linebreaksbr(value: Any) -> str:
+    """Django's `linebreaksbr`: the text escaped, its line breaks as <br>."""
+    return defaultfilters.linebreaksbr(value, autoescape=True)
+
+
 def environment(**options: Any) -> Environment:
     env = Environment(extensions=["jinja2.ext.i18n"], **options)
     env.install_gettext_callables(gettext, ngettext, newstyle=False)  # type: ignore[attr-defined]
     env.globals.update(url=url, static=static, get_language=get_language)
-    env.filters.update(date=date, truncatechars=truncatechars)
+    env.filters.update(date=date, truncatechars=truncatechars, linebreaksbr=linebreaksbr)
     return env

@@ -402,7 +402,9 @@ def public_messages(*, publication: Publication | None = None, unit: Unit | None
     else:
         shown = shown.filter(Q(publication__isnull=True) | Q(publication__in=Publication.objects.live()))
     # The original text and the contact stay in the database: the portal's lists never load them.
-    return _with_latest_answer(shown.defer("text", "contact", "address_hash").order_by("-answered_at", "-id"))
+    return _with_latest_answer(
+        shown.select_related("unit").defer("text", "contact", "address_hash").order_by("-answered_at", "-id")
+    )
 
 
 INBOX_VIEWS = {

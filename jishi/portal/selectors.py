@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q
-from django.db.models.functions import Substr, TruncMonth
+from django.db.models.functions import Length, Substr, TruncMonth
+from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext as _
 
 from jishi.org.calendar import local_today
@@ -190,7 +191,7 @@ ROW_FIELDS = (
     "post_title",
     "is_leader",
 )
-TITLE_CHARS = 81  # the list shows 80 (truncatechars), one more tells it to add "…"
+TITLE_CHARS = 80  # a list item's title: the text when it has at most 80 characters, else its first 79 and "…"
 
 
 def _rows(queryset: PublicationQuerySet, *, full_text: bool = False) -> Any:
@@ -202,7 +203,9 @@ def _rows(queryset: PublicationQuerySet, *, full_text: bool = False) -> Any:
     }
     if full_text:
         return queryset.values(*ROW_FIELDS, "content_redacted", "result_redacted", **extra)
-    return queryset.values(*ROW_FIELDS, title=Substr("content_redacted", 1, TITLE_CHARS), **extra)
+    extra["title"] = Substr("content_redacted", 1, TITLE_CHARS)
+    extra["title_cut"] = GreaterThan(Length("content_redacted"), TITLE_CHARS)
+    return queryset.values(*ROW_FIELDS, **extra)
 
 
 @dataclass
@@ -237,7 +240,9 @@ def leaders_recent(limit: int = LEADERS_ON_FRONT) -> list[dict[str, Any]]:
 
 def publication_for(record_id: int) -> Publication | None:
     """The live publication of a record, or None (unpublished, held, withdrawn, restricted: the same 404)."""
-    return _with_relations(live().filter(record_id=record_id)).first()
+    # One row at most (record is unique): unordered and sliced, not first(), which would order it for nothing.
+    found = list(_with_relations(live().filter(record_id=record_id)).order_by()[:1])
+    return found[0] if found else None
 
 
 def leader_of(person_id: int) -> Person | None:

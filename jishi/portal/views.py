@@ -14,18 +14,17 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
-from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from jishi.core.http import ID_MAX
 from jishi.org.models import DEPARTMENT_LEVEL_KINDS, Unit
-from jishi.portal import cache, dumps, selectors
+from jishi.portal import cache, dumps, feedback, selectors
 from jishi.portal.cache import cached_page
 from jishi.search.terms import QueryError
 
-FEEDBACK_PANEL = "portal/feedback_panel.html"  # P-feedback's part of a record's and a unit's page, when it exists
+FEEDBACK_SHOWN = 20  # the newest answered messages on a page; the panel is part of a page kept small for slow lines
 
 
 def _render(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
@@ -41,11 +40,10 @@ def _valid_id(pk: int) -> bool:
     return 0 < pk <= ID_MAX
 
 
-def _feedback_panel(request: HttpRequest, **context: Any) -> str:
-    try:
-        return mark_safe(render_to_string(FEEDBACK_PANEL, context, request=request))
-    except TemplateDoesNotExist:
-        return ""
+def feedback_context(*, publication: Any = None, unit: Unit | None = None) -> dict[str, Any]:
+    """What portal/_feedback.html shows on a record's page (`publication`) or a unit's: its newest answered messages."""
+    messages = feedback.public_messages(publication=publication, unit=unit)[:FEEDBACK_SHOWN]
+    return {"publication": publication, "unit": unit, "feedback_messages": list(messages)}
 
 
 def _filter_options() -> dict[str, Any]:
@@ -74,6 +72,11 @@ def _filters_form(request: HttpRequest, parsed: selectors.FilterResult) -> str:
     )
 
 
+def _leaders_section() -> str:
+    context = {"leaders_recent": selectors.leaders_recent()}
+    return mark_safe(render_to_string("portal/_leaders_recent.html", context, using="jinja2"))
+
+
 @cached_page
 def index(request: HttpRequest) -> HttpResponse:
     """The newest public work, the leaders' first (a section of its own on the unfiltered first page), with filters."""
@@ -90,10 +93,11 @@ def index(request: HttpRequest) -> HttpResponse:
     if parsed.errors:
         return _render(request, "index.html", context, status=400)
     context["page"] = selectors.publication_page(selectors.filtered(filters), filters.page, rows=True)
-    # The leaders' section changes only when something is published: kept per generation like the filter form (its
-    # query walks the newest publications for the leaders' few, about 5 %: half of the rest of the page's time).
+    # The leaders' section changes only when something is published: drawn once per generation and language like the
+    # filter form (its query walks the newest publications for the leaders' few, about 5 %; drawing its ten items
+    # cost a third of the page).
     unfiltered = not filters.any and filters.page == 1
-    context["leaders_recent"] = cache.memo("leaders-recent", selectors.leaders_recent) if unfiltered else []
+    context["leaders_section"] = cache.memo("leaders-section", _leaders_section) if unfiltered else ""
     return _render(request, "index.html", context)
 
 
@@ -103,8 +107,7 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
     publication = selectors.publication_for(pk) if _valid_id(pk) else None
     if publication is None:
         return not_found(request)
-    panel = _feedback_panel(request, publication=publication, record=publication.record, unit=publication.department)
-    return _render(request, "record.html", {"p": publication, "feedback_panel": panel})
+    return _render(request, "record.html", {"p": publication, **feedback_context(publication=publication)})
 
 
 @cached_page
@@ -140,7 +143,7 @@ def unit(request: HttpRequest, pk: int) -> HttpResponse:
     queryset = selectors.filtered(selectors.PublicFilters(unit=found))
     context["page"] = selectors.publication_page(queryset, page, rows=True)
     context["page_query"] = _page_query
-    context["feedback_panel"] = _feedback_panel(request, publication=None, record=None, unit=found)
+    context.update(feedback_context(unit=found))
     return _render(request, "unit.html", context)
 
 

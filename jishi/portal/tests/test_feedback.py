@@ -18,7 +18,7 @@ from jishi.core import throttling
 from jishi.core.models import AuditEvent
 from jishi.notifications.models import Kind, Notification
 from jishi.org.models import Person, Role, RoleGrant, Unit
-from jishi.portal import feedback
+from jishi.portal import feedback, views
 from jishi.portal.models import Answer, Message, MessageStatus, ModerationDecision, Publication
 from jishi.records.models import Visibility, WorkRecord
 from jishi.testing import LONG_AGO, Org, PersonFactory, make_post, write_record
@@ -360,6 +360,12 @@ def test_control_characters_are_dropped_from_a_kept_message(
 # --- moderation and answers
 
 
+def panel(*, publication: Publication | None = None, unit: Unit | None = None) -> str:
+    """The 留言 part of a record's or unit's public page, as the page draws it."""
+    context = views.feedback_context(publication=publication, unit=unit)
+    return render_to_string("portal/_feedback.html", context, using="jinja2")
+
+
 @pytest.fixture
 def publisher(org: Org) -> Person:
     """A 政务公开审核 publisher over 财政局."""
@@ -372,20 +378,20 @@ def publisher(org: Org) -> Person:
 
 def test_moderate_and_answer_publishes_the_answer(org: Org, publication: Publication, publisher: Person) -> None:
     message = make_message(publication, contact="13812345678", name="王先生")
-    panel = {"publication": publication, "unit": publication.unit, "record": publication.record}
-    assert GOOD_TEXT not in render_to_string("portal/feedback_panel.html", panel)
+    assert GOOD_TEXT not in panel(publication=publication)
     feedback.moderate(actor=publisher, message=message, decision=MessageStatus.APPROVED, reason="")
-    assert GOOD_TEXT not in render_to_string("portal/feedback_panel.html", panel)  # approved, not yet answered
+    assert GOOD_TEXT not in panel(publication=publication)  # approved, not yet answered
     feedback.answer(actor=org.unit_head, message=message, text="三项分工已于本月落实到各村。")
-    shown = render_to_string("portal/feedback_panel.html", panel)
+    shown = panel(publication=publication)
     assert GOOD_TEXT in shown and "三项分工已于本月落实到各村。" in shown and "王先生" in shown
+    assert f"{message.unit.name}答复" in shown
     assert "13812345678" not in shown  # the contact is never public
     # The unit's page shows it too (its section's record); another unit's does not.
-    assert GOOD_TEXT in render_to_string("portal/feedback_panel.html", {"unit": org.finance, "publication": None})
-    assert GOOD_TEXT not in render_to_string("portal/feedback_panel.html", {"unit": org.civil, "publication": None})
+    assert GOOD_TEXT in panel(unit=org.finance)
+    assert GOOD_TEXT not in panel(unit=org.civil)
     # A second answer supersedes the first on the portal; both are kept.
     feedback.answer(actor=org.unit_head, message=message, text="补充：第三项已提前完成。")
-    shown = render_to_string("portal/feedback_panel.html", panel)
+    shown = panel(publication=publication)
     assert "补充：第三项已提前完成。" in shown and "三项分工已于本月落实到各村。" not in shown
     assert Answer.objects.filter(message=message).count() == 2
     verbs = list(AuditEvent.objects.filter(target_id=str(message.pk)).values_list("verb", flat=True))

@@ -77,6 +77,16 @@ def test_front_page_lists_leaders_first_then_newest(client: Client, org: Org, wo
     assert "13812345678" not in page and "张三" not in page
 
 
+def test_a_long_text_is_cut_to_80_characters_in_lists(client: Client, org: Org) -> None:
+    exact = "甲" * 80
+    long = "乙" * 79 + "丙丁"
+    for content in (exact, long):  # the published (redacted) text is what the list shows
+        publish(public_record(org.author), content=content)
+    page = text(client.get("/public/"))
+    assert f">{exact}<" in page  # 80 characters: whole
+    assert f">{'乙' * 79}…<" in page and "丙" not in page  # 81: the first 79 and "…", as truncatechars(80)
+
+
 def test_filters_narrow_the_list(client: Client, org: Org, world: dict[str, WorkRecord]) -> None:
     by_unit = text(client.get(f"/public/?unit={org.civil.pk}"))
     assert "没有符合条件的公开工作" in by_unit
