@@ -5,7 +5,6 @@ Wiring, like urls.py: it assembles every app's router, so it sits above all of t
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -80,12 +79,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(Throttled)
 def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
-    wait = max(1, math.ceil(exc.wait or 1))
-    response = api.create_response(
-        request, {"detail": f"请求过于频繁，请 {wait} 秒后再试。", "retry_after": wait}, status=429
-    )
-    response["Retry-After"] = str(wait)
-    return response
+    return throttling.throttled_answer(api, request, exc)
 
 
 @api.exception_handler(PermissionDenied)

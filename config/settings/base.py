@@ -287,6 +287,8 @@ JISHI_RATE_LIMITS = {
     # Citizens' messages on the portal (留言), per sender's address: a short window and a day.
     "feedback": env("JISHI_RATE_FEEDBACK", "3/10min"),
     "feedback_day": env("JISHI_RATE_FEEDBACK_DAY", "10/day"),
+    # The portal's open-data API (/public/api/), per address: its pages are not kept by the page cache.
+    "public_api": env("JISHI_RATE_PUBLIC_API", "300/min"),
 }
 for _scope, _rate in JISHI_RATE_LIMITS.items():  # an empty value: no limit
     if _rate and not re.fullmatch(r"\d+/\d*(s|sec|min|h|hour|d|day)", _rate):
@@ -315,6 +317,7 @@ else:
 # The general API limit is a safety net against a runaway script, counted on every API call: on the file cache that
 # write cost about half the API list's throughput (bench/RESULTS.md, seventh session). Without Redis it is counted in
 # each worker's memory instead (a person may then reach the limit once per worker); wrong tokens, search and export,
-# which guard against guessing and expensive work, are always counted where every worker sees them.
+# which guard against guessing and expensive work, are always counted where every worker sees them. The open-data
+# API's limit is counted like the general one (an address may then reach it once per worker).
 CACHES["worker"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "jishi-rate"}
-JISHI_RATE_CACHES = {"api": "default" if _cache_url else "worker"}
+JISHI_RATE_CACHES = {scope: "default" if _cache_url else "worker" for scope in ("api", "public_api")}

@@ -21,6 +21,8 @@ from django.conf import settings
 from django.core.cache import BaseCache, caches
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from ninja import NinjaAPI
+from ninja.errors import Throttled
 from ninja.throttling import BaseThrottle
 
 PERIODS = {"s": 1, "sec": 1, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
@@ -154,6 +156,16 @@ class Throttle(BaseThrottle):
 
     def wait(self) -> float | None:
         return getattr(self._wait, "seconds", None)
+
+
+def throttled_answer(api: NinjaAPI, request: HttpRequest, exc: Throttled) -> HttpResponse:
+    """An API's answer over a limit: 429, the wait in Chinese and in Retry-After (core.schemas.ThrottledOut)."""
+    wait = max(1, math.ceil(exc.wait or 1))
+    response = api.create_response(
+        request, {"detail": f"请求过于频繁，请 {wait} 秒后再试。", "retry_after": wait}, status=429
+    )
+    response["Retry-After"] = str(wait)
+    return response
 
 
 API = Throttle("api")

@@ -1,7 +1,8 @@
 """The open-data API (/public/api/): read-only, anonymous, paginated; its own NinjaAPI, documented at /public/api/docs.
 
 It reads what the pages read (portal.selectors, from the live publications) and nothing else — never the staff API's
-routers, tokens or sessions. Answers carry Cache-Control like the pages.
+routers, tokens or sessions. Answers carry Cache-Control like the pages; each address may ask JISHI_RATE_PUBLIC_API
+times a window (300 a minute by default), then waits with a 429 and Retry-After.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from typing import Annotated, Any
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, NinjaAPI, Query, Schema, Status
+from ninja.errors import Throttled
 
+from jishi.core import throttling
 from jishi.core.http import Id
-from jishi.core.schemas import ErrorOut, InvalidOut
+from jishi.core.schemas import ErrorOut, InvalidOut, ThrottledOut
 from jishi.org.models import Unit
 from jishi.portal import cache, selectors
 from jishi.portal.models import Publication
@@ -29,14 +32,22 @@ api = NinjaAPI(
     urls_namespace="portal-api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    # Per address (JISHI_RATE_PUBLIC_API): the pages have the page cache, these answers are computed per call.
+    throttle=throttling.Throttle("public_api"),
 )
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    return throttling.throttled_answer(api, request, exc)
+
 
 Page = Annotated[int, Field(1, ge=1, le=selectors.MAX_PAGE, description="页码，从 1 起")]
 Limit = Annotated[int, Field(selectors.PAGE_SIZE, ge=1, le=100, description="每页条数，1–100")]
 
 
 def _answers(ok: Any, *errors: int) -> dict[int, Any]:
-    return {200: ok, **dict.fromkeys(errors, ErrorOut), 422: InvalidOut}
+    return {200: ok, **dict.fromkeys(errors, ErrorOut), 422: InvalidOut, 429: ThrottledOut}
 
 
 def _cacheable(response: HttpResponse) -> None:

@@ -239,7 +239,7 @@ def test_without_redis_the_api_limit_counts_in_the_workers_memory_and_the_guards
         return caches[alias].get(f"jishi:rate:{scope}:{ident}:{window}")
 
     person = f"person:{org.author.pk}"
-    assert settings.JISHI_RATE_CACHES == {"api": "worker"}
+    assert settings.JISHI_RATE_CACHES == {"api": "worker", "public_api": "worker"}
     assert counted("worker", "api", person) == 2 and counted("default", "api", person) is None
     assert counted("default", "search", person) == 1
     assert counted("default", "bad_token", OFFICE) == 1

@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from jishi.core import throttling
 from jishi.portal.tests.pages_support import public_record, publish
 from jishi.records.models import Visibility, WorkRecord
 from jishi.testing import Org, write_record
@@ -133,6 +134,26 @@ def test_units_leaders_and_stats(client: Client, org: Org, world: dict[str, Work
 def test_write_methods_do_not_exist(client: Client, world: dict[str, WorkRecord]) -> None:
     assert client.post("/public/api/publications", {}, content_type="application/json").status_code == 405
     assert client.delete(f"/public/api/publications/{world['clerk'].pk}").status_code == 405
+
+
+def test_each_address_is_limited(
+    client: Client, world: dict[str, WorkRecord], settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.JISHI_RATE_LIMITS = {**settings.JISHI_RATE_LIMITS, "public_api": "2/min"}
+    now = [1_800_000_000.0]  # the start of a window, held still
+    monkeypatch.setattr(throttling, "clock", lambda: now[0])
+    for _ in range(2):
+        assert client.get("/public/api/publications").status_code == 200
+    refused = client.get(f"/public/api/publications/{world['clerk'].pk}")
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "60" and refused.json() == {
+        "detail": "请求过于频繁，请 60 秒后再试。",
+        "retry_after": 60,
+    }
+    # Another address is not held up by this one; the next window lets the first ask again.
+    assert client.get("/public/api/units", REMOTE_ADDR="10.9.9.9").status_code == 200
+    now[0] += 60
+    assert client.get("/public/api/units").status_code == 200
 
 
 def test_openapi_document_and_docs(client: Client) -> None:
