@@ -110,6 +110,7 @@ def main() -> None:
     anonymous = Client()
     surfaces = {
         "floor: bare list of 20": lambda i: api.get("/floor/list"),
+        "floor: bare HTML page of 20": lambda i: api.get("/floor/page"),
         "portal front page": lambda i: anonymous.get("/public/"),
         "portal record page": lambda i: anonymous.get(f"/public/records/{published[i % len(published)]}/"),
         "API list (20)": lambda i: api.get("/api/v1/records", HTTP_AUTHORIZATION=bearer(i)),

@@ -1,4 +1,4 @@
-"""Jishi's URLs plus two bare Django views, the floors the benchmark measures Jishi's endpoints against.
+"""Jishi's URLs plus three bare Django views, the floors the benchmark measures Jishi's endpoints against.
 
 The floors do what the framework must do anyway for the same request — route, authenticate by session or nothing,
 read or insert the same table — without Jishi's rules (visibility, validation, versions, audit). They exist only in
@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime
 import json
+from pathlib import Path
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import Context, Engine
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -25,6 +27,17 @@ def floor_list(request: HttpRequest) -> JsonResponse:
         WorkRecord.objects.order_by("-date", "-id").values("id", "date", "content", "author_id", "unit_id")[:20]
     )
     return JsonResponse({"items": rows})
+
+
+# A page drawn the way a bare Django project draws one: Django's template language, {% url %} per item.
+_PAGE = Engine(dirs=[str(Path(__file__).parent / "templates")]).get_template("floor_page.html")
+
+
+def floor_page(request: HttpRequest) -> HttpResponse:
+    """The same twenty records as an HTML page: their author, unit and category joined, a link each (no visibility,
+    no frame, no middleware of Jishi's beyond the project's) — the floor for the pages."""
+    records = WorkRecord.objects.select_related("author", "unit", "category").order_by("-date", "-id")[:20]
+    return HttpResponse(_PAGE.render(Context({"records": records})))
 
 
 @csrf_exempt
@@ -51,6 +64,7 @@ def floor_create(request: HttpRequest) -> JsonResponse:
 
 urlpatterns = [
     path("floor/list", floor_list),
+    path("floor/page", floor_page),
     path("floor/create", floor_create),
     *jishi_urlpatterns,
 ]

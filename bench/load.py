@@ -193,12 +193,16 @@ def main() -> None:
     def floor_list(n: int) -> Request:
         return Request("GET", "/floor/list", "", {})
 
+    def floor_page(n: int) -> Request:
+        return Request("GET", "/floor/page", "", {})
+
     surfaces = [
         Surface("API create", "≥ 600 req/s, p99 ≤ 30 ms", api_create),
         Surface("floor: bare insert", "", floor_create),
         Surface("API list (20)", "≥ 800 req/s, p99 ≤ 30 ms", api_list),
         Surface("unit page (20)", "≥ 800 req/s, p99 ≤ 30 ms", unit_page),
         Surface("floor: bare list of 20", "", floor_list),
+        Surface("floor: bare HTML page of 20", "", floor_page),
     ]
     if args.only:
         wanted = {s.strip() for s in args.only.split(",")}

@@ -195,6 +195,9 @@ def main() -> None:
     def floor(n: int) -> Request:
         return Request("GET", "/floor/list", "", {})
 
+    def floor_page(n: int) -> Request:
+        return Request("GET", "/floor/page", "", {})
+
     print(f"\nHTTP — gunicorn 2 sync workers, wrk -t2 -c16 -d{args.duration}s (3 s warm-up each)")
     print(f"{'surface':<34}{'req/s':>8}{'errors':>8}{'p50 ms':>8}{'p99 ms':>8}  target")
     for cached in (True, False):
@@ -207,6 +210,7 @@ def main() -> None:
                 Surface(f"front page /public/ ({mode})", "≥ 1,000" if cached else "≥ 40 % of floor", front),
                 Surface(f"record pages ×200 ({mode})", "≥ 1,000" if cached else "≥ 40 % of floor", record),
                 Surface("floor: bare list of 20", "", floor),
+                Surface("floor: bare HTML page of 20", "", floor_page),
             ]
             for surface in surfaces:
                 wrk(args.port, surface, 3, workdir)
@@ -218,10 +222,13 @@ def main() -> None:
                     flush=True,
                 )
             if not cached:
-                floor_rps = results["floor: bare list of 20"]
+                floor_rps, page_rps = results["floor: bare list of 20"], results["floor: bare HTML page of 20"]
                 for name, rps in results.items():
-                    if name != "floor: bare list of 20":
-                        print(f"  {name}: {100 * rps / floor_rps:.0f} % of the floor")
+                    if not name.startswith("floor"):
+                        print(
+                            f"  {name}: {100 * rps / floor_rps:.0f} % of the floor, "
+                            f"{100 * rps / page_rps:.0f} % of the HTML page floor"
+                        )
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
