@@ -17,38 +17,20 @@ import argparse
 import datetime
 import os
 import resource
-import shutil
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import worlds
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--source", default="/tmp/jiading/jishi.sqlite3", help="the demo world's database")
-    parser.add_argument("--work", default="/tmp/jishi-bench-insights", help="a directory of this benchmark's own")
-    parser.add_argument("--keep", action="store_true", help="reuse the copy in --work if it is there")
+    worlds.add_arguments(parser, work="/tmp/jishi-bench-insights", keep="reuse the copy in --work if it is there")
     args = parser.parse_args()
-    work = Path(args.work).resolve()
-    if str(work).startswith("/tmp/jiading"):
-        sys.exit("--work must be a directory of its own, never the demo world's.")
-    database = work / "jishi.sqlite3"
-    if not (args.keep and database.exists()):
-        if work.exists():
-            shutil.rmtree(work)
-        work.mkdir(parents=True)
-        started = time.perf_counter()
-        shutil.copyfile(args.source, database)
-        print(f"copied {args.source} in {time.perf_counter() - started:.1f} s")
-    os.environ["JISHI_DATA_DIR"] = str(work)
-    os.environ["JISHI_INSIGHTS_DIR"] = str(work / "insights")
-    os.environ.pop("DATABASE_URL", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
-    import django
-
-    django.setup()
+    database = worlds.set_up(args)
     from django.core.management import call_command
     from django.utils import timezone
 

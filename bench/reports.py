@@ -18,8 +18,6 @@ directly on DuckDB, warm. Target: p95 ≤ 150 ms server time (issue 15), floor b
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
 import sys
 import time
@@ -27,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import worlds
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -45,30 +45,13 @@ def summary(values: list[float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--source", default="/tmp/jiading/jishi.sqlite3", help="the demo world's database")
-    parser.add_argument("--work", default="/tmp/jishi-bench-reports", help="a directory of this benchmark's own")
-    parser.add_argument("--keep", action="store_true", help="reuse the copy (and its store) in --work if there")
+    worlds.add_arguments(
+        parser, work="/tmp/jishi-bench-reports", keep="reuse the copy (and its store) in --work if there"
+    )
     parser.add_argument("--rebuild", action="store_true", help="rebuild the store even when it exists")
     parser.add_argument("-n", type=int, default=20, help="requests per reader, report and mode")
     args = parser.parse_args()
-    work = Path(args.work).resolve()
-    if str(work).startswith("/tmp/jiading"):
-        sys.exit("--work must be a directory of its own, never the demo world's.")
-    database = work / "jishi.sqlite3"
-    if not (args.keep and database.exists()):
-        if work.exists():
-            shutil.rmtree(work)
-        work.mkdir(parents=True)
-        started = time.perf_counter()
-        shutil.copyfile(args.source, database)
-        print(f"copied {args.source} in {time.perf_counter() - started:.1f} s")
-    os.environ["JISHI_DATA_DIR"] = str(work)
-    os.environ["JISHI_INSIGHTS_DIR"] = str(work / "insights")
-    os.environ.pop("DATABASE_URL", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
-    import django
-
-    django.setup()
+    worlds.set_up(args)
     from django.conf import settings
     from django.core.management import call_command
     from django.http import QueryDict
