@@ -12,6 +12,7 @@ hit and no database query); only complete 200 answers that set no cookie and do 
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
 import time
@@ -66,10 +67,16 @@ def bump() -> int:
     return value
 
 
+# The generation a page is being drawn under: read once per request by cached_page, so that a page's parts (the
+# filter form, the leaders' section) are of one generation and do not each read the shared cache again.
+_drawing: contextvars.ContextVar[int | None] = contextvars.ContextVar("portal_generation", default=None)
+
+
 def memo(name: str, compute: Callable[[], T]) -> T:
     """A value computed from the publications (the filter form's units and leaders, say), kept per worker for the
-    current generation."""
-    key = f"memo:{generation()}:{get_language()}:{name}"
+    current generation (the page's, inside a cached_page view)."""
+    gen = _drawing.get()
+    key = f"memo:{generation() if gen is None else gen}:{get_language()}:{name}"
     found = _pages.get(key, _MISSING)
     if found is _MISSING:
         found = compute()
@@ -151,14 +158,19 @@ def cached_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResp
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
         enabled = page_cache_enabled()
-        key = page_key(request) if enabled else ""
+        gen = generation()
+        key = page_key(request, gen) if enabled else ""
         hit = _pages.get(key) if enabled else None
         if hit is not None:
             return _answer(request, *hit)
-        response = view(request, *args, **kwargs)
-        render = getattr(response, "render", None)
-        if callable(render):
-            response = render()
+        drawing = _drawing.set(gen)
+        try:
+            response = view(request, *args, **kwargs)
+            render = getattr(response, "render", None)
+            if callable(render):
+                response = render()
+        finally:
+            _drawing.reset(drawing)
         if not _cacheable(response):
             if response.status_code == 200:
                 set_cache_headers(response, public=False)

@@ -25,7 +25,7 @@ from jishi.portal import feedback
 from jishi.portal.models import Publication, PublicationQuerySet
 from jishi.records.models import Category
 from jishi.search.models import SearchEntry
-from jishi.search.selectors import LIST_WALK_SHARE, Snippet, recent_share
+from jishi.search.selectors import LIST_WALK_SHARE, Snippet, planned_for_their_values, recent_share
 from jishi.search.terms import Query, highlight_spans, normalise, parse_query
 
 PAGE_SIZE = 20
@@ -391,6 +391,11 @@ def search(text: str, *, after: str = "", size: int = PAGE_SIZE) -> PublicSearch
     records whose *published* text holds the words: a word only in an unpublished field (地点, 体会, 补充说明) or only
     in a redacted part (a citizen's name, a phone number) finds nothing. A bad query raises QueryError (in Chinese)."""
     query = parse_query(text)
+    with planned_for_their_values():  # its statements differ in values that decide their plans, as the staff search's
+        return _search(query, after, size)
+
+
+def _search(query: Query, after: str, size: int) -> PublicSearch:
     hits: list[PublicHit] = []
     next_after = None
     for row in _candidates(query, parse_after(after)):

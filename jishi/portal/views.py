@@ -66,10 +66,12 @@ def _filters_form(request: HttpRequest, parsed: selectors.FilterResult) -> str:
     """The filter form, its hundreds of unit and leader options drawn once per generation, language and filter values
     (they were two thirds of the front page's rendering)."""
     key = "filters-form:" + urlencode(sorted(parsed.raw.items()))
-    context = {"parsed": parsed, "filters": parsed.filters, "options": _filter_options()}
-    return cache.memo(
-        key, lambda: mark_safe(render_to_string("portal/_filters.html", context, request=request, using="jinja2"))
-    )
+
+    def draw() -> str:
+        context = {"parsed": parsed, "filters": parsed.filters, "options": _filter_options()}
+        return mark_safe(render_to_string("portal/_filters.html", context, request=request, using="jinja2"))
+
+    return cache.memo(key, draw)
 
 
 def _leaders_section() -> str:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db import DatabaseError, connection
 from django.db.models import Exists, Max, Min, OuterRef, Q
 from django.utils.translation import gettext as _
 
@@ -261,6 +264,32 @@ def _newest_ids(
     return ids
 
 
+@contextmanager
+def planned_for_their_values() -> Iterator[None]:
+    """On PostgreSQL, the statements run inside are planned for the values they are given, every time.
+
+    A connection prepares a statement it runs again (settings: prepare_threshold) and, after five runs, PostgreSQL may
+    keep one generic plan for it. The search's statements differ only in values whose selectivity decides the plan —
+    a word in half the records or in none, a day's window or a year's — and a generic plan chosen for one was 20x
+    slower for the next: 会议 newest first went from 24 ms to 450 ms on its sixth run at 10x Jiading (bench/RESULTS.md).
+    The connection's setting is put back after the block (in a transaction that fails, its rollback does that).
+    Elsewhere: nothing to do.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_custom_plan")
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET plan_cache_mode")
+        except DatabaseError:  # the block failed in a transaction, whose rollback undoes the SET
+            pass
+
+
 def search_records(
     *,
     user: Any,
@@ -276,6 +305,20 @@ def search_records(
     Relevance pages are numbered (LIMIT/OFFSET over the newest rank_window() matches); newest-first pages use the
     list's (date, id) cursor. Neither counts the whole result.
     """
+    with planned_for_their_values():
+        return _search_records(user=user, text=text, filters=filters, order=order, page=page, cursor=cursor, size=size)
+
+
+def _search_records(
+    *,
+    user: Any,
+    text: str,
+    filters: RecordFilters | None,
+    order: Order,
+    page: int,
+    cursor: str | None,
+    size: int,
+) -> SearchResults:
     try:
         query = parse_query(text)
     except QueryError as exc:
