@@ -647,3 +647,16 @@ def test_messages_and_answers_kept_under_older_rules_are_redacted_again(org: Org
     assert Message.objects.get(pk=stale.pk).text_public == "我的身份证号 【身份证号】，请核实低保资格"
     assert Answer.objects.get(pk=answer.pk).text_public == "我的身份证号 【身份证号】，请核实低保资格"
     assert Message.objects.get(pk=fine.pk).text_public == GOOD_TEXT
+
+
+def test_a_sender_without_a_name_is_shown_as_a_visitor(org: Org, publication: Publication) -> None:
+    message = make_message(publication, status=MessageStatus.APPROVED, answered_at=timezone.now())
+    Answer.objects.create(
+        message=message,
+        text="已转交办理。",
+        text_public="已转交办理。",
+        actor=org.unit_head,
+        answered_at=timezone.now(),
+    )
+    shown = panel(publication=publication)
+    assert "网友 ·" in shown and GOOD_TEXT in shown and "已转交办理。" in shown
