@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import ngettext
 
 from jishi.core.cache import GenerationCache
 from jishi.core.http import ID_MAX
@@ -435,6 +436,11 @@ class SectionUnfiled:
     unit_id: int | None
     name: str
     people: list[Member] = field(default_factory=list)
+
+    def count_label(self) -> str:
+        """ "12 人" (English: "12 people")."""
+        n = len(self.people)
+        return ngettext("%(n)s 人", "%(n)s 人", n) % {"n": n}
 
 
 def unfiled_by_section(*, unit: Unit, day: datetime.date) -> list[SectionUnfiled]:

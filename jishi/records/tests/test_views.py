@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
@@ -151,6 +152,12 @@ def test_unit_page_shows_who_has_not_filed_to_the_unit_and_superiors_only(org: O
     unfiled = head_page.split('id="unfiled"')[1].split("</section>")[0]
     assert org.author.full_name in unfiled and org.colleague.full_name not in unfiled
     assert org.unit_head.full_name in unfiled  # the head owes a record too
+    assert f'href="/people/{org.author.pk}/"' in unfiled  # each name links to the person's records
+    assert "预算科" in unfiled and " 人</span>" in unfiled  # grouped by section, each with its count
+    english = login(org.unit_head)
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    shown = english.get(f"/units/{org.finance.pk}/", {"date": day.isoformat()}).content.decode()
+    assert "Not filed" in shown and ("1 person" in shown or " people</span>" in shown)
     outsider_page = login(org.unrelated).get(f"/units/{org.finance.pk}/", {"date": day.isoformat()}).content.decode()
     assert 'id="unfiled"' not in outsider_page and GOOD_CONTENT[:15] in outsider_page
 
