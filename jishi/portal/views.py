@@ -22,6 +22,7 @@ from jishi.core.http import ID_MAX
 from jishi.org.models import DEPARTMENT_LEVEL_KINDS, Unit
 from jishi.portal import cache, dumps, feedback, selectors
 from jishi.portal.cache import cached_page
+from jishi.portal.models import Publication
 from jishi.search.terms import QueryError
 
 FEEDBACK_SHOWN = 20  # the newest answered messages on a page; the panel is part of a page kept small for slow lines
@@ -40,7 +41,7 @@ def _valid_id(pk: int) -> bool:
     return 0 < pk <= ID_MAX
 
 
-def feedback_context(*, publication: Any = None, unit: Unit | None = None) -> dict[str, Any]:
+def feedback_context(*, publication: Publication | None = None, unit: Unit | None = None) -> dict[str, Any]:
     """What portal/_feedback.html shows on a record's page (`publication`) or a unit's: its newest answered messages."""
     messages = feedback.public_messages(publication=publication, unit=unit)[:FEEDBACK_SHOWN]
     return {"publication": publication, "unit": unit, "feedback_messages": list(messages)}
